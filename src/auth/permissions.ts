@@ -1,0 +1,40 @@
+import { appendAudit } from "../audit/append.js";
+import { ForbiddenError } from "../shared/errors.js";
+import type { ControlStore } from "../store/control-store.js";
+import { type Actor, ROLES, type Role } from "./roles.js";
+
+/**
+ * Who may do what. Each service function names its permission and calls `authorize` first;
+ * the CLI and HTTP layers never decide this themselves.
+ */
+export const PERMISSIONS = {
+  "user.add": ["admin"],
+  "user.list": ["admin", "auditor"],
+  "audit.read": ["auditor", "admin"],
+  "audit.verify": ["auditor", "admin"],
+  "status.read": ROLES,
+} as const satisfies Record<string, readonly Role[]>;
+
+export type Permission = keyof typeof PERMISSIONS;
+
+export function isAllowed(role: Role, permission: Permission): boolean {
+  return (PERMISSIONS[permission] as readonly Role[]).includes(role);
+}
+
+/** Throws ForbiddenError, and records the refusal on the audit log, unless the role allows it. */
+export async function authorize(
+  store: ControlStore,
+  actor: Actor,
+  permission: Permission,
+): Promise<void> {
+  if (isAllowed(actor.role, permission)) return;
+  await appendAudit(store, actor, {
+    action: "access.denied",
+    target: null,
+    details: { permission },
+  });
+  throw new ForbiddenError(
+    `${actor.name} (${actor.role}) may not ${permission}.`,
+    `Allowed roles: ${PERMISSIONS[permission].join(", ")}.`,
+  );
+}

@@ -1,0 +1,28 @@
+/**
+ * Roles separate duties: no one role can both approve data use and extract the data, and the
+ * people who review the audit log are not the ones who administer accounts.
+ */
+export const ROLES = ["steward", "researcher", "reviewer", "auditor", "admin"] as const;
+export type Role = (typeof ROLES)[number];
+
+export const ROLE_DESCRIPTIONS: Record<Role, string> = {
+  steward: "data-service specialist: loads data, curates the catalog, prepares releases",
+  researcher: "defines cohorts, asks for counts, analyses released data",
+  reviewer: "decides on permit applications",
+  auditor: "reads and verifies the audit log",
+  admin: "manages user accounts and the deployment",
+};
+
+export function isRole(value: string): value is Role {
+  return (ROLES as readonly string[]).includes(value);
+}
+
+/** Someone acting in Kaivo: every service function takes one and checks it. */
+export interface Actor {
+  readonly name: string;
+  readonly role: Role;
+}
+
+/** Kaivo itself, for actions no user performs (creating the home and its first admin). */
+export const SYSTEM_ACTOR = { name: "system", role: "system" } as const;
+export type AuditActor = Actor | typeof SYSTEM_ACTOR;

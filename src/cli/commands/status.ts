@@ -1,0 +1,33 @@
+import type { Command } from "commander";
+import { getStatus } from "../../status/status.js";
+import { actorFor, printJson, withStore } from "../context.js";
+
+export function registerStatus(program: Command): void {
+  program
+    .command("status")
+    .description(
+      "show the home, stores, migrations, keys (never their values), users and audit chain",
+    )
+    .option("--json", "print JSON")
+    .action(async (options: { json?: boolean }, command: Command) => {
+      await withStore(async ({ home, store }) => {
+        const s = await getStatus(home, store, await actorFor(command, store));
+        if (options.json) return printJson(s);
+        const lines = [
+          `home           ${s.home}`,
+          `config         ${s.configFile}`,
+          `control store  ${s.controlStore.dialect} ${s.controlStore.location}`,
+          `migrations     ${s.controlStore.migrations.applied.length} applied, ${s.controlStore.migrations.pending.length} pending`,
+          ...s.keys.map(
+            (k) =>
+              `${`${k.name} key`.padEnd(15)}${k.source === "env" ? "from environment" : `${k.file} (mode ${k.mode})`}`,
+          ),
+          `users          ${s.users.total} (${Object.entries(s.users.byRole)
+            .map(([role, n]) => `${role} ${n}`)
+            .join(", ")})`,
+          `audit log      ${s.audit.entries} entries, chain ${s.audit.chainOk ? "ok" : `BROKEN: ${s.audit.problem}`}`,
+        ];
+        process.stdout.write(`${lines.join("\n")}\n`);
+      });
+    });
+}

@@ -1,0 +1,31 @@
+import type { Command } from "commander";
+import type { Actor } from "../auth/roles.js";
+import { resolveActor } from "../auth/users.js";
+import { type Home, openHome, resolveHomeDir } from "../home/home.js";
+import { type ControlStore, openControlStore } from "../store/control-store.js";
+
+export interface CliContext {
+  home: Home;
+  store: ControlStore;
+}
+
+/** Opens the home and its control store for one command, and closes the store afterwards. */
+export async function withStore<T>(work: (ctx: CliContext) => Promise<T>): Promise<T> {
+  const home = openHome(resolveHomeDir());
+  const store = await openControlStore(home);
+  try {
+    return await work({ home, store });
+  } finally {
+    await store.close();
+  }
+}
+
+/** The acting user: the global `--as` option, else KAIVO_USER. */
+export async function actorFor(command: Command, store: ControlStore): Promise<Actor> {
+  const name = (command.optsWithGlobals() as { as?: string }).as ?? process.env.KAIVO_USER;
+  return resolveActor(store, name);
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}

@@ -1,0 +1,8 @@
+/** Process exit codes, documented in the README. */
+export const EXIT = {
+  ok: 0,
+  error: 1,
+  usage: 2,
+  forbidden: 3,
+  verifyFailed: 4,
+} as const;

@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+import { readFileSync } from "node:fs";
+import { Command, CommanderError } from "commander";
+import { ForbiddenError, KaivoError } from "../shared/errors.js";
+import { registerAudit } from "./commands/audit.js";
+import { registerDemo } from "./commands/demo.js";
+import { registerInit } from "./commands/init.js";
+import { registerStatus } from "./commands/status.js";
+import { registerUser } from "./commands/user.js";
+import { EXIT } from "./exit-codes.js";
+
+const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+  version: string;
+};
+
+export function buildProgram(): Command {
+  const program = new Command()
+    .name("kaivo")
+    .description("Kaivo: a research data service for secondary use of hospital health data")
+    .version(pkg.version)
+    .option("--as <user>", "act as this user (default: $KAIVO_USER)")
+    .showHelpAfterError()
+    .exitOverride();
+  registerDemo(program);
+  registerInit(program);
+  registerStatus(program);
+  registerUser(program);
+  registerAudit(program);
+  return program;
+}
+
+async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (error) {
+    process.exitCode = exitCodeFor(error);
+  }
+}
+
+function exitCodeFor(error: unknown): number {
+  if (error instanceof CommanderError) {
+    // Commander has already printed help, the version or the usage error.
+    return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  }
+  if (error instanceof KaivoError) {
+    process.stderr.write(`kaivo: ${error.message}\n`);
+    if (error.hint) process.stderr.write(`  ${error.hint}\n`);
+    return error instanceof ForbiddenError ? EXIT.forbidden : EXIT.error;
+  }
+  process.stderr.write(
+    `kaivo: unexpected error (a bug; please report it):\n${(error as Error)?.stack ?? String(error)}\n`,
+  );
+  return EXIT.error;
+}
+
+await main(process.argv);

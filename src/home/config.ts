@@ -1,0 +1,58 @@
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+import { ConfigError } from "../shared/errors.js";
+
+/**
+ * kaivo.json. Strict: an unknown key is far more often a typo than an intention, and a typo in a
+ * privacy setting must not silently fall back to a default.
+ */
+export const KaivoConfigSchema = z.strictObject({
+  version: z.literal(1),
+  controlStore: z
+    .strictObject({
+      /** SQLite file, relative to the home. Ignored when KAIVO_DATABASE_URL is set. */
+      sqliteFile: z.string().min(1).default("control.sqlite"),
+    })
+    .default({ sqliteFile: "control.sqlite" }),
+});
+
+export type KaivoConfig = z.infer<typeof KaivoConfigSchema>;
+
+export const DEFAULT_CONFIG: KaivoConfig = KaivoConfigSchema.parse({ version: 1 });
+
+export function parseConfig(raw: unknown, file: string): KaivoConfig {
+  const result = KaivoConfigSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const at = issue.path.join(".");
+    if (issue.code === "unrecognized_keys") {
+      const keys = issue.keys.map((k) => (at ? `${at}.${k}` : k));
+      return `unknown key ${keys.map((k) => `"${k}"`).join(", ")}`;
+    }
+    return `"${at || "(root)"}": ${issue.message}`;
+  });
+  return fail(file, problems.join("; "));
+}
+
+export function readConfig(file: string): KaivoConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    return fail(file, `cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"})`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    return fail(file, `is not valid JSON: ${(error as Error).message}`);
+  }
+  return parseConfig(raw, file);
+}
+
+function fail(file: string, problem: string): never {
+  throw new ConfigError(
+    `Configuration ${file}: ${problem}`,
+    "Fix the file (docs/configuration.md lists every key) or move it away and run `kaivo init`.",
+  );
+}

@@ -1,0 +1,57 @@
+import { statSync } from "node:fs";
+import { countAudit, verifyChain } from "../audit/log.js";
+import { authorize } from "../auth/permissions.js";
+import type { Actor, Role } from "../auth/roles.js";
+import { countUsersByRole } from "../auth/users.js";
+import { type Home, homeKeySources } from "../home/home.js";
+import { type ControlStore, type MigrationState, migrationState } from "../store/control-store.js";
+
+export interface KeyStatus {
+  name: string;
+  source: "env" | "file";
+  file?: string;
+  /** Octal permission bits of the key file, e.g. "0600". */
+  mode?: string;
+}
+
+export interface StatusReport {
+  home: string;
+  configFile: string;
+  controlStore: { dialect: string; location: string; migrations: MigrationState };
+  keys: KeyStatus[];
+  users: { total: number; byRole: Record<Role, number> };
+  audit: { entries: number; chainOk: boolean; problem?: string };
+}
+
+/** Health of a deployment. Names where keys live, never their contents. */
+export async function getStatus(
+  home: Home,
+  store: ControlStore,
+  actor: Actor,
+): Promise<StatusReport> {
+  await authorize(store, actor, "status.read");
+  const byRole = await countUsersByRole(store);
+  const chain = await verifyChain(store);
+  return {
+    home: home.dir,
+    configFile: home.configFile,
+    controlStore: {
+      dialect: store.dialect,
+      location: store.location,
+      migrations: await migrationState(store),
+    },
+    keys: homeKeySources(home).map((k) => ({
+      name: k.name,
+      source: k.source,
+      ...(k.file
+        ? { file: k.file, mode: (statSync(k.file).mode & 0o777).toString(8).padStart(4, "0") }
+        : {}),
+    })),
+    users: { total: Object.values(byRole).reduce((a, b) => a + b, 0), byRole },
+    audit: {
+      entries: chain.ok ? chain.entries : await countAudit(store),
+      chainOk: chain.ok,
+      ...(chain.ok ? {} : { problem: chain.message }),
+    },
+  };
+}

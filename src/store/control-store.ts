@@ -1,0 +1,97 @@
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from "kysely";
+import pg from "pg";
+import type { Home } from "../home/home.js";
+import { ConfigError } from "../shared/errors.js";
+import type { Dialect } from "./dialect.js";
+import { migrationProvider, migrationsFor } from "./migrations.js";
+import type { ControlDatabase } from "./schema.js";
+
+/** The control plane's database: users, audit, and later permits and jobs. */
+export interface ControlStore {
+  readonly db: Kysely<ControlDatabase>;
+  readonly dialect: Dialect;
+  /** Where the store is, safe to print (no password). */
+  readonly location: string;
+  close(): Promise<void>;
+}
+
+export interface MigrationState {
+  applied: string[];
+  pending: string[];
+}
+
+export function isPostgresUrl(url: string | undefined): url is string {
+  return !!url && /^postgres(ql)?:\/\//.test(url);
+}
+
+/** The store for a home: PostgreSQL when KAIVO_DATABASE_URL is set, else SQLite in the home. */
+export async function openControlStore(home: Home): Promise<ControlStore> {
+  const url = home.env.KAIVO_DATABASE_URL;
+  if (url && !isPostgresUrl(url)) {
+    throw new ConfigError(
+      "KAIVO_DATABASE_URL must be a postgres:// or postgresql:// URL.",
+      "Unset it to use the SQLite store in the home.",
+    );
+  }
+  const store = url
+    ? openPostgres(url)
+    : openSqlite(join(home.dir, home.config.controlStore.sqliteFile));
+  try {
+    await migrate(store);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  return store;
+}
+
+export function openSqlite(file: string): ControlStore {
+  const database = new Database(file, { timeout: 15_000 });
+  database.pragma("journal_mode = WAL");
+  database.pragma("synchronous = NORMAL");
+  database.pragma("foreign_keys = ON");
+  const db = new Kysely<ControlDatabase>({ dialect: new SqliteDialect({ database }) });
+  return { db, dialect: "sqlite", location: file, close: () => db.destroy() };
+}
+
+export function openPostgres(url: string): ControlStore {
+  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  const db = new Kysely<ControlDatabase>({ dialect: new PostgresDialect({ pool }) });
+  return { db, dialect: "postgres", location: redactUrl(url), close: () => db.destroy() };
+}
+
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return "postgres://(unparseable URL)";
+  }
+}
+
+function migrator(store: ControlStore): Migrator {
+  return new Migrator({ db: store.db, provider: migrationProvider(store.dialect) });
+}
+
+/** Brings the schema up to date. Kysely's migration lock makes concurrent starts safe. */
+export async function migrate(store: ControlStore): Promise<void> {
+  const { error, results } = await migrator(store).migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === "Error")?.migrationName ?? "unknown";
+    throw new ConfigError(
+      `Control store migration ${failed} failed at ${store.location}: ${(error as Error).message}`,
+    );
+  }
+}
+
+export async function migrationState(store: ControlStore): Promise<MigrationState> {
+  const all = await migrator(store).getMigrations();
+  const known = Object.keys(migrationsFor(store.dialect));
+  return {
+    applied: all.filter((m) => m.executedAt).map((m) => m.name),
+    pending: known.filter((name) => !all.find((m) => m.name === name && m.executedAt)),
+  };
+}
