@@ -3,8 +3,8 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { sql } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { asAttacker } from "../../test/support/tamper.js";
 import { DIALECTS, type TestDeployment, testDeployment } from "../../test/support/stores.js";
+import { asAttacker } from "../../test/support/tamper.js";
 import type { Actor } from "../auth/roles.js";
 import { ValidationError } from "../shared/errors.js";
 import { appendAudit } from "./append.js";
@@ -24,12 +24,20 @@ describe.each(DIALECTS)("audit log on %s", (dialect) => {
 
   async function appendTen(): Promise<void> {
     for (let i = 1; i <= 10; i++) {
-      await appendAudit(t.store, alice, { action: "test.event", target: `thing:${i}`, details: { i } });
+      await appendAudit(t.store, alice, {
+        action: "test.event",
+        target: `thing:${i}`,
+        details: { i },
+      });
     }
   }
 
   async function row(seq: number) {
-    return t.store.db.selectFrom("audit_log").selectAll().where("seq", "=", seq).executeTakeFirstOrThrow();
+    return t.store.db
+      .selectFrom("audit_log")
+      .selectAll()
+      .where("seq", "=", seq)
+      .executeTakeFirstOrThrow();
   }
 
   it("chains entries from a genesis hash and verifies them", async () => {
@@ -54,9 +62,18 @@ describe.each(DIALECTS)("audit log on %s", (dialect) => {
   it("detects an edited entry at its sequence number", async () => {
     await appendTen();
     await asAttacker(t.store, async () => {
-      await t.store.db.updateTable("audit_log").set({ details: '{"i":999}' }).where("seq", "=", 4).execute();
+      await t.store.db
+        .updateTable("audit_log")
+        .set({ details: '{"i":999}' })
+        .where("seq", "=", 4)
+        .execute();
     });
-    expect(await verifyChain(t.store)).toMatchObject({ ok: false, seq: 4, problem: "edited", entries: 3 });
+    expect(await verifyChain(t.store)).toMatchObject({
+      ok: false,
+      seq: 4,
+      problem: "edited",
+      entries: 3,
+    });
   });
 
   it("detects an edited entry whose hash was recomputed at the next entry", async () => {
@@ -65,7 +82,11 @@ describe.each(DIALECTS)("audit log on %s", (dialect) => {
     const { hash: _old, ...rest } = { ...original, actor: "mallory" };
     const forged = { ...rest, hash: entryHash(rest) };
     await asAttacker(t.store, async () => {
-      await t.store.db.updateTable("audit_log").set(rowFromEntry(forged)).where("seq", "=", 4).execute();
+      await t.store.db
+        .updateTable("audit_log")
+        .set(rowFromEntry(forged))
+        .where("seq", "=", 4)
+        .execute();
     });
     expect(await verifyChain(t.store)).toMatchObject({ ok: false, seq: 5, problem: "unlinked" });
   });
@@ -85,9 +106,17 @@ describe.each(DIALECTS)("audit log on %s", (dialect) => {
     await asAttacker(t.store, async () => {
       const { seq: _5, ...fiveRest } = five;
       const { seq: _6, ...sixRest } = six;
-      await t.store.db.updateTable("audit_log").set({ ...sixRest, hash: "x" }).where("seq", "=", 5).execute();
+      await t.store.db
+        .updateTable("audit_log")
+        .set({ ...sixRest, hash: "x" })
+        .where("seq", "=", 5)
+        .execute();
       await t.store.db.updateTable("audit_log").set(fiveRest).where("seq", "=", 6).execute();
-      await t.store.db.updateTable("audit_log").set({ hash: six.hash }).where("seq", "=", 5).execute();
+      await t.store.db
+        .updateTable("audit_log")
+        .set({ hash: six.hash })
+        .where("seq", "=", 5)
+        .execute();
     });
     expect(await verifyChain(t.store)).toMatchObject({ ok: false, seq: 5, problem: "unlinked" });
   });
@@ -107,8 +136,16 @@ describe.each(DIALECTS)("audit log on %s", (dialect) => {
     };
     await asAttacker(t.store, async () => {
       // Make room at 4 by shifting the tail up (two steps, so no intermediate key collides).
-      await t.store.db.updateTable("audit_log").set({ seq: sql`seq + 1000` }).where("seq", ">=", 4).execute();
-      await t.store.db.updateTable("audit_log").set({ seq: sql`seq - 999` }).where("seq", ">=", 1004).execute();
+      await t.store.db
+        .updateTable("audit_log")
+        .set({ seq: sql`seq + 1000` })
+        .where("seq", ">=", 4)
+        .execute();
+      await t.store.db
+        .updateTable("audit_log")
+        .set({ seq: sql`seq - 999` })
+        .where("seq", ">=", 1004)
+        .execute();
       await t.store.db
         .insertInto("audit_log")
         .values(rowFromEntry({ ...unhashed, hash: "f".repeat(64) }))

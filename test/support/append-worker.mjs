@@ -8,10 +8,14 @@ const [worker, count] = process.argv.slice(2);
 const store = await openControlStore(openHome(resolveHomeDir()));
 try {
   for (let i = 0; i < Number(count); i++) {
-    await appendAudit(store, { name: `worker${worker}`, role: "steward" }, {
-      action: "test.process",
-      details: { worker: Number(worker), i },
-    });
+    await appendAudit(
+      store,
+      { name: `worker${worker}`, role: "steward" },
+      {
+        action: "test.process",
+        details: { worker: Number(worker), i },
+      },
+    );
   }
 } finally {
   await store.close();

@@ -10,7 +10,9 @@ import type { Dialect } from "../../src/store/dialect.js";
 const POSTGRES_URL = process.env.KAIVO_TEST_POSTGRES_URL;
 
 if (process.env.CI && !POSTGRES_URL) {
-  throw new Error("CI must set KAIVO_TEST_POSTGRES_URL so the control store is tested on PostgreSQL too.");
+  throw new Error(
+    "CI must set KAIVO_TEST_POSTGRES_URL so the control store is tested on PostgreSQL too.",
+  );
 }
 
 /** Every control-store dialect this run can test: SQLite always, PostgreSQL when configured. */

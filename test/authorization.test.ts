@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { tailAudit, verifyAudit } from "../src/audit/log.js";
+import { type Actor, ROLES, type Role } from "../src/auth/roles.js";
+import { addUser, listUsers } from "../src/auth/users.js";
+import { ForbiddenError } from "../src/shared/errors.js";
+import { getStatus } from "../src/status/status.js";
+import { DIALECTS, type TestDeployment, testDeployment } from "./support/stores.js";
+
+/**
+ * The role matrix, written out here on purpose rather than read from PERMISSIONS: a change to
+ * who may do what must change this test too.
+ */
+const MATRIX: Record<string, Role[]> = {
+  addUser: ["admin"],
+  listUsers: ["admin", "auditor"],
+  tailAudit: ["auditor", "admin"],
+  verifyAudit: ["auditor", "admin"],
+  getStatus: ["steward", "researcher", "reviewer", "auditor", "admin"],
+};
+
+let counter = 0;
+const SERVICES: Record<keyof typeof MATRIX, (t: TestDeployment, actor: Actor) => Promise<unknown>> =
+  {
+    addUser: (t, actor) =>
+      addUser(t.store, actor, { name: `new-user-${++counter}`, role: "researcher" }),
+    listUsers: (t, actor) => listUsers(t.store, actor),
+    tailAudit: (t, actor) => tailAudit(t.store, actor, 5),
+    verifyAudit: (t, actor) => verifyAudit(t.store, actor),
+    getStatus: (t, actor) => getStatus(t.home, t.store, actor),
+  };
+
+describe.each(DIALECTS)("authorization on %s", (dialect) => {
+  let t: TestDeployment;
+  beforeAll(async () => {
+    t = await testDeployment(dialect);
+  });
+  afterAll(async () => {
+    await t.cleanup();
+  });
+
+  const cases = Object.keys(MATRIX).flatMap((service) =>
+    ROLES.map((role) => [service, role] as const),
+  );
+
+  it.each(cases)("%s as %s", async (service, role) => {
+    const actor: Actor = { name: `${role}-1`, role };
+    const call = SERVICES[service];
+    if (!call) throw new Error(`no service ${service}`);
+    const allowed = MATRIX[service]?.includes(role) ?? false;
+    const before = await t.store.db
+      .selectFrom("audit_log")
+      .select("seq")
+      .orderBy("seq", "desc")
+      .executeTakeFirst();
+    if (allowed) {
+      await expect(call(t, actor)).resolves.toBeDefined();
+    } else {
+      await expect(call(t, actor)).rejects.toBeInstanceOf(ForbiddenError);
+      const denial = await t.store.db
+        .selectFrom("audit_log")
+        .selectAll()
+        .where("seq", ">", before?.seq ?? 0)
+        .where("action", "=", "access.denied")
+        .executeTakeFirst();
+      expect(denial?.actor).toBe(actor.name);
+    }
+  });
+
+  it("gives every role something it may do", () => {
+    for (const role of ROLES) {
+      const allowed = Object.values(MATRIX).filter((roles) => roles.includes(role)).length;
+      expect(allowed, role).toBeGreaterThan(0);
+    }
+  });
+});

@@ -1,0 +1,158 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { sql } from "kysely";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { openHome } from "../src/home/home.js";
+import { openControlStore } from "../src/store/control-store.js";
+import { kaivo } from "./support/cli.js";
+import { DIALECTS, tempDir, tempPostgresDatabase } from "./support/stores.js";
+
+describe.each(DIALECTS)("kaivo CLI on %s", (dialect) => {
+  let env: NodeJS.ProcessEnv;
+  let cleanup: () => Promise<void>;
+
+  beforeEach(async () => {
+    const tmp = tempDir();
+    const database = dialect === "postgres" ? await tempPostgresDatabase() : undefined;
+    env = { PATH: process.env.PATH, KAIVO_HOME: join(tmp.dir, "home") };
+    if (database) env.KAIVO_DATABASE_URL = database.url;
+    cleanup = async () => {
+      await database?.drop();
+      tmp.remove();
+    };
+  });
+  afterEach(async () => {
+    await cleanup();
+  });
+
+  it("init creates a home and a first admin, and is safe to run twice", () => {
+    const first = kaivo(["init"], env);
+    expect(first.stderr).toBe("");
+    expect(first.status).toBe(0);
+    expect(first.stdout).toMatch(/created kaivo\.json/);
+    expect(first.stdout).toMatch(/created keys\/lake\.key/);
+    expect(first.stdout).toMatch(/created user admin \(admin\)/);
+
+    const second = kaivo(["init"], env);
+    expect(second.status).toBe(0);
+    expect(second.stdout).toMatch(/already exists; nothing changed/);
+  });
+
+  it("adds users as an admin, refuses others and unknown users", () => {
+    kaivo(["init"], env);
+    const added = kaivo(["user", "add", "anna", "--role", "researcher", "--as", "admin"], env);
+    expect(added.status).toBe(0);
+    expect(added.stdout).toContain("Added anna (researcher)");
+
+    const asResearcher = kaivo(["user", "add", "bob", "--role", "admin", "--as", "anna"], env);
+    expect(asResearcher.status).toBe(3);
+    expect(asResearcher.stderr).toMatch(/anna \(researcher\) may not user\.add/);
+
+    const unknown = kaivo(["user", "list"], { ...env, KAIVO_USER: "nobody" });
+    expect(unknown.status).toBe(1);
+    expect(unknown.stderr).toMatch(/Unknown user "nobody"/);
+
+    const nobody = kaivo(["user", "list"], env);
+    expect(nobody.status).toBe(1);
+    expect(nobody.stderr).toMatch(/--as NAME or set KAIVO_USER/);
+
+    const badRole = kaivo(["user", "add", "carl", "--role", "boss", "--as", "admin"], env);
+    expect(badRole.status).toBe(1);
+    expect(badRole.stderr).toMatch(/Unknown role "boss"/);
+
+    const list = kaivo(["user", "list", "--json"], { ...env, KAIVO_USER: "admin" });
+    expect(JSON.parse(list.stdout).map((u: { name: string }) => u.name)).toEqual(["admin", "anna"]);
+  });
+
+  it("audit verify passes on an intact log and fails at the tampered entry", async () => {
+    kaivo(["init"], env);
+    kaivo(["user", "add", "aino", "--role", "auditor", "--as", "admin"], env);
+    kaivo(["user", "add", "anna", "--role", "researcher", "--as", "admin"], env);
+
+    const ok = kaivo(["audit", "verify", "--as", "aino"], env);
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toMatch(/Audit chain intact: 4 entries/);
+
+    const tail = kaivo(["audit", "tail", "-n", "2", "--json", "--as", "aino"], env);
+    expect(tail.status).toBe(0);
+    const lines = tail.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(lines.map((e: { seq: number }) => e.seq)).toEqual([4, 5]);
+
+    const store = await openControlStore(openHome(env.KAIVO_HOME as string, env));
+    try {
+      if (store.dialect === "sqlite") await sql`drop trigger audit_log_no_update`.execute(store.db);
+      else await sql`alter table audit_log disable trigger user`.execute(store.db);
+      await store.db
+        .updateTable("audit_log")
+        .set({ target: "user:mallory" })
+        .where("seq", "=", 3)
+        .execute();
+    } finally {
+      await store.close();
+    }
+    const broken = kaivo(["audit", "verify", "--as", "aino"], env);
+    expect(broken.status).toBe(4);
+    expect(broken.stderr).toMatch(/BROKEN at entry 3 \(edited\)/);
+  });
+
+  it("status names where the keys are but never shows them", () => {
+    kaivo(["init"], env);
+    const status = kaivo(["status", "--as", "admin"], env);
+    expect(status.status).toBe(0);
+    expect(status.stdout).toMatch(/audit log +2 entries, chain ok/);
+    expect(status.stdout).toMatch(/lake key .*lake\.key \(mode 0600\)/);
+    const json = kaivo(["status", "--json", "--as", "admin"], env);
+    for (const name of ["lake", "vault"]) {
+      const key = readFileSync(
+        join(env.KAIVO_HOME as string, "keys", `${name}.key`),
+        "utf8",
+      ).trim();
+      const hex = Buffer.from(key, "base64").toString("hex");
+      for (const out of [status.stdout, status.stderr, json.stdout, json.stderr]) {
+        expect(out).not.toContain(key);
+        expect(out).not.toContain(hex);
+      }
+    }
+  });
+});
+
+describe("kaivo CLI without a home", () => {
+  it("lists every command with a description", () => {
+    const help = kaivo(["--help"], { PATH: process.env.PATH });
+    expect(help.status).toBe(0);
+    for (const command of ["demo", "init", "status", "user", "audit"]) {
+      expect(help.stdout).toMatch(new RegExp(`\\n  ${command}\\b.*\\S`));
+    }
+  });
+
+  it("tells the user to run init when there is no home", () => {
+    const tmp = tempDir();
+    try {
+      const result = kaivo(["status", "--as", "admin"], {
+        PATH: process.env.PATH,
+        KAIVO_HOME: tmp.dir,
+      });
+      expect(result.status).toBe(1);
+      expect(result.stderr).toMatch(/No Kaivo home.*\n.*kaivo init/);
+    } finally {
+      tmp.remove();
+    }
+  });
+
+  it("demo sets up a deployment and says what to do next", () => {
+    const tmp = tempDir();
+    try {
+      const env = { PATH: process.env.PATH, KAIVO_HOME: join(tmp.dir, "demo") };
+      const result = kaivo(["demo"], env);
+      expect(result.status).toBe(0);
+      expect(result.stdout).toMatch(/audit log: 2 entries, chain intact/);
+      expect(result.stdout).toMatch(/Next:/);
+      expect(kaivo(["demo"], env).status).toBe(0);
+    } finally {
+      tmp.remove();
+    }
+  });
+});
