@@ -27,13 +27,13 @@ export function registerDemo(program: Command): void {
       process.stdout.write(
         [
           "Next:",
-          "  export KAIVO_USER=admin                      # act as the first admin",
-          "  npm run kaivo -- status                      # what is where, and is the audit chain intact",
-          "  npm run kaivo -- user add anna --role researcher",
-          "  npm run kaivo -- user add aino --role auditor",
-          "  npm run kaivo -- audit tail --as aino        # who did what",
-          "  npm run kaivo -- audit verify --as aino      # check the tamper-evident chain",
-          "  npm run kaivo -- --help                      # every command",
+          "  export KAIVO_USER=admin                     # act as the first admin",
+          "  npx kaivo status                            # what is where; is the audit chain intact",
+          "  npx kaivo user add anna --role researcher",
+          "  npx kaivo user add aino --role auditor",
+          "  npx kaivo audit tail --as aino              # who did what",
+          "  npx kaivo audit verify --as aino            # check the tamper-evident chain",
+          "  npx kaivo --help                            # every command",
           "",
         ].join("\n"),
       );

@@ -30,7 +30,9 @@ export function printInitResult(
     out.write(`Kaivo home ${homeDir} already exists; nothing changed.\n`);
   } else {
     out.write(`Kaivo home ${homeDir}\n`);
-    for (const path of created) out.write(`  created ${path}\n`);
+    for (const path of created) {
+      out.write(path === "." ? "  created the home folder (mode 0700)\n" : `  created ${path}\n`);
+    }
     out.write(`  control store ${storeLocation} (migrated)\n`);
     if (adminName) out.write(`  created user ${adminName} (admin)\n`);
   }
