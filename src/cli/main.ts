@@ -6,6 +6,7 @@ import { registerAudit } from "./commands/audit.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerInit } from "./commands/init.js";
 import { registerStatus } from "./commands/status.js";
+import { registerSynth } from "./commands/synth.js";
 import { registerUser } from "./commands/user.js";
 import { EXIT } from "./exit-codes.js";
 
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerStatus(program);
   registerUser(program);
   registerAudit(program);
+  registerSynth(program);
   return program;
 }
 

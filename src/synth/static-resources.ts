@@ -1,0 +1,97 @@
+import type { Resource } from "./fhir-types.js";
+import { HOSPITALS, SPECIALTIES, UNITS } from "./reference/hospitals.js";
+import { Rng } from "./rng.js";
+
+const HUS = { name: "HUS Helsingin yliopistollinen sairaala", oid: "1.2.246.10.2620441" };
+
+/** The hospital district's organisations and units, with ids stable for a seed. */
+export class StaticResources {
+  readonly #ids = new Map<string, string>();
+
+  constructor(private readonly seed: number) {}
+
+  private id(kind: string, key: string): string {
+    const name = `${kind}/${key}`;
+    let id = this.#ids.get(name);
+    if (!id) {
+      id = Rng.derive(this.seed, "static", name).uuid();
+      this.#ids.set(name, id);
+    }
+    return id;
+  }
+
+  organizationId(hospitalKey: string): string {
+    return this.id("Organization", hospitalKey);
+  }
+
+  locationId(unitCode: string): string {
+    return this.id("Location", unitCode);
+  }
+
+  /** Every Organization and Location, written once in the initial export. */
+  resources(lastUpdated: string): Resource[] {
+    const meta = { versionId: "1", lastUpdated };
+    const organizations: Resource[] = [
+      {
+        resourceType: "Organization",
+        id: this.id("Organization", "HUS"),
+        meta,
+        identifier: [{ system: "urn:oid:1.2.246.537.6.202", value: HUS.oid }],
+        active: true,
+        type: [
+          {
+            coding: [
+              { system: "http://terminology.hl7.org/CodeSystem/organization-type", code: "prov" },
+            ],
+          },
+        ],
+        name: HUS.name,
+      },
+      ...HOSPITALS.map((h) => ({
+        resourceType: "Organization",
+        id: this.organizationId(h.key),
+        meta,
+        identifier: [{ system: "urn:oid:1.2.246.537.6.202", value: h.oid }],
+        active: true,
+        type: [
+          {
+            coding: [
+              { system: "http://terminology.hl7.org/CodeSystem/organization-type", code: "prov" },
+            ],
+          },
+        ],
+        name: h.name,
+        partOf: { reference: `Organization/${this.id("Organization", "HUS")}` },
+      })),
+    ];
+    const locations: Resource[] = UNITS.map((u) => ({
+      resourceType: "Location",
+      id: this.locationId(u.code),
+      meta,
+      identifier: [{ system: "https://fhir.hus.example/sid/toimintayksikko", value: u.code }],
+      status: "active",
+      name: u.name,
+      type: [
+        {
+          coding: [
+            {
+              system: "https://fhir.hus.example/CodeSystem/erikoisala",
+              code: SPECIALTIES[u.specialty].code,
+              display: SPECIALTIES[u.specialty].fi,
+            },
+          ],
+        },
+      ],
+      physicalType: {
+        coding: [
+          {
+            system: "http://terminology.hl7.org/CodeSystem/location-physical-type",
+            code: u.kind === "ward" ? "wa" : "area",
+          },
+        ],
+      },
+      managingOrganization: { reference: `Organization/${this.organizationId(u.hospital)}` },
+    }));
+    return [...organizations, ...locations];
+  }
+}
