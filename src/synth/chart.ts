@@ -279,7 +279,8 @@ export class Chart {
   }
 
   /** A laboratory result; values under a detection limit are written with a `<` comparator. */
-  lab(visit: Visit, test: LabTest, value: number | string, at = visit.start): void {
+  lab(visit: Visit, test: LabTest, value: number | string, sampledAt = visit.start): void {
+    const at = Math.min(sampledAt, visit.end);
     const resultAt = Math.min(at + this.rng.int(30, 240) * 60_000, this.window.to);
     let valueElement: Record<string, unknown>;
     let interpretation: string | undefined;

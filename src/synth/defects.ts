@@ -118,7 +118,7 @@ function unknownCode(r: Record<string, unknown>): void {
   if (r.resourceType === "Condition")
     coding.code = `${coding.code[0]}O${coding.code.slice(2)}`; // letter O for a digit
   else if (r.resourceType === "Observation") coding.code = "99999";
-  else coding.code = "Z99ZZ99";
+  else coding.code = "Y99YY99"; // no ATC anatomical group starts with Y
 }
 
 function futureDate(r: Record<string, unknown>, when: string): void {

@@ -73,9 +73,11 @@ export class ExportWriter {
         for (const line of lines) this.defect(this.sink(r.resourceType).write(line), kind, r);
         continue;
       }
-      this.commit(r, json);
-      if (kind === "duplicate_resource")
+      if (kind === "duplicate_resource") {
+        // The original first, then the copy: the copy is the defect.
+        this.writeClean(r, json);
         this.defect(this.sink(r.resourceType).write(json), kind, r);
+      } else this.commit(r, json);
       if (r.resourceType === "Condition") {
         const c = diagnosisCategory(r);
         if (c) categories.add(c);

@@ -238,15 +238,20 @@ export async function runSynth(
       const meta = { versionId: String(day + 1), lastUpdated: when };
       if (g.plan.death === null && !changedPatients.has(index) && rng.chance(0.3)) {
         changedPatients.add(index);
+        // Either the person died today, or moved house within the municipality.
         const dies = rng.chance(0.3);
-        const patient = patientOf(g, dies ? dayStart + rng.int(1, 20) * 3_600_000 : g.plan.death);
+        const moved = dies
+          ? g
+          : {
+              ...g,
+              person: {
+                ...g.person,
+                street: `${rng.pick(g.person.municipality.streets)} ${rng.int(1, 80)}`,
+              },
+            };
+        const patient = patientOf(moved, dies ? dayStart + rng.int(1, 20) * 3_600_000 : null);
         patient.meta = meta;
-        if (!dies) {
-          // Moved house within the municipality.
-          (patient.address as Array<{ line: string[] }>)[0]!.line = [
-            `${rng.pick(g.person.municipality.streets)} ${rng.int(1, 80)}`,
-          ];
-        } else {
+        if (dies) {
           diedOnDay.add(index);
           truth.death();
         }

@@ -116,7 +116,8 @@ export function registerSynth(program: Command): void {
               )
               .join("") +
             `  registries/: reumarekisteri.csv (Latin-1), diabetesrekisteri.csv (UTF-8 with BOM)\n` +
-            `  truth.json: counts a correct ingest must reproduce; defects.json: ${summary.defects} planted defects\n`,
+            `  truth.json: counts a correct ingest must reproduce; defects.json: ${summary.defects} planted defects\n` +
+            `  peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB\n`,
         );
       },
     );
