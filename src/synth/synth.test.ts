@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
-import Ajv from "ajv";
+import { Ajv } from "ajv";
 import draft6 from "ajv/dist/refs/json-schema-draft-06.json" with { type: "json" };
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDir } from "../../test/support/stores.js";
