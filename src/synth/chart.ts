@@ -2,6 +2,7 @@ import type { Resource } from "./fhir-types.js";
 import type { Person } from "./person.js";
 import {
   ATC_SYSTEM,
+  availableIn,
   type Diagnosis,
   ICD10_SYSTEM,
   type ImagingKind,
@@ -241,7 +242,13 @@ export class Chart {
     });
   }
 
-  prescribe(visit: Visit, med: Medication): void {
+  /** The drug as it would have been prescribed at a time (older alternatives before approval). */
+  drug(med: Medication, at: number): Medication {
+    return availableIn(med, new Date(at).getUTCFullYear());
+  }
+
+  prescribe(visit: Visit, wanted: Medication): void {
+    const med = this.drug(wanted, visit.start);
     this.resources.push({
       resourceType: "MedicationRequest",
       id: this.rng.uuid(),
@@ -260,8 +267,9 @@ export class Chart {
     });
   }
 
-  administer(visit: Visit, med: Medication, at: number): void {
+  administer(visit: Visit, wanted: Medication, at: number): void {
     if (at > visit.end) return;
+    const med = this.drug(wanted, at);
     this.resources.push({
       resourceType: "MedicationAdministration",
       id: this.rng.uuid(),

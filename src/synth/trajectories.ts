@@ -369,9 +369,12 @@ function rheumatoidArthritis(chart: Chart, onset: number, seropositive: boolean)
           chart.prescribe(v, med);
       }
       if (n === 3 && !responder) {
-        const biologic = rng.chance(0.6) ? MED.adalimumab : MED.etanercept;
+        const biologic = chart.drug(rng.chance(0.6) ? MED.adalimumab : MED.etanercept, v.start);
         chart.prescribe(v, biologic);
-        treatment = ["MTX", biologic === MED.adalimumab ? "ADA" : "ETN"];
+        treatment = [
+          "MTX",
+          { [MED.adalimumab.atc]: "ADA", [MED.etanercept.atc]: "ETN" }[biologic.atc] ?? "LEF",
+        ];
       }
       chart.registryRows.push({
         registry: "reuma",
@@ -444,12 +447,13 @@ function diabetes(chart: Chart, onset: number): void {
       if (rng.chance(0.6)) chart.lab(v, LAB.ldl, rng.normal(2.5, 0.6));
       if (n === 0) chart.prescribe(v, MED.metformin);
       if (hba1c > 58 && n >= 2 && meds.length === 1) {
-        const add = rng.chance(0.5) ? MED.semaglutide : MED.dapagliflozin;
+        const add = chart.drug(rng.chance(0.5) ? MED.semaglutide : MED.dapagliflozin, v.start);
         chart.prescribe(v, add);
         meds.push(add.fi.toLowerCase());
       } else if (hba1c > 70 && meds.length === 2) {
-        chart.prescribe(v, MED.insulinGlargine);
-        meds.push("glargiini-insuliini");
+        const insulin = chart.drug(MED.insulinGlargine, v.start);
+        chart.prescribe(v, insulin);
+        meds.push(insulin.fi.toLowerCase());
       }
       const systolic = Math.round(rng.normal(142, 14));
       chart.registryRows.push({
@@ -501,12 +505,13 @@ function multipleSclerosis(chart: Chart, onset: number): void {
   const clinic = unit("MEI-NEUPOL");
   const dxAt = onset + rng.int(30, 180) * DAY;
   const first = chart.visit(clinic, dxAt, { reason: DX.ms });
-  const dmt = rng.weighted<Medication>([
+  const wanted = rng.weighted<Medication>([
     [MED.teriflunomide, 3],
     [MED.dimethylFumarate, 3],
     [MED.natalizumab, 2],
     [MED.ocrelizumab, 2],
   ]);
+  const dmt = chart.drug(wanted, dxAt);
   if (first) {
     chart.procedure(first, PROC.lumbarPuncture);
     chart.lab(
@@ -525,7 +530,7 @@ function multipleSclerosis(chart: Chart, onset: number): void {
       sv: [`Oligoklonala band i likvor. MS diagnostiseras, ${dmt.fi.toLowerCase()} inleds.`],
     });
   }
-  const infused = dmt === MED.natalizumab || dmt === MED.ocrelizumab;
+  const infused = dmt.atc === MED.natalizumab.atc || dmt.atc === MED.ocrelizumab.atc;
   for (let at = dxAt + rng.int(150, 200) * DAY, n = 1; at <= chart.window.to; n++) {
     const v = chart.visit(clinic, at, { reason: DX.ms });
     if (v) {
@@ -538,7 +543,7 @@ function multipleSclerosis(chart: Chart, onset: number): void {
         ],
       });
     }
-    at += (infused && dmt === MED.natalizumab ? rng.int(120, 200) : rng.int(170, 380)) * DAY;
+    at += (dmt.atc === MED.natalizumab.atc ? rng.int(120, 200) : rng.int(170, 380)) * DAY;
   }
 }
 
@@ -794,7 +799,7 @@ function chemotherapy(
     if (i === 0)
       writeNote(chart, v, "visit", {
         fi: [
-          `Aloitetaan ${drugs.map((d) => d.fi.toLowerCase()).join(" ja ")}. Haittavaikutukset ja yhteydenotto-ohjeet käyty läpi.`,
+          `Aloitetaan ${drugs.map((d) => chart.drug(d, v.start).fi.toLowerCase()).join(" ja ")}. Haittavaikutukset ja yhteydenotto-ohjeet käyty läpi.`,
         ],
       });
   }

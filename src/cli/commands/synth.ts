@@ -53,6 +53,7 @@ export function registerSynth(program: Command): void {
     )
     .option("--as-of <date>", "date of the initial export, YYYY-MM-DD", DEFAULT_SYNTH_OPTIONS.asOf)
     .option("--split-mb <mb>", "split NDJSON files at about this size", integer("split-mb", 1), 50)
+    .option("--json", "print a JSON summary (with timings) instead of text")
     .action(
       async (o: {
         patients: number;
@@ -63,6 +64,7 @@ export function registerSynth(program: Command): void {
         dirty: number;
         asOf: string;
         splitMb: number;
+        json?: boolean;
       }) => {
         if (!/^\d{4}-\d\d-\d\d$/.test(o.asOf) || Number.isNaN(Date.parse(o.asOf))) {
           throw new ValidationError("--as-of must be a date, YYYY-MM-DD.");
@@ -107,6 +109,11 @@ export function registerSynth(program: Command): void {
         bar?.stop();
         const seconds = (performance.now() - started) / 1000;
         const mb = summary.bytes / 1e6;
+        const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+        if (o.json) {
+          process.stdout.write(`${JSON.stringify({ ...summary, seconds, peakRssMb })}\n`);
+          return;
+        }
         process.stdout.write(
           `Wrote ${summary.patients} people to ${o.out} in ${seconds.toFixed(1)} s (${mb.toFixed(1)} MB of NDJSON, ${(mb / seconds).toFixed(1)} MB/s)\n` +
             summary.exports
@@ -117,7 +124,7 @@ export function registerSynth(program: Command): void {
               .join("") +
             `  registries/: reumarekisteri.csv (Latin-1), diabetesrekisteri.csv (UTF-8 with BOM)\n` +
             `  truth.json: counts a correct ingest must reproduce; defects.json: ${summary.defects} planted defects\n` +
-            `  peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB\n`,
+            `  peak RSS ${peakRssMb} MB\n`,
         );
       },
     );

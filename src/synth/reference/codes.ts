@@ -75,6 +75,8 @@ export interface Medication {
   atc: string;
   fi: string;
   dose: string;
+  /** Year of Finnish marketing authorisation, where it matters for plausibility. */
+  since?: number;
 }
 
 export const MED = {
@@ -82,29 +84,64 @@ export const MED = {
   hydroxychloroquine: { atc: "P01BA02", fi: "Hydroksiklorokiini", dose: "300 mg x 1" },
   sulfasalazine: { atc: "A07EC01", fi: "Sulfasalatsiini", dose: "1 g x 2" },
   prednisolone: { atc: "H02AB06", fi: "Prednisoloni", dose: "7,5 mg x 1" },
-  adalimumab: { atc: "L04AB04", fi: "Adalimumabi", dose: "40 mg s.c. joka toinen viikko" },
-  etanercept: { atc: "L04AB01", fi: "Etanersepti", dose: "50 mg s.c. kerran viikossa" },
+  adalimumab: {
+    atc: "L04AB04",
+    fi: "Adalimumabi",
+    dose: "40 mg s.c. joka toinen viikko",
+    since: 2003,
+  },
+  etanercept: {
+    atc: "L04AB01",
+    fi: "Etanersepti",
+    dose: "50 mg s.c. kerran viikossa",
+    since: 2000,
+  },
   folicAcid: { atc: "B03BB01", fi: "Foolihappo", dose: "5 mg kerran viikossa" },
   metformin: { atc: "A10BA02", fi: "Metformiini", dose: "1 g x 2" },
-  semaglutide: { atc: "A10BJ06", fi: "Semaglutidi", dose: "1 mg s.c. kerran viikossa" },
-  dapagliflozin: { atc: "A10BK01", fi: "Dapagliflotsiini", dose: "10 mg x 1" },
-  insulinGlargine: { atc: "A10AE04", fi: "Glargiini-insuliini", dose: "20 IU iltaisin" },
-  teriflunomide: { atc: "L04AA31", fi: "Teriflunomidi", dose: "14 mg x 1" },
-  dimethylFumarate: { atc: "L04AX07", fi: "Dimetyylifumaraatti", dose: "240 mg x 2" },
-  natalizumab: { atc: "L04AG03", fi: "Natalitsumabi", dose: "300 mg i.v. 4 viikon välein" },
-  ocrelizumab: { atc: "L04AG08", fi: "Okrelitsumabi", dose: "600 mg i.v. 6 kk välein" },
+  semaglutide: {
+    atc: "A10BJ06",
+    fi: "Semaglutidi",
+    dose: "1 mg s.c. kerran viikossa",
+    since: 2018,
+  },
+  dapagliflozin: { atc: "A10BK01", fi: "Dapagliflotsiini", dose: "10 mg x 1", since: 2013 },
+  insulinGlargine: {
+    atc: "A10AE04",
+    fi: "Glargiini-insuliini",
+    dose: "20 IU iltaisin",
+    since: 2000,
+  },
+  teriflunomide: { atc: "L04AA31", fi: "Teriflunomidi", dose: "14 mg x 1", since: 2013 },
+  dimethylFumarate: { atc: "L04AX07", fi: "Dimetyylifumaraatti", dose: "240 mg x 2", since: 2014 },
+  natalizumab: {
+    atc: "L04AG03",
+    fi: "Natalitsumabi",
+    dose: "300 mg i.v. 4 viikon välein",
+    since: 2006,
+  },
+  ocrelizumab: {
+    atc: "L04AG08",
+    fi: "Okrelitsumabi",
+    dose: "600 mg i.v. 6 kk välein",
+    since: 2018,
+  },
   aspirin: { atc: "B01AC06", fi: "Asetyylisalisyylihappo", dose: "100 mg x 1" },
-  ticagrelor: { atc: "B01AC24", fi: "Tikagrelori", dose: "90 mg x 2" },
+  ticagrelor: { atc: "B01AC24", fi: "Tikagrelori", dose: "90 mg x 2", since: 2011 },
   atorvastatin: { atc: "C10AA05", fi: "Atorvastatiini", dose: "80 mg x 1" },
   metoprolol: { atc: "C07AB02", fi: "Metoprololi", dose: "47,5 mg x 1" },
   ramipril: { atc: "C09AA05", fi: "Ramipriili", dose: "5 mg x 1" },
   heparin: { atc: "B01AB01", fi: "Hepariini", dose: "5000 IU i.v." },
-  letrozole: { atc: "L02BG04", fi: "Letrotsoli", dose: "2,5 mg x 1" },
+  letrozole: { atc: "L02BG04", fi: "Letrotsoli", dose: "2,5 mg x 1", since: 1997 },
   tamoxifen: { atc: "L02BA01", fi: "Tamoksifeeni", dose: "20 mg x 1" },
   leuprorelin: { atc: "L02AE02", fi: "Leuproreliini", dose: "22,5 mg s.c. 3 kk välein" },
   oxaliplatin: { atc: "L01XA03", fi: "Oksaliplatiini", dose: "85 mg/m2 i.v." },
   fluorouracil: { atc: "L01BC02", fi: "Fluorourasiili", dose: "400 mg/m2 i.v." },
-  pembrolizumab: { atc: "L01FF02", fi: "Pembrolitsumabi", dose: "200 mg i.v. 3 viikon välein" },
+  pembrolizumab: {
+    atc: "L01FF02",
+    fi: "Pembrolitsumabi",
+    dose: "200 mg i.v. 3 viikon välein",
+    since: 2015,
+  },
   amlodipine: { atc: "C08CA01", fi: "Amlodipiini", dose: "5 mg x 1" },
   losartan: { atc: "C09CA01", fi: "Losartaani", dose: "50 mg x 1" },
   budesonideFormoterol: {
@@ -115,13 +152,48 @@ export const MED = {
   salbutamol: { atc: "R03AC02", fi: "Salbutamoli", dose: "0,1 mg 1-2 inh. tarvittaessa" },
   escitalopram: { atc: "N06AB10", fi: "Essitalopraami", dose: "10 mg x 1" },
   levothyroxine: { atc: "H03AA01", fi: "Levotyroksiini", dose: "100 µg x 1" },
-  apixaban: { atc: "B01AF02", fi: "Apiksabaani", dose: "5 mg x 2" },
+  apixaban: { atc: "B01AF02", fi: "Apiksabaani", dose: "5 mg x 2", since: 2011 },
   amoxicillin: { atc: "J01CA04", fi: "Amoksisilliini", dose: "500 mg x 3" },
   cefuroxime: { atc: "J01DC02", fi: "Kefuroksiimi", dose: "1,5 g x 3 i.v." },
   trimethoprim: { atc: "J01EA01", fi: "Trimetopriimi", dose: "160 mg x 2" },
   paracetamol: { atc: "N02BE01", fi: "Parasetamoli", dose: "1 g x 3" },
   oxycodone: { atc: "N02AA05", fi: "Oksikodoni", dose: "5 mg tarvittaessa" },
+  // Older alternatives, for years before the newer drugs were available.
+  leflunomide: { atc: "L04AA13", fi: "Leflunomidi", dose: "20 mg x 1", since: 1999 },
+  glimepiride: { atc: "A10BB12", fi: "Glimepiridi", dose: "2 mg x 1" },
+  nphInsulin: { atc: "A10AC01", fi: "NPH-insuliini", dose: "16 IU iltaisin" },
+  interferonBeta: {
+    atc: "L03AB07",
+    fi: "Beeta-1a-interferoni",
+    dose: "44 µg s.c. 3 kertaa viikossa",
+  },
+  clopidogrel: { atc: "B01AC04", fi: "Klopidogreeli", dose: "75 mg x 1" },
+  warfarin: { atc: "B01AA03", fi: "Varfariini", dose: "INR-tavoite 2-3" },
+  docetaxel: { atc: "L01CD02", fi: "Dosetakseli", dose: "75 mg/m2 i.v." },
 } as const satisfies Record<string, Medication>;
+
+const FALLBACK: Partial<Record<string, Medication>> = {
+  [MED.adalimumab.atc]: MED.leflunomide,
+  [MED.etanercept.atc]: MED.leflunomide,
+  [MED.semaglutide.atc]: MED.glimepiride,
+  [MED.dapagliflozin.atc]: MED.glimepiride,
+  [MED.insulinGlargine.atc]: MED.nphInsulin,
+  [MED.teriflunomide.atc]: MED.interferonBeta,
+  [MED.dimethylFumarate.atc]: MED.interferonBeta,
+  [MED.natalizumab.atc]: MED.interferonBeta,
+  [MED.ocrelizumab.atc]: MED.interferonBeta,
+  [MED.ticagrelor.atc]: MED.clopidogrel,
+  [MED.apixaban.atc]: MED.warfarin,
+  [MED.pembrolizumab.atc]: MED.docetaxel,
+  [MED.letrozole.atc]: MED.tamoxifen,
+};
+
+/** The drug, or what was prescribed instead in a year before it was available. */
+export function availableIn(med: Medication, year: number): Medication {
+  if (med.since === undefined || year >= med.since) return med;
+  const fallback = FALLBACK[med.atc];
+  return fallback ? availableIn(fallback, year) : med;
+}
 
 export interface LabTest {
   /** Finnish laboratory name as printed on results, e.g. "P -CRP". */
