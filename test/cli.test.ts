@@ -155,4 +155,29 @@ describe("kaivo CLI without a home", () => {
       tmp.remove();
     }
   });
+
+  it("synth writes an export and reports it, and rejects bad arguments", () => {
+    const tmp = tempDir();
+    try {
+      const out = join(tmp.dir, "x");
+      const result = kaivo(["synth", "--patients", "50", "--out", out, "--days", "1", "--json"], {
+        PATH: process.env.PATH,
+      });
+      expect(result.stderr).toBe("");
+      expect(result.status).toBe(0);
+      const summary = JSON.parse(result.stdout);
+      expect(summary.exports.map((e: { dir: string }) => e.dir)).toEqual(["fhir", "day-1/fhir"]);
+      expect(summary.peakRssMb).toBeGreaterThan(0);
+      expect(
+        JSON.parse(readFileSync(join(out, "fhir", "manifest.json"), "utf8")).output.length,
+      ).toBeGreaterThan(5);
+      const bad = kaivo(["synth", "--patients", "10", "--out", out, "--dirty", "2"], {
+        PATH: process.env.PATH,
+      });
+      expect(bad.status).toBe(1);
+      expect(bad.stderr).toMatch(/--dirty must be a fraction/);
+    } finally {
+      tmp.remove();
+    }
+  });
 });
