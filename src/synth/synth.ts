@@ -13,7 +13,7 @@ import { REGISTRY_FORMATS, RegistryWriter } from "./registries.js";
 import { Rng } from "./rng.js";
 import { StaticResources } from "./static-resources.js";
 import { DAY, fhirDateTime, parseDay } from "./time.js";
-import { dailyVisit, writeHistory } from "./trajectories.js";
+import { dailyVisit, writeHistory } from "./trajectories/index.js";
 import { type Facts, TruthCounter } from "./truth.js";
 
 export interface SynthOptions {
