@@ -31,38 +31,26 @@ export class StaticResources {
   /** Every Organization and Location, written once in the initial export. */
   resources(lastUpdated: string): Resource[] {
     const meta = { versionId: "1", lastUpdated };
-    const organizations: Resource[] = [
-      {
-        resourceType: "Organization",
-        id: this.id("Organization", "HUS"),
-        meta,
-        identifier: [{ system: "urn:oid:1.2.246.537.6.202", value: HUS.oid }],
-        active: true,
-        type: [
-          {
-            coding: [
-              { system: "http://terminology.hl7.org/CodeSystem/organization-type", code: "prov" },
-            ],
-          },
-        ],
-        name: HUS.name,
-      },
-      ...HOSPITALS.map((h) => ({
-        resourceType: "Organization",
-        id: this.organizationId(h.key),
-        meta,
-        identifier: [{ system: "urn:oid:1.2.246.537.6.202", value: h.oid }],
-        active: true,
-        type: [
-          {
-            coding: [
-              { system: "http://terminology.hl7.org/CodeSystem/organization-type", code: "prov" },
-            ],
-          },
-        ],
-        name: h.name,
-        partOf: { reference: `Organization/${this.id("Organization", "HUS")}` },
-      })),
+    const hus = this.id("Organization", "HUS");
+    const organization = (id: string, oid: string, name: string, partOf?: string): Resource => ({
+      resourceType: "Organization",
+      id,
+      meta,
+      identifier: [{ system: "urn:oid:1.2.246.537.6.202", value: oid }],
+      active: true,
+      type: [
+        {
+          coding: [
+            { system: "http://terminology.hl7.org/CodeSystem/organization-type", code: "prov" },
+          ],
+        },
+      ],
+      name,
+      ...(partOf ? { partOf: { reference: `Organization/${partOf}` } } : {}),
+    });
+    const organizations = [
+      organization(hus, HUS.oid, HUS.name),
+      ...HOSPITALS.map((h) => organization(this.organizationId(h.key), h.oid, h.name, hus)),
     ];
     const locations: Resource[] = UNITS.map((u) => ({
       resourceType: "Location",
