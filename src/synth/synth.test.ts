@@ -159,6 +159,21 @@ describe("kaivo synth", () => {
     }
   });
 
+  it("draws ages and sexes like the Uusimaa population", () => {
+    const patients = exportLines(A, "fhir")
+      .filter((l) => l.file.includes("/Patient-"))
+      .map((l) => JSON.parse(l.text) as { gender: string; birthDate: string });
+    const age = (p: { birthDate: string }) => 2025 - Number(p.birthDate.slice(0, 4));
+    const share = (f: (p: { gender: string; birthDate: string }) => boolean) =>
+      patients.filter(f).length / patients.length;
+    expect(share((p) => p.gender === "female")).toBeGreaterThan(0.44);
+    expect(share((p) => p.gender === "female")).toBeLessThan(0.58);
+    expect(share((p) => age(p) >= 65)).toBeGreaterThan(0.12); // Uusimaa: about 19 %
+    expect(share((p) => age(p) >= 65)).toBeLessThan(0.27);
+    expect(share((p) => age(p) < 15)).toBeGreaterThan(0.1); // about 16 %
+    expect(share((p) => age(p) < 15)).toBeLessThan(0.23);
+  });
+
   it("writes registry CSVs the way Finnish systems export them", () => {
     const reuma = readFileSync(join(A, "registries", "reumarekisteri.csv"));
     expect(reuma.subarray(0, 3).equals(Buffer.from([0xef, 0xbb, 0xbf]))).toBe(false);
