@@ -34,7 +34,7 @@ try {
       const file = join(tmp, `case-${i}.ndjson`);
       writeFileSync(file, resources.map((res) => JSON.stringify(res)).join("\n"));
       const rows: Row[] = [];
-      for await (const chunk of runCompiled(db.connection, compiled.sql, [file]))
+      for await (const chunk of runCompiled(db.connection, compiled.sql, [file], "mixed"))
         rows.push(...chunk);
       return rows;
     });

@@ -20,9 +20,16 @@ interface Scope {
   rowIndex: string;
 }
 
+/**
+ * How the query reads its files. `typed`: every file holds only the view's resource type (as a
+ * bulk export's files do), so read_ndjson parses straight into the schema: the fast path.
+ * `mixed`: files may hold other types too, so each line is first filtered on its resourceType.
+ */
+export type ReadMode = "typed" | "mixed";
+
 export interface CompiledSql {
-  /** The query, with `$FILES` where the list of NDJSON files goes. */
-  template: string;
+  /** The query for a list of NDJSON files. */
+  sql: (files: readonly string[], mode: ReadMode) => string;
   columns: OutputColumn[];
 }
 
@@ -75,11 +82,18 @@ class Compiler {
       return `coalesce(${v.sql}, false)`;
     });
     const columns = body.columns.map(([name, sql]) => `${sql} AS ${quote(name)}`).join(",\n  ");
-    const template =
-      `SELECT\n  ${columns}\nFROM read_ndjson($FILES, columns = ${this.#root.columnsArgument()}, format = 'newline_delimited', maximum_object_size = 67108864) AS r\n` +
-      body.joins.join("\n") +
-      `\nWHERE r."resourceType" = ${literalSql(this.plan.resource)}${where.map((w) => ` AND ${w}`).join("")}`;
-    return { template, columns: this.plan.columns };
+    const resourceType = literalSql(this.plan.resource);
+    const rest = `${body.joins.join("\n")}\nWHERE r."resourceType" = ${resourceType}${where.map((w) => ` AND ${w}`).join("")}`;
+    const from = (files: readonly string[], mode: ReadMode) => {
+      const list = `[${files.map(literalSql).join(", ")}]`;
+      return mode === "typed"
+        ? `read_ndjson(${list}, columns = ${this.#root.columnsArgument()}, format = 'newline_delimited', maximum_object_size = 67108864) AS r`
+        : `(SELECT from_json(json, ${literalSql(JSON.stringify(this.#root.jsonStructure()))}) AS r FROM read_json_objects(${list}, format = 'newline_delimited', maximum_object_size = 67108864) WHERE json ->> 'resourceType' = ${resourceType}) AS t`;
+    };
+    return {
+      sql: (files, mode) => `SELECT\n  ${columns}\nFROM ${from(files, mode)}\n${rest}`,
+      columns: this.plan.columns,
+    };
   }
 
   /** FHIRPath to IR, with the view's constants already written in as literals. */

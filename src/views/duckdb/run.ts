@@ -1,11 +1,6 @@
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import type { Row } from "../reference.js";
-import type { CompiledSql } from "./compile.js";
-
-export function withFiles(sql: CompiledSql, files: readonly string[]): string {
-  const list = `[${files.map((f) => `'${f.replace(/'/g, "''")}'`).join(", ")}]`;
-  return sql.template.replace("$FILES", list);
-}
+import type { CompiledSql, ReadMode } from "./compile.js";
 
 /** JS values as the reference evaluator gives them: numbers, not bigints; [] for an empty collection. */
 function normalise(value: unknown, collection: boolean): unknown {
@@ -38,8 +33,9 @@ export async function* runCompiled(
   connection: DuckDBConnection,
   sql: CompiledSql,
   files: readonly string[],
+  mode: ReadMode,
 ): AsyncGenerator<Row[]> {
-  const result = await connection.stream(withFiles(sql, files));
+  const result = await connection.stream(sql.sql(files, mode));
   for await (const chunk of result.yieldRowObjectJs()) {
     yield chunk.map((raw) => {
       const row: Row = {};

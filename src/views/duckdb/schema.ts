@@ -37,6 +37,20 @@ export class SchemaNode {
     return [...this.fields].map(([name, f]) => `${quote(name)} ${this.fieldType(f)}`).join(", ");
   }
 
+  /** The same structure as from_json() wants it: a JSON document of type names. */
+  jsonStructure(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [name, f] of this.fields) {
+      const inner = f.node
+        ? f.node.fields.size > 0
+          ? f.node.jsonStructure()
+          : "JSON"
+        : duckdbPrimitive(f.info.type);
+      out[name] = f.info.repeating ? [inner] : inner;
+    }
+    return out;
+  }
+
   /** The `columns = {...}` argument of read_ndjson for a resource with this node as its root. */
   columnsArgument(): string {
     const entries = [...this.fields].map(
