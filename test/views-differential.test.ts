@@ -1,0 +1,86 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_SYNTH_OPTIONS, runSynth } from "../src/synth/synth.js";
+import { loadConformanceSuite } from "../src/views/conformance.js";
+import { compileToDuckdb } from "../src/views/duckdb/compile.js";
+import { openDuckdb, runCompiled } from "../src/views/duckdb/run.js";
+import { loadLakeViews } from "../src/views/lake-views.js";
+import { planView } from "../src/views/plan.js";
+import { evaluateAll, type Row } from "../src/views/reference.js";
+
+const SUITE = join(import.meta.dirname, "../../shared/conformance/sql-on-fhir-v2/tests");
+const tmp = mkdtempSync(join(tmpdir(), "kaivo-differential-"));
+let db: Awaited<ReturnType<typeof openDuckdb>>;
+
+const canonical = (rows: Row[]) => rows.map((r) => JSON.stringify(r)).sort();
+
+async function duckdbRows(
+  view: unknown,
+  files: string[],
+  mode: "typed" | "mixed",
+): Promise<Row[] | null> {
+  const compiled = compileToDuckdb(planView(view));
+  if (!compiled.ok) return null;
+  const rows: Row[] = [];
+  for await (const chunk of runCompiled(db.connection, compiled.sql, files, mode))
+    rows.push(...chunk);
+  return rows;
+}
+
+function referenceRows(view: unknown, files: string[]): Row[] {
+  const resources = files.flatMap((f) =>
+    readFileSync(f, "utf8")
+      .split("\n")
+      .filter((l) => l.trim())
+      .map((l) => JSON.parse(l) as Record<string, unknown>),
+  );
+  return [...evaluateAll(planView(view), resources)];
+}
+
+beforeAll(async () => {
+  db = await openDuckdb(2);
+  await runSynth({ ...DEFAULT_SYNTH_OPTIONS, patients: 300, seed: 3, out: join(tmp, "synth") });
+}, 120_000);
+afterAll(() => {
+  db.close();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+describe("both evaluators give the same rows", () => {
+  it("for every lake view over kaivo synth output", async () => {
+    const manifest = JSON.parse(
+      readFileSync(join(tmp, "synth", "fhir", "manifest.json"), "utf8"),
+    ) as {
+      output: Array<{ type: string; url: string }>;
+    };
+    for (const { name, view } of loadLakeViews()) {
+      const type = (view as { resource: string }).resource;
+      const files = manifest.output
+        .filter((o) => o.type === type)
+        .map((o) => join(tmp, "synth", "fhir", o.url));
+      const expected = referenceRows(view, files);
+      const actual = await duckdbRows(view, files, "typed");
+      expect(actual, `${name} compiles`).not.toBeNull();
+      expect(expected.length, `${name} has rows`).toBeGreaterThan(0);
+      expect(canonical(actual ?? []), name).toEqual(canonical(expected));
+    }
+  });
+
+  it("for every conformance case the compiler translates", async () => {
+    const cases = loadConformanceSuite(SUITE).filter((c) => !c.expectError);
+    let compared = 0;
+    for (const [i, c] of cases.entries()) {
+      const file = join(tmp, `case-${i}.ndjson`);
+      writeFileSync(file, c.resources.map((r) => JSON.stringify(r)).join("\n"));
+      const actual = await duckdbRows(c.view, [file], "mixed");
+      if (actual === null) continue;
+      compared++;
+      expect(canonical(actual), `${c.file}: ${c.title}`).toEqual(
+        canonical(referenceRows(c.view, [file])),
+      );
+    }
+    expect(compared).toBeGreaterThanOrEqual(100);
+  });
+});
