@@ -8,6 +8,7 @@ import { registerInit } from "./commands/init.js";
 import { registerStatus } from "./commands/status.js";
 import { registerSynth } from "./commands/synth.js";
 import { registerUser } from "./commands/user.js";
+import { registerView } from "./commands/view.js";
 import { EXIT } from "./exit-codes.js";
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerUser(program);
   registerAudit(program);
   registerSynth(program);
+  registerView(program);
   return program;
 }
 
