@@ -1,4 +1,4 @@
-import { duckdbPrimitive, type ElementInfo } from "./fhir-model.js";
+import { duckdbPrimitive, type ElementInfo } from "../fhir-model.js";
 
 interface Field {
   info: ElementInfo;
