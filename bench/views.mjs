@@ -22,10 +22,24 @@ const root = join(import.meta.dirname, "..");
 
 if (!existsSync(join(out, "fhir", "manifest.json"))) {
   console.log(`generating ${patients} people into ${out} ...`);
-  execFileSync(process.execPath, [join(root, "dist/cli/main.js"), "synth", "--patients", String(patients), "--seed", "1", "--out", out], { stdio: "inherit" });
+  execFileSync(
+    process.execPath,
+    [
+      join(root, "dist/cli/main.js"),
+      "synth",
+      "--patients",
+      String(patients),
+      "--seed",
+      "1",
+      "--out",
+      out,
+    ],
+    { stdio: "inherit" },
+  );
 }
 const manifest = JSON.parse(readFileSync(join(out, "fhir", "manifest.json"), "utf8"));
-const filesOf = (type) => manifest.output.filter((o) => o.type === type).map((o) => join(out, "fhir", o.url));
+const filesOf = (type) =>
+  manifest.output.filter((o) => o.type === type).map((o) => join(out, "fhir", o.url));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const time = async (fn) => {
   const t0 = performance.now();
@@ -36,8 +50,12 @@ const time = async (fn) => {
 async function reference(plan, files) {
   let rows = 0;
   for (const file of files) {
-    const lines = createInterface({ input: createReadStream(file, "utf8"), crlfDelay: Number.POSITIVE_INFINITY });
-    for await (const line of lines) if (line) rows += evaluateResource(plan, JSON.parse(line)).length;
+    const lines = createInterface({
+      input: createReadStream(file, "utf8"),
+      crlfDelay: Number.POSITIVE_INFINITY,
+    });
+    for await (const line of lines)
+      if (line) rows += evaluateResource(plan, JSON.parse(line)).length;
   }
   return rows;
 }
@@ -51,7 +69,9 @@ const ctas = async (sql) => {
 };
 
 console.log(`views benchmark: ${patients} people, ${runs} runs, medians; machine: 2 cores`);
-console.log("view        | MB    | bare scan MB/s | compiled MB/s (rows/s)   | compiled/bare | to JS rows/s | reference MB/s (rows/s) | reference/bare");
+console.log(
+  "view        | MB    | bare scan MB/s | compiled MB/s (rows/s)   | compiled/bare | to JS rows/s | reference MB/s (rows/s) | reference/bare",
+);
 for (const name of ["patient", "condition", "observation"]) {
   const view = JSON.parse(readFileSync(join(root, "views/fhir", `${name}.json`), "utf8"));
   const plan = planView(view);
@@ -60,7 +80,10 @@ for (const name of ["patient", "condition", "observation"]) {
   const files = filesOf(plan.resource);
   const mb = files.reduce((a, f) => a + statSync(f).size, 0) / 1e6;
   const sql = compiled.sql.sql(files, "typed");
-  const bareSql = sql.slice(sql.indexOf("FROM read_ndjson")).split("\n")[0].replace(/^FROM /, "SELECT * FROM ");
+  const bareSql = sql
+    .slice(sql.indexOf("FROM read_ndjson"))
+    .split("\n")[0]
+    .replace(/^FROM /, "SELECT * FROM ");
   const bare = [];
   const fast = [];
   const toJs = [];
@@ -71,7 +94,8 @@ for (const name of ["patient", "condition", "observation"]) {
     toJs.push(
       await time(async () => {
         let n = 0;
-        for await (const chunk of runCompiled(db.connection, compiled.sql, files, "typed")) n += chunk.length;
+        for await (const chunk of runCompiled(db.connection, compiled.sql, files, "typed"))
+          n += chunk.length;
         return n;
       }),
     );
@@ -79,7 +103,8 @@ for (const name of ["patient", "condition", "observation"]) {
   }
   const s = (xs) => median(xs.map((x) => x.seconds));
   const rows = fast[0].rows;
-  if (ref[0].rows !== rows || toJs[0].rows !== rows) throw new Error(`${name}: row counts differ (${rows}, ${toJs[0].rows}, ${ref[0].rows})`);
+  if (ref[0].rows !== rows || toJs[0].rows !== rows)
+    throw new Error(`${name}: row counts differ (${rows}, ${toJs[0].rows}, ${ref[0].rows})`);
   const bareMbps = mb / s(bare);
   console.log(
     [

@@ -68,6 +68,39 @@ describe("both evaluators give the same rows", () => {
     }
   });
 
+  it("for the JavaScript fast path and fhirpath.js alone, on lake views and every conformance case", () => {
+    const manifest = JSON.parse(
+      readFileSync(join(tmp, "synth", "fhir", "manifest.json"), "utf8"),
+    ) as {
+      output: Array<{ type: string; url: string }>;
+    };
+    for (const { name, view } of loadLakeViews()) {
+      const type = (view as { resource: string }).resource;
+      const files = manifest.output
+        .filter((o) => o.type === type)
+        .map((o) => join(tmp, "synth", "fhir", o.url));
+      const resources = files.flatMap((f) =>
+        readFileSync(f, "utf8")
+          .split("\n")
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as Record<string, unknown>),
+      );
+      const fast = [...evaluateAll(planView(view), resources)];
+      const slow = [...evaluateAll(planView(view, { native: false }), resources)];
+      expect(canonical(fast), name).toEqual(canonical(slow));
+    }
+    for (const c of loadConformanceSuite(SUITE).filter((t) => !t.expectError)) {
+      const run = (native: boolean) => {
+        try {
+          return canonical([...evaluateAll(planView(c.view, { native }), c.resources)]);
+        } catch (error) {
+          return `error: ${(error as Error).message}`;
+        }
+      };
+      expect(run(true), `${c.file}: ${c.title}`).toEqual(run(false));
+    }
+  });
+
   it("for every conformance case the compiler translates", async () => {
     const cases = loadConformanceSuite(SUITE).filter((c) => !c.expectError);
     let compared = 0;

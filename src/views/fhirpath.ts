@@ -146,9 +146,18 @@ export function inlineConstants(expression: string, constants: readonly Constant
   return out;
 }
 
-/** Parses and compiles once; throws on a syntax error or an undefined constant. */
-export function compileFhirPath(expression: string, constants: readonly Constant[]): Evaluator {
-  const compiled = fhirpath.compile(inlineConstants(expression, constants), r4, {
+/**
+ * Parses and compiles once with fhirpath.js; throws on a syntax error or an undefined constant.
+ * `base` names the type path of the focus when it is a plain object rather than a resource.
+ */
+export function compileFhirPath(
+  expression: string,
+  constants: readonly Constant[],
+  base?: string,
+): Evaluator {
+  const text = inlineConstants(expression, constants);
+  // With a base, fhirpath.js knows the type of plain objects (choice elements resolve).
+  const compiled = fhirpath.compile(base ? { base, expression: text } : text, r4, {
     userInvocationTable,
   } as never) as (resource: unknown, vars?: Record<string, unknown>) => unknown[];
   return (focus, rowIndex) => compiled(focus as never, { rowIndex });

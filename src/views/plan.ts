@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import { ViewDefinitionError } from "./errors.js";
 import { compileFhirPath, type Evaluator, UnknownConstantError } from "./fhirpath.js";
+import { Unsupported } from "./ir.js";
 import {
   type Column,
   type Constant,
@@ -8,6 +9,7 @@ import {
   type ViewDefinition,
   ViewDefinitionSchema,
 } from "./model.js";
+import { compileNative } from "./native.js";
 
 export interface CompiledPath {
   path: string;
@@ -60,7 +62,12 @@ function zodPath(path: PropertyKey[]): string {
  * Validates a ViewDefinition (shape, unique column names, matching unionAll branches, FHIRPath
  * syntax, defined constants) and compiles it. Every error names its place in the view.
  */
-export function planView(raw: unknown): ViewPlan {
+export interface PlanOptions {
+  /** Use the plain-JavaScript fast path where it applies (default). Off: fhirpath.js only. */
+  native?: boolean;
+}
+
+export function planView(raw: unknown, options: PlanOptions = {}): ViewPlan {
   const parsed = ViewDefinitionSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0] as z.core.$ZodIssue;
@@ -73,18 +80,24 @@ export function planView(raw: unknown): ViewPlan {
   }
   const view = parsed.data as ViewDefinition;
   const constants = view.constant ?? [];
-  const compile = (path: string, at: string): CompiledPath => {
+  const compile: Compile = (path, at, focus, allowNative = true) => {
     try {
-      return { path, at, evaluate: compileFhirPath(path, constants) };
+      if (!allowNative || options.native === false) throw new Unsupported("fhirpath.js wanted");
+      // The fast path: plain JavaScript for the common FHIRPath subset; fhirpath.js for the rest.
+      const native = compileNative(path, constants, focus.base, focus.atResource);
+      return { path, at, evaluate: native.evaluate, ...(native.base ? { base: native.base } : {}) };
     } catch (error) {
-      const reason =
-        error instanceof UnknownConstantError
-          ? error.message
-          : `invalid FHIRPath (${firstLine(error)})`;
-      throw new ViewDefinitionError(at, reason);
+      if (!(error instanceof Unsupported)) return invalid(error, at);
+    }
+    try {
+      const base = focus.atResource ? undefined : focus.base;
+      return { path, at, evaluate: compileFhirPath(path, constants, base) };
+    } catch (error) {
+      return invalid(error, at);
     }
   };
-  const root = planSelect({ select: view.select }, "", compile, true);
+  const resourceFocus: Focus = { base: view.resource, atResource: true };
+  const root = planSelect({ select: view.select }, "", compile, resourceFocus, true);
   const owners = columnOwners(root);
   const seen = new Map<string, string>();
   for (const { name, at } of owners) {
@@ -98,13 +111,34 @@ export function planView(raw: unknown): ViewPlan {
     view,
     resource: view.resource,
     constants,
-    where: (view.where ?? []).map((w, i) => compile(w.path, `where[${i}].path`)),
+    where: (view.where ?? []).map((w, i) => compile(w.path, `where[${i}].path`, resourceFocus)),
     root,
     columns: root.names.map((name) => {
       const c = types.get(name);
       return { name, ...(c?.type ? { type: c.type } : {}), collection: c?.collection ?? false };
     }),
   };
+}
+
+/** What a select's expressions are evaluated on: its type (when known) and whether it is the resource. */
+interface Focus {
+  base: string | undefined;
+  atResource: boolean;
+}
+
+type Compile = (
+  path: string,
+  at: string,
+  focus: Focus,
+  allowNative?: boolean,
+) => CompiledPath & { base?: string };
+
+function invalid(error: unknown, at: string): never {
+  const reason =
+    error instanceof UnknownConstantError
+      ? error.message
+      : `invalid FHIRPath (${firstLine(error)})`;
+  throw new ViewDefinitionError(at, reason);
 }
 
 function firstLine(error: unknown): string {
@@ -114,35 +148,41 @@ function firstLine(error: unknown): string {
 function planSelect(
   select: Select,
   at: string,
-  compile: (path: string, at: string) => CompiledPath,
+  compile: Compile,
+  focus: Focus,
   isRoot = false,
 ): SelectPlan {
   const prefix = at ? `${at}.` : "";
-  const iterate: CompiledPath[] = [];
+  const iterate: Array<CompiledPath & { base?: string }> = [];
   let kind: SelectPlan["kind"] = "plain";
+  let inner = focus;
   if (select.forEach !== undefined) {
     kind = "forEach";
-    iterate.push(compile(select.forEach, `${prefix}forEach`));
+    iterate.push(compile(select.forEach, `${prefix}forEach`, focus));
+    inner = { base: iterate[0]?.base, atResource: false };
   } else if (select.forEachOrNull !== undefined) {
     kind = "forEachOrNull";
-    iterate.push(compile(select.forEachOrNull, `${prefix}forEachOrNull`));
+    iterate.push(compile(select.forEachOrNull, `${prefix}forEachOrNull`, focus));
+    inner = { base: iterate[0]?.base, atResource: false };
   } else if (select.repeat !== undefined) {
     kind = "repeat";
     select.repeat.forEach((p, i) => {
-      iterate.push(compile(p, `${prefix}repeat[${i}]`));
+      // Repeat items come from several paths: keep fhirpath.js's typed nodes for them.
+      iterate.push(compile(p, `${prefix}repeat[${i}]`, focus, false));
     });
+    inner = { base: undefined, atResource: false };
   }
   const columns = (select.column ?? []).map((c: Column, i) => ({
-    ...compile(c.path, `${prefix}column[${i}].path`),
+    ...compile(c.path, `${prefix}column[${i}].path`, inner),
     name: c.name,
     ...(c.type ? { type: c.type } : {}),
     collection: c.collection === true,
   }));
   const selects = (select.select ?? []).map((s, i) =>
-    planSelect(s, isRoot ? `select[${i}]` : `${prefix}select[${i}]`, compile),
+    planSelect(s, isRoot ? `select[${i}]` : `${prefix}select[${i}]`, compile, inner),
   );
   const unionAll = (select.unionAll ?? []).map((s, i) =>
-    planSelect(s, `${prefix}unionAll[${i}]`, compile),
+    planSelect(s, `${prefix}unionAll[${i}]`, compile, inner),
   );
   const branchNames = unionAll[0]?.names ?? [];
   for (const branch of unionAll) {

@@ -35,7 +35,11 @@ export function registerView(program: Command): void {
   view
     .command("run <view> <input...>")
     .description("run a view over NDJSON files or folders of them; rows to stdout as NDJSON")
-    .option("--format <format>", "ndjson, csv or parquet (default: from --out's extension, else ndjson)", oneOf("format", FORMATS))
+    .option(
+      "--format <format>",
+      "ndjson, csv or parquet (default: from --out's extension, else ndjson)",
+      oneOf("format", FORMATS),
+    )
     .option("--out <file>", "write to a file instead of standard output")
     .option(
       "--engine <engine>",
@@ -52,7 +56,10 @@ export function registerView(program: Command): void {
         const result = await runView({
           view: readView(file),
           inputs,
-          format: o.format ?? (/\.(parquet|csv)$/.exec(o.out ?? "")?.[1] as Format | undefined) ?? "ndjson",
+          format:
+            o.format ??
+            (/\.(parquet|csv)$/.exec(o.out ?? "")?.[1] as Format | undefined) ??
+            "ndjson",
           ...(o.out ? { out: o.out } : {}),
           engine: o.engine,
           notice: (line) => process.stderr.write(`kaivo: ${line}\n`),

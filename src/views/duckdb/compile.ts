@@ -1,7 +1,7 @@
-import { inlineConstants } from "../fhirpath.js";
-import type { ColumnPlan, OutputColumn, SelectPlan, ViewPlan } from "../plan.js";
 import { choiceTypesOf, elementOf } from "../fhir-model.js";
+import { inlineConstants } from "../fhirpath.js";
 import { type Expr, toIR, Unsupported } from "../ir.js";
+import type { ColumnPlan, OutputColumn, SelectPlan, ViewPlan } from "../plan.js";
 import { quote, SchemaNode } from "./schema.js";
 
 /** A typed SQL value: a scalar (NULL when empty) or, when `many`, a LIST. */
