@@ -83,15 +83,18 @@ class Compiler {
     });
     const columns = body.columns.map(([name, sql]) => `${sql} AS ${quote(name)}`).join(",\n  ");
     const resourceType = literalSql(this.plan.resource);
-    const rest = `${body.joins.join("\n")}\nWHERE r."resourceType" = ${resourceType}${where.map((w) => ` AND ${w}`).join("")}`;
+    // The resource filter and the view's where go below the forEach joins: filtering after a
+    // LATERAL join is several times slower in DuckDB.
+    const filter = where.map((w) => ` AND ${w}`).join("");
     const from = (files: readonly string[], mode: ReadMode) => {
       const list = `[${files.map(literalSql).join(", ")}]`;
       return mode === "typed"
-        ? `read_ndjson(${list}, columns = ${this.#root.columnsArgument()}, format = 'newline_delimited', maximum_object_size = 67108864) AS r`
-        : `(SELECT from_json(json, ${literalSql(JSON.stringify(this.#root.jsonStructure()))}) AS r FROM read_json_objects(${list}, format = 'newline_delimited', maximum_object_size = 67108864) WHERE json ->> 'resourceType' = ${resourceType}) AS t`;
+        ? `(SELECT * FROM read_ndjson(${list}, columns = ${this.#root.columnsArgument()}, format = 'newline_delimited', maximum_object_size = 67108864) AS r WHERE r."resourceType" = ${resourceType}${filter}) AS r`
+        : `(SELECT * FROM (SELECT from_json(json, ${literalSql(JSON.stringify(this.#root.jsonStructure()))}) AS r FROM read_json_objects(${list}, format = 'newline_delimited', maximum_object_size = 67108864) WHERE json ->> 'resourceType' = ${resourceType}) AS t WHERE TRUE${filter}) AS t`;
     };
     return {
-      sql: (files, mode) => `SELECT\n  ${columns}\nFROM ${from(files, mode)}\n${rest}`,
+      sql: (files, mode) =>
+        `SELECT\n  ${columns}\nFROM ${from(files, mode)}\n${body.joins.join("\n")}`,
       columns: this.plan.columns,
     };
   }
@@ -314,10 +317,15 @@ class Compiler {
         const type = e.args[0]?.k === "typeName" ? e.args[0].name : undefined;
         const reference = this.member(base, "reference");
         const pattern = literalSql("([^/]+)/([^/]+?)(?:/_history/[^/]+)?$");
-        const key = (ref: string) =>
+        // Relative references (Type/id) take string functions; anything else a regular expression.
+        const slow = (ref: string) =>
           type
             ? `CASE WHEN regexp_extract(${ref}, ${pattern}, 1) = ${literalSql(type)} THEN nullif(regexp_extract(${ref}, ${pattern}, 2), '') END`
             : `nullif(regexp_extract(${ref}, ${pattern}, 2), '')`;
+        const key = (ref: string) =>
+          type
+            ? `CASE WHEN starts_with(${ref}, ${literalSql(`${type}/`)}) AND strpos(substr(${ref}, ${type.length + 2}), '/') = 0 THEN nullif(substr(${ref}, ${type.length + 2}), '') ELSE ${slow(ref)} END`
+            : `CASE WHEN starts_with(${ref}, 'urn:uuid:') OR starts_with(${ref}, 'urn:oid:') THEN nullif(substr(${ref}, 10), '') WHEN length(${ref}) - length(replace(${ref}, '/', '')) = 1 THEN nullif(split_part(${ref}, '/', 2), '') ELSE ${slow(ref)} END`;
         if (!reference.many) return { sql: key(reference.sql), many: false, type: "string" };
         const x = this.lambda();
         return {
