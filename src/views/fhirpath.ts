@@ -26,8 +26,8 @@ export class UnknownConstantError extends Error {}
  */
 export function referenceKey(reference: unknown, type?: string): string | undefined {
   if (typeof reference !== "string") return undefined;
-  if (reference.startsWith("urn:uuid:") || reference.startsWith("urn:oid:"))
-    return type ? undefined : reference.slice(9);
+  const urn = /^urn:(?:uuid|oid):/.exec(reference);
+  if (urn) return type ? undefined : reference.slice(urn[0].length) || undefined;
   const parts = reference.replace(/\/_history\/[^/]+$/, "").split("/");
   const id = parts[parts.length - 1];
   const refType = parts[parts.length - 2];

@@ -30,6 +30,8 @@ export type ReadMode = "typed" | "mixed";
 export interface CompiledSql {
   /** The query for a list of NDJSON files. */
   sql: (files: readonly string[], mode: ReadMode) => string;
+  /** A bare scan of the same files with the same schema, as a baseline for benchmarks. */
+  scan: (files: readonly string[]) => string;
   columns: OutputColumn[];
 }
 
@@ -86,15 +88,18 @@ class Compiler {
     // The resource filter and the view's where go below the forEach joins: filtering after a
     // LATERAL join is several times slower in DuckDB.
     const filter = where.map((w) => ` AND ${w}`).join("");
+    const readTyped = (list: string) =>
+      `read_ndjson(${list}, columns = ${this.#root.columnsArgument()}, format = 'newline_delimited', maximum_object_size = 67108864)`;
     const from = (files: readonly string[], mode: ReadMode) => {
       const list = `[${files.map(literalSql).join(", ")}]`;
       return mode === "typed"
-        ? `(SELECT * FROM read_ndjson(${list}, columns = ${this.#root.columnsArgument()}, format = 'newline_delimited', maximum_object_size = 67108864) AS r WHERE r."resourceType" = ${resourceType}${filter}) AS r`
+        ? `(SELECT * FROM ${readTyped(list)} AS r WHERE r."resourceType" = ${resourceType}${filter}) AS r`
         : `(SELECT * FROM (SELECT from_json(json, ${literalSql(JSON.stringify(this.#root.jsonStructure()))}) AS r FROM read_json_objects(${list}, format = 'newline_delimited', maximum_object_size = 67108864) WHERE json ->> 'resourceType' = ${resourceType}) AS t WHERE TRUE${filter}) AS t`;
     };
     return {
       sql: (files, mode) =>
         `SELECT\n  ${columns}\nFROM ${from(files, mode)}\n${body.joins.join("\n")}`,
+      scan: (files) => `SELECT * FROM ${readTyped(`[${files.map(literalSql).join(", ")}]`)}`,
       columns: this.plan.columns,
     };
   }
@@ -325,7 +330,7 @@ class Compiler {
         const key = (ref: string) =>
           type
             ? `CASE WHEN starts_with(${ref}, ${literalSql(`${type}/`)}) AND strpos(substr(${ref}, ${type.length + 2}), '/') = 0 THEN nullif(substr(${ref}, ${type.length + 2}), '') ELSE ${slow(ref)} END`
-            : `CASE WHEN starts_with(${ref}, 'urn:uuid:') OR starts_with(${ref}, 'urn:oid:') THEN nullif(substr(${ref}, 10), '') WHEN length(${ref}) - length(replace(${ref}, '/', '')) = 1 THEN nullif(split_part(${ref}, '/', 2), '') ELSE ${slow(ref)} END`;
+            : `CASE WHEN starts_with(${ref}, 'urn:uuid:') THEN nullif(substr(${ref}, 10), '') WHEN starts_with(${ref}, 'urn:oid:') THEN nullif(substr(${ref}, 9), '') WHEN length(${ref}) - length(replace(${ref}, '/', '')) = 1 THEN nullif(split_part(${ref}, '/', 2), '') ELSE ${slow(ref)} END`;
         if (!reference.many) return { sql: key(reference.sql), many: false, type: "string" };
         const x = this.lambda();
         return {
