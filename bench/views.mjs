@@ -80,10 +80,7 @@ for (const name of ["patient", "condition", "observation"]) {
   const files = filesOf(plan.resource);
   const mb = files.reduce((a, f) => a + statSync(f).size, 0) / 1e6;
   const sql = compiled.sql.sql(files, "typed");
-  const bareSql = sql
-    .slice(sql.indexOf("FROM read_ndjson"))
-    .split("\n")[0]
-    .replace(/^FROM /, "SELECT * FROM ");
+  const bareSql = compiled.sql.scan(files);
   const bare = [];
   const fast = [];
   const toJs = [];
