@@ -29,14 +29,30 @@ async function duckdbRows(
   return rows;
 }
 
-function referenceRows(view: unknown, files: string[]): Row[] {
-  const resources = files.flatMap((f) =>
+function readResources(files: string[]): Array<Record<string, unknown>> {
+  return files.flatMap((f) =>
     readFileSync(f, "utf8")
       .split("\n")
       .filter((l) => l.trim())
       .map((l) => JSON.parse(l) as Record<string, unknown>),
   );
-  return [...evaluateAll(planView(view), resources)];
+}
+
+function referenceRows(view: unknown, files: string[]): Row[] {
+  return [...evaluateAll(planView(view), readResources(files))];
+}
+
+/** The synth export's files holding the resource type of a view. */
+function synthFilesFor(view: unknown): string[] {
+  const manifest = JSON.parse(
+    readFileSync(join(tmp, "synth", "fhir", "manifest.json"), "utf8"),
+  ) as {
+    output: Array<{ type: string; url: string }>;
+  };
+  const type = (view as { resource: string }).resource;
+  return manifest.output
+    .filter((o) => o.type === type)
+    .map((o) => join(tmp, "synth", "fhir", o.url));
 }
 
 beforeAll(async () => {
@@ -50,16 +66,8 @@ afterAll(() => {
 
 describe("both evaluators give the same rows", () => {
   it("for every lake view over kaivo synth output", async () => {
-    const manifest = JSON.parse(
-      readFileSync(join(tmp, "synth", "fhir", "manifest.json"), "utf8"),
-    ) as {
-      output: Array<{ type: string; url: string }>;
-    };
     for (const { name, view } of loadLakeViews()) {
-      const type = (view as { resource: string }).resource;
-      const files = manifest.output
-        .filter((o) => o.type === type)
-        .map((o) => join(tmp, "synth", "fhir", o.url));
+      const files = synthFilesFor(view);
       const expected = referenceRows(view, files);
       const actual = await duckdbRows(view, files, "typed");
       expect(actual, `${name} compiles`).not.toBeNull();
@@ -70,22 +78,9 @@ describe("both evaluators give the same rows", () => {
 
   it("for the JavaScript fast path and fhirpath.js alone, on lake views and every conformance case", () => {
     const conformance = existsSync(SUITE) ? loadConformanceSuite(SUITE) : [];
-    const manifest = JSON.parse(
-      readFileSync(join(tmp, "synth", "fhir", "manifest.json"), "utf8"),
-    ) as {
-      output: Array<{ type: string; url: string }>;
-    };
     for (const { name, view } of loadLakeViews()) {
-      const type = (view as { resource: string }).resource;
-      const files = manifest.output
-        .filter((o) => o.type === type)
-        .map((o) => join(tmp, "synth", "fhir", o.url));
-      const resources = files.flatMap((f) =>
-        readFileSync(f, "utf8")
-          .split("\n")
-          .filter(Boolean)
-          .map((l) => JSON.parse(l) as Record<string, unknown>),
-      );
+      const files = synthFilesFor(view);
+      const resources = readResources(files);
       const fast = [...evaluateAll(planView(view), resources)];
       const slow = [...evaluateAll(planView(view, { native: false }), resources)];
       expect(canonical(fast), name).toEqual(canonical(slow));

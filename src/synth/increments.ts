@@ -43,31 +43,35 @@ export function dayPlan(day: number, asOf: number, patients: number): DayPlan {
   };
 }
 
+/** Everything one day's changes need. */
+export interface Day {
+  pop: Population;
+  writer: ExportWriter;
+  plan: DayPlan;
+  /** Size of the initial population: the people who can be changed. */
+  patients: number;
+  state: IncrementState;
+  rng: Rng;
+}
+
 /**
  * One daily increment: new people with a first visit, new visits for existing people, corrected
  * records (a new `meta.versionId`) and deletions (a DELETE Bundle in the manifest's `deleted`).
  */
-export function writeDay(
-  pop: Population,
-  writer: ExportWriter,
-  plan: DayPlan,
-  patients: number,
-  state: IncrementState,
-  rng: Rng,
-  tick: () => void,
-): number {
-  const { day, from } = plan;
+export function writeDay(day: Day, tick: () => void): number {
+  const { pop, writer, plan, patients, state, rng } = day;
+  const { from } = plan;
   const to = from + DAY;
   let people = 0;
   for (let n = 0; n < plan.newPeople; n++, tick()) {
-    const g = pop.generate(state.nextIndex++, false, { from, to, stream: `day-${day}` });
+    const g = pop.generate(state.nextIndex++, false, { from, to, stream: `day-${plan.day}` });
     if (!g.invalid) dailyVisit(g.chart, g.plan, from + rng.int(0, 23) * 3_600_000);
     pop.write(writer, g, null);
     people++;
   }
   for (let n = 0; n < plan.visits; n++, tick()) {
     const index = rng.int(0, patients - 1);
-    const g = pop.generate(index, true, { from, to, stream: `day-${day}-visit-${n}` });
+    const g = pop.generate(index, true, { from, to, stream: `day-${plan.day}-visit-${n}` });
     if (g.invalid || g.plan.death !== null || state.diedOnDay.has(index)) continue;
     dailyVisit(g.chart, g.plan, from + rng.int(0, 23) * 3_600_000);
     const added = state.addedCategories.get(index) ?? new Set<string>();
@@ -79,20 +83,12 @@ export function writeDay(
     pop.truth.diagnosisCategories(fresh);
     state.addedCategories.set(index, new Set([...added, ...fresh]));
   }
-  for (let n = 0; n < plan.corrections; n++, tick())
-    correct(pop, writer, plan, patients, state, rng);
-  for (let n = 0; n < plan.deletions; n++, tick()) remove(pop, writer, plan, patients, state, rng);
+  for (let n = 0; n < plan.corrections; n++, tick()) correct(day);
+  for (let n = 0; n < plan.deletions; n++, tick()) remove(day);
   return people;
 }
 
-function correct(
-  pop: Population,
-  writer: ExportWriter,
-  plan: DayPlan,
-  patients: number,
-  state: IncrementState,
-  rng: Rng,
-): void {
+function correct({ pop, writer, plan, patients, state, rng }: Day): void {
   const index = rng.int(0, patients - 1);
   const g = pop.generate(index, true);
   if (g.invalid) return;
@@ -139,14 +135,7 @@ function correct(
   writer.writeUpdate(target);
 }
 
-function remove(
-  pop: Population,
-  writer: ExportWriter,
-  plan: DayPlan,
-  patients: number,
-  state: IncrementState,
-  rng: Rng,
-): void {
+function remove({ pop, writer, plan, patients, state, rng }: Day): void {
   const index = rng.int(0, patients - 1);
   if (state.deletedFrom.has(index)) return;
   const g = pop.generate(index, true);

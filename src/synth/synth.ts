@@ -124,7 +124,10 @@ export async function runSynth(
       if (done % 100 === 0 || done === total) onProgress?.({ phase: `day ${day}`, done, total });
     };
     const rng = Rng.derive(seed, "day", day);
-    summary.patients += writeDay(pop, writer, plan, options.patients, state, rng, tick);
+    summary.patients += writeDay(
+      { pop, writer, plan, patients: options.patients, state, rng },
+      tick,
+    );
     finish(writer, rel, fhirDateTime(plan.from + DAY), plan.from);
     await yieldToEventLoop();
   }
