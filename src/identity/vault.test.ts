@@ -1,0 +1,99 @@
+import { readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { tempDir } from "../../test/support/stores.js";
+import { homeKey, initHome } from "../home/home.js";
+import { SecretKey } from "../home/keys.js";
+import { open, seal } from "./crypto-box.js";
+import { lakePseudoId } from "./pseudonym.js";
+import { Vault } from "./vault.js";
+
+const HETU = "131052-308T";
+const SYSTEM = "urn:oid:1.2.246.21";
+
+describe("lake pseudo-IDs", () => {
+  it("are stable for a person, differ between people and between keys, and are short", () => {
+    const a = new SecretKey(Buffer.alloc(32, 1));
+    const b = new SecretKey(Buffer.alloc(32, 2));
+    expect(lakePseudoId(a, SYSTEM, HETU)).toBe(lakePseudoId(a, SYSTEM, HETU));
+    expect(lakePseudoId(a, SYSTEM, HETU)).toMatch(/^[a-z2-7]{16}$/);
+    expect(lakePseudoId(a, SYSTEM, "131052A308T")).not.toBe(lakePseudoId(a, SYSTEM, HETU)); // the sign distinguishes people
+    expect(lakePseudoId(b, SYSTEM, HETU)).not.toBe(lakePseudoId(a, SYSTEM, HETU));
+  });
+});
+
+describe("crypto box", () => {
+  it("round-trips, and refuses a changed ciphertext or another context", () => {
+    const key = new SecretKey(Buffer.alloc(32, 3));
+    const sealed = seal(key, "person:x", HETU);
+    expect(open(key, "person:x", sealed).toString()).toBe(HETU);
+    expect(() => open(key, "person:y", sealed)).toThrow();
+    const tampered = Buffer.from(sealed);
+    tampered[tampered.length - 1] = (tampered[tampered.length - 1] ?? 0) ^ 1;
+    expect(() => open(key, "person:x", tampered)).toThrow();
+  });
+});
+
+describe("the vault", () => {
+  let tmp: ReturnType<typeof tempDir>;
+  let vault: Vault;
+  beforeEach(() => {
+    tmp = tempDir();
+    vault = Vault.open(initHome(tmp.dir, {}).home);
+  });
+  afterEach(() => {
+    vault.close();
+    tmp.remove();
+  });
+
+  it("maps identifiers and source ids to pseudo-IDs, storing neither in the clear", () => {
+    const pseudoId = vault.registerPerson(SYSTEM, HETU);
+    expect(vault.registerPerson(SYSTEM, HETU)).toBe(pseudoId);
+    expect(pseudoId).toBe(lakePseudoId(homeKey(initHome(tmp.dir, {}).home, "lake"), SYSTEM, HETU));
+    vault.linkSource("ehr", "patient-123", pseudoId);
+    vault.rememberNames(pseudoId, ["Väinö", "Ahonen"]);
+    vault.quarantine({
+      loadId: 1,
+      source: "ehr",
+      file: "Patient-1.ndjson",
+      line: 7,
+      reason: "invalid hetu",
+      raw: `{"hetu":"${HETU}"}`,
+    });
+    expect(vault.findBySource("ehr", "patient-123")).toBe(pseudoId);
+    expect(vault.findBySource("other", "patient-123")).toBeUndefined();
+    expect(vault.nameChecker(pseudoId)("väinö")).toBe(true);
+    expect(vault.nameChecker(pseudoId)("Matti")).toBe(false);
+    vault.close();
+    const file = join(tmp.dir, "vault.sqlite");
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const bytes = readFileSync(file);
+    for (const secret of [HETU, "patient-123", "Ahonen", "Väinö"])
+      expect(bytes.includes(Buffer.from(secret))).toBe(false);
+    vault = Vault.open(initHome(tmp.dir, {}).home);
+  });
+
+  it("quarantines a line once, encrypted, and gives it back to whoever may read it", () => {
+    const entry = {
+      loadId: 1,
+      source: "ehr",
+      file: "Observation-1.ndjson",
+      line: 3,
+      reason: "malformed JSON",
+      raw: "{oops",
+    };
+    vault.quarantine(entry);
+    vault.quarantine({ ...entry, loadId: 2 });
+    const listed = vault.listQuarantine();
+    expect(listed).toHaveLength(1);
+    expect(listed[0]).toMatchObject({
+      file: "Observation-1.ndjson",
+      line: 3,
+      reason: "malformed JSON",
+      status: "open",
+    });
+    expect(vault.quarantinedRecord(listed[0]?.id ?? 0)).toBe("{oops");
+    vault.markRetried(listed[0]?.id ?? 0);
+    expect(vault.listQuarantine({ status: "open" })).toHaveLength(0);
+  });
+});

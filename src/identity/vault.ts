@@ -1,0 +1,207 @@
+import { createHmac } from "node:crypto";
+import { chmodSync, existsSync } from "node:fs";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { type Home, homeKey } from "../home/home.js";
+import type { SecretKey } from "../home/keys.js";
+import { open, seal } from "./crypto-box.js";
+import { lakePseudoId } from "./pseudonym.js";
+
+/** What a quarantined record carries; the raw record itself is stored encrypted. */
+export interface QuarantineEntry {
+  id: number;
+  loadId: number;
+  source: string;
+  file: string;
+  line: number;
+  reason: string;
+  status: "open" | "retried";
+  createdAt: string;
+}
+
+const SCHEMA = [
+  `create table if not exists persons (
+     pseudo_id text primary key,
+     identifier blob not null,
+     created_at text not null)`,
+  `create table if not exists source_patients (
+     lookup text primary key,
+     pseudo_id text not null references persons(pseudo_id),
+     source_id blob not null)`,
+  `create table if not exists name_tokens (
+     pseudo_id text not null,
+     token text not null,
+     primary key (pseudo_id, token)) without rowid`,
+  `create table if not exists quarantine (
+     id integer primary key,
+     load_id integer not null,
+     source text not null,
+     file text not null,
+     line integer not null,
+     fingerprint text not null,
+     reason text not null,
+     record blob not null,
+     status text not null default 'open',
+     created_at text not null,
+     unique (source, file, line, fingerprint))`,
+];
+
+/**
+ * The identity vault: a store apart from the lake (its own SQLite file and key) holding what links
+ * pseudonyms to people. Identifiers and source ids are AES-256-GCM encrypted under the vault key;
+ * lookups go through keyed hashes, and names are kept only as keyed hashes of their words.
+ * Only the identity and ingest code opens it.
+ */
+export class Vault {
+  private constructor(
+    private readonly db: Database.Database,
+    private readonly vaultKey: SecretKey,
+    private readonly lakeKey: SecretKey,
+  ) {}
+
+  static open(home: Home): Vault {
+    const file = join(home.dir, "vault.sqlite");
+    const created = !existsSync(file);
+    const db = new Database(file, { timeout: 15_000 });
+    if (created) chmodSync(file, 0o600);
+    db.pragma("journal_mode = WAL");
+    for (const statement of SCHEMA) db.exec(statement);
+    return new Vault(db, homeKey(home, "vault"), homeKey(home, "lake"));
+  }
+
+  private lookup(kind: string, text: string): string {
+    return createHmac("sha256", this.vaultKey.bytes())
+      .update(`${kind}|${text}`)
+      .digest("base64url");
+  }
+
+  /** The person's lake pseudo-ID; the identifier is stored (encrypted) the first time. */
+  registerPerson(system: string, value: string): string {
+    const pseudoId = lakePseudoId(this.lakeKey, system, value);
+    this.db
+      .prepare(
+        "insert into persons (pseudo_id, identifier, created_at) values (?, ?, ?) on conflict do nothing",
+      )
+      .run(
+        pseudoId,
+        seal(this.vaultKey, `person:${pseudoId}`, `${system}|${value}`),
+        new Date().toISOString(),
+      );
+    return pseudoId;
+  }
+
+  /** Remembers which source-system patient id is this person, for references in later loads. */
+  linkSource(source: string, sourcePatientId: string, pseudoId: string): void {
+    const lookup = this.lookup("source", `${source}|${sourcePatientId}`);
+    this.db
+      .prepare(
+        "insert into source_patients (lookup, pseudo_id, source_id) values (?, ?, ?) on conflict (lookup) do update set pseudo_id = excluded.pseudo_id",
+      )
+      .run(lookup, pseudoId, seal(this.vaultKey, `source:${lookup}`, sourcePatientId));
+  }
+
+  findBySource(source: string, sourcePatientId: string): string | undefined {
+    const row = this.db
+      .prepare("select pseudo_id from source_patients where lookup = ?")
+      .get(this.lookup("source", `${source}|${sourcePatientId}`)) as
+      | { pseudo_id: string }
+      | undefined;
+    return row?.pseudo_id;
+  }
+
+  /** Keeps keyed hashes of the words of a person's and their relatives' names, never the names. */
+  rememberNames(pseudoId: string, words: string[]): void {
+    const insert = this.db.prepare(
+      "insert into name_tokens (pseudo_id, token) values (?, ?) on conflict do nothing",
+    );
+    for (const word of words) {
+      if (word.length >= 2) insert.run(pseudoId, this.lookup("name", word.toLocaleLowerCase("fi")));
+    }
+  }
+
+  /** Whether a word is one of the person's (or their relatives') names, by keyed hash. */
+  nameChecker(pseudoId: string): (word: string) => boolean {
+    const hashes = new Set(
+      (
+        this.db
+          .prepare("select token from name_tokens where pseudo_id = ?")
+          .all(pseudoId) as Array<{ token: string }>
+      ).map((r) => r.token),
+    );
+    return (word) => hashes.has(this.lookup("name", word.toLocaleLowerCase("fi")));
+  }
+
+  /** Quarantines a record with its reason; the same line of the same file is kept once. */
+  quarantine(entry: {
+    loadId: number;
+    source: string;
+    file: string;
+    line: number;
+    reason: string;
+    raw: string;
+  }): void {
+    const fingerprint = createHmac("sha256", this.vaultKey.bytes())
+      .update(entry.raw)
+      .digest("base64url")
+      .slice(0, 22);
+    this.db
+      .prepare(
+        `insert into quarantine (load_id, source, file, line, fingerprint, reason, record, created_at)
+         values (?, ?, ?, ?, ?, ?, ?, ?) on conflict do nothing`,
+      )
+      .run(
+        entry.loadId,
+        entry.source,
+        entry.file,
+        entry.line,
+        fingerprint,
+        entry.reason,
+        seal(this.vaultKey, "quarantine", entry.raw),
+        new Date().toISOString(),
+      );
+  }
+
+  listQuarantine(filter: { loadId?: number; status?: string } = {}): QuarantineEntry[] {
+    const rows = this.db
+      .prepare(
+        `select id, load_id, source, file, line, reason, status, created_at from quarantine
+         where (? is null or load_id = ?) and (? is null or status = ?) order by id`,
+      )
+      .all(
+        filter.loadId ?? null,
+        filter.loadId ?? null,
+        filter.status ?? null,
+        filter.status ?? null,
+      ) as Array<Record<string, unknown>>;
+    return rows.map((r) => ({
+      id: Number(r.id),
+      loadId: Number(r.load_id),
+      source: String(r.source),
+      file: String(r.file),
+      line: Number(r.line),
+      reason: String(r.reason),
+      status: r.status as QuarantineEntry["status"],
+      createdAt: String(r.created_at),
+    }));
+  }
+
+  /** The raw quarantined record (it may hold identifiers: stewards only, audited by the caller). */
+  quarantinedRecord(id: number): string | undefined {
+    const row = this.db.prepare("select record from quarantine where id = ?").get(id) as
+      | { record: Buffer }
+      | undefined;
+    return row ? open(this.vaultKey, "quarantine", row.record).toString("utf8") : undefined;
+  }
+
+  markRetried(id: number): void {
+    this.db.prepare("update quarantine set status = 'retried' where id = ?").run(id);
+  }
+
+  transaction<T>(work: () => T): T {
+    return this.db.transaction(work)();
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
