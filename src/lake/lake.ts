@@ -1,0 +1,118 @@
+import { join } from "node:path";
+import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import type { Home } from "../home/home.js";
+
+/** Columns every lake table has besides its own: who, when, where from, which versions. */
+export const META_COLUMNS = [
+  ["record_key", "VARCHAR"],
+  ["pseudo_id", "VARCHAR"],
+  ["event_date", "DATE"],
+  ["source", "VARCHAR"],
+  ["record_hash", "VARCHAR"],
+  ["load_from", "INTEGER"],
+  ["load_to", "INTEGER"],
+] as const;
+
+export interface LoadInfo {
+  loadId: number;
+  source: string;
+  fingerprint: string;
+  startedAt: string;
+  finishedAt: string;
+  report: unknown;
+}
+
+export interface TableInfo {
+  registry: string;
+  table: string;
+  rows: number;
+  people: number;
+}
+
+const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+/**
+ * The data lake: one DuckDB file of registries (schemas) and their tables. Rows are versioned by
+ * load: a row is current while `load_to` is null, and the lake as of load L is every row with
+ * `load_from <= L` and `load_to` null or above L. A load is one transaction.
+ */
+export class Lake {
+  private constructor(
+    readonly connection: DuckDBConnection,
+    private readonly instance: DuckDBInstance,
+  ) {}
+
+  static async open(home: Home): Promise<Lake> {
+    const instance = await DuckDBInstance.create(join(home.dir, "lake.duckdb"));
+    const connection = await instance.connect();
+    await connection.run(`create table if not exists main._loads (
+      load_id integer primary key, source varchar not null, fingerprint varchar not null,
+      started_at varchar not null, finished_at varchar not null, report json not null)`);
+    return new Lake(connection, instance);
+  }
+
+  static qualified(registry: string, table: string): string {
+    return `${quote(registry)}.${quote(table)}`;
+  }
+
+  async nextLoadId(): Promise<number> {
+    const rows = (await this.connection.runAndReadAll("select coalesce(max(load_id), 0) + 1 as n from main._loads")).getRowObjectsJson();
+    return Number(rows[0]?.n ?? 1);
+  }
+
+  async loadWithFingerprint(source: string, fingerprint: string): Promise<number | undefined> {
+    const reader = await this.connection.runAndReadAll(
+      "select load_id from main._loads where source = $source and fingerprint = $fingerprint",
+      { source, fingerprint },
+    );
+    const row = reader.getRowObjectsJson()[0];
+    return row ? Number(row.load_id) : undefined;
+  }
+
+  async snapshots(): Promise<LoadInfo[]> {
+    const rows = (
+      await this.connection.runAndReadAll("select * from main._loads order by load_id")
+    ).getRowObjectsJson();
+    return rows.map((r) => ({
+      loadId: Number(r.load_id),
+      source: String(r.source),
+      fingerprint: String(r.fingerprint),
+      startedAt: String(r.started_at),
+      finishedAt: String(r.finished_at),
+      report: JSON.parse(String(r.report)),
+    }));
+  }
+
+  /** Lake tables with their row and people counts, as of a load (default: the latest). */
+  async tables(asOfLoad?: number): Promise<TableInfo[]> {
+    const list = (
+      await this.connection.runAndReadAll(
+        "select table_schema, table_name from information_schema.tables where table_schema <> 'main' and table_type = 'BASE TABLE' order by 1, 2",
+      )
+    ).getRowObjectsJson();
+    const out: TableInfo[] = [];
+    for (const t of list) {
+      const registry = String(t.table_schema);
+      const table = String(t.table_name);
+      const r = (
+        await this.connection.runAndReadAll(
+          `select count(*) as n, count(distinct pseudo_id) as p from ${Lake.qualified(registry, table)} where ${Lake.asOf(asOfLoad)}`,
+        )
+      ).getRowObjectsJson()[0];
+      out.push({ registry, table, rows: Number(r?.n ?? 0), people: Number(r?.p ?? 0) });
+    }
+    return out;
+  }
+
+  /** The SQL condition for rows visible at a load (latest when undefined). */
+  static asOf(load?: number): string {
+    if (load === undefined) return "load_to is null";
+    const l = Math.trunc(load);
+    return `load_from <= ${l} and (load_to is null or load_to > ${l})`;
+  }
+
+  close(): void {
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+}
