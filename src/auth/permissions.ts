@@ -13,6 +13,10 @@ export const PERMISSIONS = {
   "audit.read": ["auditor", "admin"],
   "audit.verify": ["auditor", "admin"],
   "status.read": ROLES,
+  "ingest.run": ["steward"],
+  "lake.read": ["steward", "auditor"],
+  "quarantine.read": ["steward"],
+  "quarantine.retry": ["steward"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -4,6 +4,7 @@ import { Command, CommanderError } from "commander";
 import { ForbiddenError, KaivoError } from "../shared/errors.js";
 import { registerAudit } from "./commands/audit.js";
 import { registerDemo } from "./commands/demo.js";
+import { registerIngest } from "./commands/ingest.js";
 import { registerInit } from "./commands/init.js";
 import { registerStatus } from "./commands/status.js";
 import { registerSynth } from "./commands/synth.js";
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerAudit(program);
   registerSynth(program);
   registerView(program);
+  registerIngest(program);
   return program;
 }
 

@@ -14,6 +14,12 @@ export const KaivoConfigSchema = z.strictObject({
       sqliteFile: z.string().min(1).default("control.sqlite"),
     })
     .default({ sqliteFile: "control.sqlite" }),
+  identity: z
+    .strictObject({
+      /** The identifier system that is the person key: the hetu by default; e.g. a US SSN system elsewhere. */
+      personIdentifierSystem: z.string().min(1).default("urn:oid:1.2.246.21"),
+    })
+    .default({ personIdentifierSystem: "urn:oid:1.2.246.21" }),
 });
 
 export type KaivoConfig = z.infer<typeof KaivoConfigSchema>;

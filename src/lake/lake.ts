@@ -56,7 +56,11 @@ export class Lake {
   }
 
   async nextLoadId(): Promise<number> {
-    const rows = (await this.connection.runAndReadAll("select coalesce(max(load_id), 0) + 1 as n from main._loads")).getRowObjectsJson();
+    const rows = (
+      await this.connection.runAndReadAll(
+        "select coalesce(max(load_id), 0) + 1 as n from main._loads",
+      )
+    ).getRowObjectsJson();
     return Number(rows[0]?.n ?? 1);
   }
 

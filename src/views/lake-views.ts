@@ -9,6 +9,9 @@ export function loadLakeViews(dir = LAKE_VIEWS_DIR): Array<{ name: string; view:
   return readdirSync(dir)
     .filter((f) => f.endsWith(".json"))
     .sort()
-    .map((f) => ({ name: f.replace(/\.json$/, ""), view: JSON.parse(readFileSync(join(dir, f), "utf8")) as unknown }))
+    .map((f) => ({
+      name: f.replace(/\.json$/, ""),
+      view: JSON.parse(readFileSync(join(dir, f), "utf8")) as unknown,
+    }))
     .filter(({ view }) => (view as { resourceType?: string }).resourceType === "ViewDefinition");
 }

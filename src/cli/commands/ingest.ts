@@ -1,0 +1,166 @@
+import cliProgress from "cli-progress";
+import type { Command } from "commander";
+import {
+  ingest,
+  lakeSnapshots,
+  lakeTables,
+  listQuarantine,
+  retryQuarantined,
+  showQuarantined,
+} from "../../ingest/ingest-service.js";
+import { type LoadReport, quarantinedTotal } from "../../ingest/report.js";
+import { ValidationError } from "../../shared/errors.js";
+import { actorFor, printJson, withStore } from "../context.js";
+
+function printReport(r: LoadReport): void {
+  const out = process.stdout;
+  if (r.alreadyLoaded) {
+    out.write(`${r.export}: already loaded as load ${r.loadId}; nothing changed.\n`);
+    return;
+  }
+  out.write(`Load ${r.loadId} (${r.source}, export of ${r.transactionTime}) from ${r.export}\n`);
+  out.write(
+    "table                      read  inserted  updated  unchanged  deleted  quarantined  redactions\n",
+  );
+  for (const [name, t] of Object.entries(r.tables)) {
+    if (t.read === 0 && t.deleted === 0) continue;
+    const redactions = Object.entries(t.redactions)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(", ");
+    out.write(
+      `${name.padEnd(24)}${String(t.read).padStart(7)}${String(t.inserted).padStart(10)}${String(t.updated).padStart(9)}${String(t.unchanged).padStart(11)}${String(t.deleted).padStart(9)}${String(quarantinedTotal(t)).padStart(13)}  ${redactions}\n`,
+    );
+    for (const [reason, n] of Object.entries(t.quarantined))
+      out.write(`${"".padEnd(24)}  quarantined ${n}: ${reason}\n`);
+  }
+  for (const [type, n] of Object.entries(r.notLoaded))
+    out.write(`(${type}: ${n} records, no lake table takes them)\n`);
+}
+
+const loadNumber = (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new ValidationError("A load number is a whole number from 1.");
+  return n;
+};
+
+export function registerIngest(program: Command): void {
+  program
+    .command("ingest <path>")
+    .description("load FHIR bulk exports into the pseudonymized lake (stewards)")
+    .option("--source <name>", "the source system", "ehr")
+    .option("--json", "print the load reports as JSON")
+    .action(async (path: string, o: { source: string; json?: boolean }, command: Command) => {
+      await withStore(async ({ home, store }) => {
+        const actor = await actorFor(command, store);
+        const bar =
+          process.stderr.isTTY && !o.json
+            ? new cliProgress.SingleBar(
+                { format: "{file} [{bar}] {percentage}% | {records} records", hideCursor: true },
+                cliProgress.Presets.shades_classic,
+              )
+            : null;
+        let started = false;
+        const reports = await ingest({ home, store, actor }, path, {
+          source: o.source,
+          onProgress: (p) => {
+            if (!bar) return;
+            if (!started) {
+              bar.start(p.totalBytes, 0, { file: p.file.padEnd(28), records: 0 });
+              started = true;
+            }
+            bar.setTotal(p.totalBytes);
+            bar.update(p.bytes, { file: p.file.padEnd(28), records: p.records });
+            if (p.bytes >= p.totalBytes) {
+              bar.stop();
+              started = false;
+            }
+          },
+        });
+        bar?.stop();
+        if (o.json) printJson(reports);
+        else for (const r of reports) printReport(r);
+      });
+    });
+
+  const lake = program.command("lake").description("look at the data lake (stewards, auditors)");
+  lake
+    .command("snapshots")
+    .description("every load, numbered: the snapshots a query or release can be pinned to")
+    .option("--json", "print JSON")
+    .action(async (o: { json?: boolean }, command: Command) => {
+      await withStore(async ({ home, store }) => {
+        const loads = await lakeSnapshots({ home, store, actor: await actorFor(command, store) });
+        if (o.json) return printJson(loads);
+        for (const l of loads)
+          process.stdout.write(`${String(l.loadId).padStart(4)}  ${l.finishedAt}  ${l.source}\n`);
+      });
+    });
+  lake
+    .command("tables")
+    .description("lake tables with rows and people, latest or as of a load")
+    .option("--as-of <load>", "the snapshot to count", loadNumber)
+    .option("--json", "print JSON")
+    .action(async (o: { asOf?: number; json?: boolean }, command: Command) => {
+      await withStore(async ({ home, store }) => {
+        const tables = await lakeTables(
+          { home, store, actor: await actorFor(command, store) },
+          o.asOf,
+        );
+        if (o.json) return printJson(tables);
+        for (const t of tables)
+          process.stdout.write(
+            `${`${t.registry}.${t.table}`.padEnd(36)}${String(t.rows).padStart(10)} rows ${String(t.people).padStart(8)} people\n`,
+          );
+      });
+    });
+
+  const quarantine = program
+    .command("quarantine")
+    .description("records ingest could not load, and why (stewards)");
+  quarantine
+    .command("list")
+    .description("quarantined records: file, line, reason")
+    .option("--load <n>", "only this load", loadNumber)
+    .option("--status <status>", "open or retried")
+    .option("--json", "print JSON")
+    .action(async (o: { load?: number; status?: string; json?: boolean }, command: Command) => {
+      await withStore(async ({ home, store }) => {
+        const entries = await listQuarantine(
+          { home, store, actor: await actorFor(command, store) },
+          {
+            ...(o.load ? { loadId: o.load } : {}),
+            ...(o.status ? { status: o.status } : {}),
+          },
+        );
+        if (o.json) return printJson(entries);
+        for (const e of entries)
+          process.stdout.write(
+            `${String(e.id).padStart(6)}  load ${e.loadId}  ${e.file}:${e.line}  ${e.reason}  (${e.status})\n`,
+          );
+      });
+    });
+  quarantine
+    .command("show <id>")
+    .description("the raw record (may hold identifiers; audited)")
+    .action(async (id: string, _o: unknown, command: Command) => {
+      await withStore(async ({ home, store }) => {
+        process.stdout.write(
+          `${await showQuarantined({ home, store, actor: await actorFor(command, store) }, loadNumber(id))}\n`,
+        );
+      });
+    });
+  quarantine
+    .command("retry <id>")
+    .description("load a quarantined record again, as a load of its own")
+    .action(async (id: string, _o: unknown, command: Command) => {
+      await withStore(async ({ home, store }) => {
+        printReport(
+          await retryQuarantined(
+            { home, store, actor: await actorFor(command, store) },
+            loadNumber(id),
+          ),
+        );
+      });
+    });
+}

@@ -1,0 +1,512 @@
+import { createHash } from "node:crypto";
+import {
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  type WriteStream,
+} from "node:fs";
+import { basename, join } from "node:path";
+import { createInterface } from "node:readline";
+import type { SecretKey } from "../home/keys.js";
+import { parseHetu } from "../identity/hetu.js";
+import { recordKey } from "../identity/pseudonym.js";
+import { scrubText } from "../identity/scrub.js";
+import type { Vault } from "../identity/vault.js";
+import { Lake, META_COLUMNS } from "../lake/lake.js";
+import { ValidationError } from "../shared/errors.js";
+import { ViewRuntimeError } from "../views/errors.js";
+import { referenceKey } from "../views/fhirpath.js";
+import { evaluateResource } from "../views/reference.js";
+import {
+  bump,
+  emptyTableReport,
+  type LoadReport,
+  quarantinedTotal,
+  type TableReport,
+} from "./report.js";
+import type { LakeTable } from "./table-config.js";
+
+export const HETU_SYSTEM = "urn:oid:1.2.246.21";
+
+interface Manifest {
+  transactionTime: string;
+  output: Array<{ type: string; url: string; count?: number }>;
+  deleted?: Array<{ type: string; url: string }>;
+}
+
+export interface ExportLoadOptions {
+  source: string;
+  personIdentifierSystem: string;
+  stagingDir: string;
+  onProgress?: (p: { file: string; bytes: number; totalBytes: number; records: number }) => void;
+}
+
+/** Folders of bulk exports under a path, oldest first: the path itself, or fhir/ then day-1, day-2, ... */
+export function findExports(path: string): string[] {
+  if (existsSync(join(path, "manifest.json"))) return [path];
+  if (existsSync(join(path, "fhir", "manifest.json"))) {
+    const days = readdirSync(path)
+      .filter((d) => /^day-\d+$/.test(d) && existsSync(join(path, d, "fhir", "manifest.json")))
+      .sort((a, b) => Number(a.slice(4)) - Number(b.slice(4)))
+      .map((d) => join(path, d, "fhir"));
+    return [join(path, "fhir"), ...days];
+  }
+  throw new ValidationError(
+    `No bulk export manifest.json in ${path} or ${join(path, "fhir")}.`,
+    "Point kaivo ingest at a FHIR bulk export folder.",
+  );
+}
+
+const DUCK_TYPES: Record<string, string> = {
+  decimal: "DOUBLE",
+  integer: "BIGINT",
+  unsignedInt: "BIGINT",
+  positiveInt: "BIGINT",
+  integer64: "BIGINT",
+  boolean: "BOOLEAN",
+};
+const JS_TYPES: Record<string, string> = {
+  DOUBLE: "number",
+  BIGINT: "number",
+  BOOLEAN: "boolean",
+  VARCHAR: "string",
+};
+
+/** The lake columns of a table: meta columns, then the view's columns with ids keyed and text scrubbed. */
+export function lakeColumns(table: LakeTable): Array<[string, string]> {
+  const own = table.plan.columns
+    .slice(1) // the record's own id becomes record_key
+    .filter((c) => c.name !== "patient_id")
+    .flatMap(
+      (c): Array<[string, string]> =>
+        table.text?.column === c.name
+          ? [
+              ["text", "VARCHAR"],
+              ["redactions", "JSON"],
+            ]
+          : [[c.name, c.collection ? "JSON" : (DUCK_TYPES[c.type ?? ""] ?? "VARCHAR")]],
+    );
+  return [...META_COLUMNS.map(([n, t]) => [n, t] as [string, string]), ...own];
+}
+
+const DATE_FIELDS = [
+  "recordedDate",
+  "effectiveDateTime",
+  "performedDateTime",
+  "authoredOn",
+  "issued",
+  "date",
+  "started",
+  "receivedTime",
+];
+
+function futureDate(r: Record<string, unknown>, limit: number): boolean {
+  const dates = DATE_FIELDS.map((f) => r[f]);
+  const period = r.period as { start?: unknown; end?: unknown } | undefined;
+  if (period) dates.push(period.start, period.end);
+  return dates.some((d) => typeof d === "string" && Date.parse(d) > limit);
+}
+
+const hash = (text: string) => createHash("sha256").update(text).digest("base64url").slice(0, 22);
+
+/**
+ * Loads one bulk export into the lake as one numbered load. Every record is loaded, unchanged, or
+ * quarantined with a reason (the raw record encrypted in the vault); person identifiers become
+ * lake pseudo-IDs, source ids keyed record keys, note text is scrubbed. The merge into the lake
+ * is one transaction, so a load killed at any point leaves the lake as it was, and the same
+ * export loaded again changes nothing.
+ */
+export async function loadExport(
+  lake: Lake,
+  vault: Vault,
+  lakeKey: SecretKey,
+  tables: LakeTable[],
+  dir: string,
+  options: ExportLoadOptions,
+): Promise<LoadReport> {
+  const manifestText = readFileSync(join(dir, "manifest.json"), "utf8");
+  const manifest = JSON.parse(manifestText) as Manifest;
+  const fingerprint = hash(`${options.source}\n${manifestText}`);
+  const report: LoadReport = {
+    loadId: 0,
+    source: options.source,
+    export: dir,
+    alreadyLoaded: false,
+    transactionTime: manifest.transactionTime,
+    tables: Object.fromEntries(tables.map((t) => [t.name, emptyTableReport()])),
+    notLoaded: {},
+  };
+  const previous = await lake.loadWithFingerprint(options.source, fingerprint);
+  if (previous !== undefined) return { ...report, loadId: previous, alreadyLoaded: true };
+  const loadId = await lake.nextLoadId();
+  report.loadId = loadId;
+  const limit = Date.parse(manifest.transactionTime) + 86_400_000;
+  const staging = join(options.stagingDir, `load-${loadId}`);
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
+  const writers = new Map<string, { stream: WriteStream; buffer: string[] }>();
+  const write = (table: string, line: string) => {
+    let w = writers.get(table);
+    if (!w) {
+      w = { stream: createWriteStream(join(staging, `${table}.ndjson`)), buffer: [] };
+      writers.set(table, w);
+    }
+    w.buffer.push(line);
+    if (w.buffer.length >= 2000) {
+      w.stream.write(w.buffer.join(""));
+      w.buffer = [];
+    }
+  };
+  const key = (id: unknown) =>
+    typeof id === "string" && id ? recordKey(lakeKey, options.source, "id", id) : null;
+  const patients = new Map<string, string>();
+  const seen = new Set<string>();
+  const deleted = new Map<string, Set<string>>();
+
+  const order = (type: string) =>
+    type === "Patient" ? 0 : type === "Organization" || type === "Location" ? 1 : 2;
+  const entries = [...manifest.output].sort((a, b) => order(a.type) - order(b.type));
+  const totalBytes = entries.reduce((a, e) => a + safeSize(join(dir, basename(e.url))), 0);
+  let bytesDone = 0;
+
+  for (const entry of entries) {
+    const file = join(dir, basename(entry.url));
+    const forType = tables.filter((t) => t.resourceType === entry.type);
+    let lineNo = 0;
+    let records = 0;
+    const lines = createInterface({
+      input: createReadStream(file, "utf8"),
+      crlfDelay: Number.POSITIVE_INFINITY,
+    });
+    for await (const raw of lines) {
+      lineNo++;
+      bytesDone += Buffer.byteLength(raw) + 1;
+      if (raw.trim() === "") continue;
+      records++;
+      if (records % 5000 === 0)
+        options.onProgress?.({ file: basename(file), bytes: bytesDone, totalBytes, records });
+      if (forType.length === 0) {
+        bump(report.notLoaded, entry.type);
+        continue;
+      }
+      for (const t of forType) (report.tables[t.name] as TableReport).read++;
+      const quarantine = (reason: string) => {
+        vault.quarantine({
+          loadId,
+          source: options.source,
+          file: `${basename(dir)}/${basename(file)}`,
+          line: lineNo,
+          reason,
+          raw,
+        });
+        for (const t of forType) bump((report.tables[t.name] as TableReport).quarantined, reason);
+      };
+      let resource: Record<string, unknown>;
+      try {
+        resource = JSON.parse(raw);
+      } catch {
+        quarantine("malformed JSON");
+        continue;
+      }
+      const problem = checkRecord(resource, entry.type, seen, limit);
+      if (problem) {
+        quarantine(problem);
+        continue;
+      }
+      let pseudoId: string | null = null;
+      if (entry.type === "Patient") {
+        const identifier = (
+          resource.identifier as Array<{ system?: unknown; value?: unknown }> | undefined
+        )?.find((i) => i?.system === options.personIdentifierSystem)?.value;
+        if (typeof identifier !== "string" || !identifier) {
+          quarantine("no person identifier");
+          continue;
+        }
+        if (options.personIdentifierSystem === HETU_SYSTEM) {
+          const parsed = parseHetu(identifier);
+          if (!parsed.ok) {
+            quarantine(`invalid identity code: ${parsed.reason}`);
+            continue;
+          }
+        }
+        pseudoId = vault.registerPerson(options.personIdentifierSystem, identifier);
+        vault.linkSource(options.source, resource.id as string, pseudoId);
+        vault.rememberNames(pseudoId, personNames(resource));
+        patients.set(resource.id as string, pseudoId);
+      } else if ("subject" in resource) {
+        const sourceId = referenceKey(
+          (resource.subject as { reference?: unknown }).reference,
+          "Patient",
+        );
+        pseudoId = sourceId
+          ? (patients.get(sourceId) ?? vault.findBySource(options.source, sourceId) ?? null)
+          : null;
+        if (!pseudoId) {
+          quarantine("unresolvable subject");
+          continue;
+        }
+        if (sourceId && !patients.has(sourceId)) patients.set(sourceId, pseudoId);
+      }
+      const staged: Array<[string, string]> = [];
+      let rejected: string | undefined;
+      for (const t of forType) {
+        const outcome = mapRecord(t, resource, pseudoId, key, vault, options.source);
+        if (typeof outcome === "string") {
+          rejected = outcome;
+          break;
+        }
+        staged.push(...outcome.lines.map((l): [string, string] => [t.name, l]));
+        for (const [k, n] of Object.entries(outcome.redactions))
+          bump((report.tables[t.name] as TableReport).redactions, k, n);
+      }
+      if (rejected) {
+        quarantine(rejected);
+        continue;
+      }
+      for (const [table, line] of staged) write(table, line);
+    }
+    options.onProgress?.({ file: basename(file), bytes: bytesDone, totalBytes, records });
+  }
+  for (const entry of manifest.deleted ?? []) {
+    const lines = readFileSync(join(dir, basename(entry.url)), "utf8")
+      .split("\n")
+      .filter(Boolean);
+    for (const line of lines) {
+      const bundle = JSON.parse(line) as {
+        entry?: Array<{ request?: { method?: string; url?: string } }>;
+      };
+      for (const e of bundle.entry ?? []) {
+        const [type, id] = (e.request?.url ?? "").split("/");
+        if (e.request?.method !== "DELETE" || !type || !id) continue;
+        const set = deleted.get(type) ?? new Set<string>();
+        set.add(key(id) as string);
+        deleted.set(type, set);
+      }
+    }
+  }
+  for (const w of writers.values()) {
+    w.stream.write(w.buffer.join(""));
+    await new Promise<void>((resolve, reject) =>
+      w.stream.end((e?: Error | null) => (e ? reject(e) : resolve())),
+    );
+  }
+  try {
+    await merge(lake, tables, staging, loadId, deleted, report, fingerprint);
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+  for (const [name, t] of Object.entries(report.tables)) {
+    if (t.read !== t.inserted + t.updated + t.unchanged + quarantinedTotal(t)) {
+      throw new Error(
+        `load ${loadId}, table ${name}: read ${t.read} is not loaded + unchanged + quarantined (a bug)`,
+      );
+    }
+  }
+  return report;
+}
+
+function safeSize(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+function personNames(r: Record<string, unknown>): string[] {
+  const words: string[] = [];
+  const add = (name: unknown) => {
+    const n = name as { family?: unknown; given?: unknown } | undefined;
+    if (typeof n?.family === "string") words.push(...n.family.split(/[\s-]+/));
+    if (Array.isArray(n?.given))
+      for (const g of n.given) if (typeof g === "string") words.push(...g.split(/[\s-]+/));
+  };
+  for (const n of (r.name as unknown[]) ?? []) add(n);
+  for (const c of (r.contact as Array<{ name?: unknown }>) ?? []) add(c?.name);
+  return words;
+}
+
+/** Structural checks before any mapping; the reason names what is wrong, never the value. */
+function checkRecord(
+  r: Record<string, unknown>,
+  type: string,
+  seen: Set<string>,
+  limit: number,
+): string | undefined {
+  if (r.resourceType !== type) return "unexpected resource type";
+  if (typeof r.id !== "string" || !r.id) return "wrong type: id";
+  const id = `${type}/${r.id}`;
+  if (seen.has(id)) return "duplicate record";
+  seen.add(id);
+  if (type !== "Patient" && type !== "Organization" && type !== "Location") {
+    if (!("subject" in r)) return "missing subject";
+    if (typeof r.subject !== "object" || r.subject === null) return "wrong type: subject";
+  }
+  if (futureDate(r, limit)) return "date in the future";
+  return undefined;
+}
+
+/** A record's rows for one table, or the reason it cannot be loaded. */
+function mapRecord(
+  table: LakeTable,
+  resource: Record<string, unknown>,
+  pseudoId: string | null,
+  key: (id: unknown) => string | null,
+  vault: Vault,
+  source: string,
+): { lines: string[]; redactions: Record<string, number> } | string {
+  let rows: Array<Record<string, unknown>>;
+  try {
+    rows = evaluateResource(table.plan, resource);
+  } catch (error) {
+    if (error instanceof ViewRuntimeError) return "unexpected structure";
+    throw error;
+  }
+  if (rows.length === 0) return "no rows for the table";
+  const columns = lakeColumns(table);
+  const idColumn = table.plan.columns[0]?.name as string;
+  const redactions: Record<string, number> = {};
+  const mapped: Array<Record<string, unknown>> = [];
+  for (const row of rows) {
+    const out: Record<string, unknown> = {};
+    for (const c of table.plan.columns) {
+      const value = row[c.name];
+      if (c.name === idColumn || c.name === "patient_id") continue;
+      if (table.text?.column === c.name) {
+        const text = typeof value === "string" ? Buffer.from(value, "base64").toString("utf8") : "";
+        const scrubbed = scrubText(
+          text,
+          pseudoId ? { isPersonName: vault.nameChecker(pseudoId) } : {},
+        );
+        out.text = scrubbed.text;
+        out.redactions = scrubbed.redactions;
+        for (const [k, n] of Object.entries(scrubbed.redactions)) bump(redactions, k, n);
+        continue;
+      }
+      if (c.name.endsWith("_id")) {
+        out[c.name] = key(value);
+        continue;
+      }
+      const type = columns.find(([n]) => n === c.name)?.[1] ?? "VARCHAR";
+      if (value !== null && !c.collection && typeof value !== JS_TYPES[type])
+        return `wrong type: ${c.name}`;
+      out[c.name] = value;
+    }
+    if (table.codeFormat) {
+      const code = out[table.codeFormat.column];
+      if (typeof code === "string" && !table.codeFormat.pattern.test(code)) return "unknown code";
+    }
+    if (table.knownCodes) {
+      const code = out[table.knownCodes.column];
+      if (typeof code === "string" && !table.knownCodes.codes.has(code)) return "unknown code";
+    }
+    mapped.push(out);
+  }
+  const recordHash = hash(JSON.stringify(mapped));
+  const recordKeyValue = key(rows[0]?.[idColumn]);
+  const eventDateOf = (r: Record<string, unknown>) => {
+    const v = table.eventDate ? r[table.eventDate] : undefined;
+    return typeof v === "string" && /^\d{4}-\d\d-\d\d/.test(v) ? v.slice(0, 10) : null;
+  };
+  return {
+    lines: mapped.map(
+      (r) =>
+        `${JSON.stringify({ record_key: recordKeyValue, pseudo_id: pseudoId, event_date: eventDateOf(r), source, record_hash: recordHash, ...r })}\n`,
+    ),
+    redactions,
+  };
+}
+
+/** One transaction: insert new and changed records, close replaced and deleted ones, record the load. */
+async function merge(
+  lake: Lake,
+  tables: LakeTable[],
+  staging: string,
+  loadId: number,
+  deleted: Map<string, Set<string>>,
+  report: LoadReport,
+  fingerprint: string,
+): Promise<void> {
+  const c = lake.connection;
+  const started = new Date().toISOString();
+  await c.run("begin transaction");
+  try {
+    for (const t of tables) {
+      const target = Lake.qualified(t.registry, t.name);
+      const columns = lakeColumns(t);
+      await c.run(`create schema if not exists "${t.registry}"`);
+      await c.run(
+        `create table if not exists ${target} (${columns.map(([n, ty]) => `"${n}" ${ty}`).join(", ")})`,
+      );
+      const tr = report.tables[t.name] as TableReport;
+      const file = join(staging, `${t.name}.ndjson`);
+      if (existsSync(file) && statSync(file).size > 0) {
+        const stagingColumns = columns.filter(([n]) => n !== "load_from" && n !== "load_to");
+        const spec = `{${stagingColumns.map(([n, ty]) => `'${n}': '${ty}'`).join(", ")}}`;
+        await c.run(
+          `create or replace temp table stg as select * from read_ndjson('${file.replace(/'/g, "''")}', columns = ${spec}, format = 'newline_delimited')`,
+        );
+        await c.run(`create or replace temp table stg_keys as
+          select s.record_key, any_value(s.record_hash) as record_hash,
+                 (select any_value(t.record_hash) from ${target} t where t.record_key = s.record_key and t.load_to is null) as current_hash
+          from stg s group by s.record_key`);
+        const counts =
+          (
+            await c.runAndReadAll(`select
+            count(*) filter (where current_hash is null) as inserted,
+            count(*) filter (where current_hash is not null and current_hash <> record_hash) as updated,
+            count(*) filter (where current_hash = record_hash) as unchanged
+            from stg_keys`)
+          ).getRowObjectsJson()[0] ?? {};
+        tr.inserted = Number(counts.inserted);
+        tr.updated = Number(counts.updated);
+        tr.unchanged = Number(counts.unchanged);
+        await c.run(`update ${target} set load_to = ${loadId} where load_to is null and record_key in
+          (select record_key from stg_keys where current_hash is not null and current_hash <> record_hash)`);
+        const names = stagingColumns.map(([n]) => `"${n}"`).join(", ");
+        await c.run(`insert into ${target} (${names}, load_from, load_to)
+          select ${names}, ${loadId}, null from stg where record_key in
+          (select record_key from stg_keys where current_hash is null or current_hash <> record_hash)`);
+      }
+      const gone = deleted.get(t.resourceType);
+      if (gone && gone.size > 0) {
+        await c.run("create or replace temp table del_keys (record_key varchar)");
+        const appender = await c.createAppender("del_keys");
+        for (const k of gone) {
+          appender.appendVarchar(k);
+          appender.endRow();
+        }
+        appender.closeSync();
+        const closing = (
+          await c.runAndReadAll(
+            `select count(distinct record_key) as n from ${target} where load_to is null and record_key in (select record_key from del_keys)`,
+          )
+        ).getRowObjectsJson()[0];
+        tr.deleted = Number(closing?.n ?? 0);
+        await c.run(
+          `update ${target} set load_to = ${loadId} where load_to is null and record_key in (select record_key from del_keys)`,
+        );
+      }
+    }
+    await c.run(
+      "insert into main._loads values ($loadId, $source, $fingerprint, $started, $finished, $report)",
+      {
+        loadId,
+        source: report.source,
+        fingerprint,
+        started,
+        finished: new Date().toISOString(),
+        report: JSON.stringify(report),
+      },
+    );
+    await c.run("commit");
+  } catch (error) {
+    await c.run("rollback");
+    throw error;
+  }
+}

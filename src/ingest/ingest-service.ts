@@ -1,0 +1,177 @@
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { appendAudit } from "../audit/append.js";
+import { authorize } from "../auth/permissions.js";
+import type { Actor } from "../auth/roles.js";
+import { type Home, homeKey } from "../home/home.js";
+import { Vault } from "../identity/vault.js";
+import { Lake, type LoadInfo, type TableInfo } from "../lake/lake.js";
+import { NotFoundError } from "../shared/errors.js";
+import type { ControlStore } from "../store/control-store.js";
+import { type ExportLoadOptions, findExports, loadExport } from "./fhir-ingest.js";
+import type { LoadReport } from "./report.js";
+import { quarantinedTotal } from "./report.js";
+import { loadLakeTables } from "./table-config.js";
+
+export interface Ctx {
+  home: Home;
+  store: ControlStore;
+  actor: Actor;
+}
+
+/** The numbers of a load, safe for the audit log (no identifiers, no file contents). */
+function summary(r: LoadReport) {
+  const tables = Object.values(r.tables);
+  return {
+    loadId: r.loadId,
+    source: r.source,
+    alreadyLoaded: r.alreadyLoaded,
+    read: tables.reduce((a, t) => a + t.read, 0),
+    inserted: tables.reduce((a, t) => a + t.inserted, 0),
+    updated: tables.reduce((a, t) => a + t.updated, 0),
+    unchanged: tables.reduce((a, t) => a + t.unchanged, 0),
+    deleted: tables.reduce((a, t) => a + t.deleted, 0),
+    quarantined: tables.reduce((a, t) => a + quarantinedTotal(t), 0),
+  };
+}
+
+/** `kaivo ingest`: every bulk export under the path, oldest first, each as one load. Stewards only. */
+export async function ingest(
+  ctx: Ctx,
+  path: string,
+  options: { source?: string; onProgress?: ExportLoadOptions["onProgress"] } = {},
+): Promise<LoadReport[]> {
+  await authorize(ctx.store, ctx.actor, "ingest.run");
+  const exports = findExports(path);
+  const tables = loadLakeTables();
+  const lake = await Lake.open(ctx.home);
+  const vault = Vault.open(ctx.home);
+  const reports: LoadReport[] = [];
+  try {
+    for (const dir of exports) {
+      const report = await loadExport(lake, vault, homeKey(ctx.home, "lake"), tables, dir, {
+        source: options.source ?? "ehr",
+        personIdentifierSystem: ctx.home.config.identity.personIdentifierSystem,
+        stagingDir: join(ctx.home.dir, "staging"),
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      });
+      reports.push(report);
+      await appendAudit(ctx.store, ctx.actor, {
+        action: "ingest.load",
+        target: `load:${report.loadId}`,
+        details: summary(report),
+      });
+    }
+  } finally {
+    vault.close();
+    lake.close();
+  }
+  return reports;
+}
+
+export async function lakeSnapshots(ctx: Ctx): Promise<LoadInfo[]> {
+  await authorize(ctx.store, ctx.actor, "lake.read");
+  const lake = await Lake.open(ctx.home);
+  try {
+    return await lake.snapshots();
+  } finally {
+    lake.close();
+  }
+}
+
+export async function lakeTables(ctx: Ctx, asOfLoad?: number): Promise<TableInfo[]> {
+  await authorize(ctx.store, ctx.actor, "lake.read");
+  const lake = await Lake.open(ctx.home);
+  try {
+    return await lake.tables(asOfLoad);
+  } finally {
+    lake.close();
+  }
+}
+
+export async function listQuarantine(ctx: Ctx, filter: { loadId?: number; status?: string } = {}) {
+  await authorize(ctx.store, ctx.actor, "quarantine.read");
+  const vault = Vault.open(ctx.home);
+  try {
+    const entries = vault.listQuarantine(filter);
+    await appendAudit(ctx.store, ctx.actor, {
+      action: "quarantine.list",
+      details: { entries: entries.length },
+    });
+    return entries;
+  } finally {
+    vault.close();
+  }
+}
+
+/** The raw quarantined record: it may hold identifiers, so reading it is audited. */
+export async function showQuarantined(ctx: Ctx, id: number): Promise<string> {
+  await authorize(ctx.store, ctx.actor, "quarantine.read");
+  const vault = Vault.open(ctx.home);
+  try {
+    const raw = vault.quarantinedRecord(id);
+    if (raw === undefined)
+      throw new NotFoundError(`No quarantined record ${id}.`, "See `kaivo quarantine list`.");
+    await appendAudit(ctx.store, ctx.actor, {
+      action: "quarantine.show",
+      target: `quarantine:${id}`,
+    });
+    return raw;
+  } finally {
+    vault.close();
+  }
+}
+
+/**
+ * Loads a quarantined record again (for example once its patient has arrived), as a load of its
+ * own. The entry is marked retried; if the record is still bad it is quarantined again.
+ */
+export async function retryQuarantined(ctx: Ctx, id: number): Promise<LoadReport> {
+  await authorize(ctx.store, ctx.actor, "quarantine.retry");
+  const vault = Vault.open(ctx.home);
+  let raw: string | undefined;
+  let entry: ReturnType<Vault["listQuarantine"]>[number] | undefined;
+  try {
+    entry = vault.listQuarantine().find((e) => e.id === id);
+    raw = vault.quarantinedRecord(id);
+  } finally {
+    vault.close();
+  }
+  if (!entry || raw === undefined)
+    throw new NotFoundError(`No quarantined record ${id}.`, "See `kaivo quarantine list`.");
+  let type = entry.file.replace(/^.*\//, "").replace(/-\d+\.ndjson$/, "");
+  try {
+    type = String((JSON.parse(raw) as { resourceType?: unknown }).resourceType ?? type);
+  } catch {
+    // still malformed: it will be quarantined again under its file's type
+  }
+  const dir = join(ctx.home.dir, "staging", `retry-${id}-${Date.now()}`);
+  mkdirSync(dir, { recursive: true });
+  try {
+    writeFileSync(join(dir, `${type}-retry.ndjson`), `${raw}\n`);
+    writeFileSync(
+      join(dir, "manifest.json"),
+      JSON.stringify({
+        transactionTime: new Date().toISOString(),
+        output: [{ type, url: `${type}-retry.ndjson` }],
+        deleted: [],
+        error: [],
+      }),
+    );
+    const [report] = await ingest(ctx, dir, { source: entry.source });
+    const v = Vault.open(ctx.home);
+    try {
+      v.markRetried(id);
+    } finally {
+      v.close();
+    }
+    await appendAudit(ctx.store, ctx.actor, {
+      action: "quarantine.retry",
+      target: `quarantine:${id}`,
+      details: { loadId: report?.loadId ?? null },
+    });
+    return report as LoadReport;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,42 @@
+/** What one load did to one lake table. read = inserted + updated + unchanged + quarantined. */
+export interface TableReport {
+  read: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  deleted: number;
+  quarantined: Record<string, number>;
+  redactions: Record<string, number>;
+}
+
+export interface LoadReport {
+  loadId: number;
+  source: string;
+  export: string;
+  /** Set when this export was loaded before: nothing was changed. */
+  alreadyLoaded: boolean;
+  transactionTime: string;
+  tables: Record<string, TableReport>;
+  /** Resource types in the export that no lake table takes, with their record counts. */
+  notLoaded: Record<string, number>;
+}
+
+export function emptyTableReport(): TableReport {
+  return {
+    read: 0,
+    inserted: 0,
+    updated: 0,
+    unchanged: 0,
+    deleted: 0,
+    quarantined: {},
+    redactions: {},
+  };
+}
+
+export function bump(map: Record<string, number>, key: string, by = 1): void {
+  map[key] = (map[key] ?? 0) + by;
+}
+
+export function quarantinedTotal(t: TableReport): number {
+  return Object.values(t.quarantined).reduce((a, b) => a + b, 0);
+}
