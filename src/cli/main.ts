@@ -35,6 +35,12 @@ export function buildProgram(): Command {
   return program;
 }
 
+// A closed pipe (`kaivo ... | head`) is the reader's choice, not an error.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code === "EPIPE") process.exit(0);
+  throw error;
+});
+
 async function main(argv: string[]): Promise<void> {
   try {
     await buildProgram().parseAsync(argv);

@@ -43,6 +43,8 @@ export interface ExportLoadOptions {
   source: string;
   personIdentifierSystem: string;
   stagingDir: string;
+  /** How quarantine entries name the export's folder, e.g. "fhir" or "day-1/fhir". */
+  label: string;
   onProgress?: (p: { file: string; bytes: number; totalBytes: number; records: number }) => void;
 }
 
@@ -199,7 +201,7 @@ export async function loadExport(
         vault.quarantine({
           loadId,
           source: options.source,
-          file: `${basename(dir)}/${basename(file)}`,
+          file: `${options.label}/${basename(file)}`,
           line: lineNo,
           reason,
           raw,

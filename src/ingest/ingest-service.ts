@@ -1,5 +1,5 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join, relative } from "node:path";
 import { appendAudit } from "../audit/append.js";
 import { authorize } from "../auth/permissions.js";
 import type { Actor } from "../auth/roles.js";
@@ -53,6 +53,7 @@ export async function ingest(
         source: options.source ?? "ehr",
         personIdentifierSystem: ctx.home.config.identity.personIdentifierSystem,
         stagingDir: join(ctx.home.dir, "staging"),
+        label: relative(path, dir) || basename(dir),
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       });
       reports.push(report);

@@ -1,0 +1,270 @@
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Actor } from "../src/auth/roles.js";
+import { initHome } from "../src/home/home.js";
+import { containsHetuLike } from "../src/identity/hetu.js";
+import { Vault } from "../src/identity/vault.js";
+import { ingest, lakeTables } from "../src/ingest/ingest-service.js";
+import { Lake } from "../src/lake/lake.js";
+import { openControlStore } from "../src/store/control-store.js";
+import { DEFAULT_SYNTH_OPTIONS, runSynth } from "../src/synth/synth.js";
+import type { Facts } from "../src/synth/truth.js";
+import { tempDir } from "./support/stores.js";
+
+const steward: Actor = { name: "stina", role: "steward" };
+const tmp = tempDir("kaivo-ingest-");
+const out = join(tmp.dir, "synth");
+
+async function withDeployment<T>(
+  dir: string,
+  env: NodeJS.ProcessEnv,
+  work: (ctx: Parameters<typeof ingest>[0]) => Promise<T>,
+): Promise<T> {
+  const { home } = initHome(dir, env);
+  const store = await openControlStore(home);
+  try {
+    return await work({ home, store, actor: steward });
+  } finally {
+    await store.close();
+  }
+}
+
+async function query(homeDir: string, sql: string): Promise<Array<Record<string, unknown>>> {
+  const lake = await Lake.open(initHome(homeDir, {}).home);
+  try {
+    return (await lake.connection.runAndReadAll(sql)).getRowObjectsJson() as Array<
+      Record<string, unknown>
+    >;
+  } finally {
+    lake.close();
+  }
+}
+
+const REASON_OF: Record<string, RegExp> = {
+  malformed_json: /^malformed JSON$/,
+  truncated_last_line: /^malformed JSON$/,
+  wrong_type: /^wrong type/,
+  invalid_hetu: /^invalid identity code/,
+  missing_subject: /^missing subject$/,
+  unknown_code: /^unknown code$/,
+  future_date: /^date in the future$/,
+  duplicate_resource: /^duplicate record$/,
+};
+
+describe("ingest of kaivo synth output (500 people, 2 days, 2 % defects)", () => {
+  const home = join(tmp.dir, "home");
+  beforeAll(async () => {
+    await runSynth({ ...DEFAULT_SYNTH_OPTIONS, patients: 500, seed: 5, days: 2, dirty: 0.02, out });
+    await withDeployment(home, {}, (ctx) => ingest(ctx, out));
+  }, 120_000);
+  afterAll(() => tmp.remove());
+
+  it("quarantines every planted defect with the right reason", () => {
+    const defects = (
+      JSON.parse(readFileSync(join(out, "defects.json"), "utf8")) as {
+        defects: Array<{ file: string; line: number; kind: string }>;
+      }
+    ).defects.filter((d) => !d.file.startsWith("registries/"));
+    const vault = Vault.open(initHome(home, {}).home);
+    try {
+      const quarantined = new Map(
+        vault.listQuarantine().map((q) => [`${q.file}:${q.line}`, q.reason]),
+      );
+      expect(defects.length).toBeGreaterThan(50);
+      for (const d of defects) {
+        const reason = quarantined.get(`${d.file}:${d.line}`);
+        expect(reason, `${d.file}:${d.line} (${d.kind})`).toMatch(REASON_OF[d.kind] as RegExp);
+      }
+      expect(quarantined.size).toBe(defects.length); // and nothing clean was quarantined
+    } finally {
+      vault.close();
+    }
+  });
+
+  it("agrees with truth.json after the last load", async () => {
+    const truth = JSON.parse(readFileSync(join(out, "truth.json"), "utf8")) as {
+      exports: Array<{ facts: Facts }>;
+    };
+    const facts = truth.exports[truth.exports.length - 1]?.facts as Facts;
+    const one = async (sql: string) => Number((await query(home, sql))[0]?.n);
+    expect(await one("select count(*) n from clinical.person where load_to is null")).toBe(
+      facts.patients,
+    );
+    expect(
+      await one("select count(*) n from clinical.person where load_to is null and sex = 'male'"),
+    ).toBe(facts.bySex.male);
+    expect(
+      await one(
+        "select count(*) n from clinical.person where load_to is null and deceased_at is not null",
+      ),
+    ).toBe(facts.deceased);
+    for (const [table, type] of [
+      ["visit", "Encounter"],
+      ["diagnosis", "Condition"],
+      ["lab", "Observation"],
+      ["note", "DocumentReference"],
+      ["procedure", "Procedure"],
+      ["medication_request", "MedicationRequest"],
+    ] as const) {
+      expect(
+        await one(
+          `select count(distinct record_key) n from clinical.${table} where load_to is null`,
+        ),
+        table,
+      ).toBe(facts.resources[type]);
+    }
+    const categories = await query(
+      home,
+      "select substr(code, 1, 3) c, count(distinct pseudo_id) n from clinical.diagnosis where load_to is null group by 1",
+    );
+    expect(Object.fromEntries(categories.map((r) => [r.c, Number(r.n)]))).toEqual(
+      facts.peopleByDiagnosisCategory,
+    );
+    const visits = await query(
+      home,
+      "select u.unit_code, substr(v.start, 1, 4) y, count(*) n from clinical.visit v join clinical.unit u on u.record_key = v.location_id and u.load_to is null where v.load_to is null group by 1, 2",
+    );
+    const byUnit: Record<string, Record<string, number>> = {};
+    for (const r of visits) (byUnit[String(r.unit_code)] ??= {})[String(r.y)] = Number(r.n);
+    expect(byUnit).toEqual(facts.visitsByUnitYear);
+  });
+
+  it("leaves no identity code, patient or relative name, phone or e-mail anywhere in the lake", async () => {
+    const names = new Set<string>();
+    const phones = new Set<string>();
+    for (const dir of ["fhir", "day-1/fhir", "day-2/fhir"]) {
+      const manifest = JSON.parse(readFileSync(join(out, dir, "manifest.json"), "utf8")) as {
+        output: Array<{ type: string; url: string }>;
+      };
+      for (const o of manifest.output.filter((x) => x.type === "Patient")) {
+        for (const line of readFileSync(join(out, dir, o.url), "utf8").split("\n")) {
+          if (!line.trim()) continue;
+          let p: {
+            name?: Array<{ family: string; given: string[] }>;
+            telecom?: Array<{ value: string }>;
+            contact?: Array<{
+              name: { family: string; given: string[] };
+              telecom: Array<{ value: string }>;
+            }>;
+          };
+          try {
+            p = JSON.parse(line);
+          } catch {
+            continue;
+          }
+          for (const n of [...(p.name ?? []), ...(p.contact ?? []).map((c) => c.name)])
+            for (const w of [n.family, ...n.given]) names.add(w);
+          for (const t of [...(p.telecom ?? []), ...(p.contact ?? []).flatMap((c) => c.telecom)])
+            phones.add(t.value);
+        }
+      }
+    }
+    expect(names.size).toBeGreaterThan(50);
+    const tables = await query(
+      home,
+      "select table_schema s, table_name t from information_schema.tables where table_schema <> 'main'",
+    );
+    let values = 0;
+    const nameWord = new RegExp(`(?<!\\p{L})(${[...names].join("|")})(?!\\p{L})`, "u");
+    for (const { s, t } of tables) {
+      const columns = await query(
+        home,
+        `select column_name c from information_schema.columns where table_schema = '${s}' and table_name = '${t}' and data_type in ('VARCHAR', 'JSON')`,
+      );
+      for (const { c } of columns) {
+        const rows = await query(
+          home,
+          `select distinct "${c}"::varchar v from "${s}"."${t}" where "${c}" is not null`,
+        );
+        for (const { v } of rows) {
+          const text = String(v);
+          values++;
+          expect(containsHetuLike(text), `${s}.${t}.${c}`).toBe(false);
+          expect(text, `${s}.${t}.${c}`).not.toMatch(/@[A-Za-z0-9-]+\.[A-Za-z]{2,}/);
+          expect(text, `${s}.${t}.${c}`).not.toMatch(/\b0\d{1,2}[\s-]\d{3}[\s-]\d{3,5}\b/);
+          for (const phone of phones)
+            if (text.includes(phone)) throw new Error(`${s}.${t}.${c} holds a phone number`);
+          if (c !== "name" && c !== "specialty_name")
+            expect(text, `${s}.${t}.${c}`).not.toMatch(nameWord);
+        }
+      }
+    }
+    expect(values).toBeGreaterThan(1000);
+  });
+
+  it("loading the same exports again changes nothing", async () => {
+    const before = await withDeployment(home, {}, (ctx) => lakeTables(ctx));
+    const reports = await withDeployment(home, {}, (ctx) => ingest(ctx, out));
+    expect(reports.every((r) => r.alreadyLoaded)).toBe(true);
+    expect(await withDeployment(home, {}, (ctx) => lakeTables(ctx))).toEqual(before);
+  });
+
+  it("keeps every version: corrections and deletions are visible as of each load", async () => {
+    const asOf = async (load: number) =>
+      Number(
+        (
+          await query(
+            home,
+            `select count(distinct record_key) n from clinical.lab where ${Lake.asOf(load)}`,
+          )
+        )[0]?.n,
+      );
+    const latest = Number(
+      (
+        await query(
+          home,
+          "select count(distinct record_key) n from clinical.lab where load_to is null",
+        )
+      )[0]?.n,
+    );
+    const closed = await query(
+      home,
+      "select load_from, load_to from clinical.lab where load_to is not null",
+    );
+    expect(closed.length).toBeGreaterThan(0); // a correction or a deletion closed a version
+    expect(await asOf(3)).toBe(latest);
+    expect(await asOf(1)).toBeLessThanOrEqual(await asOf(2));
+  });
+});
+
+describe("another country's identifier system", () => {
+  it("loads an export keyed by a US SSN by configuration alone", async () => {
+    const dir = join(tmp.dir, "us-export");
+    mkdirSync(dir, { recursive: true });
+    const ssn = "http://hl7.org/fhir/sid/us-ssn";
+    writeFileSync(
+      join(dir, "Patient-1.ndjson"),
+      `${JSON.stringify({ resourceType: "Patient", id: "p1", identifier: [{ system: ssn, value: "123-45-6789" }], gender: "female", birthDate: "1970-01-01", name: [{ family: "Smith", given: ["Jane"] }] })}\n`,
+    );
+    writeFileSync(
+      join(dir, "Observation-1.ndjson"),
+      `${JSON.stringify({ resourceType: "Observation", id: "o1", status: "final", subject: { reference: "Patient/p1" }, code: { coding: [{ system: "https://fhir.hus.example/CodeSystem/laboratoriotutkimus", code: "4541" }] }, effectiveDateTime: "2020-01-01T10:00:00Z", valueQuantity: { value: 5, unit: "mg/l" } })}\n`,
+    );
+    writeFileSync(
+      join(dir, "manifest.json"),
+      JSON.stringify({
+        transactionTime: "2024-01-01T00:00:00Z",
+        output: [
+          { type: "Patient", url: "Patient-1.ndjson" },
+          { type: "Observation", url: "Observation-1.ndjson" },
+        ],
+      }),
+    );
+    const finnish = join(tmp.dir, "home-fi");
+    const [fi] = await withDeployment(finnish, {}, (ctx) => ingest(ctx, dir));
+    expect(fi?.tables.person?.quarantined).toEqual({ "no person identifier": 1 });
+
+    const us = join(tmp.dir, "home-us");
+    initHome(us, {});
+    writeFileSync(
+      join(us, "kaivo.json"),
+      JSON.stringify({ version: 1, identity: { personIdentifierSystem: ssn } }),
+    );
+    const [report] = await withDeployment(us, {}, (ctx) => ingest(ctx, dir));
+    expect(report?.tables.person).toMatchObject({ read: 1, inserted: 1 });
+    expect(report?.tables.lab).toMatchObject({ read: 1, inserted: 1 });
+    const rows = await query(us, "select pseudo_id from clinical.person");
+    expect(String(rows[0]?.pseudo_id)).toMatch(/^[a-z2-7]{16}$/);
+  });
+});
