@@ -126,7 +126,11 @@ describe("ingest of kaivo synth output (500 people, 2 days, 2 % defects)", () =>
       "select u.unit_code, substr(v.start, 1, 4) y, count(*) n from clinical.visit v join clinical.unit u on u.record_key = v.location_id and u.load_to is null where v.load_to is null group by 1, 2",
     );
     const byUnit: Record<string, Record<string, number>> = {};
-    for (const r of visits) (byUnit[String(r.unit_code)] ??= {})[String(r.y)] = Number(r.n);
+    for (const r of visits) {
+      const unit = String(r.unit_code);
+      byUnit[unit] ??= {};
+      byUnit[unit][String(r.y)] = Number(r.n);
+    }
     expect(byUnit).toEqual(facts.visitsByUnitYear);
   });
 
