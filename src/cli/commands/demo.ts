@@ -1,38 +1,52 @@
 import type { Command } from "commander";
-import { verifyChain } from "../../audit/log.js";
-import { initDeployment } from "../../home/deployment.js";
+import { DEMO_PEOPLE, setUpDemo } from "../../demo/setup-demo.js";
 import { resolveHomeDir } from "../../home/home.js";
+import { quarantinedTotal } from "../../ingest/report.js";
 import { printInitResult } from "./init.js";
 
 export function registerDemo(program: Command): void {
   program
     .command("demo")
-    .description("set up a demo deployment in KAIVO_HOME and show what to try next")
+    .description(
+      "set up a demo deployment with a synthetic lake in KAIVO_HOME and show what to try next",
+    )
     .action(async () => {
-      const result = await initDeployment(resolveHomeDir(), "admin");
-      try {
-        printInitResult(
-          result.homeDir,
-          result.created,
-          result.admin?.name ?? null,
-          result.store.location,
+      const out = process.stdout;
+      out.write(
+        `Setting up the demo (synthetic data for ${DEMO_PEOPLE} people, ingested into the lake) ...\n`,
+      );
+      const r = await setUpDemo(resolveHomeDir());
+      printInitResult(r.homeDir, r.created, r.adminCreated ? "admin" : null, r.storeLocation);
+      for (const u of r.usersCreated) out.write(`  created user ${u}\n`);
+      out.write(`  synthetic exports ${r.dataDir} ${r.generated ? "(generated)" : "(reused)"}\n`);
+      for (const load of r.loads) {
+        const tables = Object.values(load.tables);
+        const sum = (f: (t: (typeof tables)[number]) => number) =>
+          tables.reduce((a, t) => a + f(t), 0);
+        out.write(
+          load.alreadyLoaded
+            ? `  load ${load.loadId}: already in the lake\n`
+            : `  load ${load.loadId}: ${sum((t) => t.read)} records read, ${sum((t) => t.inserted)} inserted, ${sum((t) => t.updated)} updated, ${sum((t) => t.deleted)} deleted, ${sum(quarantinedTotal)} quarantined\n`,
         );
-        const chain = await verifyChain(result.store);
-        process.stdout.write(
-          `  audit log: ${chain.entries} entries, chain ${chain.ok ? "intact" : "BROKEN"}\n\n`,
-        );
-      } finally {
-        await result.store.close();
       }
-      process.stdout.write(
+      out.write("\nThe lake (pseudonymized; no names, identity codes or contact details):\n");
+      for (const t of r.tables) {
+        out.write(
+          `  ${`${t.registry}.${t.table}`.padEnd(36)}${String(t.rows).padStart(8)} rows ${String(t.people).padStart(6)} people\n`,
+        );
+      }
+      out.write(
+        `  audit log: ${r.audit.entries} entries, chain ${r.audit.ok ? "intact" : "BROKEN"}\n\n`,
+      );
+      out.write(
         [
           "Next:",
-          "  export KAIVO_USER=admin                     # act as the first admin",
-          "  npx kaivo status                            # what is where; is the audit chain intact",
-          "  npx kaivo user add anna --role researcher",
-          "  npx kaivo user add aino --role auditor",
-          "  npx kaivo audit tail --as aino              # who did what",
-          "  npx kaivo audit verify --as aino            # check the tamper-evident chain",
+          "  npx kaivo status --as admin                 # what is where; is the audit chain intact",
+          "  npx kaivo lake tables --as stina            # the lake, as the data steward",
+          "  npx kaivo lake snapshots --as stina         # every load is a numbered snapshot",
+          "  npx kaivo quarantine list --as stina        # what could not be loaded, and why",
+          "  npx kaivo audit tail --as aino              # who did what, as the auditor",
+          "  npx kaivo view run views/fhir/condition.json .kaivo/demo-data --format csv | head",
           "  npx kaivo --help                            # every command",
           "",
         ].join("\n"),

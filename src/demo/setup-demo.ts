@@ -1,0 +1,82 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { verifyChain } from "../audit/log.js";
+import type { Actor } from "../auth/roles.js";
+import { addUser, resolveActor } from "../auth/users.js";
+import { initDeployment } from "../home/deployment.js";
+import { openHome } from "../home/home.js";
+import { ingest, lakeTables } from "../ingest/ingest-service.js";
+import type { LoadReport } from "../ingest/report.js";
+import type { TableInfo } from "../lake/lake.js";
+import { NotFoundError } from "../shared/errors.js";
+import { DEFAULT_SYNTH_OPTIONS, runSynth } from "../synth/synth.js";
+
+export const DEMO_PEOPLE = 2000;
+
+export interface DemoResult {
+  homeDir: string;
+  created: string[];
+  storeLocation: string;
+  adminCreated: boolean;
+  usersCreated: string[];
+  dataDir: string;
+  generated: boolean;
+  loads: LoadReport[];
+  tables: TableInfo[];
+  audit: { entries: number; ok: boolean };
+}
+
+/**
+ * A demo deployment: the home, a steward and an auditor, synthetic data for 2 000 people with
+ * two daily increments, ingested into the lake. Running it again reuses what exists.
+ */
+export async function setUpDemo(homeDir: string): Promise<DemoResult> {
+  const init = await initDeployment(homeDir, "admin");
+  const { store } = init;
+  try {
+    const home = openHome(homeDir);
+    const admin = await resolveActor(store, "admin");
+    const usersCreated: string[] = [];
+    const ensure = async (name: string, role: string): Promise<Actor> => {
+      try {
+        return await resolveActor(store, name);
+      } catch (error) {
+        if (!(error instanceof NotFoundError)) throw error;
+        await addUser(store, admin, { name, role });
+        usersCreated.push(`${name} (${role})`);
+        return resolveActor(store, name);
+      }
+    };
+    const steward = await ensure("stina", "steward");
+    await ensure("aino", "auditor");
+    const dataDir = join(homeDir, "demo-data");
+    const generated = !existsSync(join(dataDir, "fhir", "manifest.json"));
+    if (generated) {
+      await runSynth({
+        ...DEFAULT_SYNTH_OPTIONS,
+        patients: DEMO_PEOPLE,
+        seed: 1,
+        days: 2,
+        dirty: 0.01,
+        out: dataDir,
+      });
+    }
+    const loads = await ingest({ home, store, actor: steward }, dataDir, { source: "ehr" });
+    const tables = await lakeTables({ home, store, actor: steward });
+    const chain = await verifyChain(store);
+    return {
+      homeDir: init.homeDir,
+      created: init.created,
+      storeLocation: store.location,
+      adminCreated: init.admin !== null,
+      usersCreated,
+      dataDir,
+      generated,
+      loads,
+      tables,
+      audit: { entries: chain.entries, ok: chain.ok },
+    };
+  } finally {
+    await store.close();
+  }
+}
