@@ -1,7 +1,10 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tailAudit, verifyAudit } from "../src/audit/log.js";
 import { type Actor, ROLES, type Role } from "../src/auth/roles.js";
 import { addUser, listUsers } from "../src/auth/users.js";
+import { ingest, lakeSnapshots, lakeTables, listQuarantine } from "../src/ingest/ingest-service.js";
 import { ForbiddenError } from "../src/shared/errors.js";
 import { getStatus } from "../src/status/status.js";
 import { DIALECTS, type TestDeployment, testDeployment } from "./support/stores.js";
@@ -16,6 +19,10 @@ const MATRIX: Record<string, Role[]> = {
   tailAudit: ["auditor", "admin"],
   verifyAudit: ["auditor", "admin"],
   getStatus: ["steward", "researcher", "reviewer", "auditor", "admin"],
+  ingest: ["steward"],
+  lakeTables: ["steward", "auditor"],
+  lakeSnapshots: ["steward", "auditor"],
+  listQuarantine: ["steward"],
 };
 
 let counter = 0;
@@ -27,7 +34,22 @@ const SERVICES: Record<keyof typeof MATRIX, (t: TestDeployment, actor: Actor) =>
     tailAudit: (t, actor) => tailAudit(t.store, actor, 5),
     verifyAudit: (t, actor) => verifyAudit(t.store, actor),
     getStatus: (t, actor) => getStatus(t.home, t.store, actor),
+    ingest: (t, actor) => ingest({ home: t.home, store: t.store, actor }, emptyExport(t.home.dir)),
+    lakeTables: (t, actor) => lakeTables({ home: t.home, store: t.store, actor }),
+    lakeSnapshots: (t, actor) => lakeSnapshots({ home: t.home, store: t.store, actor }),
+    listQuarantine: (t, actor) => listQuarantine({ home: t.home, store: t.store, actor }),
   };
+
+/** A bulk export with nothing in it: enough for the steward's ingest to succeed. */
+function emptyExport(homeDir: string): string {
+  const dir = join(homeDir, "empty-export");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    join(dir, "manifest.json"),
+    JSON.stringify({ transactionTime: "2025-01-01T00:00:00Z", output: [] }),
+  );
+  return dir;
+}
 
 describe.each(DIALECTS)("authorization on %s", (dialect) => {
   let t: TestDeployment;
