@@ -53,6 +53,8 @@ const SCHEMA = [
  * Only the identity and ingest code opens it.
  */
 export class Vault {
+  #findSource: Database.Statement | undefined;
+
   private constructor(
     private readonly db: Database.Database,
     private readonly vaultKey: SecretKey,
@@ -101,9 +103,8 @@ export class Vault {
   }
 
   findBySource(source: string, sourcePatientId: string): string | undefined {
-    const row = this.db
-      .prepare("select pseudo_id from source_patients where lookup = ?")
-      .get(this.lookup("source", `${source}|${sourcePatientId}`)) as
+    this.#findSource ??= this.db.prepare("select pseudo_id from source_patients where lookup = ?");
+    const row = this.#findSource.get(this.lookup("source", `${source}|${sourcePatientId}`)) as
       | { pseudo_id: string }
       | undefined;
     return row?.pseudo_id;

@@ -1,14 +1,15 @@
 import { createHash } from "node:crypto";
 import {
+  closeSync,
   createReadStream,
-  createWriteStream,
   existsSync,
   mkdirSync,
+  openSync,
   readdirSync,
   readFileSync,
   rmSync,
   statSync,
-  type WriteStream,
+  writeSync,
 } from "node:fs";
 import { basename, join } from "node:path";
 import { createInterface } from "node:readline";
@@ -151,23 +152,25 @@ export async function loadExport(
   const staging = join(options.stagingDir, `load-${loadId}`);
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
-  const writers = new Map<string, { stream: WriteStream; buffer: string[] }>();
+  // Staging files are written synchronously: memory stays flat however large the export.
+  const writers = new Map<string, { fd: number; buffer: string[] }>();
+  const flush = (w: { fd: number; buffer: string[] }) => {
+    if (w.buffer.length > 0) writeSync(w.fd, w.buffer.join(""));
+    w.buffer = [];
+  };
   const write = (table: string, line: string) => {
     let w = writers.get(table);
     if (!w) {
-      w = { stream: createWriteStream(join(staging, `${table}.ndjson`)), buffer: [] };
+      w = { fd: openSync(join(staging, `${table}.ndjson`), "w"), buffer: [] };
       writers.set(table, w);
     }
     w.buffer.push(line);
-    if (w.buffer.length >= 2000) {
-      w.stream.write(w.buffer.join(""));
-      w.buffer = [];
-    }
+    if (w.buffer.length >= 2000) flush(w);
   };
   const key = (id: unknown) =>
     typeof id === "string" && id ? recordKey(lakeKey, options.source, "id", id) : null;
   const patients = new Map<string, string>();
-  const seen = new Set<string>();
+  const seen = new Set<number>(); // 53-bit hashes of "type/id": a few bytes per record
   const deleted = new Map<string, Set<string>>();
 
   const order = (type: string) =>
@@ -292,10 +295,8 @@ export async function loadExport(
     }
   }
   for (const w of writers.values()) {
-    w.stream.write(w.buffer.join(""));
-    await new Promise<void>((resolve, reject) =>
-      w.stream.end((e?: Error | null) => (e ? reject(e) : resolve())),
-    );
+    flush(w);
+    closeSync(w.fd);
   }
   try {
     await merge(lake, tables, staging, loadId, deleted, report, fingerprint);
@@ -334,15 +335,21 @@ function personNames(r: Record<string, unknown>): string[] {
 }
 
 /** Structural checks before any mapping; the reason names what is wrong, never the value. */
+/** 53 bits of SHA-256: collisions between distinct ids of one export are beyond reach. */
+function idHash(text: string): number {
+  const digest = createHash("sha256").update(text).digest();
+  return digest.readUIntBE(0, 6) * 32 + ((digest[6] as number) % 32);
+}
+
 function checkRecord(
   r: Record<string, unknown>,
   type: string,
-  seen: Set<string>,
+  seen: Set<number>,
   limit: number,
 ): string | undefined {
   if (r.resourceType !== type) return "unexpected resource type";
   if (typeof r.id !== "string" || !r.id) return "wrong type: id";
-  const id = `${type}/${r.id}`;
+  const id = idHash(`${type}/${r.id}`);
   if (seen.has(id)) return "duplicate record";
   seen.add(id);
   if (type !== "Patient" && type !== "Organization" && type !== "Location") {

@@ -43,7 +43,11 @@ export class Lake {
   ) {}
 
   static async open(home: Home): Promise<Lake> {
-    const instance = await DuckDBInstance.create(join(home.dir, "lake.duckdb"));
+    // A bounded memory limit with a spill folder keeps large loads from growing the process.
+    const instance = await DuckDBInstance.create(join(home.dir, "lake.duckdb"), {
+      memory_limit: "512MB",
+      temp_directory: join(home.dir, "staging", "duckdb"),
+    });
     const connection = await instance.connect();
     await connection.run(`create table if not exists main._loads (
       load_id integer primary key, source varchar not null, fingerprint varchar not null,
