@@ -5,7 +5,13 @@ import type { Actor } from "../src/auth/roles.js";
 import { initHome } from "../src/home/home.js";
 import { containsHetuLike } from "../src/identity/hetu.js";
 import { Vault } from "../src/identity/vault.js";
-import { ingest, lakeTables } from "../src/ingest/ingest-service.js";
+import {
+  ingest,
+  lakeTables,
+  listQuarantine,
+  retryQuarantined,
+  showQuarantined,
+} from "../src/ingest/ingest-service.js";
 import { Lake } from "../src/lake/lake.js";
 import { openControlStore } from "../src/store/control-store.js";
 import { DEFAULT_SYNTH_OPTIONS, runSynth } from "../src/synth/synth.js";
@@ -14,6 +20,7 @@ import { tempDir } from "./support/stores.js";
 
 const steward: Actor = { name: "stina", role: "steward" };
 const tmp = tempDir("kaivo-ingest-");
+afterAll(() => tmp.remove());
 const out = join(tmp.dir, "synth");
 
 async function withDeployment<T>(
@@ -58,7 +65,6 @@ describe("ingest of kaivo synth output (500 people, 2 days, 2 % defects)", () =>
     await runSynth({ ...DEFAULT_SYNTH_OPTIONS, patients: 500, seed: 5, days: 2, dirty: 0.02, out });
     await withDeployment(home, {}, (ctx) => ingest(ctx, out));
   }, 120_000);
-  afterAll(() => tmp.remove());
 
   it("quarantines every planted defect with the right reason", () => {
     const defects = (
@@ -229,6 +235,24 @@ describe("ingest of kaivo synth output (500 people, 2 days, 2 % defects)", () =>
     expect(closed.length).toBeGreaterThan(0); // a correction or a deletion closed a version
     expect(await asOf(3)).toBe(latest);
     expect(await asOf(1)).toBeLessThanOrEqual(await asOf(2));
+  });
+});
+
+describe("quarantine retry", () => {
+  it("loads a quarantined record again as a load of its own and marks the entry retried", async () => {
+    const home = join(tmp.dir, "home");
+    const entries = await withDeployment(home, {}, (ctx) => listQuarantine(ctx));
+    const bad = entries.find((e) => e.reason.startsWith("invalid identity code"));
+    if (!bad) throw new Error("expected an invalid identity code in quarantine");
+    const raw = await withDeployment(home, {}, (ctx) => showQuarantined(ctx, bad.id));
+    expect(JSON.parse(raw).resourceType).toBe("Patient");
+    const report = await withDeployment(home, {}, (ctx) => retryQuarantined(ctx, bad.id));
+    expect(report.tables.person).toMatchObject({ read: 1, inserted: 0 });
+    expect(Object.keys(report.tables.person?.quarantined ?? {})[0]).toMatch(
+      /^invalid identity code/,
+    );
+    const after = await withDeployment(home, {}, (ctx) => listQuarantine(ctx));
+    expect(after.find((e) => e.id === bad.id)?.status).toBe("retried");
   });
 });
 

@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { basename, join, relative } from "node:path";
 import { appendAudit } from "../audit/append.js";
-import { authorize } from "../auth/permissions.js";
+import { authorize, type Permission } from "../auth/permissions.js";
 import type { Actor } from "../auth/roles.js";
 import { type Home, homeKey } from "../home/home.js";
 import { Vault } from "../identity/vault.js";
@@ -70,46 +70,58 @@ export async function ingest(
   return reports;
 }
 
-export async function lakeSnapshots(ctx: Ctx): Promise<LoadInfo[]> {
-  await authorize(ctx.store, ctx.actor, "lake.read");
+/** Authorises, then runs `work` with the lake open, and closes it. */
+async function withLake<T>(
+  ctx: Ctx,
+  permission: Permission,
+  work: (lake: Lake) => Promise<T>,
+): Promise<T> {
+  await authorize(ctx.store, ctx.actor, permission);
   const lake = await Lake.open(ctx.home);
   try {
-    return await lake.snapshots();
+    return await work(lake);
   } finally {
     lake.close();
   }
 }
 
-export async function lakeTables(ctx: Ctx, asOfLoad?: number): Promise<TableInfo[]> {
-  await authorize(ctx.store, ctx.actor, "lake.read");
-  const lake = await Lake.open(ctx.home);
-  try {
-    return await lake.tables(asOfLoad);
-  } finally {
-    lake.close();
-  }
-}
-
-export async function listQuarantine(ctx: Ctx, filter: { loadId?: number; status?: string } = {}) {
-  await authorize(ctx.store, ctx.actor, "quarantine.read");
+/** Authorises, then runs `work` with the vault open, and closes it. */
+async function withVault<T>(
+  ctx: Ctx,
+  permission: Permission,
+  work: (vault: Vault) => Promise<T> | T,
+): Promise<T> {
+  await authorize(ctx.store, ctx.actor, permission);
   const vault = Vault.open(ctx.home);
   try {
+    return await work(vault);
+  } finally {
+    vault.close();
+  }
+}
+
+export function lakeSnapshots(ctx: Ctx): Promise<LoadInfo[]> {
+  return withLake(ctx, "lake.read", (lake) => lake.snapshots());
+}
+
+export function lakeTables(ctx: Ctx, asOfLoad?: number): Promise<TableInfo[]> {
+  return withLake(ctx, "lake.read", (lake) => lake.tables(asOfLoad));
+}
+
+export function listQuarantine(ctx: Ctx, filter: { loadId?: number; status?: string } = {}) {
+  return withVault(ctx, "quarantine.read", async (vault) => {
     const entries = vault.listQuarantine(filter);
     await appendAudit(ctx.store, ctx.actor, {
       action: "quarantine.list",
       details: { entries: entries.length },
     });
     return entries;
-  } finally {
-    vault.close();
-  }
+  });
 }
 
 /** The raw quarantined record: it may hold identifiers, so reading it is audited. */
-export async function showQuarantined(ctx: Ctx, id: number): Promise<string> {
-  await authorize(ctx.store, ctx.actor, "quarantine.read");
-  const vault = Vault.open(ctx.home);
-  try {
+export function showQuarantined(ctx: Ctx, id: number): Promise<string> {
+  return withVault(ctx, "quarantine.read", async (vault) => {
     const raw = vault.quarantinedRecord(id);
     if (raw === undefined)
       throw new NotFoundError(`No quarantined record ${id}.`, "See `kaivo quarantine list`.");
@@ -118,9 +130,7 @@ export async function showQuarantined(ctx: Ctx, id: number): Promise<string> {
       target: `quarantine:${id}`,
     });
     return raw;
-  } finally {
-    vault.close();
-  }
+  });
 }
 
 /**
@@ -128,16 +138,10 @@ export async function showQuarantined(ctx: Ctx, id: number): Promise<string> {
  * own. The entry is marked retried; if the record is still bad it is quarantined again.
  */
 export async function retryQuarantined(ctx: Ctx, id: number): Promise<LoadReport> {
-  await authorize(ctx.store, ctx.actor, "quarantine.retry");
-  const vault = Vault.open(ctx.home);
-  let raw: string | undefined;
-  let entry: ReturnType<Vault["listQuarantine"]>[number] | undefined;
-  try {
-    entry = vault.listQuarantine().find((e) => e.id === id);
-    raw = vault.quarantinedRecord(id);
-  } finally {
-    vault.close();
-  }
+  const { entry, raw } = await withVault(ctx, "quarantine.retry", (vault) => ({
+    entry: vault.listQuarantine().find((e) => e.id === id),
+    raw: vault.quarantinedRecord(id),
+  }));
   if (!entry || raw === undefined)
     throw new NotFoundError(`No quarantined record ${id}.`, "See `kaivo quarantine list`.");
   let type = entry.file.replace(/^.*\//, "").replace(/-\d+\.ndjson$/, "");
@@ -160,12 +164,7 @@ export async function retryQuarantined(ctx: Ctx, id: number): Promise<LoadReport
       }),
     );
     const [report] = await ingest(ctx, dir, { source: entry.source });
-    const v = Vault.open(ctx.home);
-    try {
-      v.markRetried(id);
-    } finally {
-      v.close();
-    }
+    await withVault(ctx, "quarantine.retry", (vault) => vault.markRetried(id));
     await appendAudit(ctx.store, ctx.actor, {
       action: "quarantine.retry",
       target: `quarantine:${id}`,
