@@ -18,7 +18,8 @@ import { parseHetu } from "../identity/hetu.js";
 import { recordKey } from "../identity/pseudonym.js";
 import { scrubText } from "../identity/scrub.js";
 import type { Vault } from "../identity/vault.js";
-import { Lake, META_COLUMNS } from "../lake/lake.js";
+import { type Lake, META_COLUMNS } from "../lake/lake.js";
+import { mergeLoad } from "../lake/merge.js";
 import { ValidationError } from "../shared/errors.js";
 import { ViewRuntimeError } from "../views/errors.js";
 import { referenceKey } from "../views/fhirpath.js";
@@ -299,7 +300,18 @@ export async function loadExport(
     closeSync(w.fd);
   }
   try {
-    await merge(lake, tables, staging, loadId, deleted, report, fingerprint);
+    await mergeLoad(
+      lake,
+      tables.map((t) => ({
+        registry: t.registry,
+        name: t.name,
+        columns: lakeColumns(t),
+        stagingFile: join(staging, `${t.name}.ndjson`),
+        deletedKeys: deleted.get(t.resourceType),
+        report: report.tables[t.name] as TableReport,
+      })),
+      { loadId, fingerprint, report },
+    );
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }
@@ -429,93 +441,4 @@ function mapRecord(
     ),
     redactions,
   };
-}
-
-/** One transaction: insert new and changed records, close replaced and deleted ones, record the load. */
-async function merge(
-  lake: Lake,
-  tables: LakeTable[],
-  staging: string,
-  loadId: number,
-  deleted: Map<string, Set<string>>,
-  report: LoadReport,
-  fingerprint: string,
-): Promise<void> {
-  const c = lake.connection;
-  const started = new Date().toISOString();
-  await c.run("begin transaction");
-  try {
-    for (const t of tables) {
-      const target = Lake.qualified(t.registry, t.name);
-      const columns = lakeColumns(t);
-      await c.run(`create schema if not exists "${t.registry}"`);
-      await c.run(
-        `create table if not exists ${target} (${columns.map(([n, ty]) => `"${n}" ${ty}`).join(", ")})`,
-      );
-      const tr = report.tables[t.name] as TableReport;
-      const file = join(staging, `${t.name}.ndjson`);
-      if (existsSync(file) && statSync(file).size > 0) {
-        const stagingColumns = columns.filter(([n]) => n !== "load_from" && n !== "load_to");
-        const spec = `{${stagingColumns.map(([n, ty]) => `'${n}': '${ty}'`).join(", ")}}`;
-        await c.run(
-          `create or replace temp table stg as select * from read_ndjson('${file.replace(/'/g, "''")}', columns = ${spec}, format = 'newline_delimited')`,
-        );
-        await c.run(`create or replace temp table stg_keys as
-          select s.record_key, any_value(s.record_hash) as record_hash,
-                 (select any_value(t.record_hash) from ${target} t where t.record_key = s.record_key and t.load_to is null) as current_hash
-          from stg s group by s.record_key`);
-        const counts =
-          (
-            await c.runAndReadAll(`select
-            count(*) filter (where current_hash is null) as inserted,
-            count(*) filter (where current_hash is not null and current_hash <> record_hash) as updated,
-            count(*) filter (where current_hash = record_hash) as unchanged
-            from stg_keys`)
-          ).getRowObjectsJson()[0] ?? {};
-        tr.inserted = Number(counts.inserted);
-        tr.updated = Number(counts.updated);
-        tr.unchanged = Number(counts.unchanged);
-        await c.run(`update ${target} set load_to = ${loadId} where load_to is null and record_key in
-          (select record_key from stg_keys where current_hash is not null and current_hash <> record_hash)`);
-        const names = stagingColumns.map(([n]) => `"${n}"`).join(", ");
-        await c.run(`insert into ${target} (${names}, load_from, load_to)
-          select ${names}, ${loadId}, null from stg where record_key in
-          (select record_key from stg_keys where current_hash is null or current_hash <> record_hash)`);
-      }
-      const gone = deleted.get(t.resourceType);
-      if (gone && gone.size > 0) {
-        await c.run("create or replace temp table del_keys (record_key varchar)");
-        const appender = await c.createAppender("del_keys");
-        for (const k of gone) {
-          appender.appendVarchar(k);
-          appender.endRow();
-        }
-        appender.closeSync();
-        const closing = (
-          await c.runAndReadAll(
-            `select count(distinct record_key) as n from ${target} where load_to is null and record_key in (select record_key from del_keys)`,
-          )
-        ).getRowObjectsJson()[0];
-        tr.deleted = Number(closing?.n ?? 0);
-        await c.run(
-          `update ${target} set load_to = ${loadId} where load_to is null and record_key in (select record_key from del_keys)`,
-        );
-      }
-    }
-    await c.run(
-      "insert into main._loads values ($loadId, $source, $fingerprint, $started, $finished, $report)",
-      {
-        loadId,
-        source: report.source,
-        fingerprint,
-        started,
-        finished: new Date().toISOString(),
-        report: JSON.stringify(report),
-      },
-    );
-    await c.run("commit");
-  } catch (error) {
-    await c.run("rollback");
-    throw error;
-  }
 }

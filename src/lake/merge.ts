@@ -1,0 +1,107 @@
+import { existsSync, statSync } from "node:fs";
+import type { LoadReport, TableReport } from "../ingest/report.js";
+import { Lake } from "./lake.js";
+
+/** One table's part of a load: its columns, its staged rows (NDJSON) and what to close. */
+export interface MergeTable {
+  registry: string;
+  name: string;
+  columns: Array<[string, string]>;
+  stagingFile: string;
+  /** Record keys the source deleted. */
+  deletedKeys?: Set<string> | undefined;
+  /** The staged rows are the whole table (a registry extract): current records not in it are deleted. */
+  fullExtract?: boolean;
+  report: TableReport;
+}
+
+/**
+ * One transaction: insert new and changed records, close replaced and deleted ones, and record
+ * the load with its report. A record is unchanged when its content hash is; then nothing is written.
+ */
+export async function mergeLoad(
+  lake: Lake,
+  tables: MergeTable[],
+  load: { loadId: number; fingerprint: string; report: LoadReport },
+): Promise<void> {
+  const c = lake.connection;
+  const { loadId } = load;
+  const started = new Date().toISOString();
+  await c.run("begin transaction");
+  try {
+    for (const t of tables) {
+      const target = Lake.qualified(t.registry, t.name);
+      await c.run(`create schema if not exists "${t.registry}"`);
+      await c.run(
+        `create table if not exists ${target} (${t.columns.map(([n, ty]) => `"${n}" ${ty}`).join(", ")})`,
+      );
+      const staged = existsSync(t.stagingFile) && statSync(t.stagingFile).size > 0;
+      const stagingColumns = t.columns.filter(([n]) => n !== "load_from" && n !== "load_to");
+      const spec = `{${stagingColumns.map(([n, ty]) => `'${n}': '${ty}'`).join(", ")}}`;
+      await c.run(
+        staged
+          ? `create or replace temp table stg as select * from read_ndjson('${t.stagingFile.replace(/'/g, "''")}', columns = ${spec}, format = 'newline_delimited')`
+          : `create or replace temp table stg as select * from ${target} where false`,
+      );
+      await c.run(`create or replace temp table stg_keys as
+        select s.record_key, any_value(s.record_hash) as record_hash,
+               (select any_value(t.record_hash) from ${target} t where t.record_key = s.record_key and t.load_to is null) as current_hash
+        from stg s group by s.record_key`);
+      const counts =
+        (
+          await c.runAndReadAll(`select
+            count(*) filter (where current_hash is null) as inserted,
+            count(*) filter (where current_hash is not null and current_hash <> record_hash) as updated,
+            count(*) filter (where current_hash = record_hash) as unchanged
+            from stg_keys`)
+        ).getRowObjectsJson()[0] ?? {};
+      t.report.inserted = Number(counts.inserted ?? 0);
+      t.report.updated = Number(counts.updated ?? 0);
+      t.report.unchanged = Number(counts.unchanged ?? 0);
+      await c.run(`update ${target} set load_to = ${loadId} where load_to is null and record_key in
+        (select record_key from stg_keys where current_hash is not null and current_hash <> record_hash)`);
+      const names = stagingColumns.map(([n]) => `"${n}"`).join(", ");
+      await c.run(`insert into ${target} (${names}, load_from, load_to)
+        select ${names}, ${loadId}, null from stg where record_key in
+        (select record_key from stg_keys where current_hash is null or current_hash <> record_hash)`);
+
+      await c.run("create or replace temp table del_keys (record_key varchar)");
+      if (t.deletedKeys && t.deletedKeys.size > 0) {
+        const appender = await c.createAppender("del_keys");
+        for (const k of t.deletedKeys) {
+          appender.appendVarchar(k);
+          appender.endRow();
+        }
+        appender.closeSync();
+      }
+      if (t.fullExtract) {
+        await c.run(`insert into del_keys select distinct record_key from ${target}
+          where load_to is null and load_from < ${loadId} and record_key not in (select record_key from stg_keys)`);
+      }
+      const closing = (
+        await c.runAndReadAll(
+          `select count(distinct record_key) as n from ${target} where load_to is null and load_from < ${loadId} and record_key in (select record_key from del_keys)`,
+        )
+      ).getRowObjectsJson()[0];
+      t.report.deleted = Number(closing?.n ?? 0);
+      await c.run(
+        `update ${target} set load_to = ${loadId} where load_to is null and load_from < ${loadId} and record_key in (select record_key from del_keys)`,
+      );
+    }
+    await c.run(
+      "insert into main._loads values ($loadId, $source, $fingerprint, $started, $finished, $report)",
+      {
+        loadId,
+        source: load.report.source,
+        fingerprint: load.fingerprint,
+        started,
+        finished: new Date().toISOString(),
+        report: JSON.stringify(load.report),
+      },
+    );
+    await c.run("commit");
+  } catch (error) {
+    await c.run("rollback");
+    throw error;
+  }
+}
