@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { basename, join, relative } from "node:path";
 import { appendAudit } from "../audit/append.js";
 import { authorize, type Permission } from "../auth/permissions.js";
@@ -8,6 +8,7 @@ import { Vault } from "../identity/vault.js";
 import { Lake, type LoadInfo, type TableInfo } from "../lake/lake.js";
 import { NotFoundError } from "../shared/errors.js";
 import type { ControlStore } from "../store/control-store.js";
+import { loadRegistryCsv, loadRegistryMappings, type RegistryMapping } from "./csv-ingest.js";
 import { type ExportLoadOptions, findExports, loadExport } from "./fhir-ingest.js";
 import type { LoadReport } from "./report.js";
 import { quarantinedTotal } from "./report.js";
@@ -42,32 +43,78 @@ export async function ingest(
   options: { source?: string; onProgress?: ExportLoadOptions["onProgress"] } = {},
 ): Promise<LoadReport[]> {
   await authorize(ctx.store, ctx.actor, "ingest.run");
-  const exports = findExports(path);
+  const { exports, registries } = findInputs(path);
   const tables = loadLakeTables();
   const lake = await Lake.open(ctx.home);
   const vault = Vault.open(ctx.home);
+  const lakeKey = homeKey(ctx.home, "lake");
+  const common = {
+    source: options.source ?? "ehr",
+    personIdentifierSystem: ctx.home.config.identity.personIdentifierSystem,
+    stagingDir: join(ctx.home.dir, "staging"),
+  };
   const reports: LoadReport[] = [];
+  const record = async (report: LoadReport) => {
+    reports.push(report);
+    await appendAudit(ctx.store, ctx.actor, {
+      action: "ingest.load",
+      target: `load:${report.loadId}`,
+      details: summary(report),
+    });
+  };
   try {
     for (const dir of exports) {
-      const report = await loadExport(lake, vault, homeKey(ctx.home, "lake"), tables, dir, {
-        source: options.source ?? "ehr",
-        personIdentifierSystem: ctx.home.config.identity.personIdentifierSystem,
-        stagingDir: join(ctx.home.dir, "staging"),
-        label: relative(path, dir) || basename(dir),
-        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-      });
-      reports.push(report);
-      await appendAudit(ctx.store, ctx.actor, {
-        action: "ingest.load",
-        target: `load:${report.loadId}`,
-        details: summary(report),
-      });
+      await record(
+        await loadExport(lake, vault, lakeKey, tables, dir, {
+          ...common,
+          label: relative(path, dir) || basename(dir),
+          ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+        }),
+      );
+    }
+    // Registry extracts are dated with the FHIR export they came with, if any.
+    const exportTime = exports[0]
+      ? Date.parse(
+          (
+            JSON.parse(readFileSync(join(exports[0], "manifest.json"), "utf8")) as {
+              transactionTime: string;
+            }
+          ).transactionTime,
+        )
+      : undefined;
+    for (const { mapping, file } of registries) {
+      await record(
+        await loadRegistryCsv(lake, vault, lakeKey, mapping, file, {
+          ...common,
+          label: relative(path, file) || basename(file),
+          ...(exportTime ? { now: exportTime } : {}),
+        }),
+      );
     }
   } finally {
     vault.close();
     lake.close();
   }
   return reports;
+}
+
+/** Bulk exports (oldest first) and registry CSVs with a mapping, under the path. */
+function findInputs(path: string): {
+  exports: string[];
+  registries: Array<{ mapping: RegistryMapping; file: string }>;
+} {
+  const mappings = loadRegistryMappings();
+  const registryDir = existsSync(join(path, "registries")) ? join(path, "registries") : path;
+  const registries = mappings
+    .map((mapping) => ({ mapping, file: join(registryDir, mapping.file) }))
+    .filter(({ file }) => existsSync(file));
+  let exports: string[] = [];
+  try {
+    exports = findExports(path);
+  } catch (error) {
+    if (registries.length === 0) throw error;
+  }
+  return { exports, registries };
 }
 
 /** Authorises, then runs `work` with the lake open, and closes it. */
