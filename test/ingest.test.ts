@@ -144,7 +144,9 @@ describe("ingest of kaivo synth output (500 people, 2 days, 2 % defects)", () =>
     const truth = JSON.parse(readFileSync(join(out, "truth.json"), "utf8")) as {
       exports: Array<{ facts: Facts }>;
     };
-    const registries = (truth.exports[0]?.facts as Facts).registries;
+    const first = truth.exports[0];
+    if (!first) throw new Error("truth.json has no exports");
+    const registries = first.facts.registries;
     for (const [registry, table] of [
       ["reuma", "visit"],
       ["diabetes", "follow_up"],
