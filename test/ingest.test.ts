@@ -323,3 +323,22 @@ describe("another country's identifier system", () => {
     expect(String(rows[0]?.pseudo_id)).toMatch(/^[a-z2-7]{16}$/);
   });
 });
+
+describe("loose NDJSON files", () => {
+  it("loads a folder of NDJSON files without a manifest, and the same files again change nothing", async () => {
+    const source = join(tmp.dir, "loose-source");
+    await runSynth({ ...DEFAULT_SYNTH_OPTIONS, patients: 30, seed: 21, out: source });
+    const dir = join(tmp.dir, "loose");
+    mkdirSync(dir, { recursive: true });
+    for (const name of ["Patient-1.ndjson", "Condition-1.ndjson", "Observation-1.ndjson"]) {
+      writeFileSync(join(dir, name.replace("-1", "")), readFileSync(join(source, "fhir", name)));
+    }
+    const home = join(tmp.dir, "home-loose");
+    const [first] = await withDeployment(home, {}, (ctx) => ingest(ctx, dir));
+    expect(first?.tables.person?.inserted).toBeGreaterThan(20);
+    expect(first?.tables.diagnosis?.inserted).toBeGreaterThan(0);
+    expect(first?.tables.lab?.inserted).toBeGreaterThan(0);
+    const [again] = await withDeployment(home, {}, (ctx) => ingest(ctx, dir));
+    expect(again?.alreadyLoaded).toBe(true);
+  });
+});

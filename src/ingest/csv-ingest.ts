@@ -123,7 +123,7 @@ function convert(
 }
 
 const hash = (text: string | Buffer) =>
-  createHash("sha256").update(text).digest("base64url").slice(0, 22);
+  createHash("sha256").update(text).digest("hex").slice(0, 32);
 
 /**
  * Loads one registry extract (a whole-registry CSV, as quality registries export) as one load:

@@ -73,15 +73,14 @@ export async function ingest(
       );
     }
     // Registry extracts are dated with the FHIR export they came with, if any.
-    const exportTime = exports[0]
-      ? Date.parse(
-          (
-            JSON.parse(readFileSync(join(exports[0], "manifest.json"), "utf8")) as {
-              transactionTime: string;
-            }
-          ).transactionTime,
-        )
-      : undefined;
+    const firstManifest = exports[0] ? join(exports[0], "manifest.json") : undefined;
+    const exportTime =
+      firstManifest && existsSync(firstManifest)
+        ? Date.parse(
+            (JSON.parse(readFileSync(firstManifest, "utf8")) as { transactionTime: string })
+              .transactionTime,
+          )
+        : undefined;
     for (const { mapping, file } of registries) {
       await record(
         await loadRegistryCsv(lake, vault, lakeKey, mapping, file, {
