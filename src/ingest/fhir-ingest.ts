@@ -423,6 +423,18 @@ function checkRecord(
   return undefined;
 }
 
+const typesByTable = new WeakMap<LakeTable, Map<string, string>>();
+
+/** The lake type of each column, worked out once per table rather than per record. */
+function columnTypes(table: LakeTable): Map<string, string> {
+  let types = typesByTable.get(table);
+  if (!types) {
+    types = new Map(lakeColumns(table));
+    typesByTable.set(table, types);
+  }
+  return types;
+}
+
 /** A record's rows for one table, or the reason it cannot be loaded. */
 function mapRecord(
   table: LakeTable,
@@ -440,7 +452,7 @@ function mapRecord(
     throw error;
   }
   if (rows.length === 0) return "no rows for the table";
-  const columns = lakeColumns(table);
+  const types = columnTypes(table);
   const idColumn = table.plan.columns[0]?.name as string;
   const redactions: Record<string, number> = {};
   const mapped: Array<Record<string, unknown>> = [];
@@ -464,7 +476,7 @@ function mapRecord(
         out[c.name] = key(value);
         continue;
       }
-      const type = columns.find(([n]) => n === c.name)?.[1] ?? "VARCHAR";
+      const type = types.get(c.name) ?? "VARCHAR";
       if (value !== null && !c.collection && typeof value !== JS_TYPES[type])
         return `wrong type: ${c.name}`;
       out[c.name] = value;
