@@ -104,6 +104,7 @@ describe.each(DIALECTS)("kaivo CLI on %s", (dialect) => {
     expect(status.status).toBe(0);
     expect(status.stdout).toMatch(/audit log +2 entries, chain ok/);
     expect(status.stdout).toMatch(/lake key .*lake\.key \(mode 0600\)/);
+    expect(status.stdout).toMatch(/lake +\S+lake\.duckdb \(not created yet/);
     const json = kaivo(["status", "--json", "--as", "admin"], env);
     for (const name of ["lake", "vault"]) {
       const key = readFileSync(

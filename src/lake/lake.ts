@@ -1,3 +1,4 @@
+import { chmodSync } from "node:fs";
 import { join } from "node:path";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import type { Home } from "../home/home.js";
@@ -44,10 +45,12 @@ export class Lake {
 
   static async open(home: Home): Promise<Lake> {
     // A bounded memory limit with a spill folder keeps large loads from growing the process.
-    const instance = await DuckDBInstance.create(join(home.dir, "lake.duckdb"), {
+    const file = join(home.dir, "lake.duckdb");
+    const instance = await DuckDBInstance.create(file, {
       memory_limit: "512MB",
       temp_directory: join(home.dir, "staging", "duckdb"),
     });
+    chmodSync(file, 0o600); // pseudonymized, but still the service's own data
     const connection = await instance.connect();
     await connection.run(`create table if not exists main._loads (
       load_id integer primary key, source varchar not null, fingerprint varchar not null,

@@ -1,4 +1,5 @@
-import { statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { countAudit, verifyChain } from "../audit/log.js";
 import { authorize } from "../auth/permissions.js";
 import type { Actor, Role } from "../auth/roles.js";
@@ -19,6 +20,14 @@ export interface StatusReport {
   configFile: string;
   controlStore: { dialect: string; location: string; migrations: MigrationState };
   keys: KeyStatus[];
+  /** The lake and the vault: where they are, whether they exist yet, their size (and the vault's mode). */
+  files: Array<{
+    name: "lake" | "vault";
+    file: string;
+    present: boolean;
+    bytes?: number;
+    mode?: string;
+  }>;
   users: { total: number; byRole: Record<Role, number> };
   audit: { entries: number; chainOk: boolean; problem?: string };
 }
@@ -47,6 +56,18 @@ export async function getStatus(
         ? { file: k.file, mode: (statSync(k.file).mode & 0o777).toString(8).padStart(4, "0") }
         : {}),
     })),
+    files: (["lake", "vault"] as const).map((name) => {
+      const file = join(home.dir, name === "lake" ? "lake.duckdb" : "vault.sqlite");
+      if (!existsSync(file)) return { name, file, present: false };
+      const stat = statSync(file);
+      return {
+        name,
+        file,
+        present: true,
+        bytes: stat.size,
+        mode: (stat.mode & 0o777).toString(8).padStart(4, "0"),
+      };
+    }),
     users: { total: Object.values(byRole).reduce((a, b) => a + b, 0), byRole },
     audit: {
       entries: chain.ok ? chain.entries : await countAudit(store),

@@ -22,6 +22,10 @@ export function registerStatus(program: Command): void {
             (k) =>
               `${`${k.name} key`.padEnd(15)}${k.source === "env" ? "from environment" : `${k.file} (mode ${k.mode})`}`,
           ),
+          ...s.files.map(
+            (f) =>
+              `${f.name.padEnd(15)}${f.present ? `${f.file} (${((f.bytes ?? 0) / 1e6).toFixed(1)} MB, mode ${f.mode})` : `${f.file} (not created yet: kaivo ingest creates it)`}`,
+          ),
           `users          ${s.users.total} (${Object.entries(s.users.byRole)
             .map(([role, n]) => `${role} ${n}`)
             .join(", ")})`,
