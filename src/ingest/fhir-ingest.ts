@@ -204,7 +204,7 @@ export async function loadExport(
   const staging = join(options.stagingDir, `load-${loadId}`);
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
-  // Staging files are written synchronously: memory stays flat however large the export.
+  // Staging files are written synchronously, so no write queue builds up in memory.
   const writers = new Map<string, { fd: number; buffer: string[] }>();
   const flush = (w: { fd: number; buffer: string[] }) => {
     if (w.buffer.length > 0) writeSync(w.fd, w.buffer.join(""));
