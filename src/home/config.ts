@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
+import { HETU_SYSTEM } from "../identity/hetu.js";
 import { ConfigError } from "../shared/errors.js";
 
 /**
@@ -17,9 +18,9 @@ export const KaivoConfigSchema = z.strictObject({
   identity: z
     .strictObject({
       /** The identifier system that is the person key: the hetu by default; e.g. a US SSN system elsewhere. */
-      personIdentifierSystem: z.string().min(1).default("urn:oid:1.2.246.21"),
+      personIdentifierSystem: z.string().min(1).default(HETU_SYSTEM),
     })
-    .default({ personIdentifierSystem: "urn:oid:1.2.246.21" }),
+    .default({ personIdentifierSystem: HETU_SYSTEM }),
 });
 
 export type KaivoConfig = z.infer<typeof KaivoConfigSchema>;

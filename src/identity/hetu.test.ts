@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { checkCharacter, containsHetuLike, hetuLikePattern, parseHetu } from "./hetu.js";
+import {
+  checkCharacter,
+  containsHetuLike,
+  HETU_SYSTEM,
+  hetuLikePattern,
+  parseHetu,
+  personIdentifierProblem,
+} from "./hetu.js";
 
 describe("parseHetu", () => {
   it("accepts the official example and reads birth date and sex", () => {
@@ -77,5 +84,19 @@ describe("hetu-like text", () => {
       "131052-308T",
       "010594Y9032",
     ]);
+  });
+});
+
+describe("personIdentifierProblem", () => {
+  it("applies hetu rules to the hetu system only", () => {
+    expect(personIdentifierProblem(HETU_SYSTEM, "131052-308T")).toBeUndefined();
+    expect(personIdentifierProblem(HETU_SYSTEM, "131052-308X")).toMatch(
+      /^invalid identity code: check character/,
+    );
+    expect(personIdentifierProblem(HETU_SYSTEM, " ")).toBe("no person identifier");
+    expect(personIdentifierProblem(HETU_SYSTEM, undefined)).toBe("no person identifier");
+    expect(
+      personIdentifierProblem("http://hl7.org/fhir/sid/us-ssn", "123-45-6789"),
+    ).toBeUndefined();
   });
 });

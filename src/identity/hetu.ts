@@ -25,6 +25,9 @@ const CENTURY_BY_SIGN: Record<string, number> = {
 
 export const CENTURY_SIGNS = Object.keys(CENTURY_BY_SIGN);
 
+/** The identifier system of the Finnish personal identity code. */
+export const HETU_SYSTEM = "urn:oid:1.2.246.21";
+
 /**
  * Anything shaped like a hetu, valid check character or not, in any letter case. Used to keep
  * identifiers out of logs and text, where a mistyped code is as identifying as a correct one.
@@ -92,6 +95,17 @@ export function parseHetu(input: string): HetuResult {
       temporary: individualNumber >= 900,
     },
   };
+}
+
+/**
+ * Why a person identifier cannot be used as the person key, or undefined if it can. Hetu rules
+ * apply only to the hetu system; any other configured system needs a non-empty value.
+ */
+export function personIdentifierProblem(system: string, value: unknown): string | undefined {
+  if (typeof value !== "string" || value.trim() === "") return "no person identifier";
+  if (system !== HETU_SYSTEM) return undefined;
+  const parsed = parseHetu(value);
+  return parsed.ok ? undefined : `invalid identity code: ${parsed.reason}`;
 }
 
 export function containsHetuLike(text: string): boolean {

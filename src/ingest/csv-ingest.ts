@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import {
   closeSync,
   mkdirSync,
@@ -12,18 +11,17 @@ import { join } from "node:path";
 import { parse } from "csv-parse/sync";
 import { z } from "zod";
 import type { SecretKey } from "../home/keys.js";
-import { parseHetu } from "../identity/hetu.js";
+import { personIdentifierProblem } from "../identity/hetu.js";
 import { recordKey } from "../identity/pseudonym.js";
 import type { Vault } from "../identity/vault.js";
 import { type Lake, META_COLUMNS } from "../lake/lake.js";
-import { mergeLoad } from "../lake/merge.js";
+import { contentHash, mergeLoad } from "../lake/merge.js";
 import { ConfigError } from "../shared/errors.js";
-import { HETU_SYSTEM } from "./fhir-ingest.js";
 import {
+  assertNothingLost,
   bump,
   emptyTableReport,
   type LoadReport,
-  quarantinedTotal,
   type TableReport,
 } from "./report.js";
 
@@ -122,9 +120,6 @@ function convert(
   }
 }
 
-const hash = (text: string | Buffer) =>
-  createHash("sha256").update(text).digest("hex").slice(0, 32);
-
 /**
  * Loads one registry extract (a whole-registry CSV, as quality registries export) as one load:
  * the identity code becomes the lake pseudo-ID (the same as in FHIR data), values are typed
@@ -156,7 +151,7 @@ export async function loadRegistryCsv(
     tables: { [name]: emptyTableReport() },
     notLoaded: {},
   };
-  const fingerprint = hash(
+  const fingerprint = contentHash(
     Buffer.concat([Buffer.from(`${options.source}\n${mapping.registry}\n`), bytes]),
   );
   const previous = await lake.loadWithFingerprint(options.source, fingerprint);
@@ -207,16 +202,10 @@ export async function loadRegistryCsv(
         bump(tr.quarantined, reason);
       };
       const identifier = (record[mapping.personColumn] ?? "").trim();
-      if (!identifier) {
-        quarantine("no person identifier");
+      const identifierProblem = personIdentifierProblem(options.personIdentifierSystem, identifier);
+      if (identifierProblem) {
+        quarantine(identifierProblem);
         continue;
-      }
-      if (options.personIdentifierSystem === HETU_SYSTEM) {
-        const parsed = parseHetu(identifier);
-        if (!parsed.ok) {
-          quarantine(`invalid identity code: ${parsed.reason}`);
-          continue;
-        }
       }
       const out: Record<string, unknown> = {};
       let problem: string | undefined;
@@ -255,7 +244,7 @@ export async function loadRegistryCsv(
         pseudo_id: pseudoId,
         event_date: eventDate,
         source: options.source,
-        record_hash: hash(JSON.stringify(out)),
+        record_hash: contentHash(JSON.stringify(out)),
         ...out,
       };
       writeSync(fd, `${JSON.stringify(row)}\n`);
@@ -281,10 +270,6 @@ export async function loadRegistryCsv(
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }
-  if (tr.read !== tr.inserted + tr.updated + tr.unchanged + quarantinedTotal(tr)) {
-    throw new Error(
-      `load ${loadId}, ${name}: read ${tr.read} is not loaded + unchanged + quarantined (a bug)`,
-    );
-  }
+  assertNothingLost(report);
   return report;
 }

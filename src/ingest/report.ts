@@ -40,3 +40,14 @@ export function bump(map: Record<string, number>, key: string, by = 1): void {
 export function quarantinedTotal(t: TableReport): number {
   return Object.values(t.quarantined).reduce((a, b) => a + b, 0);
 }
+
+/** Nothing a source sends may be lost: every record read was loaded, unchanged or quarantined. */
+export function assertNothingLost(report: LoadReport): void {
+  for (const [name, t] of Object.entries(report.tables)) {
+    if (t.read !== t.inserted + t.updated + t.unchanged + quarantinedTotal(t)) {
+      throw new Error(
+        `load ${report.loadId}, ${name}: read ${t.read} is not loaded + unchanged + quarantined (a bug)`,
+      );
+    }
+  }
+}

@@ -1,6 +1,15 @@
+import { createHash } from "node:crypto";
 import { existsSync, statSync } from "node:fs";
 import type { LoadReport, TableReport } from "../ingest/report.js";
 import { Lake } from "./lake.js";
+
+/**
+ * The content hash of a staged record: equal hashes mean an unchanged record. Hex, so it never
+ * looks like a word (a name) in the lake.
+ */
+export function contentHash(content: string | Buffer): string {
+  return createHash("sha256").update(content).digest("hex").slice(0, 32);
+}
 
 /** One table's part of a load: its columns, its staged rows (NDJSON) and what to close. */
 export interface MergeTable {

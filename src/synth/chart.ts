@@ -1,3 +1,4 @@
+import { HETU_SYSTEM } from "../identity/hetu.js";
 import type { Resource } from "./fhir-types.js";
 import type { Person } from "./person.js";
 import {
@@ -21,7 +22,7 @@ import type { StaticResources } from "./static-resources.js";
 import { DAY, fhirDateTime } from "./time.js";
 
 export const SID = {
-  hetu: "urn:oid:1.2.246.21",
+  hetu: HETU_SYSTEM,
   visit: "https://fhir.hus.example/sid/kaynti",
   biobank: "https://fhir.hus.example/sid/biopankkinayte",
   dicom: "urn:dicom:uid",
