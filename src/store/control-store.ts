@@ -58,8 +58,26 @@ export function openSqlite(file: string): ControlStore {
 
 export function openPostgres(url: string): ControlStore {
   const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // An idle connection the server ends (restart, admin termination) arrives as a pool error;
+  // without a listener Node treats it as uncaught and the process dies. The pool has already
+  // discarded that client and the next query opens a new one, so there is nothing else to do.
+  pool.on("error", () => {});
+  // pool.end() resolves once clients are asked to end, not once their sockets are closed;
+  // close() waits for the sockets so the database can be dropped or restarted right after.
+  const socketsClosed: Promise<void>[] = [];
+  pool.on("connect", (client) => {
+    socketsClosed.push(new Promise((resolve) => client.once("end", () => resolve())));
+  });
   const db = new Kysely<ControlDatabase>({ dialect: new PostgresDialect({ pool }) });
-  return { db, dialect: "postgres", location: redactUrl(url), close: () => db.destroy() };
+  return {
+    db,
+    dialect: "postgres",
+    location: redactUrl(url),
+    close: async () => {
+      await db.destroy();
+      await Promise.all(socketsClosed);
+    },
+  };
 }
 
 export function redactUrl(url: string): string {
