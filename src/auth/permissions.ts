@@ -17,6 +17,11 @@ export const PERMISSIONS = {
   "lake.read": ["steward", "auditor"],
   "quarantine.read": ["steward"],
   "quarantine.retry": ["steward"],
+  "catalog.read": ROLES,
+  "catalog.annotate": ["steward"],
+  "catalog.export": ["steward"],
+  "vocab.load": ["steward"],
+  "quality.read": ["steward", "auditor"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -5,4 +5,5 @@ export const EXIT = {
   usage: 2,
   forbidden: 3,
   verifyFailed: 4,
+  qualityFailed: 5,
 } as const;

@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { ForbiddenError, KaivoError } from "../shared/errors.js";
 import { registerAudit } from "./commands/audit.js";
+import { registerCatalog } from "./commands/catalog.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerIngest } from "./commands/ingest.js";
 import { registerInit } from "./commands/init.js";
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerSynth(program);
   registerView(program);
   registerIngest(program);
+  registerCatalog(program);
   return program;
 }
 

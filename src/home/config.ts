@@ -21,6 +21,25 @@ export const KaivoConfigSchema = z.strictObject({
       personIdentifierSystem: z.string().min(1).default(HETU_SYSTEM),
     })
     .default({ personIdentifierSystem: HETU_SYSTEM }),
+  disclosure: z
+    .strictObject({
+      /** Counts from 1 to minCount-1 are shown to researchers as `<minCount`. */
+      minCount: z.number().int().min(2).max(100).default(5),
+    })
+    .default({ minCount: 5 }),
+  catalog: z
+    .strictObject({
+      /** Publisher and contact point of the HealthDCAT-AP catalog export. */
+      publisher: z.string().min(1).default("Kaivo data service"),
+      contactEmail: z.email().default("dataservice@example.org"),
+      /** Base IRI of the exported datasets. */
+      baseIri: z.url().default("https://kaivo.example.org/catalog/"),
+    })
+    .default({
+      publisher: "Kaivo data service",
+      contactEmail: "dataservice@example.org",
+      baseIri: "https://kaivo.example.org/catalog/",
+    }),
 });
 
 export type KaivoConfig = z.infer<typeof KaivoConfigSchema>;

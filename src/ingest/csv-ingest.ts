@@ -10,6 +10,7 @@ import {
 import { join } from "node:path";
 import { parse } from "csv-parse/sync";
 import { z } from "zod";
+import { RegistryCatalogSchema } from "../catalog/metadata.js";
 import type { SecretKey } from "../home/keys.js";
 import { personIdentifierProblem } from "../identity/hetu.js";
 import { recordKey } from "../identity/pseudonym.js";
@@ -30,8 +31,8 @@ export const REGISTRIES_DIR = join(import.meta.dirname, "../../registries");
 
 const MappingSchema = z.strictObject({
   registry: z.string().regex(/^[a-z][a-z0-9_]*$/),
-  title: z.string(),
-  description: z.string().optional(),
+  ...RegistryCatalogSchema.shape,
+  titleFi: z.string().optional(),
   file: z.string(),
   encoding: z.enum(["latin1", "utf8"]),
   separator: z.string().length(1),
@@ -48,6 +49,10 @@ const MappingSchema = z.strictObject({
         type: z.enum(["string", "integer", "decimal", "date"]),
         label: z.string(),
         description: z.string(),
+        unit: z.string().optional(),
+        codeSystem: z.string().optional(),
+        /** Few distinct values (a treatment list, a class): the profile shows the most frequent. */
+        categorical: z.boolean().default(false),
       }),
     )
     .min(1),

@@ -3,6 +3,9 @@ import { basename, join, relative } from "node:path";
 import { appendAudit } from "../audit/append.js";
 import { authorize, type Permission } from "../auth/permissions.js";
 import type { Actor } from "../auth/roles.js";
+import { describeCsvRegistry, describeFhirRegistry } from "../catalog/describe.js";
+import type { RegistryDescription } from "../catalog/metadata.js";
+import { refreshCatalog } from "../catalog/refresh.js";
 import { type Home, homeKey } from "../home/home.js";
 import { Vault } from "../identity/vault.js";
 import { Lake, type LoadInfo, type TableInfo } from "../lake/lake.js";
@@ -12,7 +15,7 @@ import { loadRegistryCsv, loadRegistryMappings, type RegistryMapping } from "./c
 import { type ExportLoadOptions, findExports, loadExport } from "./fhir-ingest.js";
 import type { LoadReport } from "./report.js";
 import { quarantinedTotal } from "./report.js";
-import { loadLakeTables } from "./table-config.js";
+import { loadLakeRegistry } from "./table-config.js";
 
 export interface Ctx {
   home: Home;
@@ -44,7 +47,7 @@ export async function ingest(
 ): Promise<LoadReport[]> {
   await authorize(ctx.store, ctx.actor, "ingest.run");
   const { exports, registries } = findInputs(path);
-  const tables = loadLakeTables();
+  const tables = loadLakeRegistry().tables;
   const lake = await Lake.open(ctx.home);
   const vault = Vault.open(ctx.home);
   const lakeKey = homeKey(ctx.home, "lake");
@@ -90,11 +93,28 @@ export async function ingest(
         }),
       );
     }
+    await refreshCatalog(lake, await loadedRegistries(lake));
   } finally {
     vault.close();
     lake.close();
   }
   return reports;
+}
+
+/** What the mappings say about the registries the lake now holds. */
+async function loadedRegistries(lake: Lake): Promise<RegistryDescription[]> {
+  const schemas = new Set(
+    (await lake.rows("select schema_name from information_schema.schemata")).map((r) =>
+      String(r.schema_name),
+    ),
+  );
+  const fhir = loadLakeRegistry();
+  return [
+    ...(schemas.has(fhir.registry) ? [describeFhirRegistry(fhir)] : []),
+    ...loadRegistryMappings()
+      .filter((m) => schemas.has(m.registry))
+      .map(describeCsvRegistry),
+  ];
 }
 
 /** Bulk exports (oldest first) and registry CSVs with a mapping, under the path. */

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
+import { MeasurementSchema, PeriodSchema, RegistryCatalogSchema } from "../catalog/metadata.js";
 import { ConfigError } from "../shared/errors.js";
 import { LAKE_VIEWS_DIR } from "../views/lake-views.js";
 import { planView, type ViewPlan } from "../views/plan.js";
@@ -8,6 +9,9 @@ import { planView, type ViewPlan } from "../views/plan.js";
 const TablesSchema = z.strictObject({
   $comment: z.string().optional(),
   registry: z.string().regex(/^[a-z][a-z0-9_]*$/),
+  catalog: RegistryCatalogSchema,
+  /** The table of persons and its birth and death columns, for plausibility checks. */
+  persons: z.strictObject({ table: z.string(), birthDate: z.string(), deathDate: z.string() }),
   tables: z.record(
     z.string().regex(/^[a-z][a-z0-9_]*$/),
     z.strictObject({
@@ -16,9 +20,15 @@ const TablesSchema = z.strictObject({
       codeFormat: z.strictObject({ column: z.string(), pattern: z.string() }).optional(),
       knownCodes: z.strictObject({ column: z.string(), file: z.string() }).optional(),
       text: z.strictObject({ column: z.string(), encoding: z.literal("base64") }).optional(),
+      titleFi: z.string().optional(),
+      descriptionFi: z.string().optional(),
+      keywords: z.array(z.string()).default([]),
+      measurement: MeasurementSchema.optional(),
+      period: PeriodSchema.optional(),
     }),
   ),
 });
+type TablesFile = z.infer<typeof TablesSchema>;
 
 /** One lake table: its view (planned once) and the checks and conversions ingest applies. */
 export interface LakeTable {
@@ -30,10 +40,27 @@ export interface LakeTable {
   codeFormat?: { column: string; pattern: RegExp };
   knownCodes?: { column: string; codes: Set<string> };
   text?: { column: string };
+  /** What the catalog says of the table beyond its view's title and description. */
+  catalog: Pick<
+    TablesFile["tables"][string],
+    "titleFi" | "descriptionFi" | "keywords" | "measurement" | "period"
+  >;
+}
+
+/** The registry the lake tables make up, as the catalog describes it. */
+export interface LakeRegistry {
+  registry: string;
+  catalog: TablesFile["catalog"];
+  persons: TablesFile["persons"];
+  tables: LakeTable[];
 }
 
 /** Reads views/fhir/tables.json (or another folder's): adding a table is adding a view and a line here. */
 export function loadLakeTables(dir = LAKE_VIEWS_DIR): LakeTable[] {
+  return loadLakeRegistry(dir).tables;
+}
+
+export function loadLakeRegistry(dir = LAKE_VIEWS_DIR): LakeRegistry {
   const file = join(dir, "tables.json");
   const parsed = TablesSchema.safeParse(JSON.parse(readFileSync(file, "utf8")));
   if (!parsed.success) {
@@ -41,13 +68,23 @@ export function loadLakeTables(dir = LAKE_VIEWS_DIR): LakeTable[] {
       `${file}: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
     );
   }
-  return Object.entries(parsed.data.tables).map(([name, t]) => {
+  const { registry, catalog, persons } = parsed.data;
+  if (!parsed.data.tables[persons.table]) {
+    throw new ConfigError(`${file}: persons.table "${persons.table}" is not one of its tables.`);
+  }
+  const tables = Object.entries(parsed.data.tables).map(([name, t]): LakeTable => {
     const plan = planView(JSON.parse(readFileSync(join(dir, t.view), "utf8")));
     for (const column of [
       t.eventDate,
       t.codeFormat?.column,
       t.knownCodes?.column,
       t.text?.column,
+      t.measurement?.code,
+      t.measurement?.value,
+      t.measurement?.unit,
+      t.period?.start,
+      t.period?.end,
+      ...(name === persons.table ? [persons.birthDate, persons.deathDate] : []),
     ]) {
       if (column && !plan.columns.some((c) => c.name === column)) {
         throw new ConfigError(
@@ -63,7 +100,7 @@ export function loadLakeTables(dir = LAKE_VIEWS_DIR): LakeTable[] {
         ).codes
       : undefined;
     return {
-      registry: parsed.data.registry,
+      registry,
       name,
       plan,
       resourceType: plan.resource,
@@ -75,6 +112,14 @@ export function loadLakeTables(dir = LAKE_VIEWS_DIR): LakeTable[] {
         ? { knownCodes: { column: t.knownCodes.column, codes: new Set(known.map((c) => c.code)) } }
         : {}),
       ...(t.text ? { text: { column: t.text.column } } : {}),
+      catalog: {
+        titleFi: t.titleFi,
+        descriptionFi: t.descriptionFi,
+        keywords: t.keywords,
+        measurement: t.measurement,
+        period: t.period,
+      },
     };
   });
+  return { registry, catalog, persons, tables };
 }

@@ -1,6 +1,6 @@
 import { chmodSync } from "node:fs";
 import { join } from "node:path";
-import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import { type DuckDBConnection, DuckDBInstance, type Json } from "@duckdb/node-api";
 import type { Home } from "../home/home.js";
 
 /** Columns every lake table has besides its own: who, when, where from, which versions. */
@@ -58,6 +58,15 @@ export class Lake {
     return new Lake(connection, instance);
   }
 
+  /** Rows as JSON-safe objects (BIGINT as string, DATE as `YYYY-MM-DD`). */
+  async rows(
+    sql: string,
+    params?: Record<string, string | number | boolean | null>,
+  ): Promise<Array<Record<string, Json>>> {
+    const reader = await this.connection.runAndReadAll(sql, params as never);
+    return reader.getRowObjectsJson();
+  }
+
   static qualified(registry: string, table: string): string {
     return `${quote(registry)}.${quote(table)}`;
   }
@@ -94,11 +103,11 @@ export class Lake {
     }));
   }
 
-  /** Lake tables with their row and people counts, as of a load (default: the latest). */
+  /** Lake tables (registries' schemas; `_`-schemas such as `_catalog` are the service's own) with row and people counts, as of a load (default: the latest). */
   async tables(asOfLoad?: number): Promise<TableInfo[]> {
     const list = (
       await this.connection.runAndReadAll(
-        "select table_schema, table_name from information_schema.tables where table_schema <> 'main' and table_type = 'BASE TABLE' order by 1, 2",
+        "select table_schema, table_name from information_schema.tables where table_schema <> 'main' and not starts_with(table_schema, '_') and table_type = 'BASE TABLE' order by 1, 2",
       )
     ).getRowObjectsJson();
     const out: TableInfo[] = [];

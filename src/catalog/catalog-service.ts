@@ -1,0 +1,335 @@
+import { appendAudit } from "../audit/append.js";
+import { authorize, type Permission } from "../auth/permissions.js";
+import type { Actor } from "../auth/roles.js";
+import type { DisclosureRule } from "../feasibility/disclosure.js";
+import type { Home } from "../home/home.js";
+import { Lake } from "../lake/lake.js";
+import { NotFoundError, ValidationError } from "../shared/errors.js";
+import type { ControlStore } from "../store/control-store.js";
+import {
+  ANNOTATABLE,
+  addAnnotations,
+  type Catalog,
+  ensureCatalogSchema,
+  readCatalog,
+  resolveTarget,
+} from "./catalog-store.js";
+import { catalogMarkdown, healthDcat, type RegistryFigures } from "./export.js";
+import type { TableMeta, VariableMeta } from "./metadata.js";
+import { discloseProfile, type ShownProfile } from "./present.js";
+import { profileAsOf, type TableProfile } from "./profile.js";
+import { type QualityResult, type QualityStatus, share, status } from "./quality.js";
+import { searchCatalog } from "./search.js";
+import { allCodes, readVocabularyCsv, resolveCodes, storeVocabulary } from "./vocabulary.js";
+
+export interface Ctx {
+  home: Home;
+  store: ControlStore;
+  actor: Actor;
+}
+
+const rule = (ctx: Ctx): DisclosureRule => ctx.home.config.disclosure;
+
+async function withCatalog<T>(
+  ctx: Ctx,
+  permission: Permission,
+  work: (lake: Lake, catalog: Catalog) => Promise<T>,
+): Promise<T> {
+  await authorize(ctx.store, ctx.actor, permission);
+  const lake = await Lake.open(ctx.home);
+  try {
+    await ensureCatalogSchema(lake);
+    const catalog = await readCatalog(lake);
+    return await work(lake, catalog);
+  } finally {
+    lake.close();
+  }
+}
+
+async function latestProfiles(lake: Lake, catalog: Catalog, asOf?: number) {
+  const out: TableProfile[] = [];
+  for (const t of catalog.tables) {
+    const p = await profileAsOf(lake, t.registry, t.table, asOf);
+    if (p) out.push(p);
+  }
+  return out;
+}
+
+export interface CatalogListing {
+  registries: Array<{
+    registry: string;
+    title: string;
+    titleFi?: string | undefined;
+    tables: Array<{
+      table: string;
+      title: string;
+      rows: ShownProfile["rows"] | null;
+      persons: ShownProfile["persons"] | null;
+      firstEvent: string | null;
+      lastEvent: string | null;
+    }>;
+  }>;
+}
+
+/** `kaivo catalog list`: registries and tables with their size and time span. */
+export function listCatalog(ctx: Ctx, asOf?: number): Promise<CatalogListing> {
+  return withCatalog(ctx, "catalog.read", async (lake, catalog) => {
+    const profiles = await latestProfiles(lake, catalog, asOf);
+    return {
+      registries: catalog.registries.map((r) => ({
+        registry: r.registry,
+        title: r.title,
+        titleFi: r.titleFi,
+        tables: catalog.tables
+          .filter((t) => t.registry === r.registry)
+          .map((t) => {
+            const stored = profiles.find((p) => p.registry === t.registry && p.table === t.table);
+            const p = stored ? discloseProfile(stored, ctx.actor.role, rule(ctx)) : undefined;
+            return {
+              table: t.table,
+              title: t.title,
+              rows: p?.rows ?? null,
+              persons: p?.persons ?? null,
+              firstEvent: p?.firstEvent ?? null,
+              lastEvent: p?.lastEvent ?? null,
+            };
+          }),
+      })),
+    };
+  });
+}
+
+export type CatalogEntry =
+  | { level: "registry"; registry: Catalog["registries"][number]; tables: TableMeta[] }
+  | {
+      level: "table";
+      table: TableMeta;
+      variables: VariableMeta[];
+      profile: ShownProfile | null;
+      titles: Record<string, string>;
+    }
+  | {
+      level: "variable";
+      table: TableMeta;
+      variable: VariableMeta;
+      profile: ShownProfile["variables"][string] | null;
+      measurements: ShownProfile["measurements"] | null;
+      rows: ShownProfile["rows"] | null;
+      titles: Record<string, string>;
+    };
+
+/** `kaivo catalog show REGISTRY[.TABLE[.VARIABLE]]`, with the profile as the role may see it. */
+export function showCatalog(ctx: Ctx, name: string, asOf?: number): Promise<CatalogEntry> {
+  return withCatalog(ctx, "catalog.read", async (lake, catalog) => {
+    const target = resolveTarget(catalog, name);
+    if (target.level === "registry") {
+      const registry = catalog.registries.find((r) => r.registry === target.registry);
+      if (!registry) throw new NotFoundError(`No registry ${target.registry}.`);
+      return {
+        level: "registry",
+        registry,
+        tables: catalog.tables.filter((t) => t.registry === target.registry),
+      };
+    }
+    const table = catalog.tables.find(
+      (t) => t.registry === target.registry && t.table === target.table,
+    ) as TableMeta;
+    const variables = catalog.variables.filter(
+      (v) => v.registry === table.registry && v.table === table.table,
+    );
+    const stored = await profileAsOf(lake, table.registry, table.table, asOf);
+    const profile = stored ? discloseProfile(stored, ctx.actor.role, rule(ctx)) : null;
+    const titles = await codeTitles(lake, table, variables, stored);
+    if (target.level === "table") return { level: "table", table, variables, profile, titles };
+    const variable = variables.find((v) => v.variable === target.variable) as VariableMeta;
+    return {
+      level: "variable",
+      table,
+      variable,
+      profile: profile?.variables[variable.variable] ?? null,
+      measurements:
+        table.measurement?.code === variable.variable ? (profile?.measurements ?? null) : null,
+      rows: profile?.rows ?? null,
+      titles,
+    };
+  });
+}
+
+/** Titles of the codes a profile lists (most frequent values, measurement codes). */
+async function codeTitles(
+  lake: Lake,
+  table: TableMeta,
+  variables: VariableMeta[],
+  profile: TableProfile | undefined,
+): Promise<Record<string, string>> {
+  if (!profile) return {};
+  const titles: Record<string, string> = {};
+  for (const v of variables) {
+    if (!v.codeSystem) continue;
+    const codes = (profile.variables[v.variable]?.top ?? []).map((t) => t.value);
+    if (table.measurement?.code === v.variable)
+      codes.push(...(profile.measurements ?? []).map((m) => m.code));
+    const found = await resolveCodes(lake, v.codeSystem, [...new Set(codes)]);
+    for (const [code, list] of found) {
+      const t = list[0];
+      if (t) titles[code] = t.titleFi ?? t.titleEn ?? code;
+    }
+  }
+  return titles;
+}
+
+/** `kaivo catalog search TEXT`: ranked hits over metadata, codes and frequent values. */
+export function searchCatalogService(ctx: Ctx, text: string) {
+  if (!text.trim()) throw new ValidationError("Say what to search for.");
+  return withCatalog(ctx, "catalog.read", async (lake, catalog) =>
+    searchCatalog(catalog, await allCodes(lake), await latestProfiles(lake, catalog), text),
+  );
+}
+
+/** `kaivo catalog annotate`: a steward's correction of the description; audited with the change. */
+export function annotateCatalog(ctx: Ctx, name: string, fields: Record<string, string>) {
+  return withCatalog(ctx, "catalog.annotate", async (lake, catalog) => {
+    const target = resolveTarget(catalog, name);
+    const allowed: readonly string[] = ANNOTATABLE[target.level];
+    const unknown = Object.keys(fields).filter((f) => !allowed.includes(f));
+    if (unknown.length > 0 || Object.keys(fields).length === 0)
+      throw new ValidationError(
+        unknown.length > 0
+          ? `A ${target.level} has no annotatable field ${unknown.join(", ")}.`
+          : "Nothing to annotate.",
+        `Fields of a ${target.level}: ${allowed.join(", ")}.`,
+      );
+    if (fields.updateFrequency !== undefined) {
+      const ok = ["daily", "weekly", "monthly", "quarterly", "annual", "irregular"];
+      if (!ok.includes(fields.updateFrequency))
+        throw new ValidationError(`updateFrequency must be one of ${ok.join(", ")}.`);
+    }
+    // Audit first: the identifier guard refuses an annotation that looks like an identity code.
+    await appendAudit(ctx.store, ctx.actor, {
+      action: "catalog.annotate",
+      target: `catalog:${name}`,
+      details: { fields },
+    });
+    await addAnnotations(lake, name, fields, ctx.actor.name);
+    return { target: name, fields };
+  });
+}
+
+/** `kaivo vocab load FILE --system S`: adds or replaces the titles of a code system. */
+export function loadVocabulary(ctx: Ctx, file: string, system: string) {
+  return withCatalog(ctx, "vocab.load", async (lake) => {
+    const entries = readVocabularyCsv(file);
+    const codes = await storeVocabulary(lake, system, entries);
+    await appendAudit(ctx.store, ctx.actor, {
+      action: "vocab.load",
+      target: `vocab:${system}`,
+      details: { codes },
+    });
+    return { system, codes };
+  });
+}
+
+/** `kaivo vocab lookup SYSTEM PATTERN...`: codes and titles, `M05*` as a prefix. */
+export function lookupCodes(ctx: Ctx, system: string, patterns: string[]) {
+  return withCatalog(ctx, "catalog.read", async (lake) => {
+    const found = await resolveCodes(lake, system, patterns);
+    return [...found.entries()].map(([pattern, codes]) => ({ pattern, codes }));
+  });
+}
+
+export interface QualityReport {
+  loadId: number | null;
+  results: Array<QualityResult & { share: number; status: QualityStatus }>;
+  failed: boolean;
+}
+
+/** `kaivo quality report`: the checks stored for a snapshot (latest by default). */
+export function qualityReport(ctx: Ctx, asOf?: number): Promise<QualityReport> {
+  return withCatalog(ctx, "quality.read", async (lake) => {
+    const [latest] = await lake.rows(
+      `select max(load_id) as l from _catalog.profile_runs ${asOf === undefined ? "" : `where load_id <= ${Math.trunc(asOf)}`}`,
+    );
+    const loadId = latest?.l === null || latest?.l === undefined ? null : Number(latest.l);
+    const rows =
+      loadId === null
+        ? []
+        : await lake.rows(
+            "select * from _catalog.quality where load_id = $loadId order by check_id, registry, table_name, variable",
+            { loadId },
+          );
+    const results = rows.map((r) => {
+      const result: QualityResult = {
+        check: String(r.check_id),
+        registry: String(r.registry),
+        table: String(r.table_name),
+        variable: r.variable === null ? null : String(r.variable),
+        failing: Number(r.failing),
+        total: Number(r.total),
+        threshold: Number(r.threshold),
+        fatal: Boolean(r.fatal),
+      };
+      return { ...result, share: share(result), status: status(result) };
+    });
+    return { loadId, results, failed: results.some((r) => r.status === "fail") };
+  });
+}
+
+/** `kaivo catalog export`: HealthDCAT-AP JSON-LD or Markdown; figures disclosure-controlled. */
+export function exportCatalog(ctx: Ctx, format: "healthdcat" | "markdown") {
+  return withCatalog(ctx, "catalog.export", async (lake, catalog) => {
+    const profiles = await latestProfiles(lake, catalog);
+    const output =
+      format === "markdown"
+        ? catalogMarkdown(catalog, profiles, rule(ctx))
+        : `${JSON.stringify(
+            healthDcat(
+              catalog,
+              await registryFigures(lake, catalog),
+              ctx.home.config.catalog,
+              rule(ctx),
+            ),
+            null,
+            2,
+          )}\n`;
+    await appendAudit(ctx.store, ctx.actor, {
+      action: "catalog.export",
+      details: { format, registries: catalog.registries.length },
+    });
+    return output;
+  });
+}
+
+async function registryFigures(lake: Lake, catalog: Catalog): Promise<RegistryFigures[]> {
+  const out: RegistryFigures[] = [];
+  for (const r of catalog.registries) {
+    const tables = catalog.tables.filter((t) => t.registry === r.registry);
+    const existing = [];
+    for (const t of tables) {
+      const [e] = await lake.rows(
+        "select count(*) as n from information_schema.tables where table_schema = $r and table_name = $t",
+        { r: t.registry, t: t.table },
+      );
+      if (Number(e?.n) > 0) existing.push(t);
+    }
+    if (existing.length === 0) continue;
+    const union = existing
+      .map(
+        (t) =>
+          `select ${t.personColumn ? "pseudo_id" : "null::varchar as pseudo_id"}, ${t.eventColumn ? "event_date" : "null::date as event_date"} from ${Lake.qualified(t.registry, t.table)} where load_to is null`,
+      )
+      .join(" union all ");
+    const [f] = await lake.rows(
+      `select count(*) as records, count(distinct pseudo_id) as persons, min(event_date) as first, max(event_date) as last from (${union})`,
+    );
+    const [load] = await lake.rows("select max(finished_at) as at from main._loads");
+    out.push({
+      registry: r.registry,
+      records: Number(f?.records ?? 0),
+      persons: Number(f?.persons ?? 0),
+      first: f?.first === null || f?.first === undefined ? null : String(f.first),
+      last: f?.last === null || f?.last === undefined ? null : String(f.last),
+      lastLoad: load?.at === null || load?.at === undefined ? null : String(load.at),
+    });
+  }
+  return out;
+}

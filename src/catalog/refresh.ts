@@ -1,0 +1,110 @@
+import type { Lake } from "../lake/lake.js";
+import {
+  type Catalog,
+  ensureCatalogSchema,
+  readCatalog,
+  saveRegistryDescription,
+} from "./catalog-store.js";
+import type { RegistryDescription } from "./metadata.js";
+import { profileTable, tablesChangedIn } from "./profile.js";
+import { runQualityChecks } from "./quality.js";
+import { loadShippedVocabularies } from "./vocabulary.js";
+
+export interface CatalogRun {
+  loadId: number;
+  seconds: number;
+  tablesProfiled: number;
+  checks: number;
+}
+
+/**
+ * After loads: records what the mappings say about the registries, adds the shipped code lists
+ * for systems that have none, then profiles and quality-checks every load not yet done. Each load's
+ * profiles and results are one transaction, so a crash leaves nothing half-done and the next run
+ * picks up where this one stopped.
+ */
+export async function refreshCatalog(
+  lake: Lake,
+  descriptions: RegistryDescription[],
+): Promise<CatalogRun[]> {
+  await ensureCatalogSchema(lake);
+  for (const d of descriptions) await saveRegistryDescription(lake, d);
+  await loadShippedVocabularies(lake);
+  const catalog = await readCatalog(lake);
+  const pending = await lake.rows(
+    `select load_id, finished_at from main._loads
+     where load_id not in (select load_id from _catalog.profile_runs) order by load_id`,
+  );
+  const runs: CatalogRun[] = [];
+  for (const load of pending) {
+    runs.push(await profileAndCheck(lake, catalog, Number(load.load_id), String(load.finished_at)));
+  }
+  return runs;
+}
+
+async function profileAndCheck(
+  lake: Lake,
+  all: Catalog,
+  loadId: number,
+  finishedAt: string,
+): Promise<CatalogRun> {
+  const started = performance.now();
+  const existing = new Set(
+    (
+      await lake.rows(
+        "select table_schema || '.' || table_name as t from information_schema.tables where table_type = 'BASE TABLE'",
+      )
+    ).map((r) => String(r.t)),
+  );
+  // A registry described but never loaded has no table yet.
+  const catalog = {
+    ...all,
+    tables: all.tables.filter((t) => existing.has(`${t.registry}.${t.table}`)),
+  };
+  const changed = await tablesChangedIn(lake, catalog, loadId);
+  const profiles = [];
+  for (const t of changed) {
+    const variables = catalog.variables.filter(
+      (v) => v.registry === t.registry && v.table === t.table,
+    );
+    profiles.push(await profileTable(lake, t, variables, loadId));
+  }
+  const results = await runQualityChecks(lake, catalog, loadId, finishedAt.slice(0, 10));
+  const c = lake.connection;
+  await c.run("begin transaction");
+  try {
+    for (const p of profiles)
+      await c.run("insert into _catalog.profiles values ($loadId, $registry, $table, $profile)", {
+        loadId,
+        registry: p.registry,
+        table: p.table,
+        profile: JSON.stringify(p),
+      });
+    const appender = await c.createAppender("quality", "_catalog");
+    for (const r of results) {
+      appender.appendInteger(loadId);
+      appender.appendVarchar(r.check);
+      appender.appendVarchar(r.registry);
+      appender.appendVarchar(r.table);
+      if (r.variable === null) appender.appendNull();
+      else appender.appendVarchar(r.variable);
+      appender.appendBigInt(BigInt(r.failing));
+      appender.appendBigInt(BigInt(r.total));
+      appender.appendDouble(r.threshold);
+      appender.appendBoolean(r.fatal);
+      appender.endRow();
+    }
+    appender.closeSync();
+    const seconds = (performance.now() - started) / 1000;
+    await c.run("insert into _catalog.profile_runs values ($loadId, $seconds, $tables)", {
+      loadId,
+      seconds,
+      tables: profiles.length,
+    });
+    await c.run("commit");
+    return { loadId, seconds, tablesProfiled: profiles.length, checks: results.length };
+  } catch (error) {
+    await c.run("rollback");
+    throw error;
+  }
+}

@@ -1,0 +1,35 @@
+import type { Role } from "../auth/roles.js";
+
+/**
+ * Statistical disclosure control for counts shown outside the data service. One rule for every
+ * capability (catalog profiles, feasibility): a count from 1 to k-1 is shown as `<k`; zero is
+ * shown as it is (an empty cell reveals nobody). Stewards work inside the service and see exact
+ * figures.
+ */
+export type ShownCount = number | `<${number}`;
+
+export interface DisclosureRule {
+  /** Smallest count shown as a number (k). */
+  minCount: number;
+}
+
+/** Roles that see exact counts: they work inside the data service under its own duty of secrecy. */
+const EXACT_ROLES: readonly Role[] = ["steward"];
+
+export function seesExactCounts(role: Role): boolean {
+  return EXACT_ROLES.includes(role);
+}
+
+export function suppressSmall(n: number, rule: DisclosureRule): ShownCount {
+  return n > 0 && n < rule.minCount ? `<${rule.minCount}` : n;
+}
+
+/** A count as the role may see it. */
+export function showCount(n: number, role: Role, rule: DisclosureRule): ShownCount {
+  return seesExactCounts(role) ? n : suppressSmall(n, rule);
+}
+
+/** True when a shown value is a real count from 1 to k-1 (what disclosure control must never let out). */
+export function isSmallCount(value: unknown, rule: DisclosureRule): boolean {
+  return typeof value === "number" && value > 0 && value < rule.minCount;
+}
