@@ -4,8 +4,17 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tailAudit, verifyAudit } from "../src/audit/log.js";
 import { type Actor, ROLES, type Role } from "../src/auth/roles.js";
 import { addUser, listUsers } from "../src/auth/users.js";
+import {
+  annotateCatalog,
+  exportCatalog,
+  listCatalog,
+  loadVocabulary,
+  lookupCodes,
+  qualityReport,
+  searchCatalogService,
+} from "../src/catalog/catalog-service.js";
 import { ingest, lakeSnapshots, lakeTables, listQuarantine } from "../src/ingest/ingest-service.js";
-import { ForbiddenError } from "../src/shared/errors.js";
+import { ForbiddenError, NotFoundError } from "../src/shared/errors.js";
 import { getStatus } from "../src/status/status.js";
 import { DIALECTS, type TestDeployment, testDeployment } from "./support/stores.js";
 
@@ -23,6 +32,13 @@ const MATRIX: Record<string, Role[]> = {
   lakeTables: ["steward", "auditor"],
   lakeSnapshots: ["steward", "auditor"],
   listQuarantine: ["steward"],
+  listCatalog: ["steward", "researcher", "reviewer", "auditor", "admin"],
+  searchCatalog: ["steward", "researcher", "reviewer", "auditor", "admin"],
+  lookupCodes: ["steward", "researcher", "reviewer", "auditor", "admin"],
+  annotateCatalog: ["steward"],
+  exportCatalog: ["steward"],
+  loadVocabulary: ["steward"],
+  qualityReport: ["steward", "auditor"],
 };
 
 let counter = 0;
@@ -38,7 +54,33 @@ const SERVICES: Record<keyof typeof MATRIX, (t: TestDeployment, actor: Actor) =>
     lakeTables: (t, actor) => lakeTables({ home: t.home, store: t.store, actor }),
     lakeSnapshots: (t, actor) => lakeSnapshots({ home: t.home, store: t.store, actor }),
     listQuarantine: (t, actor) => listQuarantine({ home: t.home, store: t.store, actor }),
+    listCatalog: (t, actor) => listCatalog({ home: t.home, store: t.store, actor }),
+    searchCatalog: (t, actor) => searchCatalogService({ home: t.home, store: t.store, actor }, "x"),
+    lookupCodes: (t, actor) =>
+      lookupCodes({ home: t.home, store: t.store, actor }, "icd10", ["M05*"]),
+    // The empty lake has nothing to annotate: past the role check, "not found" is the answer.
+    annotateCatalog: (t, actor) =>
+      annotateCatalog({ home: t.home, store: t.store, actor }, "clinical", { title: "x" }).catch(
+        (error: unknown) => {
+          if (error instanceof NotFoundError) return "authorised";
+          throw error;
+        },
+      ),
+    exportCatalog: (t, actor) =>
+      exportCatalog({ home: t.home, store: t.store, actor }, "healthdcat"),
+    loadVocabulary: (t, actor) =>
+      loadVocabulary({ home: t.home, store: t.store, actor }, vocabFile(t.home.dir), "icd10"),
+    qualityReport: (t, actor) => qualityReport({ home: t.home, store: t.store, actor }),
   };
+
+function vocabFile(homeDir: string): string {
+  const file = join(homeDir, "codes.csv");
+  writeFileSync(
+    file,
+    "code;title_fi;title_en\nM05.8;Muu seropositiivinen nivelreuma;Other seropositive rheumatoid arthritis\n",
+  );
+  return file;
+}
 
 /** A bulk export with nothing in it: enough for the steward's ingest to succeed. */
 function emptyExport(homeDir: string): string {

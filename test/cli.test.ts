@@ -2,7 +2,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { sql } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { openHome } from "../src/home/home.js";
+import { ensureCatalogSchema } from "../src/catalog/catalog-store.js";
+import { initHome, openHome } from "../src/home/home.js";
+import { Lake } from "../src/lake/lake.js";
 import { openControlStore } from "../src/store/control-store.js";
 import { kaivo } from "./support/cli.js";
 import { DIALECTS, tempDir, tempPostgresDatabase } from "./support/stores.js";
@@ -154,6 +156,40 @@ describe("kaivo CLI without a home", () => {
       expect(result.stdout).toMatch(/audit log: \d+ entries, chain intact/);
       expect(result.stdout).toMatch(/Next:/);
       expect(kaivo(["demo"], env).status).toBe(0);
+
+      const search = kaivo(["catalog", "search", "HbA1c", "--as", "riku"], env);
+      expect(search.status).toBe(0);
+      expect(search.stdout).toMatch(/code +lab:17863 +B -HbA1c/);
+      const show = kaivo(["catalog", "show", "clinical.lab.local_code", "--as", "riku"], env);
+      expect(show.stdout).toMatch(/17863 +B -HbA1c.*mmol\/mol/);
+      const quality = kaivo(["quality", "report", "--as", "aino"], env);
+      expect(quality.status).toBe(0);
+      expect(quality.stdout).toMatch(/PASS +event_before_birth/);
+      expect(kaivo(["quality", "report", "--as", "riku"], env).status).toBe(3);
+    } finally {
+      tmp.remove();
+    }
+  });
+
+  it("quality report exits 5 when a fatal check is over its threshold", async () => {
+    const tmp = tempDir();
+    try {
+      const env = { PATH: process.env.PATH, KAIVO_HOME: join(tmp.dir, "home") };
+      expect(kaivo(["init", "--admin", "root"], env).status).toBe(0);
+      expect(kaivo(["user", "add", "aino", "--role", "auditor", "--as", "root"], env).status).toBe(0);
+      const lake = await Lake.open(initHome(join(tmp.dir, "home"), {}).home);
+      try {
+        await ensureCatalogSchema(lake);
+        await lake.connection.run("insert into _catalog.profile_runs values (1, 0.1, 0)");
+        await lake.connection.run(
+          "insert into _catalog.quality values (1, 'future_date', 'clinical', 'lab', 'event_date', 3, 10, 0, true)",
+        );
+      } finally {
+        lake.close();
+      }
+      const report = kaivo(["quality", "report", "--as", "aino"], env);
+      expect(report.stdout).toMatch(/FAIL +future_date +clinical\.lab\.event_date +3 of +10/);
+      expect(report.status).toBe(5);
     } finally {
       tmp.remove();
     }

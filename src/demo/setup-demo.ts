@@ -49,6 +49,7 @@ export async function setUpDemo(homeDir: string): Promise<DemoResult> {
     };
     const steward = await ensure("stina", "steward");
     await ensure("aino", "auditor");
+    await ensure("riku", "researcher");
     const dataDir = join(homeDir, "demo-data");
     const generated = !existsSync(join(dataDir, "fhir", "manifest.json"));
     if (generated) {
