@@ -176,7 +176,9 @@ describe("kaivo CLI without a home", () => {
     try {
       const env = { PATH: process.env.PATH, KAIVO_HOME: join(tmp.dir, "home") };
       expect(kaivo(["init", "--admin", "root"], env).status).toBe(0);
-      expect(kaivo(["user", "add", "aino", "--role", "auditor", "--as", "root"], env).status).toBe(0);
+      expect(kaivo(["user", "add", "aino", "--role", "auditor", "--as", "root"], env).status).toBe(
+        0,
+      );
       const lake = await Lake.open(initHome(join(tmp.dir, "home"), {}).home);
       try {
         await ensureCatalogSchema(lake);
