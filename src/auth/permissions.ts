@@ -22,6 +22,10 @@ export const PERMISSIONS = {
   "catalog.export": ["steward"],
   "vocab.load": ["steward"],
   "quality.read": ["steward", "auditor"],
+  "cohort.define": ["researcher", "steward"],
+  "cohort.read": ["researcher", "steward", "reviewer", "auditor"],
+  "cohort.run": ["steward"],
+  "feasibility.run": ["researcher", "steward", "reviewer"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -74,6 +74,7 @@ export function describeFhirRegistry(lake: LakeRegistry): RegistryDescription {
           name === "redactions" ? "Poistettujen tunnisteiden määrä lajeittain" : tag(column, "fi"),
         unit: tag(column, "unit"),
         codeSystem,
+        references: tag(column, "references"),
         categorical:
           !!codeSystem ||
           tag(column, "categorical") === "true" ||

@@ -32,7 +32,9 @@ export const PeriodSchema = z.strictObject({ start: z.string(), end: z.string() 
 export interface RegistryMeta extends RegistryCatalog {
   registry: string;
   /** The registry's table of persons (birth and death), for plausibility checks. */
-  persons?: { table: string; birthDate: string; deathDate: string } | undefined;
+  persons?:
+    | { table: string; birthDate: string; deathDate: string; sex: string; municipality: string }
+    | undefined;
 }
 
 export interface TableMeta {
@@ -70,6 +72,8 @@ export interface VariableMeta {
   unit?: string | undefined;
   /** Vocabulary system of the codes (icd10, atc, ncsp, lab, ...): titles and code checks. */
   codeSystem?: string | undefined;
+  /** A keyed reference to another table's record_key (`registry.table`), e.g. a visit's unit. */
+  references?: string | undefined;
   /** Few distinct values: the profile lists the most frequent. Never set for free text. */
   categorical: boolean;
 }

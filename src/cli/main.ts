@@ -4,6 +4,7 @@ import { Command, CommanderError } from "commander";
 import { ForbiddenError, KaivoError } from "../shared/errors.js";
 import { registerAudit } from "./commands/audit.js";
 import { registerCatalog } from "./commands/catalog.js";
+import { registerCohort } from "./commands/cohort.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerIngest } from "./commands/ingest.js";
 import { registerInit } from "./commands/init.js";
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerView(program);
   registerIngest(program);
   registerCatalog(program);
+  registerCohort(program);
   return program;
 }
 

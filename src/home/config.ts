@@ -27,6 +27,13 @@ export const KaivoConfigSchema = z.strictObject({
       minCount: z.number().int().min(2).max(100).default(5),
     })
     .default({ minCount: 5 }),
+  feasibility: z
+    .strictObject({
+      /** Feasibility queries per user (stewards excepted), against differencing attacks. */
+      perMinute: z.number().int().min(1).default(10),
+      perDay: z.number().int().min(1).default(200),
+    })
+    .default({ perMinute: 10, perDay: 200 }),
   catalog: z
     .strictObject({
       /** Publisher and contact point of the HealthDCAT-AP catalog export. */

@@ -11,7 +11,13 @@ const TablesSchema = z.strictObject({
   registry: z.string().regex(/^[a-z][a-z0-9_]*$/),
   catalog: RegistryCatalogSchema,
   /** The table of persons and its birth and death columns, for plausibility checks. */
-  persons: z.strictObject({ table: z.string(), birthDate: z.string(), deathDate: z.string() }),
+  persons: z.strictObject({
+    table: z.string(),
+    birthDate: z.string(),
+    deathDate: z.string(),
+    sex: z.string(),
+    municipality: z.string(),
+  }),
   tables: z.record(
     z.string().regex(/^[a-z][a-z0-9_]*$/),
     z.strictObject({
@@ -84,7 +90,9 @@ export function loadLakeRegistry(dir = LAKE_VIEWS_DIR): LakeRegistry {
       t.measurement?.unit,
       t.period?.start,
       t.period?.end,
-      ...(name === persons.table ? [persons.birthDate, persons.deathDate] : []),
+      ...(name === persons.table
+        ? [persons.birthDate, persons.deathDate, persons.sex, persons.municipality]
+        : []),
     ]) {
       if (column && !plan.columns.some((c) => c.name === column)) {
         throw new ConfigError(

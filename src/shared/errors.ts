@@ -26,3 +26,6 @@ export class ConflictError extends KaivoError {}
 
 /** The input is invalid. */
 export class ValidationError extends KaivoError {}
+
+/** Too many requests in a period: try again later. */
+export class RateLimitError extends KaivoError {}

@@ -38,6 +38,25 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
         for (const statement of appendOnlyTriggers(dialect)) await statement.execute(db);
       },
     },
+    "0002_cohort_definitions": {
+      async up(db: Kysely<unknown>) {
+        // Immutable versions: the hash is the SHA-256 of the definition's canonical JSON.
+        await db.schema
+          .createTable("cohort_definitions")
+          .addColumn("hash", "text", (c) => c.primaryKey())
+          .addColumn("name", "text", (c) => c.notNull())
+          .addColumn("title", "text")
+          .addColumn("definition", "text", (c) => c.notNull())
+          .addColumn("created_at", "text", (c) => c.notNull())
+          .addColumn("created_by", "text", (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex("cohort_definitions_name")
+          .on("cohort_definitions")
+          .column("name")
+          .execute();
+      },
+    },
   };
 }
 

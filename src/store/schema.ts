@@ -2,6 +2,17 @@
 export interface ControlDatabase {
   users: UsersTable;
   audit_log: AuditLogTable;
+  cohort_definitions: CohortDefinitionsTable;
+}
+
+export interface CohortDefinitionsTable {
+  hash: string;
+  name: string;
+  title: string | null;
+  /** The definition as submitted (JSON). */
+  definition: string;
+  created_at: string;
+  created_by: string;
 }
 
 export interface UsersTable {

@@ -84,6 +84,11 @@ export const MED = {
   hydroxychloroquine: { atc: "P01BA02", fi: "Hydroksiklorokiini", dose: "300 mg x 1" },
   sulfasalazine: { atc: "A07EC01", fi: "Sulfasalatsiini", dose: "1 g x 2" },
   prednisolone: { atc: "H02AB06", fi: "Prednisoloni", dose: "7,5 mg x 1" },
+  methylprednisolone: {
+    atc: "H02AB04",
+    fi: "Metyyliprednisoloni",
+    dose: "1 g i.v. kerran vuorokaudessa kolmen päivän ajan",
+  },
   adalimumab: {
     atc: "L04AB04",
     fi: "Adalimumabi",

@@ -53,9 +53,18 @@ export function multipleSclerosis(chart: Chart, onset: number): void {
       chart.diagnosis(v, DX.ms);
       if (infused) chart.administer(v, dmt, v.start + 30 * 60_000);
       if (n % 2 === 0) chart.imaging(v, IMAGING.brainMr);
+      const relapse = rng.chance(0.15);
+      // A relapse three months earlier was treated on the neurology ward (IV methylprednisolone).
+      const stay = relapse
+        ? chart.visit(unit("MEI-N7"), at - rng.int(80, 100) * DAY, { reason: DX.ms, days: 3 })
+        : null;
+      if (stay) {
+        chart.diagnosis(stay, DX.ms);
+        chart.administer(stay, MED.methylprednisolone, stay.start + 2 * 3_600_000);
+      }
       writeNote(chart, v, "visit", {
         fi: [
-          `MS-taudin seuranta. ${rng.chance(0.85) ? "Ei uusia relapseja." : "Relapsi kolme kuukautta sitten, hoidettu metyyliprednisolonilla."} EDSS ${fiNum(rng.int(2, 7) / 2)}. ${dmt.fi} jatkuu.`,
+          `MS-taudin seuranta. ${relapse ? "Relapsi kolme kuukautta sitten, hoidettu metyyliprednisolonilla osastolla." : "Ei uusia relapseja."} EDSS ${fiNum(rng.int(2, 7) / 2)}. ${dmt.fi} jatkuu.`,
         ],
       });
     }

@@ -1,0 +1,179 @@
+import { readFileSync } from "node:fs";
+import type { Command } from "commander";
+import {
+  type Ctx,
+  cohortSql,
+  explainCohort,
+  listCohorts,
+  requireJson,
+  runCohort,
+  validateCohort,
+} from "../../cohort/cohort-service.js";
+import { definitionJsonSchema } from "../../cohort/definition.js";
+import { feasibility } from "../../feasibility/feasibility-service.js";
+import { NotFoundError, ValidationError } from "../../shared/errors.js";
+import { actorFor, printJson, withStore } from "../context.js";
+
+const out = (line = "") => process.stdout.write(`${line}\n`);
+
+function readDefinition(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    throw new NotFoundError(
+      `Cannot read ${file}.`,
+      "Give the path of a cohort definition (JSON); examples are in examples/cohorts/.",
+    );
+  }
+  return requireJson(text, file);
+}
+
+const snapshot = (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new ValidationError("A snapshot is a load number from 1.");
+  return n;
+};
+
+async function withCtx<T>(command: Command, work: (ctx: Ctx) => Promise<T>): Promise<T> {
+  return withStore(async ({ home, store }) =>
+    work({ home, store, actor: await actorFor(command, store) }),
+  );
+}
+
+const cell = (v: unknown) => String(v).padStart(10);
+
+export function registerCohort(program: Command): void {
+  const cohort = program
+    .command("cohort")
+    .description("define cohorts: validate, explain, SQL, run, list");
+  cohort
+    .command("validate <file>")
+    .description("check a definition against the catalog; a valid one is saved as a version")
+    .option("--json", "print JSON")
+    .action(async (file: string, o: { json?: boolean }, command: Command) => {
+      const r = await withCtx(command, (ctx) => validateCohort(ctx, readDefinition(file), file));
+      if (o.json) printJson(r);
+      else {
+        for (const e of r.errors) out(`error   ${e.path}: ${e.message}`);
+        for (const w of r.warnings) out(`warning ${w.path}: ${w.message}`);
+        out(
+          r.errors.length
+            ? `${r.name}: not valid`
+            : `${r.name}: valid, version ${r.hash.slice(0, 12)}`,
+        );
+      }
+      if (r.errors.length) process.exitCode = 1;
+    });
+  cohort
+    .command("explain <file>")
+    .description("the definition in plain language, for reviewers")
+    .option("--json", "print JSON")
+    .action(async (file: string, o: { json?: boolean }, command: Command) => {
+      const text = await withCtx(command, (ctx) => explainCohort(ctx, readDefinition(file), file));
+      if (o.json) printJson({ text });
+      else process.stdout.write(text);
+    });
+  cohort
+    .command("sql <file>")
+    .description("the readable SQL the cohort runs as")
+    .option("--snapshot <load>", "the lake snapshot (default: latest)", snapshot)
+    .option("--json", "print JSON")
+    .action(async (file: string, o: { snapshot?: number; json?: boolean }, command: Command) => {
+      const text = await withCtx(command, (ctx) =>
+        cohortSql(ctx, readDefinition(file), o.snapshot, file),
+      );
+      if (o.json) printJson({ sql: text });
+      else out(text);
+    });
+  cohort
+    .command("run <file>")
+    .description("store the cohort's members for a snapshot, for releases (stewards)")
+    .option("--snapshot <load>", "the lake snapshot (default: latest)", snapshot)
+    .option("--json", "print JSON")
+    .action(async (file: string, o: { snapshot?: number; json?: boolean }, command: Command) => {
+      const r = await withCtx(command, (ctx) =>
+        runCohort(ctx, readDefinition(file), o.snapshot, file),
+      );
+      if (o.json) return printJson(r);
+      out(
+        `run ${r.runId}: ${r.name} (${r.hash.slice(0, 12)}) on snapshot ${r.snapshot}: ${r.persons} persons`,
+      );
+      out(`  entered ${r.entered}`);
+      for (const s of r.steps)
+        out(
+          `  ${cell(s.remaining)} remain after: ${s.step} (${s.excludedByItAlone} excluded by it alone)`,
+        );
+    });
+  cohort
+    .command("list")
+    .description("saved versions and materialised runs")
+    .option("--json", "print JSON")
+    .action(async (o: { json?: boolean }, command: Command) => {
+      const r = await withCtx(command, (ctx) => listCohorts(ctx));
+      if (o.json) return printJson(r);
+      for (const v of r.versions)
+        out(
+          `${v.name.padEnd(32)} ${v.hash.slice(0, 12)}  ${v.created_at}  ${v.created_by}  ${v.title ?? ""}`,
+        );
+      for (const run of r.runs)
+        out(
+          `run ${run.runId}: ${run.name} ${run.hash.slice(0, 12)} snapshot ${run.snapshot}, ${run.persons} persons`,
+        );
+    });
+  cohort
+    .command("schema")
+    .description("print the JSON Schema of cohort definitions")
+    .action(() => printJson(definitionJsonSchema()));
+
+  program
+    .command("feasibility <file>")
+    .description(
+      "data availability assessment: counts with disclosure control (researchers, stewards, reviewers)",
+    )
+    .option("--snapshot <load>", "the lake snapshot (default: latest)", snapshot)
+    .option(
+      "--data <list>",
+      "tables or variables to assess, comma-separated (e.g. clinical.lab,reuma.visit.das28)",
+    )
+    .option("--json", "print JSON")
+    .action(
+      async (
+        file: string,
+        o: { snapshot?: number; data?: string; json?: boolean },
+        command: Command,
+      ) => {
+        const r = await withCtx(command, (ctx) =>
+          feasibility(ctx, readDefinition(file), {
+            ...(o.snapshot ? { snapshot: o.snapshot } : {}),
+            data: o.data
+              ? o.data
+                  .split(",")
+                  .map((s) => s.trim())
+                  .filter(Boolean)
+              : [],
+            source: file,
+          }),
+        );
+        if (o.json) return printJson(r);
+        out(
+          `${r.name} (${r.hash.slice(0, 12)}), snapshot ${r.snapshot}: ${r.persons} persons${r.exact ? " (exact)" : ` (counts under ${r.minCount} shown as <${r.minCount}, others rounded to 5)`}`,
+        );
+        out(`  entered ${r.attrition.entered}`);
+        for (const s of r.attrition.steps)
+          out(
+            `  ${cell(s.remaining)} remain after: ${s.step} (${s.excludedByItAlone} excluded by it alone)`,
+          );
+        const line = (title: string, cells: Array<{ label: string; persons: unknown }>) =>
+          out(`  ${title}: ${cells.map((c) => `${c.label} ${c.persons}`).join(", ")}`);
+        line("by sex", r.exact ? r.bySex : r.bySex.cells);
+        line("by age at index", r.exact ? r.byAgeBand : r.byAgeBand.cells);
+        line("by index year", r.exact ? r.byIndexYear : r.byIndexYear.cells);
+        for (const d of r.data)
+          out(
+            `  ${d.name}: ${d.persons} persons with data${d.firstYear ? `, ${d.firstYear}-${d.lastYear}` : ""}`,
+          );
+      },
+    );
+}

@@ -1,0 +1,322 @@
+import { appendAudit } from "../audit/append.js";
+import { authorize, type Permission } from "../auth/permissions.js";
+import type { Actor } from "../auth/roles.js";
+import { ensureCatalogSchema, readCatalog } from "../catalog/catalog-store.js";
+import type { Home } from "../home/home.js";
+import { Lake } from "../lake/lake.js";
+import { NotFoundError, ValidationError } from "../shared/errors.js";
+import type { ControlStore } from "../store/control-store.js";
+import { type CompiledCohort, compileCohort } from "./compile.js";
+import type { CohortContext, Issue } from "./context.js";
+import { type CohortDefinition, definitionHash, parseDefinition } from "./definition.js";
+import { explainDefinition } from "./explain.js";
+import { validateDefinition } from "./validate.js";
+
+export interface Ctx {
+  home: Home;
+  store: ControlStore;
+  actor: Actor;
+}
+
+/** What the compiler needs, read from the lake as of a snapshot (latest by default). */
+export async function cohortContext(
+  lake: Lake,
+  store: ControlStore,
+  snapshot?: number,
+): Promise<CohortContext> {
+  await ensureCatalogSchema(lake);
+  const loads = await lake.rows(
+    "select load_id, json_extract_string(report, '$.transactionTime') as t from main._loads order by load_id",
+  );
+  if (loads.length === 0)
+    throw new NotFoundError(
+      "The lake is empty.",
+      "Ingest data first (`kaivo ingest`, or `npm start` for the demo).",
+    );
+  const latest = Number(loads[loads.length - 1]?.load_id);
+  const chosen = snapshot ?? latest;
+  if (!loads.some((l) => Number(l.load_id) === chosen))
+    throw new NotFoundError(
+      `No snapshot ${chosen}.`,
+      `Snapshots: 1 to ${latest} (\`kaivo lake snapshots\`).`,
+    );
+  const endOfData = loads
+    .filter((l) => Number(l.load_id) <= chosen)
+    .map((l) => String(l.t ?? "").slice(0, 10))
+    .filter((t) => /^\d{4}-\d\d-\d\d$/.test(t))
+    .sort()
+    .pop();
+  const codes = new Map<string, Set<string>>();
+  for (const r of await lake.rows("select system, code from _catalog.vocabulary")) {
+    const set = codes.get(String(r.system)) ?? new Set<string>();
+    set.add(String(r.code));
+    codes.set(String(r.system), set);
+  }
+  const saved = await store.db.selectFrom("cohort_definitions").selectAll().execute();
+  return {
+    catalog: await readCatalog(lake),
+    snapshot: chosen,
+    endOfData: endOfData ?? new Date().toISOString().slice(0, 10),
+    codes,
+    cohorts: saved.map((s) => ({
+      name: s.name,
+      hash: s.hash,
+      definition: parseDefinition(JSON.parse(s.definition), `saved cohort ${s.name}`),
+    })),
+  };
+}
+
+/** Stores a version once; later saves of the same content are no-ops. Audited when new. */
+export async function saveDefinition(ctx: Ctx, def: CohortDefinition): Promise<string> {
+  const hash = definitionHash(def);
+  const existing = await ctx.store.db
+    .selectFrom("cohort_definitions")
+    .select("hash")
+    .where("hash", "=", hash)
+    .executeTakeFirst();
+  if (existing) return hash;
+  await ctx.store.db
+    .insertInto("cohort_definitions")
+    .values({
+      hash,
+      name: def.name,
+      title: def.title ?? null,
+      definition: JSON.stringify(def),
+      created_at: new Date().toISOString(),
+      created_by: ctx.actor.name,
+    })
+    .onConflict((oc) => oc.column("hash").doNothing())
+    .execute();
+  await appendAudit(ctx.store, ctx.actor, {
+    action: "cohort.save",
+    target: `cohort:${def.name}@${hash.slice(0, 12)}`,
+  });
+  return hash;
+}
+
+export async function withCohortLake<T>(
+  ctx: Ctx,
+  permission: Permission,
+  work: (lake: Lake) => Promise<T>,
+): Promise<T> {
+  await authorize(ctx.store, ctx.actor, permission);
+  const lake = await Lake.open(ctx.home);
+  try {
+    return await work(lake);
+  } finally {
+    lake.close();
+  }
+}
+
+export interface ValidationReport {
+  name: string;
+  hash: string;
+  errors: Issue[];
+  warnings: Issue[];
+}
+
+/** `kaivo cohort validate`: shape and catalog checks; a valid definition is saved as a version. */
+export function validateCohort(ctx: Ctx, raw: unknown, source?: string): Promise<ValidationReport> {
+  return withCohortLake(ctx, "cohort.define", async (lake) => {
+    const def = parseDefinition(raw, source);
+    const cctx = await cohortContext(lake, ctx.store);
+    const { errors, warnings } = validateDefinition(def, cctx);
+    const hash = errors.length === 0 ? await saveDefinition(ctx, def) : definitionHash(def);
+    return { name: def.name, hash, errors, warnings };
+  });
+}
+
+/** `kaivo cohort explain`: the plain-language rendering for reviewers. */
+export function explainCohort(ctx: Ctx, raw: unknown, source?: string): Promise<string> {
+  return withCohortLake(ctx, "cohort.read", async (lake) => {
+    const def = parseDefinition(raw, source);
+    await ensureCatalogSchema(lake);
+    const vocabulary = await lake.rows(
+      "select system, code, title_fi, title_en from _catalog.vocabulary order by system, code",
+    );
+    const titles = (system: string, pattern: string) =>
+      vocabulary
+        .filter(
+          (r) =>
+            r.system === system &&
+            (pattern.endsWith("*")
+              ? String(r.code).startsWith(pattern.slice(0, -1))
+              : r.code === pattern),
+        )
+        .map((r) => ({
+          system,
+          code: String(r.code),
+          titleFi: r.title_fi === null ? null : String(r.title_fi),
+          titleEn: r.title_en === null ? null : String(r.title_en),
+        }));
+    return explainDefinition(def, titles, definitionHash(def));
+  });
+}
+
+/** The compiled cohort for a definition over a snapshot (latest by default). */
+export async function compileFor(
+  ctx: Ctx,
+  lake: Lake,
+  raw: unknown,
+  snapshot?: number,
+  source?: string,
+): Promise<{ def: CohortDefinition; hash: string; compiled: CompiledCohort }> {
+  const def = parseDefinition(raw, source);
+  const cctx = await cohortContext(lake, ctx.store, snapshot);
+  const compiled = compileCohort(def, cctx);
+  return { def, hash: definitionHash(def), compiled };
+}
+
+/** `kaivo cohort sql`: the readable SQL the cohort runs as. */
+export function cohortSql(ctx: Ctx, raw: unknown, snapshot?: number, source?: string) {
+  return withCohortLake(ctx, "cohort.read", async (lake) => {
+    const { compiled } = await compileFor(ctx, lake, raw, snapshot, source);
+    return compiled.sql;
+  });
+}
+
+/** Builds the flags and members of a compiled cohort as temp tables on the lake connection. */
+export async function materialise(lake: Lake, compiled: CompiledCohort): Promise<void> {
+  await lake.connection.run(
+    `create or replace temp table cohort_flags as with ${compiled.ctes} select * from flags`,
+  );
+  await lake.connection.run(
+    `create or replace temp table cohort_members as ${compiled.cohortFrom("cohort_flags")}`,
+  );
+}
+
+export interface AttritionStep {
+  step: string;
+  /** Persons still in after this step and every one before it. */
+  remaining: number;
+  /** Persons who fail this step and no other: excluded by it alone. */
+  excludedByItAlone: number;
+}
+
+/** Attrition for every step, from the flags table, in one pass. */
+export async function attrition(
+  lake: Lake,
+  compiled: CompiledCohort,
+): Promise<{ entered: number; steps: AttritionStep[] }> {
+  const cols = compiled.steps.map((s) => s.column);
+  const parts = ["count(distinct pseudo_id) as entered"];
+  cols.forEach((c, k) => {
+    parts.push(
+      `count(distinct pseudo_id) filter (where ${cols.slice(0, k + 1).join(" and ")}) as r${k}`,
+    );
+    const others = cols.filter((o) => o !== c);
+    parts.push(
+      `count(distinct pseudo_id) filter (where not ${c}${others.length ? ` and ${others.join(" and ")}` : ""}) as x${k}`,
+    );
+  });
+  const [row] = await lake.rows(`select ${parts.join(", ")} from cohort_flags`);
+  return {
+    entered: Number(row?.entered ?? 0),
+    steps: compiled.steps.map((s, k) => ({
+      step: s.name,
+      remaining: Number(row?.[`r${k}`] ?? 0),
+      excludedByItAlone: Number(row?.[`x${k}`] ?? 0),
+    })),
+  };
+}
+
+/**
+ * `kaivo cohort run`: stores membership (lake pseudo-ID, index date, exit date) for a snapshot in
+ * the lake's `_cohort` schema, for releases. Stewards only; audited with the definition's hash.
+ */
+export function runCohort(ctx: Ctx, raw: unknown, snapshot?: number, source?: string) {
+  return withCohortLake(ctx, "cohort.run", async (lake) => {
+    const { def, hash, compiled } = await compileFor(ctx, lake, raw, snapshot, source);
+    await saveDefinition(ctx, def);
+    await materialise(lake, compiled);
+    const c = lake.connection;
+    await c.run("create schema if not exists _cohort");
+    await c.run(`create table if not exists _cohort.runs (run_id integer, hash varchar, name varchar,
+      snapshot integer, persons integer, episodes integer, created_by varchar, created_at varchar)`);
+    await c.run(
+      "create table if not exists _cohort.members (run_id integer, pseudo_id varchar, index_date date, exit_date date)",
+    );
+    await c.run("begin transaction");
+    try {
+      const [next] = await lake.rows("select coalesce(max(run_id), 0) + 1 as n from _cohort.runs");
+      const runId = Number(next?.n ?? 1);
+      await c.run(
+        `insert into _cohort.members select ${runId}, pseudo_id, index_date, exit_date from cohort_members`,
+      );
+      const [n] = await lake.rows(
+        "select count(distinct pseudo_id) p, count(*) e from cohort_members",
+      );
+      const persons = Number(n?.p ?? 0);
+      await c.run(
+        "insert into _cohort.runs values ($runId, $hash, $name, $snapshot, $persons, $episodes, $by, $at)",
+        {
+          runId,
+          hash,
+          name: def.name,
+          snapshot: compiled.snapshot,
+          persons,
+          episodes: Number(n?.e ?? 0),
+          by: ctx.actor.name,
+          at: new Date().toISOString(),
+        },
+      );
+      await c.run("commit");
+      await appendAudit(ctx.store, ctx.actor, {
+        action: "cohort.run",
+        target: `cohort:${def.name}@${hash.slice(0, 12)}`,
+        details: { runId, snapshot: compiled.snapshot, persons },
+      });
+      return {
+        runId,
+        name: def.name,
+        hash,
+        snapshot: compiled.snapshot,
+        persons,
+        ...(await attrition(lake, compiled)),
+      };
+    } catch (error) {
+      await c.run("rollback");
+      throw error;
+    }
+  });
+}
+
+/** `kaivo cohort list`: saved versions and, for stewards, materialised runs. */
+export function listCohorts(ctx: Ctx) {
+  return withCohortLake(ctx, "cohort.read", async (lake) => {
+    const versions = await ctx.store.db
+      .selectFrom("cohort_definitions")
+      .select(["name", "hash", "title", "created_at", "created_by"])
+      .orderBy("name")
+      .orderBy("created_at")
+      .execute();
+    const hasRuns = await lake.rows(
+      "select count(*) n from information_schema.tables where table_schema = '_cohort' and table_name = 'runs'",
+    );
+    const runs =
+      Number(hasRuns[0]?.n) > 0
+        ? (
+            await lake.rows(
+              "select run_id, hash, name, snapshot, persons, created_by, created_at from _cohort.runs order by run_id",
+            )
+          ).map((r) => ({
+            runId: Number(r.run_id),
+            name: String(r.name),
+            hash: String(r.hash),
+            snapshot: Number(r.snapshot),
+            persons: Number(r.persons),
+            createdBy: String(r.created_by),
+            createdAt: String(r.created_at),
+          }))
+        : [];
+    return { versions, runs: ctx.actor.role === "steward" ? runs : [] };
+  });
+}
+
+export function requireJson(text: string, source: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new ValidationError(`${source} is not valid JSON: ${(error as Error).message}`);
+  }
+}

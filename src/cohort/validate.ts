@@ -1,0 +1,143 @@
+import {
+  type CohortContext,
+  codeColumnFor,
+  codeMatches,
+  eventTables,
+  filterColumn,
+  findTable,
+  type Issue,
+  personsOf,
+  visitColumn,
+} from "./context.js";
+import { type CohortDefinition, type Events, isGroup, type Node } from "./definition.js";
+
+export interface Validation {
+  errors: Issue[];
+  warnings: Issue[];
+}
+
+/**
+ * Checks a definition against the catalog: every table, column, code set and referenced cohort
+ * must exist (errors, with the valid choices); codes that match nothing in the vocabulary are
+ * warnings (the vocabulary may be partial).
+ */
+export function validateDefinition(def: CohortDefinition, ctx: CohortContext): Validation {
+  const errors: Issue[] = [];
+  const warnings: Issue[] = [];
+  const { catalog } = ctx;
+  const tables = eventTables(catalog).map((t) => `${t.registry}.${t.table}`);
+
+  for (const [name, set] of Object.entries(def.codeSets)) {
+    const codes = ctx.codes.get(set.system);
+    if (!codes)
+      warnings.push({
+        path: `codeSets.${name}.system`,
+        message: `no vocabulary for "${set.system}", codes are not checked; systems: ${[...ctx.codes.keys()].join(", ")}`,
+      });
+    set.codes.forEach((pattern, i) => {
+      if (codes && !codeMatches(codes, pattern))
+        warnings.push({
+          path: `codeSets.${name}.codes[${i}]`,
+          message: `${pattern} matches no ${set.system} code in the vocabulary`,
+        });
+    });
+  }
+
+  const checkEvents = (events: Events, path: string) => {
+    const table = findTable(catalog, events.table);
+    if (!table || !table.personColumn || !table.eventColumn) {
+      errors.push({
+        path: `${path}.table`,
+        message: `${events.table} is not a table with persons and dates; tables: ${tables.join(", ")}`,
+      });
+      return;
+    }
+    if (events.codeSet !== undefined) {
+      if (!def.codeSets[events.codeSet])
+        errors.push({
+          path: `${path}.codeSet`,
+          message: `no code set "${events.codeSet}"; code sets: ${Object.keys(def.codeSets).join(", ") || "none"}`,
+        });
+      else {
+        const { problem } = codeColumnFor(catalog, def, events);
+        if (problem) errors.push({ path: `${path}.codeSet`, message: problem });
+      }
+    }
+    events.where.forEach((f, i) => {
+      const { problem } = filterColumn(catalog, table, f.column);
+      if (problem) errors.push({ path: `${path}.where[${i}].column`, message: problem });
+    });
+  };
+
+  checkEvents(def.entry.events, "entry.events");
+  if (def.exit.censor) checkEvents(def.exit.censor, "exit.censor");
+  const persons = personsOf(catalog);
+  const needsPersons = Object.keys(def.demographics).length > 0 || def.exit.atDeath === true;
+  if (needsPersons && !persons)
+    errors.push({
+      path: "demographics",
+      message: "the lake has no person table with birth and death dates",
+    });
+
+  const entryTable = findTable(catalog, def.entry.events.table);
+  const checkNode = (node: Node, path: string) => {
+    if (isGroup(node)) {
+      const [key, list] =
+        "all" in node
+          ? ["all", node.all]
+          : "any" in node
+            ? ["any", node.any]
+            : "none" in node
+              ? ["none", node.none]
+              : ["of", node.of];
+      if ("atLeast" in node && node.atLeast > node.of.length)
+        errors.push({
+          path: `${path}.atLeast`,
+          message: `at least ${node.atLeast} of ${node.of.length} criteria can never hold`,
+        });
+      list.forEach((n, i) => checkNode(n, `${path}.${key}[${i}]`));
+      return;
+    }
+    if ("events" in node) checkEvents(node.events, `${path}.events`);
+    if ("death" in node && !persons)
+      errors.push({ path, message: "the lake has no person table with death dates" });
+    if ("cohort" in node) {
+      const found = ctx.cohorts.filter(
+        (c) => c.name === node.cohort.name && c.hash.startsWith(node.cohort.version),
+      );
+      if (found.length !== 1)
+        errors.push({
+          path: `${path}.cohort`,
+          message:
+            found.length === 0
+              ? `no saved cohort ${node.cohort.name} version ${node.cohort.version}; saved versions: ${
+                  ctx.cohorts
+                    .filter((c) => c.name === node.cohort.name)
+                    .map((c) => c.hash.slice(0, 12))
+                    .join(", ") || "none (validate or run it first)"
+                }`
+              : `version ${node.cohort.version} of ${node.cohort.name} is ambiguous: give more of the hash`,
+        });
+    }
+    if (node.sameVisit) {
+      const own = "events" in node ? findTable(catalog, node.events.table) : undefined;
+      if (!entryTable || !visitColumn(catalog, entryTable))
+        errors.push({
+          path: `${path}.sameVisit`,
+          message: `the entry table ${def.entry.events.table} does not record visits`,
+        });
+      if (!own || !visitColumn(catalog, own))
+        errors.push({
+          path: `${path}.sameVisit`,
+          message: "only events of a table that records visits can be in the same visit",
+        });
+    }
+  };
+  def.inclusion.forEach((rule, i) => checkNode(rule.criteria, `inclusion[${i}].criteria`));
+  const names = def.inclusion.map((r) => r.name);
+  names.forEach((n, i) => {
+    if (names.indexOf(n) !== i)
+      errors.push({ path: `inclusion[${i}].name`, message: `rule name "${n}" is used twice` });
+  });
+  return { errors, warnings };
+}
