@@ -13,6 +13,14 @@ import {
   qualityReport,
   searchCatalogService,
 } from "../src/catalog/catalog-service.js";
+import {
+  cohortSql,
+  explainCohort,
+  listCohorts,
+  runCohort,
+  validateCohort,
+} from "../src/cohort/cohort-service.js";
+import { feasibility } from "../src/feasibility/feasibility-service.js";
 import { ingest, lakeSnapshots, lakeTables, listQuarantine } from "../src/ingest/ingest-service.js";
 import { ForbiddenError, NotFoundError } from "../src/shared/errors.js";
 import { getStatus } from "../src/status/status.js";
@@ -39,6 +47,12 @@ const MATRIX: Record<string, Role[]> = {
   exportCatalog: ["steward"],
   loadVocabulary: ["steward"],
   qualityReport: ["steward", "auditor"],
+  validateCohort: ["researcher", "steward"],
+  explainCohort: ["researcher", "steward", "reviewer", "auditor"],
+  cohortSql: ["researcher", "steward", "reviewer", "auditor"],
+  listCohorts: ["researcher", "steward", "reviewer", "auditor"],
+  runCohort: ["steward"],
+  feasibility: ["researcher", "steward", "reviewer"],
 };
 
 let counter = 0;
@@ -71,7 +85,30 @@ const SERVICES: Record<keyof typeof MATRIX, (t: TestDeployment, actor: Actor) =>
     loadVocabulary: (t, actor) =>
       loadVocabulary({ home: t.home, store: t.store, actor }, vocabFile(t.home.dir), "icd10"),
     qualityReport: (t, actor) => qualityReport({ home: t.home, store: t.store, actor }),
+    // The lake is empty: past the role check, "ingest data first" is the answer.
+    validateCohort: (t, actor) =>
+      lakeIsEmpty(validateCohort({ home: t.home, store: t.store, actor }, COHORT)),
+    explainCohort: (t, actor) => explainCohort({ home: t.home, store: t.store, actor }, COHORT),
+    cohortSql: (t, actor) =>
+      lakeIsEmpty(cohortSql({ home: t.home, store: t.store, actor }, COHORT)),
+    listCohorts: (t, actor) => listCohorts({ home: t.home, store: t.store, actor }),
+    runCohort: (t, actor) =>
+      lakeIsEmpty(runCohort({ home: t.home, store: t.store, actor }, COHORT)),
+    feasibility: (t, actor) =>
+      lakeIsEmpty(feasibility({ home: t.home, store: t.store, actor }, COHORT)),
   };
+
+const COHORT = {
+  name: "any-diagnosis",
+  entry: { events: { table: "clinical.diagnosis" } },
+};
+
+function lakeIsEmpty<T>(call: Promise<T>): Promise<T | string> {
+  return call.catch((error: unknown) => {
+    if (error instanceof NotFoundError && /lake is empty/.test(error.message)) return "authorised";
+    throw error;
+  });
+}
 
 function vocabFile(homeDir: string): string {
   const file = join(homeDir, "codes.csv");

@@ -1,0 +1,362 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Actor } from "../src/auth/roles.js";
+import { type Ctx, listCohorts, runCohort } from "../src/cohort/cohort-service.js";
+import { definitionJsonSchema } from "../src/cohort/definition.js";
+import { type FeasibilityResult, feasibility } from "../src/feasibility/feasibility-service.js";
+import { initHome } from "../src/home/home.js";
+import { ingest } from "../src/ingest/ingest-service.js";
+import { Lake } from "../src/lake/lake.js";
+import { RateLimitError } from "../src/shared/errors.js";
+import { openControlStore } from "../src/store/control-store.js";
+import { DEFAULT_SYNTH_OPTIONS, runSynth } from "../src/synth/synth.js";
+import { tempDir } from "./support/stores.js";
+
+const steward: Actor = { name: "stina", role: "steward" };
+const researcher: Actor = { name: "riku", role: "researcher" };
+const tmp = tempDir("kaivo-cohorts-");
+afterAll(() => tmp.remove());
+const data = join(tmp.dir, "synth");
+const homeDir = join(tmp.dir, "home");
+const EXAMPLES = join(import.meta.dirname, "../examples/cohorts");
+const example = (name: string) =>
+  JSON.parse(readFileSync(join(EXAMPLES, `${name}.json`), "utf8")) as unknown;
+
+async function as<T>(actor: Actor, work: (ctx: Ctx) => Promise<T>): Promise<T> {
+  const { home } = initHome(homeDir, {});
+  const store = await openControlStore(home);
+  try {
+    // No rate limit here: the rate limit has a test of its own.
+    const unlimited = {
+      ...home,
+      config: { ...home.config, feasibility: { perMinute: 1e6, perDay: 1e6 } },
+    };
+    return await work({ home: unlimited, store, actor });
+  } finally {
+    await store.close();
+  }
+}
+
+type Rows = Array<Record<string, unknown>>;
+async function current(sql: string): Promise<Rows> {
+  const lake = await Lake.open(initHome(homeDir, {}).home);
+  try {
+    return await lake.rows(sql);
+  } finally {
+    lake.close();
+  }
+}
+
+// Plain date arithmetic, independent of the compiler and of DuckDB.
+const day = (d: unknown) =>
+  Math.floor(Date.parse(`${String(d).slice(0, 10)}T00:00:00Z`) / 86_400_000);
+const byPerson = (rows: Rows) => {
+  const map = new Map<string, Rows>();
+  for (const r of rows) map.set(String(r.pseudo_id), [...(map.get(String(r.pseudo_id)) ?? []), r]);
+  return map;
+};
+const firstDay = (rows: Rows) => Math.min(...rows.map((r) => day(r.event_date)));
+function fullYears(birth: string, at: number): number {
+  const b = new Date(`${birth.slice(0, 10)}T00:00:00Z`);
+  const d = new Date(at * 86_400_000);
+  let years = d.getUTCFullYear() - b.getUTCFullYear();
+  if (
+    d.getUTCMonth() < b.getUTCMonth() ||
+    (d.getUTCMonth() === b.getUTCMonth() && d.getUTCDate() < b.getUTCDate())
+  )
+    years--;
+  return years;
+}
+
+/** Each example cohort counted again in TypeScript over the lake's current rows. */
+const INDEPENDENT: Record<string, () => Promise<number>> = {
+  "ra-methotrexate": async () => {
+    const ra = byPerson(
+      await current(
+        "select pseudo_id, event_date from clinical.diagnosis where load_to is null and (code like 'M05%' or code like 'M06%')",
+      ),
+    );
+    const mtx = byPerson(
+      await current(
+        "select pseudo_id, event_date from clinical.medication_request where load_to is null and atc = 'L04AX03'",
+      ),
+    );
+    let n = 0;
+    for (const [p, rows] of ra) {
+      const index = firstDay(rows);
+      if (
+        (mtx.get(p) ?? []).some(
+          (r) => day(r.event_date) >= index && day(r.event_date) <= index + 90,
+        )
+      )
+        n++;
+    }
+    return n;
+  },
+  "ms-neurology-ward-2018-2020": async () => {
+    const wards = new Set(
+      (
+        await current("select record_key from clinical.unit where load_to is null and kind = 'wa'")
+      ).map((r) => r.record_key),
+    );
+    const visits = (
+      await current(
+        "select pseudo_id, event_date, location_id from clinical.visit where load_to is null and specialty = '77'",
+      )
+    ).filter(
+      (r) =>
+        wards.has(r.location_id) &&
+        String(r.event_date) >= "2018-01-01" &&
+        String(r.event_date) <= "2020-12-31",
+    );
+    const ms = new Set(
+      (
+        await current(
+          "select pseudo_id from clinical.diagnosis where load_to is null and code = 'G35'",
+        )
+      ).map((r) => r.pseudo_id),
+    );
+    return new Set(visits.filter((v) => ms.has(v.pseudo_id)).map((v) => v.pseudo_id)).size;
+  },
+  "t2d-hba1c": async () => {
+    const t2d = byPerson(
+      await current(
+        "select pseudo_id, event_date from clinical.diagnosis where load_to is null and code like 'E11%'",
+      ),
+    );
+    const t1d = new Set(
+      (
+        await current(
+          "select pseudo_id from clinical.diagnosis where load_to is null and code like 'E10%'",
+        )
+      ).map((r) => r.pseudo_id),
+    );
+    const high = byPerson(
+      (
+        await current(
+          "select pseudo_id, event_date, value, unit from clinical.lab where load_to is null and local_code = '17863'",
+        )
+      ).filter((r) => r.value !== null && Number(r.value) > 53 && r.unit === "mmol/mol"),
+    );
+    let n = 0;
+    for (const [p, rows] of t2d) {
+      if (t1d.has(p)) continue;
+      const index = firstDay(rows);
+      const days = new Set(
+        (high.get(p) ?? [])
+          .map((r) => day(r.event_date))
+          .filter((d) => d >= index && d <= index + 365),
+      );
+      if (days.size >= 2) n++;
+    }
+    return n;
+  },
+  "mi-pci": async () => {
+    const mi = byPerson(
+      await current(
+        "select pseudo_id, event_date from clinical.diagnosis where load_to is null and code like 'I21%'",
+      ),
+    );
+    const pci = byPerson(
+      await current(
+        "select pseudo_id, event_date from clinical.procedure where load_to is null and code = 'FNG05'",
+      ),
+    );
+    const people = new Map(
+      (
+        await current(
+          "select pseudo_id, birth_date, deceased_at from clinical.person where load_to is null",
+        )
+      ).map((r) => [r.pseudo_id, r]),
+    );
+    let n = 0;
+    for (const [p, rows] of mi) {
+      const index = firstDay(rows);
+      const person = people.get(p);
+      if (!person?.birth_date) continue;
+      const age = fullYears(String(person.birth_date), index);
+      if (age < 40 || age > 80) continue;
+      if (
+        !(pci.get(p) ?? []).some(
+          (r) => day(r.event_date) >= index && day(r.event_date) <= index + 7,
+        )
+      )
+        continue;
+      const death = person.deceased_at ? day(person.deceased_at) : null;
+      if (death !== null && death >= index && death <= index + 30) continue;
+      n++;
+    }
+    return n;
+  },
+  "joint-pain-crp": async () => {
+    const words = ["nivelkipu", "nivelkivut", "ledbesvär", "joint pain", "polyarthritis"];
+    const notes = byPerson(
+      (
+        await current("select pseudo_id, event_date, text from clinical.note where load_to is null")
+      ).filter((r) =>
+        words.some((w) =>
+          String(r.text ?? "")
+            .toLowerCase()
+            .includes(w),
+        ),
+      ),
+    );
+    const crp = byPerson(
+      (
+        await current(
+          "select pseudo_id, event_date, value from clinical.lab where load_to is null and local_code = '4541'",
+        )
+      ).filter((r) => r.value !== null && Number(r.value) > 10),
+    );
+    let n = 0;
+    for (const [p, rows] of notes) {
+      const index = firstDay(rows);
+      if ((crp.get(p) ?? []).some((r) => Math.abs(day(r.event_date) - index) <= 30)) n++;
+    }
+    return n;
+  },
+};
+
+beforeAll(async () => {
+  await runSynth({ ...DEFAULT_SYNTH_OPTIONS, patients: 3000, seed: 7, days: 1, out: data });
+  // The initial export first, so snapshot pinning can be checked against the daily load.
+  await as(steward, (ctx) => ingest(ctx, join(data, "fhir")));
+}, 180_000);
+
+describe("example cohorts on a synthetic lake", () => {
+  it("has one independent count per example", () => {
+    expect(
+      readdirSync(EXAMPLES)
+        .map((f) => f.replace(/\.json$/, ""))
+        .sort(),
+    ).toEqual(Object.keys(INDEPENDENT).sort());
+  });
+
+  it("counts each example exactly as plain TypeScript over the same rows does", async () => {
+    let nonEmpty = 0;
+    for (const [name, count] of Object.entries(INDEPENDENT)) {
+      const result = await as(steward, (ctx) => feasibility(ctx, example(name), { source: name }));
+      const expected = await count();
+      expect(result.persons, name).toBe(expected);
+      if (expected > 0) nonEmpty++;
+    }
+    expect(nonEmpty).toBeGreaterThanOrEqual(4);
+  });
+
+  it("never shows a researcher a count from 1 to 4, and hides a second cell wherever one is hidden", async () => {
+    const shown: FeasibilityResult[] = [];
+    for (const name of Object.keys(INDEPENDENT))
+      shown.push(
+        await as(researcher, (ctx) =>
+          feasibility(ctx, example(name), {
+            data: ["clinical.lab.value", "clinical.procedure", "clinical.note"],
+          }),
+        ),
+      );
+    const numbers: unknown[] = [];
+    const walk = (v: unknown) => {
+      if (typeof v === "number") numbers.push(v);
+      else if (Array.isArray(v)) v.forEach(walk);
+      else if (v && typeof v === "object")
+        for (const [k, x] of Object.entries(v))
+          if (!["snapshot", "minCount", "firstYear", "lastYear", "label"].includes(k)) walk(x);
+    };
+    for (const r of shown) {
+      expect(r.exact).toBe(false);
+      if (r.exact) continue;
+      walk(r);
+      const hidden = (v: unknown) => typeof v === "string";
+      const lines: unknown[][] = [
+        ...[r.bySex, r.byAgeBand, r.byIndexYear, ...r.data.map((d) => d.byYear)].map((b) => [
+          ...b.cells.map((c) => c.persons),
+          b.total,
+        ]),
+        ...r.sexByAgeBand.cells.map((row, i) => [...row, r.sexByAgeBand.rowTotals[i]]),
+        ...r.sexByAgeBand.columns.map((_, j) => [
+          ...r.sexByAgeBand.cells.map((row) => row[j]),
+          r.sexByAgeBand.columnTotals[j],
+        ]),
+        [...r.sexByAgeBand.rowTotals, r.sexByAgeBand.total],
+      ];
+      for (const line of lines)
+        expect(line.filter(hidden).length, JSON.stringify(line)).not.toBe(1);
+    }
+    expect(numbers.length).toBeGreaterThan(50);
+    expect(numbers.filter((n) => (n as number) > 0 && (n as number) < 5)).toEqual([]);
+    expect(numbers.every((n) => (n as number) % 5 === 0)).toBe(true);
+    expect(JSON.stringify(shown)).toMatch(/"<5"/);
+  });
+
+  it("gives stewards exact counts, and audits every query with the definition's hash", async () => {
+    const exact = await as(steward, (ctx) => feasibility(ctx, example("t2d-hba1c")));
+    expect(exact.exact).toBe(true);
+    if (!exact.exact) return;
+    expect(exact.bySex.reduce((a, c) => a + c.persons, 0)).toBe(exact.persons);
+    const audit = await as(steward, (ctx) =>
+      ctx.store.db
+        .selectFrom("audit_log")
+        .selectAll()
+        .where("action", "=", "feasibility.run")
+        .execute(),
+    );
+    expect(audit.some((e) => JSON.parse(e.details).hash === exact.hash)).toBe(true);
+  });
+
+  it("rate-limits researchers per minute, not stewards", async () => {
+    const { home } = initHome(homeDir, {});
+    const store = await openControlStore(home);
+    try {
+      const limited = {
+        ...home,
+        config: { ...home.config, feasibility: { perMinute: 2, perDay: 200 } },
+      };
+      const alice: Actor = { name: "alice-limited", role: "researcher" };
+      const def = example("ra-methotrexate");
+      await feasibility({ home: limited, store, actor: alice }, def);
+      await feasibility({ home: limited, store, actor: alice }, def);
+      await expect(feasibility({ home: limited, store, actor: alice }, def)).rejects.toBeInstanceOf(
+        RateLimitError,
+      );
+      for (let i = 0; i < 3; i++)
+        await feasibility(
+          { home: limited, store, actor: { name: "stina-2", role: "steward" } },
+          def,
+        );
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("keeps a snapshot-pinned count after a new load, and materialises members for a snapshot", async () => {
+    const def = example("t2d-hba1c");
+    const before = await as(steward, (ctx) => feasibility(ctx, def, { snapshot: 1 }));
+    await as(steward, (ctx) => ingest(ctx, join(data, "day-1")));
+    const pinned = await as(steward, (ctx) => feasibility(ctx, def, { snapshot: 1 }));
+    expect(pinned.persons).toBe(before.persons);
+    expect(pinned.snapshot).toBe(1);
+    const latest = await as(steward, (ctx) => feasibility(ctx, def));
+    expect(latest.snapshot).toBeGreaterThan(1);
+    const run = await as(steward, (ctx) => runCohort(ctx, def, 1));
+    expect(run.persons).toBe(before.persons);
+    const members = await current(
+      `select count(distinct pseudo_id) n from _cohort.members where run_id = ${run.runId}`,
+    );
+    expect(Number(members[0]?.n)).toBe(before.persons);
+    const listed = await as(steward, (ctx) => listCohorts(ctx));
+    expect(listed.runs.some((r) => r.runId === run.runId && r.snapshot === 1)).toBe(true);
+    await expect(as(researcher, (ctx) => runCohort(ctx, def))).rejects.toThrow(
+      /may not cohort.run/,
+    );
+  });
+
+  it("publishes the definition language's JSON Schema, and the examples follow it", async () => {
+    const published = JSON.parse(
+      readFileSync(join(import.meta.dirname, "../docs/cohort-definition.schema.json"), "utf8"),
+    );
+    expect(published).toEqual(definitionJsonSchema());
+    const validate = new Ajv2020({ strict: false }).compile(published);
+    for (const name of Object.keys(INDEPENDENT)) expect(validate(example(name)), name).toBe(true);
+  });
+});
