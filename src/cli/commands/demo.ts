@@ -48,6 +48,8 @@ export function registerDemo(program: Command): void {
           "  npx kaivo catalog search HbA1c --as riku    # find data, as a researcher",
           "  npx kaivo catalog show clinical.lab.local_code --as riku   # which labs, since when, how complete",
           "  npx kaivo quality report --as aino          # data quality checks of the latest snapshot",
+          "  npx kaivo feasibility examples/cohorts/t2d-hba1c.json --data clinical.lab.value --as riku   # a data availability assessment",
+          "  npx kaivo cohort explain examples/cohorts/mi-pci.json --as riku   # a cohort in plain language",
           "  npx kaivo audit tail --as aino              # who did what, as the auditor",
           "  npx kaivo view run views/fhir/condition.json .kaivo/demo-data --format csv | head",
           "  npx kaivo --help                            # every command",
