@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { sql } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -166,6 +166,41 @@ describe("kaivo CLI without a home", () => {
       expect(quality.status).toBe(0);
       expect(quality.stdout).toMatch(/PASS +event_before_birth/);
       expect(kaivo(["quality", "report", "--as", "riku"], env).status).toBe(3);
+
+      const examples = join(import.meta.dirname, "../examples/cohorts");
+      const feasible = kaivo(
+        [
+          "feasibility",
+          join(examples, "t2d-hba1c.json"),
+          "--data",
+          "clinical.lab.value",
+          "--as",
+          "riku",
+        ],
+        env,
+      );
+      expect(feasible.stderr).toBe("");
+      expect(feasible.status).toBe(0);
+      expect(feasible.stdout).toMatch(
+        /t2d-hba1c \([0-9a-f]{12}\), snapshot \d+: (\d+|<5) persons \(counts under 5/,
+      );
+      expect(feasible.stdout).toMatch(/remain after: never diagnosed with type 1 diabetes/);
+      const explained = kaivo(
+        ["cohort", "explain", join(examples, "mi-pci.json"), "--as", "riku"],
+        env,
+      );
+      expect(explained.stdout).toMatch(/Inclusion rules, applied in order/);
+      expect(explained.stdout).toMatch(/I21\* \(\d+ codes?, e\.g\. Acute/);
+      const bad = join(tmp.dir, "bad.json");
+      writeFileSync(
+        bad,
+        JSON.stringify({ name: "bad", entry: { events: { table: "clinical.labs" } } }),
+      );
+      const invalid = kaivo(["cohort", "validate", bad, "--as", "riku"], env);
+      expect(invalid.status).toBe(1);
+      expect(invalid.stdout).toMatch(
+        /error +entry\.events\.table: clinical\.labs is not a table .*clinical\.lab/,
+      );
     } finally {
       tmp.remove();
     }

@@ -1,0 +1,155 @@
+// Benchmark for cohorts and feasibility on a lake of at least 1 M people.
+// The lake is built once and cached: `kaivo synth` output of 100 k people is ingested, then every
+// person-level row is replicated REPLICAS times under new pseudo-IDs (and new record and visit
+// keys), so the lake holds REPLICAS x 100 k people with the synthetic data's distributions. For
+// each example cohort it reports the median latency of `feasibility` (everything a user waits
+// for: open the lake, compile, run, attrition, breakdowns), of the compiled cohort alone, and of a
+// hand-written DuckDB query for the same cohort, all measured in the same run, with the ratios.
+// Usage: npm run bench:cohorts   (BENCH_PATIENTS=100000 BENCH_REPLICAS=10 BENCH_RUNS=5 BENCH_DIR=/tmp)
+import { execFileSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const patients = Number(process.env.BENCH_PATIENTS ?? 100000);
+const replicas = Number(process.env.BENCH_REPLICAS ?? 10);
+const runs = Number(process.env.BENCH_RUNS ?? 5);
+const base = process.env.BENCH_DIR ?? tmpdir();
+const root = join(import.meta.dirname, "..");
+const cli = join(root, "dist/cli/main.js");
+const data = join(base, `kaivo-bench-views-${patients}`);
+const home = join(base, `kaivo-bench-cohorts-${patients}x${replicas}`);
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+const { initHome } = await import(join(root, "dist/home/home.js"));
+const { openControlStore } = await import(join(root, "dist/store/control-store.js"));
+const { Lake } = await import(join(root, "dist/lake/lake.js"));
+const { feasibility } = await import(join(root, "dist/feasibility/feasibility-service.js"));
+const { compileFor, materialise } = await import(join(root, "dist/cohort/cohort-service.js"));
+
+if (!existsSync(join(home, "built.json"))) {
+  rmSync(home, { recursive: true, force: true });
+  if (!existsSync(join(data, "fhir", "manifest.json")))
+    execFileSync(
+      process.execPath,
+      [cli, "synth", "--patients", String(patients), "--seed", "1", "--out", data],
+      { stdio: "inherit" },
+    );
+  const env = { ...process.env, KAIVO_HOME: home };
+  execFileSync(process.execPath, [cli, "init", "--admin", "root"], { env, stdio: "ignore" });
+  execFileSync(
+    process.execPath,
+    [cli, "user", "add", "stina", "--role", "steward", "--as", "root"],
+    { env, stdio: "ignore" },
+  );
+  console.log(`ingesting ${patients} people into ${home} ...`);
+  let t0 = performance.now();
+  execFileSync(process.execPath, [cli, "ingest", data, "--json", "--as", "stina"], {
+    env,
+    stdio: "ignore",
+  });
+  console.log(
+    `  ingest ${((performance.now() - t0) / 1000).toFixed(0)} s; replicating x${replicas} ...`,
+  );
+  t0 = performance.now();
+  const lake = await Lake.open(initHome(home, {}).home);
+  const tables = await lake.rows(
+    "select table_schema s, table_name t from information_schema.tables where table_schema not in ('main') and not starts_with(table_schema, '_') and table_type = 'BASE TABLE'",
+  );
+  for (const { s, t } of tables) {
+    const cols = (
+      await lake.rows(
+        `select column_name c from information_schema.columns where table_schema = '${s}' and table_name = '${t}'`,
+      )
+    ).map((r) => r.c);
+    const [{ n }] = await lake.rows(`select count(pseudo_id) n from "${s}"."${t}"`);
+    if (Number(n) === 0) continue; // reference tables (units, hospitals) are shared
+    const suffixed = ["pseudo_id", "record_key", "encounter_id"].filter((c) => cols.includes(c));
+    const replace = suffixed.map((c) => `${c} || '~' || r.i as ${c}`).join(", ");
+    await lake.connection.run(
+      `insert into "${s}"."${t}" select * exclude (i) replace (${replace}) from "${s}"."${t}", range(1, ${replicas}) r(i)`,
+    );
+  }
+  await lake.connection.run("checkpoint");
+  lake.close();
+  writeFileSync(join(home, "built.json"), JSON.stringify({ patients, replicas }));
+  console.log(`  replicated in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+}
+
+// Hand-written DuckDB, as one would write each cohort directly over the current rows.
+const HAND = {
+  "ra-methotrexate": `with ra as (select pseudo_id, min(event_date) idx from clinical.diagnosis
+      where load_to is null and (code like 'M05%' or code like 'M06%') group by 1)
+    select count(*) n from ra where exists (select 1 from clinical.medication_request m
+      where m.load_to is null and m.atc = 'L04AX03' and m.pseudo_id = ra.pseudo_id and m.event_date between ra.idx and ra.idx + 90)`,
+  "ms-neurology-ward-2018-2020": `with v as (select v.pseudo_id, min(v.event_date) idx from clinical.visit v
+      join clinical.unit u on u.record_key = v.location_id and u.load_to is null and u.kind = 'wa'
+      where v.load_to is null and v.specialty = '77' and v.event_date between date '2018-01-01' and date '2020-12-31' group by 1)
+    select count(*) n from v where pseudo_id in (select pseudo_id from clinical.diagnosis where load_to is null and code = 'G35')`,
+  "t2d-hba1c": `with t2d as (select pseudo_id, min(event_date) idx from clinical.diagnosis where load_to is null and code like 'E11%' group by 1),
+    hi as (select t.pseudo_id from t2d t join clinical.lab l on l.pseudo_id = t.pseudo_id and l.load_to is null
+      and l.local_code = '17863' and l.value > 53 and l.unit = 'mmol/mol' and l.event_date between t.idx and t.idx + 365
+      group by 1 having count(distinct l.event_date) >= 2)
+    select count(*) n from hi where pseudo_id not in (select pseudo_id from clinical.diagnosis where load_to is null and code like 'E10%')`,
+  "mi-pci": `with mi as (select pseudo_id, min(event_date) idx from clinical.diagnosis where load_to is null and code like 'I21%' group by 1)
+    select count(*) n from mi join clinical.person p on p.pseudo_id = mi.pseudo_id and p.load_to is null
+    where date_part('year', age(mi.idx, p.birth_date::date)) between 40 and 80
+      and exists (select 1 from clinical.procedure x where x.load_to is null and x.code = 'FNG05' and x.pseudo_id = mi.pseudo_id and x.event_date between mi.idx and mi.idx + 7)
+      and not coalesce(p.deceased_at[1:10]::date between mi.idx and mi.idx + 30, false)`,
+  "joint-pain-crp": `with n as (select pseudo_id, min(event_date) idx from clinical.note where load_to is null
+      and (contains(lower(text), 'nivelkipu') or contains(lower(text), 'nivelkivut') or contains(lower(text), 'ledbesvär')
+        or contains(lower(text), 'joint pain') or contains(lower(text), 'polyarthritis')) group by 1)
+    select count(*) n from n where exists (select 1 from clinical.lab l where l.load_to is null and l.local_code = '4541'
+      and l.value > 10 and l.pseudo_id = n.pseudo_id and l.event_date between n.idx - 30 and n.idx + 30)`,
+};
+
+const h = initHome(home, {}).home;
+const store = await openControlStore(h);
+const ctx = { home: h, store, actor: { name: "stina", role: "steward" } };
+const examples = join(root, "examples/cohorts");
+const lakeOpen = await Lake.open(h);
+const [{ people }] = await lakeOpen.rows(
+  "select count(*) people from clinical.person where load_to is null",
+);
+lakeOpen.close();
+console.log(
+  `cohorts benchmark: ${Number(people)} people in the lake, ${runs} runs per cohort, medians; machine: 2 cores`,
+);
+console.log(
+  "cohort                       | persons | feasibility ms | compiled cohort ms | hand-written ms | compiled/hand | feasibility/hand",
+);
+for (const file of readdirSync(examples).sort()) {
+  const name = file.replace(/\.json$/, "");
+  const def = JSON.parse(readFileSync(join(examples, file), "utf8"));
+  const feas = [];
+  const compiled = [];
+  const hand = [];
+  let persons = 0;
+  let handCount = 0;
+  for (let i = 0; i < runs; i++) {
+    let t0 = performance.now();
+    const r = await feasibility(ctx, def);
+    feas.push(performance.now() - t0);
+    persons = r.persons;
+    const lake = await Lake.open(h);
+    try {
+      t0 = performance.now();
+      const { compiled: c } = await compileFor(ctx, lake, def);
+      await materialise(lake, c);
+      await lake.rows("select count(distinct pseudo_id) n from cohort_members");
+      compiled.push(performance.now() - t0);
+      t0 = performance.now();
+      handCount = Number((await lake.rows(HAND[name]))[0].n);
+      hand.push(performance.now() - t0);
+    } finally {
+      lake.close();
+    }
+  }
+  if (handCount !== persons)
+    console.log(`  ! ${name}: hand-written query counts ${handCount}, the compiler ${persons}`);
+  const [f, c, m] = [median(feas), median(compiled), median(hand)];
+  console.log(
+    `${name.padEnd(28)} | ${String(persons).padStart(7)} | ${f.toFixed(0).padStart(14)} | ${c.toFixed(0).padStart(18)} | ${m.toFixed(0).padStart(15)} | ${(c / m).toFixed(2).padStart(13)} | ${(f / m).toFixed(2).padStart(16)}`,
+  );
+}
+await store.close();
