@@ -26,6 +26,14 @@ export const PERMISSIONS = {
   "cohort.read": ["researcher", "steward", "reviewer", "auditor"],
   "cohort.run": ["steward"],
   "feasibility.run": ["researcher", "steward", "reviewer"],
+  "permit.apply": ["researcher"],
+  "permit.decide": ["reviewer"],
+  "permit.manage": ["steward"],
+  "permit.read": ["researcher", "reviewer", "steward", "auditor"],
+  "release.create": ["steward"],
+  "release.read": ["steward", "auditor"],
+  "optout.manage": ["steward"],
+  "transparency.read": ["steward"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -8,6 +8,7 @@ import { registerCohort } from "./commands/cohort.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerIngest } from "./commands/ingest.js";
 import { registerInit } from "./commands/init.js";
+import { registerPermits } from "./commands/permit.js";
 import { registerStatus } from "./commands/status.js";
 import { registerSynth } from "./commands/synth.js";
 import { registerUser } from "./commands/user.js";
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerIngest(program);
   registerCatalog(program);
   registerCohort(program);
+  registerPermits(program);
   return program;
 }
 

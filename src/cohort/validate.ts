@@ -45,7 +45,7 @@ export function validateDefinition(def: CohortDefinition, ctx: CohortContext): V
 
   const checkEvents = (events: Events, path: string) => {
     const table = findTable(catalog, events.table);
-    if (!table || !table.personColumn || !table.eventColumn) {
+    if (!table?.personColumn || !table.eventColumn) {
       errors.push({
         path: `${path}.table`,
         message: `${events.table} is not a table with persons and dates; tables: ${tables.join(", ")}`,
@@ -95,7 +95,9 @@ export function validateDefinition(def: CohortDefinition, ctx: CohortContext): V
           path: `${path}.atLeast`,
           message: `at least ${node.atLeast} of ${node.of.length} criteria can never hold`,
         });
-      list.forEach((n, i) => checkNode(n, `${path}.${key}[${i}]`));
+      list.forEach((n, i) => {
+        checkNode(n, `${path}.${key}[${i}]`);
+      });
       return;
     }
     if ("events" in node) checkEvents(node.events, `${path}.events`);
@@ -133,7 +135,9 @@ export function validateDefinition(def: CohortDefinition, ctx: CohortContext): V
         });
     }
   };
-  def.inclusion.forEach((rule, i) => checkNode(rule.criteria, `inclusion[${i}].criteria`));
+  def.inclusion.forEach((rule, i) => {
+    checkNode(rule.criteria, `inclusion[${i}].criteria`);
+  });
   const names = def.inclusion.map((r) => r.name);
   names.forEach((n, i) => {
     if (names.indexOf(n) !== i)

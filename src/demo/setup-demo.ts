@@ -10,6 +10,7 @@ import type { LoadReport } from "../ingest/report.js";
 import type { TableInfo } from "../lake/lake.js";
 import { NotFoundError } from "../shared/errors.js";
 import { DEFAULT_SYNTH_OPTIONS, runSynth } from "../synth/synth.js";
+import { type DemoRelease, demoRelease } from "./demo-permit.js";
 
 export const DEMO_PEOPLE = 2000;
 
@@ -23,12 +24,14 @@ export interface DemoResult {
   generated: boolean;
   loads: LoadReport[];
   tables: TableInfo[];
+  release: DemoRelease;
   audit: { entries: number; ok: boolean };
 }
 
 /**
- * A demo deployment: the home, a steward and an auditor, synthetic data for 2 000 people with
- * two daily increments, ingested into the lake. Running it again reuses what exists.
+ * A demo deployment: the home, a steward, an auditor, a researcher and a reviewer, synthetic data
+ * for 2 000 people with two daily increments ingested into the lake, and an example permit taken
+ * from application to a finished release. Running it again reuses what exists.
  */
 export async function setUpDemo(homeDir: string): Promise<DemoResult> {
   const init = await initDeployment(homeDir, "admin");
@@ -49,7 +52,8 @@ export async function setUpDemo(homeDir: string): Promise<DemoResult> {
     };
     const steward = await ensure("stina", "steward");
     await ensure("aino", "auditor");
-    await ensure("riku", "researcher");
+    const researcher = await ensure("riku", "researcher");
+    const reviewer = await ensure("reija", "reviewer");
     const dataDir = join(homeDir, "demo-data");
     const generated = !existsSync(join(dataDir, "fhir", "manifest.json"));
     if (generated) {
@@ -64,6 +68,7 @@ export async function setUpDemo(homeDir: string): Promise<DemoResult> {
     }
     const loads = await ingest({ home, store, actor: steward }, dataDir, { source: "ehr" });
     const tables = await lakeTables({ home, store, actor: steward });
+    const release = await demoRelease(home, store, { researcher, reviewer, steward });
     const chain = await verifyChain(store);
     return {
       homeDir: init.homeDir,
@@ -75,6 +80,7 @@ export async function setUpDemo(homeDir: string): Promise<DemoResult> {
       generated,
       loads,
       tables,
+      release,
       audit: { entries: chain.entries, ok: chain.ok },
     };
   } finally {

@@ -6,6 +6,7 @@ import {
   attrition,
   type Ctx,
   compileFor,
+  excludePersons,
   materialise,
   saveDefinition,
 } from "../cohort/cohort-service.js";
@@ -140,6 +141,12 @@ export async function feasibility(
     );
     await saveDefinition(ctx, def);
     await materialise(lake, compiled);
+    // People who opted out are in no count shown outside the service.
+    const optouts = await ctx.store.db.selectFrom("optouts").select("pseudo_id").execute();
+    await excludePersons(
+      lake,
+      optouts.map((o) => o.pseudo_id),
+    );
     const catalog = await readCatalog(lake);
     const persons = personsOf(catalog);
     const snapshotCondition = Lake.asOf(compiled.snapshot);
@@ -191,7 +198,7 @@ export async function feasibility(
     for (const name of options.data ?? []) {
       const [registry, table, variable] = name.split(".");
       const t = findTable(catalog, `${registry}.${table}`);
-      if (!t || !t.personColumn)
+      if (!t?.personColumn)
         throw new NotFoundError(
           `No table ${registry}.${table} with persons in the catalog.`,
           `Tables: ${catalog.tables

@@ -48,9 +48,10 @@ export function suppressTable(t: Table2D, rule: DisclosureRule): DisclosedTable 
   // Every value, addressed as [kind, i, j]: cells, row totals, column totals, grand total.
   type Key = string;
   const value = new Map<Key, number>();
-  t.cells.forEach((r, i) => r.forEach((v, j) => value.set(`c:${i}:${j}`, v)));
-  rowTotals.forEach((v, i) => value.set(`r:${i}`, v));
-  columnTotals.forEach((v, j) => value.set(`k:${j}`, v));
+  for (const [i, r] of t.cells.entries())
+    for (const [j, v] of r.entries()) value.set(`c:${i}:${j}`, v);
+  for (const [i, v] of rowTotals.entries()) value.set(`r:${i}`, v);
+  for (const [j, v] of columnTotals.entries()) value.set(`k:${j}`, v);
   value.set("t", total);
   const small = (v: number) => v > 0 && v < rule.minCount;
   const hidden = new Set<Key>([...value].filter(([, v]) => small(v)).map(([key]) => key));

@@ -1,9 +1,9 @@
-import { createHmac } from "node:crypto";
+import { createHmac, randomBytes } from "node:crypto";
 import { chmodSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { type Home, homeKey } from "../home/home.js";
-import type { SecretKey } from "../home/keys.js";
+import { SecretKey } from "../home/keys.js";
 import { open, seal } from "./crypto-box.js";
 import { lakePseudoId } from "./pseudonym.js";
 
@@ -44,6 +44,11 @@ const SCHEMA = [
      status text not null default 'open',
      created_at text not null,
      unique (source, file, line, fingerprint))`,
+  `create table if not exists permit_keys (
+     permit_id text primary key,
+     key blob,
+     created_at text not null,
+     destroyed_at text)`,
 ];
 
 /**
@@ -196,6 +201,53 @@ export class Vault {
 
   markRetried(id: number): void {
     this.db.prepare("update quarantine set status = 'retried' where id = ?").run(id);
+  }
+
+  /**
+   * Creates the permit's own release key (32 random bytes, sealed under the vault key). A permit
+   * gets one key for its life: its releases keep the same pseudonyms, and once the key is
+   * destroyed no new one is made for that permit.
+   */
+  createPermitKey(permitId: string): void {
+    const row = this.db
+      .prepare("select destroyed_at from permit_keys where permit_id = ?")
+      .get(permitId) as { destroyed_at: string | null } | undefined;
+    if (row?.destroyed_at) throw new Error(`the key of permit ${permitId} was destroyed`);
+    if (row) return;
+    this.db
+      .prepare("insert into permit_keys (permit_id, key, created_at) values (?, ?, ?)")
+      .run(
+        permitId,
+        seal(this.vaultKey, `permit:${permitId}`, randomBytes(32)),
+        new Date().toISOString(),
+      );
+  }
+
+  /** The permit's key, or why there is none. */
+  permitKey(permitId: string): { key: SecretKey } | { missing: "never created" | "destroyed" } {
+    const row = this.db
+      .prepare("select key, destroyed_at from permit_keys where permit_id = ?")
+      .get(permitId) as { key: Buffer | null; destroyed_at: string | null } | undefined;
+    if (!row) return { missing: "never created" };
+    if (row.destroyed_at || !row.key) return { missing: "destroyed" };
+    return { key: new SecretKey(open(this.vaultKey, `permit:${permitId}`, row.key)) };
+  }
+
+  /**
+   * Crypto-shredding: the sealed key is overwritten and dropped, and SQLite's secure delete and a
+   * WAL checkpoint keep no copy in free pages or the log. Without it the permit's pseudonyms can
+   * never again be computed from lake pseudo-IDs, by anyone.
+   */
+  destroyPermitKey(permitId: string): boolean {
+    this.db.pragma("secure_delete = on");
+    const result = this.db
+      .prepare(
+        "update permit_keys set key = zeroblob(length(key)), destroyed_at = ? where permit_id = ? and destroyed_at is null",
+      )
+      .run(new Date().toISOString(), permitId);
+    this.db.prepare("update permit_keys set key = null where permit_id = ?").run(permitId);
+    this.db.pragma("wal_checkpoint(TRUNCATE)");
+    return result.changes > 0;
   }
 
   transaction<T>(work: () => T): T {

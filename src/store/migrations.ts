@@ -57,6 +57,71 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    "0003_permits_and_releases": {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable("permits")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("title", "text", (c) => c.notNull())
+          .addColumn("organisation", "text", (c) => c.notNull())
+          .addColumn("legal_basis", "text", (c) => c.notNull())
+          .addColumn("purpose", "text", (c) => c.notNull())
+          .addColumn("principal_investigator", "text", (c) => c.notNull())
+          .addColumn("team", "text", (c) => c.notNull())
+          .addColumn("applicant", "text", (c) => c.notNull())
+          .addColumn("external", "integer", (c) => c.notNull())
+          .addColumn("status", "text", (c) => c.notNull())
+          .addColumn("requested_scope", "text", (c) => c.notNull())
+          .addColumn("scope", "text", (c) => c.notNull())
+          .addColumn("scope_hash", "text", (c) => c.notNull())
+          .addColumn("decision_date", "text")
+          .addColumn("valid_until", "text", (c) => c.notNull())
+          .addColumn("created_at", "text", (c) => c.notNull())
+          .addColumn("updated_at", "text", (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable("permit_events")
+          .addColumn("permit_id", "text", (c) => c.notNull().references("permits.id"))
+          .addColumn("at", "text", (c) => c.notNull())
+          .addColumn("from_status", "text")
+          .addColumn("to_status", "text", (c) => c.notNull())
+          .addColumn("actor", "text", (c) => c.notNull())
+          .addColumn("reason", "text", (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable("releases")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("permit_id", "text", (c) => c.notNull().references("permits.id"))
+          .addColumn("number", "integer", (c) => c.notNull())
+          .addColumn("snapshot", "integer", (c) => c.notNull())
+          .addColumn("status", "text", (c) => c.notNull())
+          .addColumn("path", "text", (c) => c.notNull())
+          .addColumn("persons", "integer", (c) => c.notNull())
+          .addColumn("rows", "integer", (c) => c.notNull())
+          .addColumn("checksum", "text", (c) => c.notNull())
+          .addColumn("created_at", "text", (c) => c.notNull())
+          .addColumn("created_by", "text", (c) => c.notNull())
+          .addUniqueConstraint("releases_permit_number", ["permit_id", "number"])
+          .execute();
+        // Who was in which release, by lake pseudo-ID: answers a data subject's question.
+        await db.schema
+          .createTable("release_members")
+          .addColumn("release_id", "text", (c) => c.notNull().references("releases.id"))
+          .addColumn("pseudo_id", "text", (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex("release_members_pseudo_id")
+          .on("release_members")
+          .column("pseudo_id")
+          .execute();
+        await db.schema
+          .createTable("optouts")
+          .addColumn("pseudo_id", "text", (c) => c.primaryKey())
+          .addColumn("added_at", "text", (c) => c.notNull())
+          .addColumn("added_by", "text", (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 

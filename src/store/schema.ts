@@ -3,6 +3,57 @@ export interface ControlDatabase {
   users: UsersTable;
   audit_log: AuditLogTable;
   cohort_definitions: CohortDefinitionsTable;
+  permits: PermitsTable;
+  permit_events: PermitEventsTable;
+  releases: ReleasesTable;
+  release_members: { release_id: string; pseudo_id: string };
+  optouts: { pseudo_id: string; added_at: string; added_by: string };
+}
+
+export interface PermitsTable {
+  id: string;
+  title: string;
+  organisation: string;
+  legal_basis: string;
+  purpose: string;
+  principal_investigator: string;
+  /** JSON array of user names. */
+  team: string;
+  applicant: string;
+  /** 1 when decided elsewhere (Findata) and registered by a steward. */
+  external: number;
+  status: string;
+  /** JSON: the scope applied for, and the scope granted (narrowed by the reviewer, or the same). */
+  requested_scope: string;
+  scope: string;
+  scope_hash: string;
+  decision_date: string | null;
+  valid_until: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface PermitEventsTable {
+  permit_id: string;
+  at: string;
+  from_status: string | null;
+  to_status: string;
+  actor: string;
+  reason: string;
+}
+
+export interface ReleasesTable {
+  id: string;
+  permit_id: string;
+  number: number;
+  snapshot: number;
+  status: string;
+  path: string;
+  persons: number;
+  rows: number;
+  checksum: string;
+  created_at: string;
+  created_by: string;
 }
 
 export interface CohortDefinitionsTable {

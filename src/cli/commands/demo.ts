@@ -36,6 +36,9 @@ export function registerDemo(program: Command): void {
         );
       }
       out.write(
+        `\nPermit ${r.release.permit} (riku applied, reija approved, stina activated and released):\n  release of ${r.release.persons} persons ${r.release.created ? "written to" : "already at"} ${r.release.path}\n  (README.md, codebook.md, datapackage.json, data/*.parquet and *.csv, SHA256SUMS)\n`,
+      );
+      out.write(
         `  audit log: ${r.audit.entries} entries, chain ${r.audit.ok ? "intact" : "BROKEN"}\n\n`,
       );
       out.write(
@@ -50,6 +53,7 @@ export function registerDemo(program: Command): void {
           "  npx kaivo quality report --as aino          # data quality checks of the latest snapshot",
           "  npx kaivo feasibility examples/cohorts/t2d-hba1c.json --data clinical.lab.value --as riku   # a data availability assessment",
           "  npx kaivo cohort explain examples/cohorts/mi-pci.json --as riku   # a cohort in plain language",
+          `  npx kaivo permit show ${r.release.permit} --as stina    # the permit's history and releases`,
           "  npx kaivo audit tail --as aino              # who did what, as the auditor",
           "  npx kaivo view run views/fhir/condition.json .kaivo/demo-data --format csv | head",
           "  npx kaivo --help                            # every command",

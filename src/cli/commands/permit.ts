@@ -1,0 +1,269 @@
+import { readFileSync } from "node:fs";
+import type { Command } from "commander";
+import { requireJson } from "../../cohort/cohort-service.js";
+import {
+  addOptout,
+  listOptouts,
+  removeOptout,
+  transparencyReport,
+} from "../../permits/optout-service.js";
+import {
+  activatePermit,
+  approvePermit,
+  type Ctx,
+  closePermit,
+  draftPermit,
+  expirePermits,
+  listPermits,
+  type Permit,
+  registerPermit,
+  rejectPermit,
+  reviewPermit,
+  showPermit,
+  submitPermit,
+} from "../../permits/permit-service.js";
+import { createRelease, listReleases } from "../../release/release-service.js";
+import { NotFoundError, ValidationError } from "../../shared/errors.js";
+import { actorFor, printJson, withStore } from "../context.js";
+
+const out = (line = "") => process.stdout.write(`${line}\n`);
+
+function readJson(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    throw new NotFoundError(`Cannot read ${file}.`);
+  }
+  return requireJson(text, file);
+}
+
+async function withCtx<T>(command: Command, work: (ctx: Ctx) => Promise<T>): Promise<T> {
+  return withStore(async ({ home, store }) =>
+    work({ home, store, actor: await actorFor(command, store) }),
+  );
+}
+
+const snapshot = (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new ValidationError("A snapshot is a load number from 1.");
+  return n;
+};
+
+function printPermit(p: Permit): void {
+  out(
+    `${p.id}  ${p.status}${p.external ? " (registered, decided elsewhere)" : ""}  valid until ${p.validUntil}`,
+  );
+  out(
+    `  ${p.title} (${p.organisation}); PI ${p.principalInvestigator}${p.team.length ? `, team ${p.team.join(", ")}` : ""}`,
+  );
+  out(
+    `  cohort ${p.scope.cohort.name} ${p.scope.cohort.hash.slice(0, 12)}; period ${p.scope.period.from} to ${p.scope.period.to}; scope ${p.scopeHash.slice(0, 12)}`,
+  );
+  for (const [t, vars] of Object.entries(p.scope.tables)) out(`  ${t}: ${vars.join(", ")}`);
+}
+
+/** `--only clinical.lab.value,clinical.lab.unit` as a table -> variables request. */
+function parseOnly(list: string): Record<string, string[]> {
+  const tables: Record<string, string[]> = {};
+  for (const item of list
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
+    const parts = item.split(".");
+    if (parts.length !== 3)
+      throw new ValidationError(
+        `--only takes REGISTRY.TABLE.VARIABLE items; "${item}" is not one.`,
+      );
+    const table = `${parts[0]}.${parts[1]}`;
+    tables[table] = [...(tables[table] ?? []), parts[2] as string];
+  }
+  return tables;
+}
+
+export function registerPermits(program: Command): void {
+  const permit = program
+    .command("permit")
+    .description("research permits: apply, decide, activate, close");
+  const reasoned = (
+    verb: string,
+    describe: string,
+    run: (ctx: Ctx, id: string, reason: string) => Promise<Permit>,
+  ) =>
+    permit
+      .command(`${verb} <id>`)
+      .description(describe)
+      .requiredOption("--reason <text>", "why: it goes on the permit's record and the audit log")
+      .action(async (id: string, o: { reason: string }, command: Command) => {
+        printPermit(await withCtx(command, (ctx) => run(ctx, id, o.reason)));
+      });
+  permit
+    .command("draft <application>")
+    .description("draft an application from JSON: cohort, variables, period, purpose (researchers)")
+    .action(async (file: string, _o: unknown, command: Command) => {
+      printPermit(await withCtx(command, (ctx) => draftPermit(ctx, readJson(file), file)));
+    });
+  reasoned("submit", "submit your draft for review (the applicant)", submitPermit);
+  reasoned("review", "take a submitted application into review (reviewers)", reviewPermit);
+  permit
+    .command("approve <id>")
+    .description("approve, optionally with a narrowed scope (reviewers not named on it)")
+    .requiredOption("--reason <text>", "the decision's grounds")
+    .option("--scope <file>", "a narrowed scope (JSON): it may only take away")
+    .action(async (id: string, o: { reason: string; scope?: string }, command: Command) => {
+      printPermit(
+        await withCtx(command, (ctx) =>
+          approvePermit(ctx, id, o.reason, o.scope ? readJson(o.scope) : undefined),
+        ),
+      );
+    });
+  reasoned("reject", "reject an application in review (reviewers)", rejectPermit);
+  reasoned("activate", "activate an approved permit: its key is made (stewards)", activatePermit);
+  reasoned("close", "close a permit: its key is destroyed for good (stewards)", closePermit);
+  permit
+    .command("register <permit>")
+    .description("register a permit decided elsewhere (Findata) under its number (stewards)")
+    .requiredOption("--reason <text>", "e.g. the decision's reference")
+    .action(async (file: string, o: { reason: string }, command: Command) => {
+      printPermit(
+        await withCtx(command, (ctx) => registerPermit(ctx, readJson(file), o.reason, file)),
+      );
+    });
+  permit
+    .command("show <id>")
+    .description("a permit, its history and releases")
+    .option("--json", "print JSON")
+    .action(async (id: string, o: { json?: boolean }, command: Command) => {
+      const r = await withCtx(command, (ctx) => showPermit(ctx, id));
+      if (o.json) return printJson(r);
+      printPermit(r.permit);
+      for (const e of r.events)
+        out(`  ${e.at}  ${e.from_status ?? "-"} -> ${e.to_status}  ${e.actor}: ${e.reason}`);
+      for (const rel of r.releases)
+        out(
+          `  release ${rel.id}: ${rel.status}, snapshot ${rel.snapshot}, ${rel.persons} persons, ${rel.path}`,
+        );
+    });
+  permit
+    .command("list")
+    .description("permits (researchers: their own)")
+    .option("--json", "print JSON")
+    .action(async (o: { json?: boolean }, command: Command) => {
+      const list = await withCtx(command, (ctx) => listPermits(ctx));
+      if (o.json) return printJson(list);
+      for (const p of list)
+        out(`${p.id.padEnd(20)} ${p.status.padEnd(10)} ${p.validUntil}  ${p.title}`);
+    });
+  program
+    .command("permits")
+    .description("permit housekeeping")
+    .command("expire")
+    .description("expire permits past their date: keys destroyed, releases withdrawn (stewards)")
+    .action(async (_o: unknown, command: Command) => {
+      const expired = await withCtx(command, (ctx) => expirePermits(ctx));
+      if (expired.length === 0) out("no permit is past its date");
+      for (const e of expired)
+        out(
+          `${e.id}: expired (valid until ${e.validUntil}), key destroyed, ${e.releasesWithdrawn} release(s) withdrawn`,
+        );
+    });
+
+  const release = program
+    .command("release")
+    .description("permit-scoped, re-pseudonymized data releases");
+  release
+    .command("create <permit>")
+    .description("extract, pseudonymize for the permit, package and check a release (stewards)")
+    .option("--snapshot <load>", "the lake snapshot (default: latest)", snapshot)
+    .option("--only <variables>", "a part of the scope: REGISTRY.TABLE.VARIABLE,...")
+    .option("--period <from..to>", "a part of the scope's period, YYYY-MM-DD..YYYY-MM-DD")
+    .option("--out <dir>", "where releases go (default: HOME/releases)")
+    .option("--json", "print JSON")
+    .action(
+      async (
+        id: string,
+        o: { snapshot?: number; only?: string; period?: string; out?: string; json?: boolean },
+        command: Command,
+      ) => {
+        const period = o.period?.split("..");
+        if (o.period && (period?.length !== 2 || !period[0] || !period[1]))
+          throw new ValidationError("--period is FROM..TO, e.g. 2015-01-01..2020-12-31.");
+        const r = await withCtx(command, (ctx) =>
+          createRelease(ctx, id, {
+            ...(o.snapshot ? { snapshot: o.snapshot } : {}),
+            ...(o.out ? { outDir: o.out } : {}),
+            request: {
+              ...(o.only ? { tables: parseOnly(o.only) } : {}),
+              ...(period ? { period: { from: period[0] as string, to: period[1] as string } } : {}),
+            },
+          }),
+        );
+        if (o.json) return printJson(r);
+        out(
+          `release ${r.id} (snapshot ${r.snapshot}): ${r.persons} persons in ${r.seconds.toFixed(1)} s`,
+        );
+        for (const t of r.tables)
+          out(
+            `  ${t.name.padEnd(34)} ${String(t.rows).padStart(9)} rows ${String(t.persons).padStart(7)} persons`,
+          );
+        out(`  ${r.path}`);
+      },
+    );
+  release
+    .command("list [permit]")
+    .description("releases, of one permit or all (stewards, auditors)")
+    .option("--json", "print JSON")
+    .action(async (id: string | undefined, o: { json?: boolean }, command: Command) => {
+      const list = await withCtx(command, (ctx) => listReleases(ctx, id));
+      if (o.json) return printJson(list);
+      for (const r of list)
+        out(
+          `${r.id.padEnd(24)} ${r.status.padEnd(10)} snapshot ${r.snapshot}  ${r.persons} persons  ${r.path}`,
+        );
+    });
+
+  const optout = program
+    .command("optout")
+    .description("people who opted out of secondary use (stewards; audited)");
+  optout
+    .command("add <identity-code>")
+    .description("leave a person out of every later release and researcher-facing count")
+    .action(async (code: string, _o: unknown, command: Command) => {
+      const r = await withCtx(command, (ctx) => addOptout(ctx, code));
+      out(r.added ? "opted out" : "already opted out");
+    });
+  optout
+    .command("remove <identity-code>")
+    .description("take an opt-out back")
+    .action(async (code: string, _o: unknown, command: Command) => {
+      const r = await withCtx(command, (ctx) => removeOptout(ctx, code));
+      out(r.removed ? "opt-out removed" : "was not opted out");
+    });
+  optout
+    .command("list")
+    .description("the register: pseudo-IDs and dates, never identity codes")
+    .option("--json", "print JSON")
+    .action(async (o: { json?: boolean }, command: Command) => {
+      const list = await withCtx(command, (ctx) => listOptouts(ctx));
+      if (o.json) return printJson(list);
+      for (const e of list) out(`${e.pseudoId}  ${e.addedAt}  ${e.addedBy}`);
+      out(`${list.length} opted out`);
+    });
+  program
+    .command("transparency <identity-code>")
+    .description(
+      "which permits and releases included a person, for a data subject's request (stewards; audited)",
+    )
+    .option("--json", "print JSON")
+    .action(async (code: string, o: { json?: boolean }, command: Command) => {
+      const r = await withCtx(command, (ctx) => transparencyReport(ctx, code));
+      if (o.json) return printJson(r);
+      if (r.optedOut) out("The person has opted out of secondary use.");
+      if (r.releases.length === 0) out("The person's data has not been in any release.");
+      for (const rel of r.releases)
+        out(
+          `${rel.releasedAt.slice(0, 10)}  release ${rel.release} (${rel.releaseStatus}) under permit ${rel.permit}: ${rel.title}, ${rel.organisation}. Purpose: ${rel.purpose}`,
+        );
+    });
+}

@@ -1,0 +1,174 @@
+import type { Catalog } from "../catalog/catalog-store.js";
+import type { TableMeta, VariableMeta } from "../catalog/metadata.js";
+import { personsOf } from "../cohort/context.js";
+import { Lake } from "../lake/lake.js";
+import type { Scope } from "../permits/scope.js";
+import { ValidationError } from "../shared/errors.js";
+
+/** What a release asks for within its permit; by default the whole scope. */
+export interface ReleaseRequest {
+  tables?: Record<string, string[]>;
+  period?: { from: string; to: string };
+}
+
+export interface ReleaseColumn {
+  name: string;
+  sql: string;
+  /** Frictionless Table Schema type. */
+  type: string;
+  variable?: VariableMeta;
+  note?: string;
+}
+
+export interface ReleaseTable {
+  name: string;
+  table: TableMeta;
+  columns: ReleaseColumn[];
+  sql: string;
+}
+
+/** Refuses anything outside the permit's scope, naming it; returns what to extract. */
+export function resolveRequest(permitId: string, scope: Scope, request: ReleaseRequest = {}) {
+  const tables = request.tables ?? scope.tables;
+  for (const [name, vars] of Object.entries(tables)) {
+    const allowed = scope.tables[name];
+    if (!allowed)
+      throw new ValidationError(
+        `${name} is outside permit ${permitId}'s scope.`,
+        `The permit covers: ${Object.keys(scope.tables).join(", ")}.`,
+      );
+    const outside = vars.filter((v) => !allowed.includes(v));
+    if (outside.length)
+      throw new ValidationError(
+        `${outside.map((v) => `${name}.${v}`).join(", ")} ${outside.length === 1 ? "is" : "are"} outside permit ${permitId}'s scope.`,
+        `Allowed in ${name}: ${allowed.join(", ")}.`,
+      );
+  }
+  const period = request.period ?? scope.period;
+  if (period.from < scope.period.from || period.to > scope.period.to || period.from > period.to)
+    throw new ValidationError(
+      `The period ${period.from} to ${period.to} is outside permit ${permitId}'s data period ${scope.period.from} to ${scope.period.to}.`,
+    );
+  return { tables, period };
+}
+
+const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
+const TYPES: Record<string, string> = {
+  VARCHAR: "string",
+  DOUBLE: "number",
+  BIGINT: "integer",
+  INTEGER: "integer",
+  BOOLEAN: "boolean",
+  DATE: "date",
+  JSON: "object",
+};
+
+/**
+ * The SELECT for each released table: only permitted variables, rows of the release's people
+ * (`_release_people`: lake pseudo-ID, permit person ID, date shift) in the period, as of the
+ * snapshot, with identifiers re-pseudonymized, dates shifted and birth dates coarsened.
+ */
+export function planRelease(
+  catalog: Catalog,
+  scope: Scope,
+  tables: Record<string, string[]>,
+  period: { from: string; to: string },
+  snapshot: number,
+): ReleaseTable[] {
+  const persons = personsOf(catalog);
+  const rules = scope.rules;
+  return Object.entries(tables)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, wanted]) => {
+      const table = catalog.tables.find((t) => `${t.registry}.${t.table}` === name);
+      if (!table) throw new ValidationError(`${name} is not in the lake's catalog.`);
+      const isPersons = persons?.table === table;
+      const variables = catalog.variables.filter(
+        (v) => v.registry === table.registry && v.table === table.table,
+      );
+      const columns: ReleaseColumn[] = [
+        {
+          name: "person_id",
+          sql: "p.person_id",
+          type: "string",
+          note: "the person, pseudonymized for this permit",
+        },
+        {
+          name: "row_id",
+          sql: "rel_id('row|' || e.record_key)",
+          type: "string",
+          note: "the record, pseudonymized for this permit",
+        },
+      ];
+      const coarse = (expr: string): ReleaseColumn["sql"] =>
+        rules.birthDate === "year"
+          ? `strftime(${expr}, '%Y')`
+          : rules.birthDate === "year-month"
+            ? `strftime(${expr}, '%Y-%m')`
+            : `${expr} + p.shift`;
+      const coarseType =
+        rules.birthDate === "year"
+          ? "year"
+          : rules.birthDate === "year-month"
+            ? "yearmonth"
+            : "date";
+      for (const v of wanted) {
+        const meta = variables.find((x) => x.variable === v);
+        if (!meta) throw new ValidationError(`${name} has no variable ${v}.`);
+        const col = `e.${q(v)}`;
+        const birth = isPersons && (v === persons?.birth || v === "event_date");
+        if (birth) {
+          columns.push({
+            name: v,
+            sql: coarse(`try_cast(substr(${col}::varchar, 1, 10) as date)`),
+            type: coarseType,
+            variable: meta,
+            note: `birth date as ${rules.birthDate}`,
+          });
+        } else if (v === "event_date") {
+          columns.push({ name: v, sql: `${col} + p.shift`, type: "date", variable: meta });
+        } else if (meta.role === "key" || meta.references) {
+          columns.push({
+            name: v,
+            sql: `rel_id('row|' || ${col})`,
+            type: "string",
+            variable: meta,
+            note: "pseudonymized for this permit",
+          });
+        } else if (meta.sourceType === "date" || (isPersons && v === persons?.death)) {
+          columns.push({
+            name: v,
+            sql: `try_cast(substr(${col}, 1, 10) as date) + p.shift`,
+            type: "date",
+            variable: meta,
+          });
+        } else if (meta.sourceType === "dateTime" || meta.sourceType === "instant") {
+          columns.push({
+            name: v,
+            sql: `try_cast(${col} as timestamptz) + to_days(p.shift)`,
+            type: "datetime",
+            variable: meta,
+          });
+        } else if (meta.codeSystem === "postal-code") {
+          const d = rules.postalCodeDigits;
+          columns.push({
+            name: v,
+            sql: `left(${col}, ${d}) || repeat('0', ${5 - d})`,
+            type: "string",
+            variable: meta,
+            note: `first ${d} digits kept`,
+          });
+        } else {
+          columns.push({ name: v, sql: col, type: TYPES[meta.type] ?? "string", variable: meta });
+        }
+      }
+      const where = [Lake.asOf(snapshot).replace(/load_/g, "e.load_")];
+      if (table.eventColumn && !isPersons)
+        where.push(`e.event_date between date '${period.from}' and date '${period.to}'`);
+      const sql = `select ${columns.map((c) => `${c.sql} as ${q(c.name)}`).join(", ")}
+        from ${Lake.qualified(table.registry, table.table)} e join _release_people p on p.pseudo_id = e.pseudo_id
+        where ${where.join(" and ")}
+        order by person_id, row_id`;
+      return { name, table, columns, sql };
+    });
+}

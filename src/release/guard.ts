@@ -1,0 +1,67 @@
+import { readFileSync } from "node:fs";
+import type { Lake } from "../lake/lake.js";
+
+/**
+ * Patterns of direct identifiers, in RE2 syntax for DuckDB (no look-behind: the edges are
+ * explicit). Anything shaped like an identity code counts, valid check character or not.
+ */
+export const IDENTIFIER_PATTERNS = {
+  "identity code":
+    "(^|[^0-9A-Za-z])(0[1-9]|[12][0-9]|3[01])(0[1-9]|1[0-2])[0-9]{2}[-+A-FU-Ya-fu-y][0-9]{3}[0-9A-Ya-y]($|[^0-9A-Za-z])",
+  "phone number":
+    "(^|[^0-9A-Za-z.,])(\\+358[ -]?[0-9]{1,2}|0[0-9]{1,2})([ -]?[0-9]{2,5}){2,3}($|[^0-9A-Za-z.,])",
+  "e-mail address": "[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*\\.[A-Za-z]{2,}",
+} as const;
+
+export interface GuardHit {
+  file: string;
+  column: string;
+  kind: keyof typeof IDENTIFIER_PATTERNS;
+  rows: number;
+}
+
+/**
+ * Reads every packaged Parquet file back and counts, per text column, values that look like an
+ * identity code, a phone number or an e-mail address; text files (codebook, README, metadata)
+ * are scanned too. The hits name where, never the value.
+ */
+export async function scanRelease(
+  lake: Lake,
+  parquetFiles: Array<{ file: string; path: string; pseudonyms: string[] }>,
+  textFiles: Array<{ file: string; path: string }>,
+): Promise<GuardHit[]> {
+  const hits: GuardHit[] = [];
+  for (const { file, path, pseudonyms } of parquetFiles) {
+    const source = `read_parquet('${path.replace(/'/g, "''")}')`;
+    const columns = (await lake.rows(`describe select * from ${source}`))
+      // The permit's own pseudonyms are hex digests: digit runs in them are not phone numbers.
+      .filter(
+        (c) => String(c.column_type) === "VARCHAR" && !pseudonyms.includes(String(c.column_name)),
+      )
+      .map((c) => String(c.column_name));
+    if (columns.length === 0) continue;
+    const counts = columns.flatMap((c, i) =>
+      Object.values(IDENTIFIER_PATTERNS).map(
+        (pattern, j) =>
+          `count(*) filter (where regexp_matches("${c.replace(/"/g, '""')}", '${pattern.replace(/'/g, "''")}')) as h${i}_${j}`,
+      ),
+    );
+    const [row] = await lake.rows(`select ${counts.join(", ")} from ${source}`);
+    columns.forEach((column, i) => {
+      Object.keys(IDENTIFIER_PATTERNS).forEach((kind, j) => {
+        const n = Number(row?.[`h${i}_${j}`] ?? 0);
+        if (n > 0) hits.push({ file, column, kind: kind as GuardHit["kind"], rows: n });
+      });
+    });
+  }
+  for (const { file, path } of textFiles) {
+    // Kaivo's own hashes (hex, 20 characters or more) are not identifiers; digit runs in them
+    // could look like phone numbers.
+    const text = readFileSync(path, "utf8").replace(/[0-9a-f]{20,}/g, "");
+    for (const [kind, pattern] of Object.entries(IDENTIFIER_PATTERNS)) {
+      const n = text.match(new RegExp(pattern, "g"))?.length ?? 0;
+      if (n > 0) hits.push({ file, column: "(text)", kind: kind as GuardHit["kind"], rows: n });
+    }
+  }
+  return hits;
+}

@@ -1,0 +1,319 @@
+import { createHmac } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { appendAudit, auditedWrite } from "../audit/append.js";
+import { authorize } from "../auth/permissions.js";
+import { readCatalog } from "../catalog/catalog-store.js";
+import { cohortContext, materialise } from "../cohort/cohort-service.js";
+import { compileCohort } from "../cohort/compile.js";
+import { parseDefinition } from "../cohort/definition.js";
+import type { SecretKey } from "../home/keys.js";
+import { Vault } from "../identity/vault.js";
+import { Lake } from "../lake/lake.js";
+import { type Ctx, getPermit } from "../permits/permit-service.js";
+import { ConflictError, KaivoError, NotFoundError } from "../shared/errors.js";
+import { planRelease, type ReleaseRequest, resolveRequest } from "./extract.js";
+import { scanRelease } from "./guard.js";
+import {
+  codebook,
+  dataPackage,
+  type PackagedTable,
+  type ReleaseInfo,
+  readme,
+  writeChecksums,
+} from "./package.js";
+import { forgetPermitKey, usePermitKey } from "./pseudonymize.js";
+
+/** A release the identifier guard stopped: nothing was published. */
+export class ReleaseBlockedError extends KaivoError {}
+
+const VERSION = (
+  JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+    version: string;
+  }
+).version;
+
+export interface ReleaseResult {
+  id: string;
+  permitId: string;
+  number: number;
+  snapshot: number;
+  path: string;
+  persons: number;
+  tables: Array<{ name: string; rows: number; persons: number }>;
+  checksum: string;
+  seconds: number;
+}
+
+/** The permit's person ID and date shift of a lake pseudo-ID (HMAC under the permit key). */
+function personMapping(key: SecretKey, pseudoId: string, shiftDays: number) {
+  const personId = createHmac("sha256", key.bytes()).update(pseudoId).digest("hex").slice(0, 20);
+  const shiftMac = createHmac("sha256", key.bytes()).update(`shift|${pseudoId}`).digest();
+  const shift = shiftDays > 0 ? (shiftMac.readUInt32BE(0) % (2 * shiftDays + 1)) - shiftDays : 0;
+  return { personId, shift };
+}
+
+/**
+ * `kaivo release create PERMIT`: the permit's cohort on a snapshot, without opted-out people,
+ * only the permitted tables, variables and period, re-pseudonymized with the permit's key,
+ * packaged with a Data Package, codebook, README, provenance and checksums, then scanned for
+ * identifiers. It is built in a staging folder and published only when everything has passed.
+ */
+export async function createRelease(
+  ctx: Ctx,
+  permitId: string,
+  options: { snapshot?: number; request?: ReleaseRequest; outDir?: string } = {},
+): Promise<ReleaseResult> {
+  await authorize(ctx.store, ctx.actor, "release.create");
+  const started = performance.now();
+  const permit = await getPermit(ctx.store, permitId);
+  const today = new Date().toISOString().slice(0, 10);
+  if (permit.status !== "active")
+    throw new ConflictError(
+      `Permit ${permitId} is ${permit.status}: only an active permit can be released.`,
+    );
+  if (permit.validUntil < today)
+    throw new ConflictError(
+      `Permit ${permitId} was valid until ${permit.validUntil}.`,
+      "Run `kaivo permits expire`.",
+    );
+  const { tables: wanted, period } = resolveRequest(permitId, permit.scope, options.request);
+  const vault = Vault.open(ctx.home);
+  let key: SecretKey;
+  try {
+    const found = vault.permitKey(permitId);
+    if ("missing" in found)
+      throw new ConflictError(
+        `Permit ${permitId} has no key (${found.missing}): its data can no longer be re-pseudonymized, so no release or refresh is possible.`,
+      );
+    key = found.key;
+  } finally {
+    vault.close();
+  }
+  const saved = await ctx.store.db
+    .selectFrom("cohort_definitions")
+    .selectAll()
+    .where("hash", "=", permit.scope.cohort.hash)
+    .executeTakeFirst();
+  if (!saved)
+    throw new NotFoundError(
+      `The permit's cohort version ${permit.scope.cohort.hash.slice(0, 12)} is not saved.`,
+    );
+  const optouts = (await ctx.store.db.selectFrom("optouts").select("pseudo_id").execute()).map(
+    (r) => r.pseudo_id,
+  );
+  const previous = await ctx.store.db
+    .selectFrom("releases")
+    .select(({ fn }) => fn.max("number").as("n"))
+    .where("permit_id", "=", permitId)
+    .executeTakeFirst();
+  const number = Number(previous?.n ?? 0) + 1;
+  const id = `${permitId}-r${number}`;
+  const base = options.outDir ?? join(ctx.home.dir, "releases");
+  const final = join(base, id.replace(/[^A-Za-z0-9._-]/g, "_"));
+  if (existsSync(final)) throw new ConflictError(`${final} exists already.`);
+  const staging = join(base, `.staging-${id.replace(/[^A-Za-z0-9._-]/g, "_")}-${process.pid}`);
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(join(staging, "data"), { recursive: true });
+
+  const lake = await Lake.open(ctx.home);
+  let members: string[] = [];
+  try {
+    await lake.connection.run("set TimeZone = 'UTC'");
+    const cctx = await cohortContext(lake, ctx.store, options.snapshot);
+    const compiled = compileCohort(parseDefinition(JSON.parse(saved.definition)), cctx);
+    await materialise(lake, compiled);
+    await lake.connection.run("create or replace temp table _optouts (pseudo_id varchar)");
+    const out = await lake.connection.createAppender("_optouts");
+    for (const o of optouts) {
+      out.appendVarchar(o);
+      out.endRow();
+    }
+    out.closeSync();
+    members = (
+      await lake.rows(
+        "select distinct pseudo_id from cohort_members where pseudo_id not in (select pseudo_id from _optouts) order by 1",
+      )
+    ).map((r) => String(r.pseudo_id));
+    await lake.connection.run(
+      "create or replace temp table _release_people (pseudo_id varchar, person_id varchar, shift integer)",
+    );
+    const people = await lake.connection.createAppender("_release_people");
+    for (const m of members) {
+      const { personId, shift } = personMapping(key, m, permit.scope.rules.dateShiftDays);
+      people.appendVarchar(m);
+      people.appendVarchar(personId);
+      people.appendInteger(shift);
+      people.endRow();
+    }
+    people.closeSync();
+    await usePermitKey(lake, key);
+    const catalog = await readCatalog(lake);
+    const plans = planRelease(catalog, permit.scope, wanted, period, cctx.snapshot);
+    const packaged: PackagedTable[] = [];
+    for (const plan of plans) {
+      await lake.connection.run(`create or replace temp table _release_rows as ${plan.sql}`);
+      const esc = (p: string) => p.replace(/'/g, "''");
+      for (const format of permit.scope.formats)
+        await lake.connection.run(
+          `copy _release_rows to '${esc(join(staging, "data", `${plan.name}.${format}`))}' (format ${format === "csv" ? "csv, header true" : "parquet"})`,
+        );
+      const [n] = await lake.rows(
+        "select count(*) r, count(distinct person_id) p from _release_rows",
+      );
+      const examples: PackagedTable["examples"] = {};
+      for (const c of plan.columns.filter((c) => c.variable?.codeSystem)) {
+        const system = c.variable?.codeSystem as string;
+        examples[c.name] = (
+          await lake.rows(
+            `select r."${c.name}"::varchar as code, any_value(v.title_fi) as title, count(*) n from _release_rows r
+             left join _catalog.vocabulary v on v.system = '${system}' and v.code = r."${c.name}"::varchar
+             where r."${c.name}" is not null group by 1 order by n desc, code limit 5`,
+          )
+        ).map((r) => ({ code: String(r.code), title: r.title === null ? null : String(r.title) }));
+      }
+      packaged.push({ plan, rows: Number(n?.r ?? 0), persons: Number(n?.p ?? 0), examples });
+    }
+    await lake.connection.run("drop table if exists _release_rows");
+    await forgetPermitKey(lake);
+
+    const info: ReleaseInfo = {
+      id,
+      number,
+      permit,
+      snapshot: cctx.snapshot,
+      cohort: permit.scope.cohort,
+      period,
+      persons: members.length,
+      software: `kaivo ${VERSION}`,
+      createdAt: new Date().toISOString(),
+      formats: permit.scope.formats,
+    };
+    writeFileSync(
+      join(staging, "datapackage.json"),
+      `${JSON.stringify(dataPackage(info, packaged), null, 2)}\n`,
+    );
+    writeFileSync(join(staging, "codebook.md"), codebook(info, packaged));
+    writeFileSync(join(staging, "README.md"), readme(info, packaged));
+    writeFileSync(
+      join(staging, "release.json"),
+      `${JSON.stringify(
+        {
+          release: id,
+          permit: permit.id,
+          number,
+          scopeHash: permit.scopeHash,
+          cohort: permit.scope.cohort,
+          snapshot: cctx.snapshot,
+          period,
+          software: info.software,
+          createdAt: info.createdAt,
+        },
+        null,
+        2,
+      )}\n`,
+    );
+
+    const hits = await scanRelease(
+      lake,
+      packaged
+        .filter(() => permit.scope.formats.includes("parquet"))
+        .map((t) => ({
+          file: `data/${t.plan.name}.parquet`,
+          path: join(staging, "data", `${t.plan.name}.parquet`),
+          pseudonyms: t.plan.columns
+            .filter((c) => c.sql.includes("rel_id") || c.name === "person_id")
+            .map((c) => c.name),
+        })),
+      ["datapackage.json", "codebook.md", "README.md"].map((f) => ({
+        file: f,
+        path: join(staging, f),
+      })),
+    );
+    if (hits.length > 0) {
+      rmSync(staging, { recursive: true, force: true });
+      await appendAudit(ctx.store, ctx.actor, {
+        action: "release.blocked",
+        target: `permit:${permitId}`,
+        details: {
+          hits: hits.map((h) => ({ file: h.file, column: h.column, kind: h.kind, rows: h.rows })),
+        },
+      });
+      throw new ReleaseBlockedError(
+        `Release of permit ${permitId} stopped: ${hits.map((h) => `${h.rows} ${h.kind}${h.rows === 1 ? "" : "s"} in ${h.file} ${h.column}`).join("; ")}. Nothing was published.`,
+        "Find the source record (`kaivo quarantine` and the note scrubber's rules), fix it, and release again.",
+      );
+    }
+    const checksum = writeChecksums(staging);
+    renameSync(staging, final);
+    const tables = packaged.map((t) => ({ name: t.plan.name, rows: t.rows, persons: t.persons }));
+    const rows = tables.reduce((a, t) => a + t.rows, 0);
+    await auditedWrite(
+      ctx.store,
+      ctx.actor,
+      {
+        action: "release.create",
+        target: `release:${id}`,
+        details: {
+          permit: permitId,
+          snapshot: cctx.snapshot,
+          persons: members.length,
+          rows,
+          checksum,
+          scopeHash: permit.scopeHash,
+        },
+      },
+      async (db) => {
+        await db
+          .insertInto("releases")
+          .values({
+            id,
+            permit_id: permitId,
+            number,
+            snapshot: cctx.snapshot,
+            status: "published",
+            path: final,
+            persons: members.length,
+            rows,
+            checksum,
+            created_at: info.createdAt,
+            created_by: ctx.actor.name,
+          })
+          .execute();
+        for (let i = 0; i < members.length; i += 500)
+          await db
+            .insertInto("release_members")
+            .values(members.slice(i, i + 500).map((pseudo_id) => ({ release_id: id, pseudo_id })))
+            .execute();
+      },
+    );
+    return {
+      id,
+      permitId,
+      number,
+      snapshot: cctx.snapshot,
+      path: final,
+      persons: members.length,
+      tables,
+      checksum,
+      seconds: (performance.now() - started) / 1000,
+    };
+  } catch (error) {
+    rmSync(staging, { recursive: true, force: true });
+    throw error;
+  } finally {
+    lake.close();
+  }
+}
+
+/** `kaivo release list`: releases of a permit, or all. */
+export async function listReleases(ctx: Ctx, permitId?: string) {
+  await authorize(ctx.store, ctx.actor, "release.read");
+  let query = ctx.store.db
+    .selectFrom("releases")
+    .selectAll()
+    .orderBy("permit_id")
+    .orderBy("number");
+  if (permitId) query = query.where("permit_id", "=", permitId);
+  return query.execute();
+}
