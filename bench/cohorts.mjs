@@ -6,8 +6,7 @@
 // for: open the lake, compile, run, attrition, breakdowns), of the compiled cohort alone, and of a
 // hand-written DuckDB query for the same cohort, all measured in the same run, with the ratios.
 // Usage: npm run bench:cohorts   (BENCH_PATIENTS=100000 BENCH_REPLICAS=10 BENCH_RUNS=5 BENCH_DIR=/tmp)
-import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -16,65 +15,18 @@ const replicas = Number(process.env.BENCH_REPLICAS ?? 10);
 const runs = Number(process.env.BENCH_RUNS ?? 5);
 const base = process.env.BENCH_DIR ?? tmpdir();
 const root = join(import.meta.dirname, "..");
-const cli = join(root, "dist/cli/main.js");
 const data = join(base, `kaivo-bench-views-${patients}`);
 const home = join(base, `kaivo-bench-cohorts-${patients}x${replicas}`);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+const { millionLake } = await import("./million-lake.mjs");
 const { initHome } = await import(join(root, "dist/home/home.js"));
 const { openControlStore } = await import(join(root, "dist/store/control-store.js"));
 const { Lake } = await import(join(root, "dist/lake/lake.js"));
 const { feasibility } = await import(join(root, "dist/feasibility/feasibility-service.js"));
 const { compileFor, materialise } = await import(join(root, "dist/cohort/cohort-service.js"));
 
-if (!existsSync(join(home, "built.json"))) {
-  rmSync(home, { recursive: true, force: true });
-  if (!existsSync(join(data, "fhir", "manifest.json")))
-    execFileSync(
-      process.execPath,
-      [cli, "synth", "--patients", String(patients), "--seed", "1", "--out", data],
-      { stdio: "inherit" },
-    );
-  const env = { ...process.env, KAIVO_HOME: home };
-  execFileSync(process.execPath, [cli, "init", "--admin", "root"], { env, stdio: "ignore" });
-  execFileSync(
-    process.execPath,
-    [cli, "user", "add", "stina", "--role", "steward", "--as", "root"],
-    { env, stdio: "ignore" },
-  );
-  console.log(`ingesting ${patients} people into ${home} ...`);
-  let t0 = performance.now();
-  execFileSync(process.execPath, [cli, "ingest", data, "--json", "--as", "stina"], {
-    env,
-    stdio: "ignore",
-  });
-  console.log(
-    `  ingest ${((performance.now() - t0) / 1000).toFixed(0)} s; replicating x${replicas} ...`,
-  );
-  t0 = performance.now();
-  const lake = await Lake.open(initHome(home, {}).home);
-  const tables = await lake.rows(
-    "select table_schema s, table_name t from information_schema.tables where table_schema not in ('main') and not starts_with(table_schema, '_') and table_type = 'BASE TABLE'",
-  );
-  for (const { s, t } of tables) {
-    const cols = (
-      await lake.rows(
-        `select column_name c from information_schema.columns where table_schema = '${s}' and table_name = '${t}'`,
-      )
-    ).map((r) => r.c);
-    const [{ n }] = await lake.rows(`select count(pseudo_id) n from "${s}"."${t}"`);
-    if (Number(n) === 0) continue; // reference tables (units, hospitals) are shared
-    const suffixed = ["pseudo_id", "record_key", "encounter_id"].filter((c) => cols.includes(c));
-    const replace = suffixed.map((c) => `${c} || '~' || r.i as ${c}`).join(", ");
-    await lake.connection.run(
-      `insert into "${s}"."${t}" select * exclude (i) replace (${replace}) from "${s}"."${t}", range(1, ${replicas}) r(i)`,
-    );
-  }
-  await lake.connection.run("checkpoint");
-  lake.close();
-  writeFileSync(join(home, "built.json"), JSON.stringify({ patients, replicas }));
-  console.log(`  replicated in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
-}
+await millionLake({ patients, replicas, data, home });
 
 // Hand-written DuckDB, as one would write each cohort directly over the current rows.
 const HAND = {
