@@ -43,7 +43,7 @@ async function lakeState(homeDir: string): Promise<Record<string, string[]>> {
   try {
     const tables = (
       await lake.connection.runAndReadAll(
-        "select table_schema s, table_name t from information_schema.tables where table_schema <> 'main' order by 1, 2",
+        "select table_schema s, table_name t from information_schema.tables where table_schema <> 'main' and not starts_with(table_schema, '_') order by 1, 2",
       )
     ).getRowObjectsJson();
     const state: Record<string, string[]> = {};
@@ -59,6 +59,20 @@ async function lakeState(homeDir: string): Promise<Record<string, string[]>> {
       )
     ).getRowObjectsJson();
     state._loads = loads.map((r) => JSON.stringify(r));
+    // The catalog after the loads: the same descriptions, one profile per table a load changed,
+    // the same quality results; only wall-clock fields (when, how long) may differ.
+    const catalog: Record<string, string> = {
+      registries: "select registry, meta from _catalog.registries",
+      tables: "select registry, table_name, meta from _catalog.tables",
+      variables: "select registry, table_name, variable, position, meta from _catalog.variables",
+      profiles: "select load_id, registry, table_name, profile from _catalog.profiles",
+      profile_runs: "select load_id, tables from _catalog.profile_runs",
+      quality: "select * from _catalog.quality",
+    };
+    for (const [name, sql] of Object.entries(catalog)) {
+      const rows = (await lake.connection.runAndReadAll(sql)).getRowObjectsJson();
+      state[`_catalog.${name}`] = rows.map((r) => JSON.stringify(r)).sort();
+    }
     return state;
   } finally {
     lake.close();
