@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Actor } from "../src/auth/roles.js";
 import { addUser } from "../src/auth/users.js";
+import { showCatalog } from "../src/catalog/catalog-service.js";
 import { validateCohort } from "../src/cohort/cohort-service.js";
 import { feasibility } from "../src/feasibility/feasibility-service.js";
 import { type Home, homeKey, initHome } from "../src/home/home.js";
@@ -385,7 +386,18 @@ describe("releases", () => {
     };
     const countBefore = await feasibility({ home: unlimited, store, actor: stina }, cohort);
 
+    const personsShown = async () => {
+      const entry = await showCatalog(ctx(stina), "clinical.person");
+      return entry.level === "table" ? entry.profile?.persons : undefined;
+    };
+    const profiledBefore = await personsShown();
+
     await addOptout(ctx(stina), person.hetu);
+    // The catalog's figures are made again without the person; earlier snapshots are for stewards.
+    expect(await personsShown()).toBe(Number(profiledBefore) - 1);
+    await expect(showCatalog(ctx(riku), "clinical.person", 1)).rejects.toThrow(
+      /earlier snapshots are shown to stewards only/,
+    );
     const after = await createRelease(ctx(stina), "P-OPT");
     expect(after.persons).toBe(before.persons - 1);
     const afterMembers = await store.db

@@ -1,10 +1,10 @@
 import { appendAudit } from "../audit/append.js";
 import { authorize, type Permission } from "../auth/permissions.js";
 import type { Actor } from "../auth/roles.js";
-import type { DisclosureRule } from "../feasibility/disclosure.js";
+import { type DisclosureRule, seesExactCounts } from "../feasibility/disclosure.js";
 import type { Home } from "../home/home.js";
 import { Lake } from "../lake/lake.js";
-import { NotFoundError, ValidationError } from "../shared/errors.js";
+import { ForbiddenError, NotFoundError, ValidationError } from "../shared/errors.js";
 import type { ControlStore } from "../store/control-store.js";
 import {
   ANNOTATABLE,
@@ -46,6 +46,20 @@ async function withCatalog<T>(
   }
 }
 
+/**
+ * Profiles of earlier snapshots were computed before later opt-outs, so anyone but a steward sees
+ * the latest figures only (recomputed whenever the opt-out register changes).
+ */
+async function checkSnapshot(ctx: Ctx, lake: Lake, asOf?: number): Promise<void> {
+  if (asOf === undefined || seesExactCounts(ctx.actor.role)) return;
+  const [latest] = await lake.rows("select max(load_id) as l from _catalog.profile_runs");
+  if (latest?.l !== null && latest?.l !== undefined && asOf < Number(latest.l))
+    throw new ForbiddenError(
+      `Figures of earlier snapshots are shown to stewards only (snapshot ${asOf}; the latest is ${latest.l}).`,
+      "They were computed before later opt-outs; leave out --as-of for the current figures.",
+    );
+}
+
 async function latestProfiles(lake: Lake, catalog: Catalog, asOf?: number) {
   const out: TableProfile[] = [];
   for (const t of catalog.tables) {
@@ -74,6 +88,7 @@ export interface CatalogListing {
 /** `kaivo catalog list`: registries and tables with their size and time span. */
 export function listCatalog(ctx: Ctx, asOf?: number): Promise<CatalogListing> {
   return withCatalog(ctx, "catalog.read", async (lake, catalog) => {
+    await checkSnapshot(ctx, lake, asOf);
     const profiles = await latestProfiles(lake, catalog, asOf);
     return {
       registries: catalog.registries.map((r) => ({
@@ -121,6 +136,7 @@ export type CatalogEntry =
 /** `kaivo catalog show REGISTRY[.TABLE[.VARIABLE]]`, with the profile as the role may see it. */
 export function showCatalog(ctx: Ctx, name: string, asOf?: number): Promise<CatalogEntry> {
   return withCatalog(ctx, "catalog.read", async (lake, catalog) => {
+    await checkSnapshot(ctx, lake, asOf);
     const target = resolveTarget(catalog, name);
     if (target.level === "registry") {
       const registry = catalog.registries.find((r) => r.registry === target.registry);
@@ -284,7 +300,7 @@ export function exportCatalog(ctx: Ctx, format: "healthdcat" | "markdown") {
         : `${JSON.stringify(
             healthDcat(
               catalog,
-              await registryFigures(lake, catalog),
+              await registryFigures(lake, catalog, await optoutIds(ctx)),
               ctx.home.config.catalog,
               rule(ctx),
             ),
@@ -299,7 +315,18 @@ export function exportCatalog(ctx: Ctx, format: "healthdcat" | "markdown") {
   });
 }
 
-async function registryFigures(lake: Lake, catalog: Catalog): Promise<RegistryFigures[]> {
+async function optoutIds(ctx: Ctx): Promise<string[]> {
+  return (await ctx.store.db.selectFrom("optouts").select("pseudo_id").execute()).map(
+    (o) => o.pseudo_id,
+  );
+}
+
+async function registryFigures(
+  lake: Lake,
+  catalog: Catalog,
+  optouts: string[],
+): Promise<RegistryFigures[]> {
+  await lake.tempIds("_optouts", optouts);
   const out: RegistryFigures[] = [];
   for (const r of catalog.registries) {
     const tables = catalog.tables.filter((t) => t.registry === r.registry);
@@ -315,7 +342,7 @@ async function registryFigures(lake: Lake, catalog: Catalog): Promise<RegistryFi
     const union = existing
       .map(
         (t) =>
-          `select ${t.personColumn ? "pseudo_id" : "null::varchar as pseudo_id"}, ${t.eventColumn ? "event_date" : "null::date as event_date"} from ${Lake.qualified(t.registry, t.table)} where load_to is null`,
+          `select ${t.personColumn ? "pseudo_id" : "null::varchar as pseudo_id"}, ${t.eventColumn ? "event_date" : "null::date as event_date"} from ${Lake.qualified(t.registry, t.table)} where load_to is null${t.personColumn ? " and pseudo_id not in (select pseudo_id from _optouts)" : ""}`,
       )
       .join(" union all ");
     const [f] = await lake.rows(

@@ -62,7 +62,8 @@ export async function profileTable(
   variables: VariableMeta[],
   loadId: number,
 ): Promise<TableProfile> {
-  const from = `${Lake.qualified(table.registry, table.table)} where ${Lake.asOf(loadId)}`;
+  // People who opted out of secondary use are left out of every figure (`_optouts`, see refresh).
+  const from = `${Lake.qualified(table.registry, table.table)} where ${Lake.asOf(loadId)}${table.personColumn ? ` and ${q(table.personColumn)} not in (select pseudo_id from _optouts)` : ""}`;
   const profiled = variables.filter((v) => v.role === "value" || v.role === "key");
   const aggregates = profiled.flatMap((v, i) => {
     const c = q(v.variable);

@@ -26,8 +26,10 @@ export interface CatalogRun {
 export async function refreshCatalog(
   lake: Lake,
   descriptions: RegistryDescription[],
+  optouts: string[],
 ): Promise<CatalogRun[]> {
   await ensureCatalogSchema(lake);
+  await useOptouts(lake, optouts);
   for (const d of descriptions) await saveRegistryDescription(lake, d);
   await loadShippedVocabularies(lake);
   const catalog = await readCatalog(lake);
@@ -107,4 +109,52 @@ async function profileAndCheck(
     await c.run("rollback");
     throw error;
   }
+}
+
+/** The opt-out register as a temp table the profiles leave out. */
+const useOptouts = (lake: Lake, optouts: string[]) => lake.tempIds("_optouts", optouts);
+
+/**
+ * After the opt-out register changes: every table is profiled again as of the latest snapshot,
+ * without the people who opted out. Figures of earlier snapshots were made before the change, so
+ * only stewards see them (see catalog-service).
+ */
+export async function reprofileLatest(lake: Lake, optouts: string[]): Promise<number | undefined> {
+  await ensureCatalogSchema(lake);
+  await useOptouts(lake, optouts);
+  const [latest] = await lake.rows("select max(load_id) as l from _catalog.profile_runs");
+  if (latest?.l === null || latest?.l === undefined) return undefined;
+  const loadId = Number(latest.l);
+  const catalog = await readCatalog(lake);
+  const existing = new Set(
+    (
+      await lake.rows(
+        "select table_schema || '.' || table_name as t from information_schema.tables where table_type = 'BASE TABLE'",
+      )
+    ).map((r) => String(r.t)),
+  );
+  const profiles = [];
+  for (const t of catalog.tables.filter((t) => existing.has(`${t.registry}.${t.table}`))) {
+    const variables = catalog.variables.filter(
+      (v) => v.registry === t.registry && v.table === t.table,
+    );
+    profiles.push(await profileTable(lake, t, variables, loadId));
+  }
+  const c = lake.connection;
+  await c.run("begin transaction");
+  try {
+    await c.run("delete from _catalog.profiles where load_id = $loadId", { loadId });
+    for (const p of profiles)
+      await c.run("insert into _catalog.profiles values ($loadId, $registry, $table, $profile)", {
+        loadId,
+        registry: p.registry,
+        table: p.table,
+        profile: JSON.stringify(p),
+      });
+    await c.run("commit");
+  } catch (error) {
+    await c.run("rollback");
+    throw error;
+  }
+  return loadId;
 }

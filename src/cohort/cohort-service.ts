@@ -187,16 +187,11 @@ export async function materialise(lake: Lake, compiled: CompiledCohort): Promise
 
 /** Leaves people out of a materialised cohort (opted out of secondary use). */
 export async function excludePersons(lake: Lake, pseudoIds: string[]): Promise<void> {
-  const c = lake.connection;
-  await c.run("create or replace temp table _excluded (pseudo_id varchar)");
-  const appender = await c.createAppender("_excluded");
-  for (const id of pseudoIds) {
-    appender.appendVarchar(id);
-    appender.endRow();
-  }
-  appender.closeSync();
+  await lake.tempIds("_excluded", pseudoIds);
   for (const t of ["cohort_flags", "cohort_members"])
-    await c.run(`delete from ${t} where pseudo_id in (select pseudo_id from _excluded)`);
+    await lake.connection.run(
+      `delete from ${t} where pseudo_id in (select pseudo_id from _excluded)`,
+    );
 }
 
 export interface AttritionStep {

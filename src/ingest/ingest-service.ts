@@ -93,7 +93,12 @@ export async function ingest(
         }),
       );
     }
-    await refreshCatalog(lake, await loadedRegistries(lake));
+    const optouts = await ctx.store.db.selectFrom("optouts").select("pseudo_id").execute();
+    await refreshCatalog(
+      lake,
+      await loadedRegistries(lake),
+      optouts.map((o) => o.pseudo_id),
+    );
   } finally {
     vault.close();
     lake.close();

@@ -67,6 +67,17 @@ export class Lake {
     return reader.getRowObjectsJson();
   }
 
+  /** A temp table of IDs (opt-outs, exclusions) for queries on this connection to join. */
+  async tempIds(table: string, ids: Iterable<string>): Promise<void> {
+    await this.connection.run(`create or replace temp table ${quote(table)} (pseudo_id varchar)`);
+    const appender = await this.connection.createAppender(table);
+    for (const id of ids) {
+      appender.appendVarchar(id);
+      appender.endRow();
+    }
+    appender.closeSync();
+  }
+
   static qualified(registry: string, table: string): string {
     return `${quote(registry)}.${quote(table)}`;
   }

@@ -1,8 +1,10 @@
 import { appendAudit, auditedWrite } from "../audit/append.js";
 import { authorize } from "../auth/permissions.js";
+import { reprofileLatest } from "../catalog/refresh.js";
 import { homeKey } from "../home/home.js";
 import { HETU_SYSTEM, parseHetu } from "../identity/hetu.js";
 import { lakePseudoId } from "../identity/pseudonym.js";
+import { Lake } from "../lake/lake.js";
 import { ValidationError } from "../shared/errors.js";
 import type { Ctx } from "./permit-service.js";
 
@@ -47,7 +49,22 @@ export async function addOptout(ctx: Ctx, code: string): Promise<{ added: boolea
       return true;
     },
   );
+  if (result) await reprofile(ctx);
   return { added: result };
+}
+
+/** The catalog's latest figures are computed again without the people now opted out. */
+async function reprofile(ctx: Ctx): Promise<void> {
+  const optouts = await ctx.store.db.selectFrom("optouts").select("pseudo_id").execute();
+  const lake = await Lake.open(ctx.home);
+  try {
+    await reprofileLatest(
+      lake,
+      optouts.map((o) => o.pseudo_id),
+    );
+  } finally {
+    lake.close();
+  }
 }
 
 export async function removeOptout(ctx: Ctx, code: string): Promise<{ removed: boolean }> {
@@ -62,6 +79,7 @@ export async function removeOptout(ctx: Ctx, code: string): Promise<{ removed: b
       return Number(r.numDeletedRows) > 0;
     },
   );
+  if (result) await reprofile(ctx);
   return { removed: result };
 }
 

@@ -123,13 +123,7 @@ export async function createRelease(
     const cctx = await cohortContext(lake, ctx.store, options.snapshot);
     const compiled = compileCohort(parseDefinition(JSON.parse(saved.definition)), cctx);
     await materialise(lake, compiled);
-    await lake.connection.run("create or replace temp table _optouts (pseudo_id varchar)");
-    const out = await lake.connection.createAppender("_optouts");
-    for (const o of optouts) {
-      out.appendVarchar(o);
-      out.endRow();
-    }
-    out.closeSync();
+    await lake.tempIds("_optouts", optouts);
     members = (
       await lake.rows(
         "select distinct pseudo_id from cohort_members where pseudo_id not in (select pseudo_id from _optouts) order by 1",
