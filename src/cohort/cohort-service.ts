@@ -56,6 +56,7 @@ export async function cohortContext(
   return {
     catalog: await readCatalog(lake),
     snapshot: chosen,
+    latest: chosen === latest,
     endOfData: endOfData ?? new Date().toISOString().slice(0, 10),
     codes,
     cohorts: saved.map((s) => ({

@@ -52,6 +52,8 @@ function literal(v: string | number | boolean, variable: VariableMeta): string {
   return str(String(v));
 }
 
+const escapeRegex = (w: string) => w.replace(/[\\.^$|?*+()[\]{}]/g, "\\$&");
+
 function condition(column: string, f: Filter, v: VariableMeta): string {
   const parts: string[] = [];
   if (f.in) parts.push(`${column} in (${f.in.map((x) => literal(x, v)).join(", ")})`);
@@ -59,10 +61,9 @@ function condition(column: string, f: Filter, v: VariableMeta): string {
   if (f.gte !== undefined) parts.push(`${column} >= ${literal(f.gte, v)}`);
   if (f.lt !== undefined) parts.push(`${column} < ${literal(f.lt, v)}`);
   if (f.lte !== undefined) parts.push(`${column} <= ${literal(f.lte, v)}`);
+  // One case-insensitive pass over the text for all the words, not one per word.
   if (f.contains)
-    parts.push(
-      `(${f.contains.map((w) => `contains(lower(${column}), ${str(w.toLowerCase())})`).join(" or ")})`,
-    );
+    parts.push(`regexp_matches(${column}, ${str(`(?i)(${f.contains.map(escapeRegex).join("|")})`)})`);
   if (f.isNull !== undefined) parts.push(`${column} is ${f.isNull ? "" : "not "}null`);
   return parts.join(" and ");
 }
@@ -112,6 +113,8 @@ class Compiler {
   }
 
   private asOf(alias: string) {
+    // At the latest load nothing is closed later, so `load_to is null` is the whole condition.
+    if (this.ctx.latest) return `${alias}.load_to is null`;
     const l = this.ctx.snapshot;
     return `${alias}.load_from <= ${l} and (${alias}.load_to is null or ${alias}.load_to > ${l})`;
   }

@@ -7,6 +7,8 @@ export interface CohortContext {
   catalog: Catalog;
   /** The load the cohort reads the lake as of. */
   snapshot: number;
+  /** The snapshot is the latest load: current rows are simply those not yet closed. */
+  latest: boolean;
   /** The day the data ends (the snapshot's export time): follow-up ends here at the latest. */
   endOfData: string;
   /** Codes per vocabulary system, for checking code sets. */
