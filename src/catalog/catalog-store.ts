@@ -37,8 +37,7 @@ export async function ensureCatalogSchema(lake: Lake): Promise<void> {
 export async function saveRegistryDescription(lake: Lake, d: RegistryDescription): Promise<void> {
   const c = lake.connection;
   const registry = d.registry.registry;
-  await c.run("begin transaction");
-  try {
+  await lake.transaction(async () => {
     for (const t of ["registries", "tables", "variables"])
       await c.run(`delete from _catalog.${t} where registry = $registry`, { registry });
     await c.run("insert into _catalog.registries values ($registry, $meta, $at)", {
@@ -62,11 +61,7 @@ export async function saveRegistryDescription(lake: Lake, d: RegistryDescription
       appender.endRow();
     });
     appender.closeSync();
-    await c.run("commit");
-  } catch (error) {
-    await c.run("rollback");
-    throw error;
-  }
+  });
 }
 
 /** Fields a steward may annotate, per level. */

@@ -6,7 +6,7 @@ import {
   saveRegistryDescription,
 } from "./catalog-store.js";
 import type { RegistryDescription } from "./metadata.js";
-import { profileTable, tablesChangedIn } from "./profile.js";
+import { profileTable, type TableProfile, tablesChangedIn } from "./profile.js";
 import { runQualityChecks } from "./quality.js";
 import { loadShippedVocabularies } from "./vocabulary.js";
 
@@ -51,20 +51,14 @@ async function profileAndCheck(
   finishedAt: string,
 ): Promise<CatalogRun> {
   const started = performance.now();
-  const existing = new Set(
-    (
-      await lake.rows(
-        "select table_schema || '.' || table_name as t from information_schema.tables where table_type = 'BASE TABLE'",
-      )
-    ).map((r) => String(r.t)),
-  );
+  const existing = await lakeTableNames(lake);
   // A registry described but never loaded has no table yet.
   const catalog = {
     ...all,
     tables: all.tables.filter((t) => existing.has(`${t.registry}.${t.table}`)),
   };
   const changed = await tablesChangedIn(lake, catalog, loadId);
-  const profiles = [];
+  const profiles: TableProfile[] = [];
   for (const t of changed) {
     const variables = catalog.variables.filter(
       (v) => v.registry === t.registry && v.table === t.table,
@@ -73,15 +67,8 @@ async function profileAndCheck(
   }
   const results = await runQualityChecks(lake, catalog, loadId, finishedAt.slice(0, 10));
   const c = lake.connection;
-  await c.run("begin transaction");
-  try {
-    for (const p of profiles)
-      await c.run("insert into _catalog.profiles values ($loadId, $registry, $table, $profile)", {
-        loadId,
-        registry: p.registry,
-        table: p.table,
-        profile: JSON.stringify(p),
-      });
+  const seconds = await lake.transaction(async () => {
+    await storeProfiles(lake, loadId, profiles);
     const appender = await c.createAppender("quality", "_catalog");
     for (const r of results) {
       appender.appendInteger(loadId);
@@ -103,12 +90,9 @@ async function profileAndCheck(
       seconds,
       tables: profiles.length,
     });
-    await c.run("commit");
-    return { loadId, seconds, tablesProfiled: profiles.length, checks: results.length };
-  } catch (error) {
-    await c.run("rollback");
-    throw error;
-  }
+    return seconds;
+  });
+  return { loadId, seconds, tablesProfiled: profiles.length, checks: results.length };
 }
 
 /** The opt-out register as a temp table the profiles leave out. */
@@ -126,35 +110,33 @@ export async function reprofileLatest(lake: Lake, optouts: string[]): Promise<nu
   if (latest?.l === null || latest?.l === undefined) return undefined;
   const loadId = Number(latest.l);
   const catalog = await readCatalog(lake);
-  const existing = new Set(
-    (
-      await lake.rows(
-        "select table_schema || '.' || table_name as t from information_schema.tables where table_type = 'BASE TABLE'",
-      )
-    ).map((r) => String(r.t)),
-  );
-  const profiles = [];
+  const existing = await lakeTableNames(lake);
+  const profiles: TableProfile[] = [];
   for (const t of catalog.tables.filter((t) => existing.has(`${t.registry}.${t.table}`))) {
     const variables = catalog.variables.filter(
       (v) => v.registry === t.registry && v.table === t.table,
     );
     profiles.push(await profileTable(lake, t, variables, loadId));
   }
-  const c = lake.connection;
-  await c.run("begin transaction");
-  try {
-    await c.run("delete from _catalog.profiles where load_id = $loadId", { loadId });
-    for (const p of profiles)
-      await c.run("insert into _catalog.profiles values ($loadId, $registry, $table, $profile)", {
-        loadId,
-        registry: p.registry,
-        table: p.table,
-        profile: JSON.stringify(p),
-      });
-    await c.run("commit");
-  } catch (error) {
-    await c.run("rollback");
-    throw error;
-  }
+  await lake.transaction(async () => {
+    await lake.connection.run("delete from _catalog.profiles where load_id = $loadId", { loadId });
+    await storeProfiles(lake, loadId, profiles);
+  });
   return loadId;
+}
+
+async function storeProfiles(lake: Lake, loadId: number, profiles: TableProfile[]): Promise<void> {
+  for (const p of profiles)
+    await lake.connection.run(
+      "insert into _catalog.profiles values ($loadId, $registry, $table, $profile)",
+      { loadId, registry: p.registry, table: p.table, profile: JSON.stringify(p) },
+    );
+}
+
+/** `registry.table` of every table the lake file has (a described registry may not be loaded yet). */
+async function lakeTableNames(lake: Lake): Promise<Set<string>> {
+  const rows = await lake.rows(
+    "select table_schema || '.' || table_name as t from information_schema.tables where table_type = 'BASE TABLE'",
+  );
+  return new Set(rows.map((r) => String(r.t)));
 }

@@ -78,8 +78,7 @@ export async function storeVocabulary(
       `"${system}" is not a code system name: lower-case letters, digits, - and _.`,
     );
   const c = lake.connection;
-  await c.run("begin transaction");
-  try {
+  await lake.transaction(async () => {
     await c.run("create or replace temp table vocab_in (code varchar)");
     const keys = await c.createAppender("vocab_in");
     for (const e of entries) {
@@ -107,11 +106,7 @@ export async function storeVocabulary(
       appender.endRow();
     }
     appender.closeSync();
-    await c.run("commit");
-  } catch (error) {
-    await c.run("rollback");
-    throw error;
-  }
+  });
   return entries.length;
 }
 

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import type { Actor } from "../auth/roles.js";
 import { resolveActor } from "../auth/users.js";
 import { type Home, openHome, resolveHomeDir } from "../home/home.js";
+import { ValidationError } from "../shared/errors.js";
 import { type ControlStore, openControlStore } from "../store/control-store.js";
 
 export interface CliContext {
@@ -28,4 +29,22 @@ export async function actorFor(command: Command, store: ControlStore): Promise<A
 
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** Runs `work` as the command's acting user, with the home and control store open. */
+export async function withActor<T>(
+  command: Command,
+  work: (ctx: CliContext & { actor: Actor }) => Promise<T>,
+): Promise<T> {
+  return withStore(async ({ home, store }) =>
+    work({ home, store, actor: await actorFor(command, store) }),
+  );
+}
+
+/** Parses a load (snapshot) number option. */
+export function loadNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new ValidationError("A load (snapshot) number is a whole number from 1.");
+  return n;
 }

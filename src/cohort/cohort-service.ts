@@ -246,8 +246,7 @@ export function runCohort(ctx: Ctx, raw: unknown, snapshot?: number, source?: st
     await c.run(
       "create table if not exists _cohort.members (run_id integer, pseudo_id varchar, index_date date, exit_date date)",
     );
-    await c.run("begin transaction");
-    try {
+    const { runId, persons } = await lake.transaction(async () => {
       const [next] = await lake.rows("select coalesce(max(run_id), 0) + 1 as n from _cohort.runs");
       const runId = Number(next?.n ?? 1);
       await c.run(
@@ -270,24 +269,21 @@ export function runCohort(ctx: Ctx, raw: unknown, snapshot?: number, source?: st
           at: new Date().toISOString(),
         },
       );
-      await c.run("commit");
-      await appendAudit(ctx.store, ctx.actor, {
-        action: "cohort.run",
-        target: `cohort:${def.name}@${hash.slice(0, 12)}`,
-        details: { runId, snapshot: compiled.snapshot, persons },
-      });
-      return {
-        runId,
-        name: def.name,
-        hash,
-        snapshot: compiled.snapshot,
-        persons,
-        ...(await attrition(lake, compiled)),
-      };
-    } catch (error) {
-      await c.run("rollback");
-      throw error;
-    }
+      return { runId, persons };
+    });
+    await appendAudit(ctx.store, ctx.actor, {
+      action: "cohort.run",
+      target: `cohort:${def.name}@${hash.slice(0, 12)}`,
+      details: { runId, snapshot: compiled.snapshot, persons },
+    });
+    return {
+      runId,
+      name: def.name,
+      hash,
+      snapshot: compiled.snapshot,
+      persons,
+      ...(await attrition(lake, compiled)),
+    };
   });
 }
 

@@ -63,7 +63,9 @@ function condition(column: string, f: Filter, v: VariableMeta): string {
   if (f.lte !== undefined) parts.push(`${column} <= ${literal(f.lte, v)}`);
   // One case-insensitive pass over the text for all the words, not one per word.
   if (f.contains)
-    parts.push(`regexp_matches(${column}, ${str(`(?i)(${f.contains.map(escapeRegex).join("|")})`)})`);
+    parts.push(
+      `regexp_matches(${column}, ${str(`(?i)(${f.contains.map(escapeRegex).join("|")})`)})`,
+    );
   if (f.isNull !== undefined) parts.push(`${column} is ${f.isNull ? "" : "not "}null`);
   return parts.join(" and ");
 }

@@ -67,6 +67,19 @@ export class Lake {
     return reader.getRowObjectsJson();
   }
 
+  /** Runs `work` in one transaction: all of it lands, or none. */
+  async transaction<T>(work: () => Promise<T>): Promise<T> {
+    await this.connection.run("begin transaction");
+    try {
+      const result = await work();
+      await this.connection.run("commit");
+      return result;
+    } catch (error) {
+      await this.connection.run("rollback");
+      throw error;
+    }
+  }
+
   /** A temp table of IDs (opt-outs, exclusions) for queries on this connection to join. */
   async tempIds(table: string, ids: Iterable<string>): Promise<void> {
     await this.connection.run(`create or replace temp table ${quote(table)} (pseudo_id varchar)`);

@@ -36,8 +36,7 @@ export async function mergeLoad(
   const c = lake.connection;
   const { loadId } = load;
   const started = new Date().toISOString();
-  await c.run("begin transaction");
-  try {
+  await lake.transaction(async () => {
     for (const t of tables) {
       const target = Lake.qualified(t.registry, t.name);
       await c.run(`create schema if not exists "${t.registry}"`);
@@ -108,9 +107,5 @@ export async function mergeLoad(
         report: JSON.stringify(load.report),
       },
     );
-    await c.run("commit");
-  } catch (error) {
-    await c.run("rollback");
-    throw error;
-  }
+  });
 }

@@ -3,7 +3,6 @@ import type { Command } from "commander";
 import {
   annotateCatalog,
   type CatalogEntry,
-  type Ctx,
   exportCatalog,
   listCatalog,
   loadVocabulary,
@@ -13,24 +12,11 @@ import {
   showCatalog,
 } from "../../catalog/catalog-service.js";
 import { ValidationError } from "../../shared/errors.js";
-import { actorFor, printJson, withStore } from "../context.js";
+import { loadNumber, printJson, withActor } from "../context.js";
 import { EXIT } from "../exit-codes.js";
 
 const out = (line = "") => process.stdout.write(`${line}\n`);
 const pct = (v: unknown) => (typeof v === "number" ? `${Math.round(v * 1000) / 10} %` : "(hidden)");
-
-const snapshot = (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
-    throw new ValidationError("A snapshot is a load number from 1.");
-  return n;
-};
-
-async function withCtx<T>(command: Command, work: (ctx: Ctx) => Promise<T>): Promise<T> {
-  return withStore(async ({ home, store }) =>
-    work({ home, store, actor: await actorFor(command, store) }),
-  );
-}
 
 function printEntry(e: CatalogEntry): void {
   if (e.level === "registry") {
@@ -115,10 +101,10 @@ export function registerCatalog(program: Command): void {
   catalog
     .command("list")
     .description("registries and tables with rows, persons and time span")
-    .option("--as-of <load>", "the snapshot", snapshot)
+    .option("--as-of <load>", "the snapshot", loadNumber)
     .option("--json", "print JSON")
     .action(async (o: { asOf?: number; json?: boolean }, command: Command) => {
-      const listing = await withCtx(command, (ctx) => listCatalog(ctx, o.asOf));
+      const listing = await withActor(command, (ctx) => listCatalog(ctx, o.asOf));
       if (o.json) return printJson(listing);
       for (const r of listing.registries) {
         out(`${r.registry}: ${r.title}${r.titleFi ? ` / ${r.titleFi}` : ""}`);
@@ -131,10 +117,10 @@ export function registerCatalog(program: Command): void {
   catalog
     .command("show <name>")
     .description("REGISTRY[.TABLE[.VARIABLE]] with its description and profile")
-    .option("--as-of <load>", "the snapshot", snapshot)
+    .option("--as-of <load>", "the snapshot", loadNumber)
     .option("--json", "print JSON")
     .action(async (name: string, o: { asOf?: number; json?: boolean }, command: Command) => {
-      const entry = await withCtx(command, (ctx) => showCatalog(ctx, name, o.asOf));
+      const entry = await withActor(command, (ctx) => showCatalog(ctx, name, o.asOf));
       if (o.json) printJson(entry);
       else printEntry(entry);
     });
@@ -143,7 +129,7 @@ export function registerCatalog(program: Command): void {
     .description("find registries, tables, variables, codes and values by words, ranked")
     .option("--json", "print JSON")
     .action(async (words: string[], o: { json?: boolean }, command: Command) => {
-      const hits = await withCtx(command, (ctx) => searchCatalogService(ctx, words.join(" ")));
+      const hits = await withActor(command, (ctx) => searchCatalogService(ctx, words.join(" ")));
       if (o.json) return printJson(hits);
       if (hits.length === 0) out("nothing found");
       for (const h of hits)
@@ -166,7 +152,7 @@ export function registerCatalog(program: Command): void {
     .option("--keywords <list>", "comma-separated")
     .action(async (name: string, o: Record<string, string>, command: Command) => {
       const fields = Object.fromEntries(Object.entries(o).filter(([, v]) => typeof v === "string"));
-      const r = await withCtx(command, (ctx) => annotateCatalog(ctx, name, fields));
+      const r = await withActor(command, (ctx) => annotateCatalog(ctx, name, fields));
       out(`${r.target}: ${Object.keys(r.fields).join(", ")} annotated`);
     });
   catalog
@@ -177,7 +163,7 @@ export function registerCatalog(program: Command): void {
     .action(async (o: { format: string; out?: string }, command: Command) => {
       if (o.format !== "healthdcat" && o.format !== "markdown")
         throw new ValidationError(`--format is healthdcat or markdown, not "${o.format}".`);
-      const text = await withCtx(command, (ctx) =>
+      const text = await withActor(command, (ctx) =>
         exportCatalog(ctx, o.format as "healthdcat" | "markdown"),
       );
       if (o.out) {
@@ -194,7 +180,7 @@ export function registerCatalog(program: Command): void {
     .description("add or replace a code system's titles from CSV (stewards)")
     .requiredOption("--system <name>", "e.g. icd10, atc, ncsp, lab")
     .action(async (file: string, o: { system: string }, command: Command) => {
-      const r = await withCtx(command, (ctx) => loadVocabulary(ctx, file, o.system));
+      const r = await withActor(command, (ctx) => loadVocabulary(ctx, file, o.system));
       out(`${r.codes} codes loaded into ${r.system}`);
     });
   vocab
@@ -202,7 +188,7 @@ export function registerCatalog(program: Command): void {
     .description("codes and titles; M05* is a prefix")
     .option("--json", "print JSON")
     .action(async (system: string, patterns: string[], o: { json?: boolean }, command: Command) => {
-      const found = await withCtx(command, (ctx) => lookupCodes(ctx, system, patterns));
+      const found = await withActor(command, (ctx) => lookupCodes(ctx, system, patterns));
       if (o.json) return printJson(found);
       for (const f of found) {
         if (f.codes.length === 0) out(`${f.pattern}: no such code in ${system}`);
@@ -216,10 +202,10 @@ export function registerCatalog(program: Command): void {
     .description("data quality checks per snapshot (stewards, auditors)")
     .command("report")
     .description("every check's result; exits 5 when a fatal check is over its threshold")
-    .option("--as-of <load>", "the snapshot", snapshot)
+    .option("--as-of <load>", "the snapshot", loadNumber)
     .option("--json", "print JSON")
     .action(async (o: { asOf?: number; json?: boolean }, command: Command) => {
-      const report = await withCtx(command, (ctx) => qualityReport(ctx, o.asOf));
+      const report = await withActor(command, (ctx) => qualityReport(ctx, o.asOf));
       if (o.json) printJson(report);
       else {
         out(`quality of snapshot ${report.loadId ?? "(none: ingest data first)"}`);

@@ -1,7 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import {
-  type Ctx,
   cohortSql,
   explainCohort,
   listCohorts,
@@ -11,8 +10,8 @@ import {
 } from "../../cohort/cohort-service.js";
 import { definitionJsonSchema } from "../../cohort/definition.js";
 import { feasibility } from "../../feasibility/feasibility-service.js";
-import { NotFoundError, ValidationError } from "../../shared/errors.js";
-import { actorFor, printJson, withStore } from "../context.js";
+import { NotFoundError } from "../../shared/errors.js";
+import { loadNumber, printJson, withActor } from "../context.js";
 
 const out = (line = "") => process.stdout.write(`${line}\n`);
 
@@ -29,19 +28,6 @@ function readDefinition(file: string): unknown {
   return requireJson(text, file);
 }
 
-const snapshot = (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
-    throw new ValidationError("A snapshot is a load number from 1.");
-  return n;
-};
-
-async function withCtx<T>(command: Command, work: (ctx: Ctx) => Promise<T>): Promise<T> {
-  return withStore(async ({ home, store }) =>
-    work({ home, store, actor: await actorFor(command, store) }),
-  );
-}
-
 const cell = (v: unknown) => String(v).padStart(10);
 
 export function registerCohort(program: Command): void {
@@ -53,7 +39,7 @@ export function registerCohort(program: Command): void {
     .description("check a definition against the catalog; a valid one is saved as a version")
     .option("--json", "print JSON")
     .action(async (file: string, o: { json?: boolean }, command: Command) => {
-      const r = await withCtx(command, (ctx) => validateCohort(ctx, readDefinition(file), file));
+      const r = await withActor(command, (ctx) => validateCohort(ctx, readDefinition(file), file));
       if (o.json) printJson(r);
       else {
         for (const e of r.errors) out(`error   ${e.path}: ${e.message}`);
@@ -71,17 +57,19 @@ export function registerCohort(program: Command): void {
     .description("the definition in plain language, for reviewers")
     .option("--json", "print JSON")
     .action(async (file: string, o: { json?: boolean }, command: Command) => {
-      const text = await withCtx(command, (ctx) => explainCohort(ctx, readDefinition(file), file));
+      const text = await withActor(command, (ctx) =>
+        explainCohort(ctx, readDefinition(file), file),
+      );
       if (o.json) printJson({ text });
       else process.stdout.write(text);
     });
   cohort
     .command("sql <file>")
     .description("the readable SQL the cohort runs as")
-    .option("--snapshot <load>", "the lake snapshot (default: latest)", snapshot)
+    .option("--snapshot <load>", "the lake snapshot (default: latest)", loadNumber)
     .option("--json", "print JSON")
     .action(async (file: string, o: { snapshot?: number; json?: boolean }, command: Command) => {
-      const text = await withCtx(command, (ctx) =>
+      const text = await withActor(command, (ctx) =>
         cohortSql(ctx, readDefinition(file), o.snapshot, file),
       );
       if (o.json) printJson({ sql: text });
@@ -90,10 +78,10 @@ export function registerCohort(program: Command): void {
   cohort
     .command("run <file>")
     .description("store the cohort's members for a snapshot, for releases (stewards)")
-    .option("--snapshot <load>", "the lake snapshot (default: latest)", snapshot)
+    .option("--snapshot <load>", "the lake snapshot (default: latest)", loadNumber)
     .option("--json", "print JSON")
     .action(async (file: string, o: { snapshot?: number; json?: boolean }, command: Command) => {
-      const r = await withCtx(command, (ctx) =>
+      const r = await withActor(command, (ctx) =>
         runCohort(ctx, readDefinition(file), o.snapshot, file),
       );
       if (o.json) return printJson(r);
@@ -111,7 +99,7 @@ export function registerCohort(program: Command): void {
     .description("saved versions and materialised runs")
     .option("--json", "print JSON")
     .action(async (o: { json?: boolean }, command: Command) => {
-      const r = await withCtx(command, (ctx) => listCohorts(ctx));
+      const r = await withActor(command, (ctx) => listCohorts(ctx));
       if (o.json) return printJson(r);
       for (const v of r.versions)
         out(
@@ -132,7 +120,7 @@ export function registerCohort(program: Command): void {
     .description(
       "data availability assessment: counts with disclosure control (researchers, stewards, reviewers)",
     )
-    .option("--snapshot <load>", "the lake snapshot (default: latest)", snapshot)
+    .option("--snapshot <load>", "the lake snapshot (default: latest)", loadNumber)
     .option(
       "--data <list>",
       "tables or variables to assess, comma-separated (e.g. clinical.lab,reuma.visit.das28)",
@@ -144,7 +132,7 @@ export function registerCohort(program: Command): void {
         o: { snapshot?: number; data?: string; json?: boolean },
         command: Command,
       ) => {
-        const r = await withCtx(command, (ctx) =>
+        const r = await withActor(command, (ctx) =>
           feasibility(ctx, readDefinition(file), {
             ...(o.snapshot ? { snapshot: o.snapshot } : {}),
             data: o.data

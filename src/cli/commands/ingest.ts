@@ -9,8 +9,7 @@ import {
   showQuarantined,
 } from "../../ingest/ingest-service.js";
 import { type LoadReport, quarantinedTotal } from "../../ingest/report.js";
-import { ValidationError } from "../../shared/errors.js";
-import { actorFor, printJson, withStore } from "../context.js";
+import { actorFor, loadNumber, printJson, withStore } from "../context.js";
 
 function printReport(r: LoadReport): void {
   const out = process.stdout;
@@ -36,13 +35,6 @@ function printReport(r: LoadReport): void {
   for (const [type, n] of Object.entries(r.notLoaded))
     out.write(`(${type}: ${n} records, no lake table takes them)\n`);
 }
-
-const loadNumber = (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
-    throw new ValidationError("A load number is a whole number from 1.");
-  return n;
-};
 
 export function registerIngest(program: Command): void {
   program

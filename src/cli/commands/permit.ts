@@ -24,7 +24,7 @@ import {
 } from "../../permits/permit-service.js";
 import { createRelease, listReleases } from "../../release/release-service.js";
 import { NotFoundError, ValidationError } from "../../shared/errors.js";
-import { actorFor, printJson, withStore } from "../context.js";
+import { loadNumber, printJson, withActor } from "../context.js";
 
 const out = (line = "") => process.stdout.write(`${line}\n`);
 
@@ -37,19 +37,6 @@ function readJson(file: string): unknown {
   }
   return requireJson(text, file);
 }
-
-async function withCtx<T>(command: Command, work: (ctx: Ctx) => Promise<T>): Promise<T> {
-  return withStore(async ({ home, store }) =>
-    work({ home, store, actor: await actorFor(command, store) }),
-  );
-}
-
-const snapshot = (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
-    throw new ValidationError("A snapshot is a load number from 1.");
-  return n;
-};
 
 function printPermit(p: Permit): void {
   out(
@@ -96,13 +83,13 @@ export function registerPermits(program: Command): void {
       .description(describe)
       .requiredOption("--reason <text>", "why: it goes on the permit's record and the audit log")
       .action(async (id: string, o: { reason: string }, command: Command) => {
-        printPermit(await withCtx(command, (ctx) => run(ctx, id, o.reason)));
+        printPermit(await withActor(command, (ctx) => run(ctx, id, o.reason)));
       });
   permit
     .command("draft <application>")
     .description("draft an application from JSON: cohort, variables, period, purpose (researchers)")
     .action(async (file: string, _o: unknown, command: Command) => {
-      printPermit(await withCtx(command, (ctx) => draftPermit(ctx, readJson(file), file)));
+      printPermit(await withActor(command, (ctx) => draftPermit(ctx, readJson(file), file)));
     });
   reasoned("submit", "submit your draft for review (the applicant)", submitPermit);
   reasoned("review", "take a submitted application into review (reviewers)", reviewPermit);
@@ -113,7 +100,7 @@ export function registerPermits(program: Command): void {
     .option("--scope <file>", "a narrowed scope (JSON): it may only take away")
     .action(async (id: string, o: { reason: string; scope?: string }, command: Command) => {
       printPermit(
-        await withCtx(command, (ctx) =>
+        await withActor(command, (ctx) =>
           approvePermit(ctx, id, o.reason, o.scope ? readJson(o.scope) : undefined),
         ),
       );
@@ -127,7 +114,7 @@ export function registerPermits(program: Command): void {
     .requiredOption("--reason <text>", "e.g. the decision's reference")
     .action(async (file: string, o: { reason: string }, command: Command) => {
       printPermit(
-        await withCtx(command, (ctx) => registerPermit(ctx, readJson(file), o.reason, file)),
+        await withActor(command, (ctx) => registerPermit(ctx, readJson(file), o.reason, file)),
       );
     });
   permit
@@ -135,7 +122,7 @@ export function registerPermits(program: Command): void {
     .description("a permit, its history and releases")
     .option("--json", "print JSON")
     .action(async (id: string, o: { json?: boolean }, command: Command) => {
-      const r = await withCtx(command, (ctx) => showPermit(ctx, id));
+      const r = await withActor(command, (ctx) => showPermit(ctx, id));
       if (o.json) return printJson(r);
       printPermit(r.permit);
       for (const e of r.events)
@@ -150,7 +137,7 @@ export function registerPermits(program: Command): void {
     .description("permits (researchers: their own)")
     .option("--json", "print JSON")
     .action(async (o: { json?: boolean }, command: Command) => {
-      const list = await withCtx(command, (ctx) => listPermits(ctx));
+      const list = await withActor(command, (ctx) => listPermits(ctx));
       if (o.json) return printJson(list);
       for (const p of list)
         out(`${p.id.padEnd(20)} ${p.status.padEnd(10)} ${p.validUntil}  ${p.title}`);
@@ -161,7 +148,7 @@ export function registerPermits(program: Command): void {
     .command("expire")
     .description("expire permits past their date: keys destroyed, releases withdrawn (stewards)")
     .action(async (_o: unknown, command: Command) => {
-      const expired = await withCtx(command, (ctx) => expirePermits(ctx));
+      const expired = await withActor(command, (ctx) => expirePermits(ctx));
       if (expired.length === 0) out("no permit is past its date");
       for (const e of expired)
         out(
@@ -175,7 +162,7 @@ export function registerPermits(program: Command): void {
   release
     .command("create <permit>")
     .description("extract, pseudonymize for the permit, package and check a release (stewards)")
-    .option("--snapshot <load>", "the lake snapshot (default: latest)", snapshot)
+    .option("--snapshot <load>", "the lake snapshot (default: latest)", loadNumber)
     .option("--only <variables>", "a part of the scope: REGISTRY.TABLE.VARIABLE,...")
     .option("--period <from..to>", "a part of the scope's period, YYYY-MM-DD..YYYY-MM-DD")
     .option("--out <dir>", "where releases go (default: HOME/releases)")
@@ -189,7 +176,7 @@ export function registerPermits(program: Command): void {
         const period = o.period?.split("..");
         if (o.period && (period?.length !== 2 || !period[0] || !period[1]))
           throw new ValidationError("--period is FROM..TO, e.g. 2015-01-01..2020-12-31.");
-        const r = await withCtx(command, (ctx) =>
+        const r = await withActor(command, (ctx) =>
           createRelease(ctx, id, {
             ...(o.snapshot ? { snapshot: o.snapshot } : {}),
             ...(o.out ? { outDir: o.out } : {}),
@@ -215,7 +202,7 @@ export function registerPermits(program: Command): void {
     .description("releases, of one permit or all (stewards, auditors)")
     .option("--json", "print JSON")
     .action(async (id: string | undefined, o: { json?: boolean }, command: Command) => {
-      const list = await withCtx(command, (ctx) => listReleases(ctx, id));
+      const list = await withActor(command, (ctx) => listReleases(ctx, id));
       if (o.json) return printJson(list);
       for (const r of list)
         out(
@@ -230,14 +217,14 @@ export function registerPermits(program: Command): void {
     .command("add <identity-code>")
     .description("leave a person out of every later release and researcher-facing count")
     .action(async (code: string, _o: unknown, command: Command) => {
-      const r = await withCtx(command, (ctx) => addOptout(ctx, code));
+      const r = await withActor(command, (ctx) => addOptout(ctx, code));
       out(r.added ? "opted out" : "already opted out");
     });
   optout
     .command("remove <identity-code>")
     .description("take an opt-out back")
     .action(async (code: string, _o: unknown, command: Command) => {
-      const r = await withCtx(command, (ctx) => removeOptout(ctx, code));
+      const r = await withActor(command, (ctx) => removeOptout(ctx, code));
       out(r.removed ? "opt-out removed" : "was not opted out");
     });
   optout
@@ -245,7 +232,7 @@ export function registerPermits(program: Command): void {
     .description("the register: pseudo-IDs and dates, never identity codes")
     .option("--json", "print JSON")
     .action(async (o: { json?: boolean }, command: Command) => {
-      const list = await withCtx(command, (ctx) => listOptouts(ctx));
+      const list = await withActor(command, (ctx) => listOptouts(ctx));
       if (o.json) return printJson(list);
       for (const e of list) out(`${e.pseudoId}  ${e.addedAt}  ${e.addedBy}`);
       out(`${list.length} opted out`);
@@ -257,7 +244,7 @@ export function registerPermits(program: Command): void {
     )
     .option("--json", "print JSON")
     .action(async (code: string, o: { json?: boolean }, command: Command) => {
-      const r = await withCtx(command, (ctx) => transparencyReport(ctx, code));
+      const r = await withActor(command, (ctx) => transparencyReport(ctx, code));
       if (o.json) return printJson(r);
       if (r.optedOut) out("The person has opted out of secondary use.");
       if (r.releases.length === 0) out("The person's data has not been in any release.");
