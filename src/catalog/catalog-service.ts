@@ -1,8 +1,9 @@
 import { appendAudit } from "../audit/append.js";
-import { authorize, type Permission } from "../auth/permissions.js";
+import type { Permission } from "../auth/permissions.js";
 import type { Actor } from "../auth/roles.js";
 import { type DisclosureRule, seesExactCounts } from "../feasibility/disclosure.js";
 import type { Home } from "../home/home.js";
+import { withLake } from "../lake/access.js";
 import { Lake } from "../lake/lake.js";
 import { ForbiddenError, NotFoundError, ValidationError } from "../shared/errors.js";
 import type { ControlStore } from "../store/control-store.js";
@@ -35,15 +36,10 @@ async function withCatalog<T>(
   permission: Permission,
   work: (lake: Lake, catalog: Catalog) => Promise<T>,
 ): Promise<T> {
-  await authorize(ctx.store, ctx.actor, permission);
-  const lake = await Lake.open(ctx.home);
-  try {
+  return withLake(ctx, permission, async (lake) => {
     await ensureCatalogSchema(lake);
-    const catalog = await readCatalog(lake);
-    return await work(lake, catalog);
-  } finally {
-    lake.close();
-  }
+    return work(lake, await readCatalog(lake));
+  });
 }
 
 /**

@@ -1,9 +1,9 @@
 import { appendAudit } from "../audit/append.js";
-import { authorize, type Permission } from "../auth/permissions.js";
 import type { Actor } from "../auth/roles.js";
 import { ensureCatalogSchema, readCatalog } from "../catalog/catalog-store.js";
 import type { Home } from "../home/home.js";
-import { Lake } from "../lake/lake.js";
+import { withLake } from "../lake/access.js";
+import type { Lake } from "../lake/lake.js";
 import { NotFoundError, ValidationError } from "../shared/errors.js";
 import type { ControlStore } from "../store/control-store.js";
 import { type CompiledCohort, compileCohort } from "./compile.js";
@@ -95,20 +95,6 @@ export async function saveDefinition(ctx: Ctx, def: CohortDefinition): Promise<s
   return hash;
 }
 
-export async function withCohortLake<T>(
-  ctx: Ctx,
-  permission: Permission,
-  work: (lake: Lake) => Promise<T>,
-): Promise<T> {
-  await authorize(ctx.store, ctx.actor, permission);
-  const lake = await Lake.open(ctx.home);
-  try {
-    return await work(lake);
-  } finally {
-    lake.close();
-  }
-}
-
 export interface ValidationReport {
   name: string;
   hash: string;
@@ -118,7 +104,7 @@ export interface ValidationReport {
 
 /** `kaivo cohort validate`: shape and catalog checks; a valid definition is saved as a version. */
 export function validateCohort(ctx: Ctx, raw: unknown, source?: string): Promise<ValidationReport> {
-  return withCohortLake(ctx, "cohort.define", async (lake) => {
+  return withLake(ctx, "cohort.define", async (lake) => {
     const def = parseDefinition(raw, source);
     const cctx = await cohortContext(lake, ctx.store);
     const { errors, warnings } = validateDefinition(def, cctx);
@@ -129,7 +115,7 @@ export function validateCohort(ctx: Ctx, raw: unknown, source?: string): Promise
 
 /** `kaivo cohort explain`: the plain-language rendering for reviewers. */
 export function explainCohort(ctx: Ctx, raw: unknown, source?: string): Promise<string> {
-  return withCohortLake(ctx, "cohort.read", async (lake) => {
+  return withLake(ctx, "cohort.read", async (lake) => {
     const def = parseDefinition(raw, source);
     await ensureCatalogSchema(lake);
     const vocabulary = await lake.rows(
@@ -170,7 +156,7 @@ export async function compileFor(
 
 /** `kaivo cohort sql`: the readable SQL the cohort runs as. */
 export function cohortSql(ctx: Ctx, raw: unknown, snapshot?: number, source?: string) {
-  return withCohortLake(ctx, "cohort.read", async (lake) => {
+  return withLake(ctx, "cohort.read", async (lake) => {
     const { compiled } = await compileFor(ctx, lake, raw, snapshot, source);
     return compiled.sql;
   });
@@ -235,7 +221,7 @@ export async function attrition(
  * the lake's `_cohort` schema, for releases. Stewards only; audited with the definition's hash.
  */
 export function runCohort(ctx: Ctx, raw: unknown, snapshot?: number, source?: string) {
-  return withCohortLake(ctx, "cohort.run", async (lake) => {
+  return withLake(ctx, "cohort.run", async (lake) => {
     const { def, hash, compiled } = await compileFor(ctx, lake, raw, snapshot, source);
     await saveDefinition(ctx, def);
     await materialise(lake, compiled);
@@ -289,7 +275,7 @@ export function runCohort(ctx: Ctx, raw: unknown, snapshot?: number, source?: st
 
 /** `kaivo cohort list`: saved versions and, for stewards, materialised runs. */
 export function listCohorts(ctx: Ctx) {
-  return withCohortLake(ctx, "cohort.read", async (lake) => {
+  return withLake(ctx, "cohort.read", async (lake) => {
     const versions = await ctx.store.db
       .selectFrom("cohort_definitions")
       .select(["name", "hash", "title", "created_at", "created_by"])

@@ -11,6 +11,7 @@ import {
   saveDefinition,
 } from "../cohort/cohort-service.js";
 import { findTable, personsOf } from "../cohort/context.js";
+import { withLake } from "../lake/access.js";
 import { Lake } from "../lake/lake.js";
 import { NotFoundError, RateLimitError } from "../shared/errors.js";
 import { seesExactCounts } from "./disclosure.js";
@@ -109,15 +110,6 @@ async function checkRateLimit(ctx: Ctx): Promise<void> {
     );
 }
 
-async function withLake<T>(ctx: Ctx, work: (lake: Lake) => Promise<T>): Promise<T> {
-  const lake = await Lake.open(ctx.home);
-  try {
-    return await work(lake);
-  } finally {
-    lake.close();
-  }
-}
-
 /**
  * `kaivo feasibility DEF.json`: the data availability assessment. Cohort size, attrition,
  * breakdowns by sex, age band and index year, and for each requested table or variable how many
@@ -131,7 +123,7 @@ export async function feasibility(
 ): Promise<FeasibilityResult> {
   await authorize(ctx.store, ctx.actor, "feasibility.run");
   await checkRateLimit(ctx);
-  const figures = await withLake(ctx, async (lake) => {
+  const figures = await withLake(ctx, "feasibility.run", async (lake) => {
     const { def, hash, compiled } = await compileFor(
       ctx,
       lake,

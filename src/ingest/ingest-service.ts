@@ -8,6 +8,7 @@ import type { RegistryDescription } from "../catalog/metadata.js";
 import { refreshCatalog } from "../catalog/refresh.js";
 import { type Home, homeKey } from "../home/home.js";
 import { Vault } from "../identity/vault.js";
+import { withLake } from "../lake/access.js";
 import { Lake, type LoadInfo, type TableInfo } from "../lake/lake.js";
 import { NotFoundError } from "../shared/errors.js";
 import type { ControlStore } from "../store/control-store.js";
@@ -139,21 +140,6 @@ function findInputs(path: string): {
     if (registries.length === 0) throw error;
   }
   return { exports, registries };
-}
-
-/** Authorises, then runs `work` with the lake open, and closes it. */
-async function withLake<T>(
-  ctx: Ctx,
-  permission: Permission,
-  work: (lake: Lake) => Promise<T>,
-): Promise<T> {
-  await authorize(ctx.store, ctx.actor, permission);
-  const lake = await Lake.open(ctx.home);
-  try {
-    return await work(lake);
-  } finally {
-    lake.close();
-  }
 }
 
 /** Authorises, then runs `work` with the vault open, and closes it. */
