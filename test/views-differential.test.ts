@@ -111,6 +111,6 @@ describe("both evaluators give the same rows", () => {
         canonical(referenceRows(c.view, [file])),
       );
     }
-    expect(compared).toBeGreaterThanOrEqual(100);
+    expect(compared).toBeGreaterThanOrEqual(106); // measured coverage: a regression shows here
   });
 });
