@@ -276,6 +276,15 @@ describe("releases", () => {
     expect(Number(linked[0]?.hit)).toBe(Number(linked[0]?.n));
   });
 
+  it("writes only the formats the permit asks for", async () => {
+    await activePermit("P-CSV", { scope: { ...SCOPE(), formats: ["csv"] } });
+    const r = await createRelease(ctx(stina), "P-CSV");
+    const files = readdirSync(join(r.path, "data"));
+    expect(files.every((f) => f.endsWith(".csv"))).toBe(true);
+    expect(files).toHaveLength(5);
+    expect(Object.keys(sums(r.path)).filter((f) => f.startsWith("data/"))).toHaveLength(5);
+  });
+
   it("writes byte-identical data files for the same permit and snapshot", async () => {
     const first = await createRelease(ctx(stina), "P-A", { snapshot: 1 });
     const again = await createRelease(ctx(stina), "P-A", { snapshot: 1 });
@@ -454,6 +463,11 @@ describe("releases", () => {
       .where("action", "=", "release.blocked")
       .executeTakeFirst();
     expect(blocked?.target).toBe("permit:P-LEAK");
+    // A CSV-only permit is scanned all the same.
+    await activePermit("P-LEAK-CSV", { scope: { ...SCOPE(), formats: ["csv"] } });
+    await expect(createRelease(ctx(stina), "P-LEAK-CSV")).rejects.toBeInstanceOf(
+      ReleaseBlockedError,
+    );
     const restore = await Lake.open(home);
     try {
       await restore.connection.run(

@@ -145,22 +145,25 @@ export async function createRelease(
     const catalog = await readCatalog(lake);
     const plans = planRelease(catalog, permit.scope, wanted, period, cctx.snapshot);
     const packaged: PackagedTable[] = [];
+    const esc = (p: string) => p.replace(/'/g, "''");
+    const parquetOf = (plan: (typeof plans)[number]) =>
+      join(staging, "data", `${plan.name}.parquet`);
     for (const plan of plans) {
-      await lake.connection.run(`create or replace temp table _release_rows as ${plan.sql}`);
-      const esc = (p: string) => p.replace(/'/g, "''");
-      for (const format of permit.scope.formats)
+      // One pass over the lake per table: Parquet first (the guard reads it), the rest from it.
+      const parquet = esc(parquetOf(plan));
+      await lake.connection.run(`copy (${plan.sql}) to '${parquet}' (format parquet)`);
+      const rows = `read_parquet('${parquet}')`;
+      if (permit.scope.formats.includes("csv"))
         await lake.connection.run(
-          `copy _release_rows to '${esc(join(staging, "data", `${plan.name}.${format}`))}' (format ${format === "csv" ? "csv, header true" : "parquet"})`,
+          `copy (select * from ${rows}) to '${esc(join(staging, "data", `${plan.name}.csv`))}' (format csv, header true)`,
         );
-      const [n] = await lake.rows(
-        "select count(*) r, count(distinct person_id) p from _release_rows",
-      );
+      const [n] = await lake.rows(`select count(*) r, count(distinct person_id) p from ${rows}`);
       const examples: PackagedTable["examples"] = {};
       for (const c of plan.columns.filter((c) => c.variable?.codeSystem)) {
         const system = c.variable?.codeSystem as string;
         examples[c.name] = (
           await lake.rows(
-            `select r."${c.name}"::varchar as code, any_value(v.title_fi) as title, count(*) n from _release_rows r
+            `select r."${c.name}"::varchar as code, any_value(v.title_fi) as title, count(*) n from ${rows} r
              left join _catalog.vocabulary v on v.system = '${system}' and v.code = r."${c.name}"::varchar
              where r."${c.name}" is not null group by 1 order by n desc, code limit 5`,
           )
@@ -168,7 +171,6 @@ export async function createRelease(
       }
       packaged.push({ plan, rows: Number(n?.r ?? 0), persons: Number(n?.p ?? 0), examples });
     }
-    await lake.connection.run("drop table if exists _release_rows");
     await forgetPermitKey(lake);
 
     const info: ReleaseInfo = {
@@ -210,15 +212,13 @@ export async function createRelease(
 
     const hits = await scanRelease(
       lake,
-      packaged
-        .filter(() => permit.scope.formats.includes("parquet"))
-        .map((t) => ({
-          file: `data/${t.plan.name}.parquet`,
-          path: join(staging, "data", `${t.plan.name}.parquet`),
-          pseudonyms: t.plan.columns
-            .filter((c) => c.sql.includes("rel_id") || c.name === "person_id")
-            .map((c) => c.name),
-        })),
+      packaged.map((t) => ({
+        file: `data/${t.plan.name}.parquet`,
+        path: parquetOf(t.plan),
+        pseudonyms: t.plan.columns
+          .filter((c) => c.sql.includes("rel_id") || c.name === "person_id")
+          .map((c) => c.name),
+      })),
       ["datapackage.json", "codebook.md", "README.md"].map((f) => ({
         file: f,
         path: join(staging, f),
@@ -238,6 +238,9 @@ export async function createRelease(
         "Find the source record (`kaivo quarantine` and the note scrubber's rules), fix it, and release again.",
       );
     }
+    // Parquet was written for the guard; it stays only when the permit asks for it.
+    if (!permit.scope.formats.includes("parquet"))
+      for (const t of packaged) rmSync(parquetOf(t.plan));
     const checksum = writeChecksums(staging);
     renameSync(staging, final);
     const tables = packaged.map((t) => ({ name: t.plan.name, rows: t.rows, persons: t.persons }));
