@@ -8,7 +8,7 @@ export function registerDemo(program: Command): void {
   program
     .command("demo")
     .description(
-      "set up a demo deployment with a synthetic lake in KAIVO_HOME and show what to try next",
+      "set up a demo deployment in KAIVO_HOME: a synthetic lake, an example permit and its release",
     )
     .action(async () => {
       const out = process.stdout;
