@@ -276,6 +276,21 @@ describe("releases", () => {
     expect(Number(linked[0]?.hit)).toBe(Number(linked[0]?.n));
   });
 
+  it("never releases free text when the permit does not allow notes", async () => {
+    await draftPermit(ctx(riku), application("P-NOTES"));
+    await submitPermit(ctx(riku), "P-NOTES", "ready");
+    await reviewPermit(ctx(reija), "P-NOTES", "taking it");
+    const noNotes = { ...SCOPE(), rules: { ...SCOPE().rules, notes: false } };
+    await approvePermit(ctx(reija), "P-NOTES", "no free text", noNotes);
+    await activatePermit(ctx(stina), "P-NOTES", "go");
+    await expect(createRelease(ctx(stina), "P-NOTES")).rejects.toThrow(
+      /clinical\.note\.text is free text and the permit does not allow notes/,
+    );
+    await expect(
+      draftPermit(ctx(riku), application("P-NOTES-2", { scope: noNotes })),
+    ).rejects.toThrow(/free text needs rules\.notes = true/);
+  });
+
   it("writes only the formats the permit asks for", async () => {
     await activePermit("P-CSV", { scope: { ...SCOPE(), formats: ["csv"] } });
     const r = await createRelease(ctx(stina), "P-CSV");

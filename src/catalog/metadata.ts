@@ -126,6 +126,11 @@ export const META_DESCRIPTIONS: Record<
   },
 };
 
+/** Free text (clinical notes): released only when a permit allows notes. */
+export function isFreeText(v: Pick<VariableMeta, "sourceType">): boolean {
+  return v.sourceType === "base64Binary";
+}
+
 export function metaVariable(
   registry: string,
   table: string,

@@ -2,6 +2,7 @@ import { auditedWrite } from "../audit/append.js";
 import { authorize, type Permission } from "../auth/permissions.js";
 import type { Actor } from "../auth/roles.js";
 import { ensureCatalogSchema, readCatalog } from "../catalog/catalog-store.js";
+import { isFreeText } from "../catalog/metadata.js";
 import type { Home } from "../home/home.js";
 import { Vault } from "../identity/vault.js";
 import { Lake } from "../lake/lake.js";
@@ -131,8 +132,14 @@ async function checkScope(ctx: Ctx, scope: Scope): Promise<void> {
           throw new ValidationError(
             `scope.tables.${name}: no variable "${v}"; variables: ${known.join(", ")}.`,
           );
-      if (!scope.rules.notes && variables.includes("text") && table.table === "note")
-        throw new ValidationError(`scope.tables.${name}: note text needs rules.notes = true.`);
+      const text = catalog.variables.filter(
+        (v) => v.registry === table.registry && v.table === table.table && isFreeText(v),
+      );
+      for (const v of text)
+        if (!scope.rules.notes && variables.includes(v.variable))
+          throw new ValidationError(
+            `scope.tables.${name}.${v.variable}: free text needs rules.notes = true.`,
+          );
     }
   } finally {
     lake.close();

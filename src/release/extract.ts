@@ -1,5 +1,5 @@
 import type { Catalog } from "../catalog/catalog-store.js";
-import type { TableMeta, VariableMeta } from "../catalog/metadata.js";
+import { isFreeText, type TableMeta, type VariableMeta } from "../catalog/metadata.js";
 import { personsOf } from "../cohort/context.js";
 import { Lake } from "../lake/lake.js";
 import type { Scope } from "../permits/scope.js";
@@ -115,6 +115,11 @@ export function planRelease(
       for (const v of wanted) {
         const meta = variables.find((x) => x.variable === v);
         if (!meta) throw new ValidationError(`${name} has no variable ${v}.`);
+        // Whatever a scope lists, free text leaves only when the permit allows notes.
+        if (isFreeText(meta) && !rules.notes)
+          throw new ValidationError(
+            `${name}.${v} is free text and the permit does not allow notes.`,
+          );
         const col = `e.${q(v)}`;
         const birth = isPersons && (v === persons?.birth || v === "event_date");
         if (birth) {
