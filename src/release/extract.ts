@@ -14,6 +14,8 @@ export interface ReleaseRequest {
 export interface ReleaseColumn {
   name: string;
   sql: string;
+  /** A reference to another record: pseudonymized once per distinct key through `_ref_ids`. */
+  reference?: string;
   /** Frictionless Table Schema type. */
   type: string;
   variable?: VariableMeta;
@@ -25,6 +27,18 @@ export interface ReleaseTable {
   table: TableMeta;
   columns: ReleaseColumn[];
   sql: string;
+  /** SELECTs of the distinct keys its reference columns hold. */
+  keys: string[];
+}
+
+/**
+ * Every key the release's references hold, pseudonymized once each (a visit is referred to by
+ * many rows): `_ref_ids (k, id)` for the tables' joins.
+ */
+export function referenceIdsSql(plans: ReleaseTable[]): string {
+  const keys = plans.flatMap((p) => p.keys);
+  const source = keys.length ? keys.join(" union ") : "select null::varchar as k where false";
+  return `create or replace temp table _ref_ids as select k, rel_id('row|' || k) as id from (${source}) where k is not null`;
 }
 
 /** Refuses anything outside the permit's scope, naming it; returns what to extract. */
@@ -135,7 +149,8 @@ export function planRelease(
         } else if (meta.role === "key" || meta.references) {
           columns.push({
             name: v,
-            sql: `rel_id('row|' || ${col})`,
+            sql: `ref_${columns.length}.id`,
+            reference: v,
             type: "string",
             variable: meta,
             note: "pseudonymized for this permit",
@@ -170,10 +185,20 @@ export function planRelease(
       const where = [Lake.asOf(snapshot).replace(/load_/g, "e.load_")];
       if (table.eventColumn && !isPersons)
         where.push(`e.event_date between date '${period.from}' and date '${period.to}'`);
+      const from = `from ${Lake.qualified(table.registry, table.table)} e join _release_people p on p.pseudo_id = e.pseudo_id`;
+      const references = columns.filter((c) => c.reference);
+      const joins = references.map((c) => {
+        const alias = c.sql.split(".")[0];
+        return `left join _ref_ids ${alias} on ${alias}.k = e.${q(c.reference as string)}`;
+      });
       const sql = `select ${columns.map((c) => `${c.sql} as ${q(c.name)}`).join(", ")}
-        from ${Lake.qualified(table.registry, table.table)} e join _release_people p on p.pseudo_id = e.pseudo_id
+        ${from} ${joins.join(" ")}
         where ${where.join(" and ")}
         order by person_id, row_id`;
-      return { name, table, columns, sql };
+      const keys = references.map(
+        (c) =>
+          `select distinct e.${q(c.reference as string)} as k ${from} where ${where.join(" and ")}`,
+      );
+      return { name, table, columns, sql, keys };
     });
 }

@@ -40,19 +40,27 @@ export async function scanRelease(
       )
       .map((c) => String(c.column_name));
     if (columns.length === 0) continue;
-    const counts = columns.flatMap((c, i) =>
-      Object.values(IDENTIFIER_PATTERNS).map(
-        (pattern, j) =>
-          `count(*) filter (where regexp_matches("${c.replace(/"/g, '""')}", '${pattern.replace(/'/g, "''")}')) as h${i}_${j}`,
-      ),
+    // One pass with all patterns together; a column that hits is then counted per kind.
+    const any = Object.values(IDENTIFIER_PATTERNS)
+      .map((p) => `(${p})`)
+      .join("|");
+    const col = (c: string) => `"${c.replace(/"/g, '""')}"`;
+    const match = (c: string, pattern: string) =>
+      `regexp_matches(${col(c)}, '${pattern.replace(/'/g, "''")}')`;
+    const [first] = await lake.rows(
+      `select ${columns.map((c, i) => `count(*) filter (where ${match(c, any)}) as h${i}`).join(", ")} from ${source}`,
     );
-    const [row] = await lake.rows(`select ${counts.join(", ")} from ${source}`);
-    columns.forEach((column, i) => {
-      Object.keys(IDENTIFIER_PATTERNS).forEach((kind, j) => {
-        const n = Number(row?.[`h${i}_${j}`] ?? 0);
+    for (const [i, column] of columns.entries()) {
+      if (Number(first?.[`h${i}`] ?? 0) === 0) continue;
+      const kinds = Object.entries(IDENTIFIER_PATTERNS);
+      const [row] = await lake.rows(
+        `select ${kinds.map(([, p], j) => `count(*) filter (where ${match(column, p)}) as k${j}`).join(", ")} from ${source}`,
+      );
+      for (const [j, [kind]] of kinds.entries()) {
+        const n = Number(row?.[`k${j}`] ?? 0);
         if (n > 0) hits.push({ file, column, kind: kind as GuardHit["kind"], rows: n });
-      });
-    });
+      }
+    }
   }
   for (const { file, path } of textFiles) {
     // Kaivo's own hashes (hex, 20 characters or more) are not identifiers; digit runs in them

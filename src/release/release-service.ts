@@ -12,7 +12,7 @@ import { Vault } from "../identity/vault.js";
 import { Lake } from "../lake/lake.js";
 import { type Ctx, getPermit } from "../permits/permit-service.js";
 import { ConflictError, KaivoError, NotFoundError } from "../shared/errors.js";
-import { planRelease, type ReleaseRequest, resolveRequest } from "./extract.js";
+import { planRelease, type ReleaseRequest, referenceIdsSql, resolveRequest } from "./extract.js";
 import { scanRelease } from "./guard.js";
 import {
   codebook,
@@ -144,6 +144,7 @@ export async function createRelease(
     await usePermitKey(lake, key);
     const catalog = await readCatalog(lake);
     const plans = planRelease(catalog, permit.scope, wanted, period, cctx.snapshot);
+    await lake.connection.run(referenceIdsSql(plans));
     const packaged: PackagedTable[] = [];
     const esc = (p: string) => p.replace(/'/g, "''");
     const parquetOf = (plan: (typeof plans)[number]) =>
@@ -171,6 +172,7 @@ export async function createRelease(
       }
       packaged.push({ plan, rows: Number(n?.r ?? 0), persons: Number(n?.p ?? 0), examples });
     }
+    await lake.connection.run("drop table if exists _ref_ids");
     await forgetPermitKey(lake);
 
     const info: ReleaseInfo = {
@@ -216,7 +218,7 @@ export async function createRelease(
         file: `data/${t.plan.name}.parquet`,
         path: parquetOf(t.plan),
         pseudonyms: t.plan.columns
-          .filter((c) => c.sql.includes("rel_id") || c.name === "person_id")
+          .filter((c) => c.reference || c.name === "person_id" || c.name === "row_id")
           .map((c) => c.name),
       })),
       ["datapackage.json", "codebook.md", "README.md"].map((f) => ({
