@@ -154,6 +154,14 @@ export function isGroup(node: Node): node is Group {
   return "all" in node || "any" in node || "none" in node || "of" in node;
 }
 
+/** A group's kind (its key in the definition) and its members. */
+export function groupParts(g: Group): { key: "all" | "any" | "none" | "of"; members: Node[] } {
+  if ("all" in g) return { key: "all", members: g.all };
+  if ("any" in g) return { key: "any", members: g.any };
+  if ("none" in g) return { key: "none", members: g.none };
+  return { key: "of", members: g.of };
+}
+
 /** Parses and validates a definition's shape; errors name the path inside the definition. */
 export function parseDefinition(raw: unknown, source = "definition"): CohortDefinition {
   const parsed = CohortDefinitionSchema.safeParse(raw);

@@ -1,6 +1,6 @@
 import type { CodeTitle } from "../catalog/vocabulary.js";
 import type { CohortDefinition, Criterion, Events, Filter, Node } from "./definition.js";
-import { isGroup } from "./definition.js";
+import { groupParts, isGroup } from "./definition.js";
 
 /** Titles of codes, to name what a code set holds. */
 export type TitleOf = (system: string, pattern: string) => CodeTitle[];
@@ -77,15 +77,9 @@ export function explainDefinition(def: CohortDefinition, titles: TitleOf, hash: 
   const node = (n: Node, depth: number): string[] => {
     const pad = "  ".repeat(depth);
     if (!isGroup(n)) return [`${pad}- ${criterion(n)}`];
-    const [head, list] =
-      "all" in n
-        ? ["all of", n.all]
-        : "any" in n
-          ? ["any of", n.any]
-          : "none" in n
-            ? ["none of", n.none]
-            : [`at least ${n.atLeast} of`, n.of];
-    return [`${pad}- ${head}:`, ...list.flatMap((x) => node(x, depth + 1))];
+    const { key, members } = groupParts(n);
+    const head = "atLeast" in n ? `at least ${n.atLeast} of` : `${key} of`;
+    return [`${pad}- ${head}:`, ...members.flatMap((x) => node(x, depth + 1))];
   };
 
   const lines: string[] = [];

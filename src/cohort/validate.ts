@@ -9,7 +9,13 @@ import {
   personsOf,
   visitColumn,
 } from "./context.js";
-import { type CohortDefinition, type Events, isGroup, type Node } from "./definition.js";
+import {
+  type CohortDefinition,
+  type Events,
+  groupParts,
+  isGroup,
+  type Node,
+} from "./definition.js";
 
 export interface Validation {
   errors: Issue[];
@@ -82,14 +88,7 @@ export function validateDefinition(def: CohortDefinition, ctx: CohortContext): V
   const entryTable = findTable(catalog, def.entry.events.table);
   const checkNode = (node: Node, path: string) => {
     if (isGroup(node)) {
-      const [key, list] =
-        "all" in node
-          ? ["all", node.all]
-          : "any" in node
-            ? ["any", node.any]
-            : "none" in node
-              ? ["none", node.none]
-              : ["of", node.of];
+      const { key, members: list } = groupParts(node);
       if ("atLeast" in node && node.atLeast > node.of.length)
         errors.push({
           path: `${path}.atLeast`,
