@@ -45,7 +45,7 @@ function windowText(c: Criterion): string {
  */
 export function explainDefinition(def: CohortDefinition, titles: TitleOf, hash: string): string {
   const events = (e: Events): string => {
-    const parts = [`a row of ${e.table}`];
+    const parts = [`${e.table} row`];
     if (e.codeSet) {
       const set = def.codeSets[e.codeSet];
       if (set) {
@@ -56,7 +56,7 @@ export function explainDefinition(def: CohortDefinition, titles: TitleOf, hash: 
             return `${p} (${found.length} code${found.length === 1 ? "" : "s"}${first ? `, e.g. ${first.titleEn ?? first.titleFi}` : ""})`;
           return first ? `${p} ${first.titleEn ?? first.titleFi}` : p;
         });
-        parts.push(`with a ${set.system} code in "${e.codeSet}": ${named.join("; ")}`);
+        parts.push(`coded in ${set.system} set "${e.codeSet}": ${named.join("; ")}`);
       }
     }
     if (e.where.length) parts.push(`where ${e.where.map(filterText).join(" and ")}`);
@@ -64,11 +64,11 @@ export function explainDefinition(def: CohortDefinition, titles: TitleOf, hash: 
   };
   const criterion = (c: Criterion): string => {
     const count = c.count
-      ? `at least ${c.count.atLeast} ${c.count.distinctDays ? "distinct days with" : "times"} `
+      ? `at least ${c.count.atLeast} times${c.count.distinctDays ? " on different days" : ""}: `
       : "";
     const what =
       "events" in c
-        ? events(c.events)
+        ? `a ${events(c.events)}`
         : "death" in c
           ? "death"
           : `membership of cohort ${c.cohort.name} (version ${c.cohort.version}), dated at its index`;
@@ -90,7 +90,7 @@ export function explainDefinition(def: CohortDefinition, titles: TitleOf, hash: 
   lines.push("");
   const p = def.entry.period;
   lines.push(
-    `Entry: a person enters on the ${def.entry.occurrence === "all" ? "date of each" : `${def.entry.occurrence}`} ${events(def.entry.events)}${p ? `, dated ${p.from ? `from ${p.from}` : ""}${p.from && p.to ? " " : ""}${p.to ? `to ${p.to}` : ""}` : ""}. That date is the index date.`,
+    `Entry: a person enters on the date of ${def.entry.occurrence === "all" ? "each" : `their ${def.entry.occurrence}`} ${events(def.entry.events)}${p ? `, dated ${p.from ? `from ${p.from}` : ""}${p.from && p.to ? " " : ""}${p.to ? `to ${p.to}` : ""}` : ""}. That date is the index date.`,
   );
   const d = def.demographics;
   const demo = [
@@ -117,6 +117,11 @@ export function explainDefinition(def: CohortDefinition, titles: TitleOf, hash: 
     ...(def.exit.atDeath ? ["death"] : []),
     ...(def.exit.censor ? [`the first ${events(def.exit.censor)} after the index`] : []),
   ];
-  lines.push("", `Exit: follow-up ends at the earliest of ${exit.join(", ")}.`);
+  lines.push(
+    "",
+    exit.length === 1
+      ? "Exit: follow-up ends at the end of the data."
+      : `Exit: follow-up ends at the earliest of ${exit.join(", ")}.`,
+  );
   return `${lines.join("\n")}\n`;
 }
