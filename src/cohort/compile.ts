@@ -14,6 +14,7 @@ import {
   type Criterion,
   type Events,
   type Filter,
+  groupParts,
   isGroup,
   type Node,
 } from "./definition.js";
@@ -97,6 +98,13 @@ export function compileCohort(def: CohortDefinition, ctx: CohortContext): Compil
   };
 }
 
+/** Whether any criterion asks for the index event's visit. */
+function needsVisit(def: CohortDefinition): boolean {
+  const walk = (n: Node): boolean =>
+    isGroup(n) ? groupParts(n).members.some(walk) : n.sameVisit === true;
+  return def.inclusion.some((r) => walk(r.criteria));
+}
+
 class Compiler {
   private leaf = 0;
   private nested = 0;
@@ -172,13 +180,18 @@ class Compiler {
       `${this.name("entry_events")} as (\n  -- entry: ${def.entry.events.table}${def.entry.events.codeSet ? ` codes ${def.entry.events.codeSet}` : ""}${period ? `, ${period.from ?? "…"} to ${period.to ?? "…"}` : ""}\n  ${this.events(def.entry.events, bounds)}\n)`,
     );
     const ee = this.name("entry_events");
+    const pickDay = def.entry.occurrence === "first" ? "min" : "max";
+    // The index visit is looked up (a second pass over the entry events) only for same-visit
+    // criteria; otherwise one aggregate per person is enough.
     const pick =
       def.entry.occurrence === "all"
-        ? `select distinct pseudo_id, event_date as index_date, visit as index_visit from ${ee}`
-        : `select x.pseudo_id, x.index_date, min(e.visit) as index_visit
-    from (select pseudo_id, ${def.entry.occurrence === "first" ? "min" : "max"}(event_date) as index_date from ${ee} group by pseudo_id) x
+        ? `select distinct pseudo_id, event_date as index_date, ${needsVisit(def) ? "visit" : "null::varchar"} as index_visit from ${ee}`
+        : needsVisit(def)
+          ? `select x.pseudo_id, x.index_date, min(e.visit) as index_visit
+    from (select pseudo_id, ${pickDay}(event_date) as index_date from ${ee} group by pseudo_id) x
     join ${ee} e on e.pseudo_id = x.pseudo_id and e.event_date = x.index_date
-    group by x.pseudo_id, x.index_date`;
+    group by x.pseudo_id, x.index_date`
+          : `select pseudo_id, ${pickDay}(event_date) as index_date, null::varchar as index_visit from ${ee} group by pseudo_id`;
     this.out.push(
       `${this.name("episodes")} as (\n  -- ${def.entry.occurrence} occurrence${def.entry.occurrence === "all" ? "s" : ""} per person: the index date\n  select row_number() over (order by pseudo_id, index_date, index_visit) as episode, *\n  from (${pick})\n)`,
     );
