@@ -23,13 +23,3 @@ export function seesExactCounts(role: Role): boolean {
 export function suppressSmall(n: number, rule: DisclosureRule): ShownCount {
   return n > 0 && n < rule.minCount ? `<${rule.minCount}` : n;
 }
-
-/** A count as the role may see it. */
-export function showCount(n: number, role: Role, rule: DisclosureRule): ShownCount {
-  return seesExactCounts(role) ? n : suppressSmall(n, rule);
-}
-
-/** True when a shown value is a real count from 1 to k-1 (what disclosure control must never let out). */
-export function isSmallCount(value: unknown, rule: DisclosureRule): boolean {
-  return typeof value === "number" && value > 0 && value < rule.minCount;
-}

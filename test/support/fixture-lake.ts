@@ -1,4 +1,3 @@
-import { join } from "node:path";
 import { ensureCatalogSchema, saveRegistryDescription } from "../../src/catalog/catalog-store.js";
 import { describeCsvRegistry, describeFhirRegistry } from "../../src/catalog/describe.js";
 import { loadShippedVocabularies } from "../../src/catalog/vocabulary.js";
@@ -72,5 +71,3 @@ export async function fixtureLake(
   }
   return home;
 }
-
-export const fixtureDir = (base: string, name: string) => join(base, name);
