@@ -137,7 +137,9 @@ try {
       lake.close();
     }
     console.log(
-      `run ${i + 1}: release ${releaseSeconds.at(-1).toFixed(1)} s, plain copy ${copySeconds.at(-1).toFixed(1)} s`,
+      `run ${i + 1}: release ${releaseSeconds.at(-1).toFixed(1)} s (${Object.entries(result.phases)
+        .map(([k, v]) => `${k} ${v} s`)
+        .join(", ")}), plain copy ${copySeconds.at(-1).toFixed(1)} s`,
     );
   }
 } finally {

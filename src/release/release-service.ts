@@ -43,6 +43,8 @@ export interface ReleaseResult {
   tables: Array<{ name: string; rows: number; persons: number }>;
   checksum: string;
   seconds: number;
+  /** Seconds per step: cohort, pseudonyms, tables, package, guard, record. */
+  phases: Record<string, number>;
 }
 
 /** The permit's person ID and date shift of a lake pseudo-ID (HMAC under the permit key). */
@@ -66,6 +68,13 @@ export async function createRelease(
 ): Promise<ReleaseResult> {
   await authorize(ctx.store, ctx.actor, "release.create");
   const started = performance.now();
+  const phases: Record<string, number> = {};
+  let mark = started;
+  const lap = (name: string) => {
+    const now = performance.now();
+    phases[name] = Math.round(now - mark) / 1000;
+    mark = now;
+  };
   const permit = await getPermit(ctx.store, permitId);
   const today = new Date().toISOString().slice(0, 10);
   if (permit.status !== "active")
@@ -123,6 +132,7 @@ export async function createRelease(
     const cctx = await cohortContext(lake, ctx.store, options.snapshot);
     const compiled = compileCohort(parseDefinition(JSON.parse(saved.definition)), cctx);
     await materialise(lake, compiled);
+    lap("cohort");
     await lake.tempIds("_optouts", optouts);
     members = (
       await lake.rows(
@@ -145,6 +155,7 @@ export async function createRelease(
     const catalog = await readCatalog(lake);
     const plans = planRelease(catalog, permit.scope, wanted, period, cctx.snapshot);
     await lake.connection.run(referenceIdsSql(plans));
+    lap("pseudonyms");
     const packaged: PackagedTable[] = [];
     const esc = (p: string) => p.replace(/'/g, "''");
     const parquetOf = (plan: (typeof plans)[number]) =>
@@ -175,6 +186,7 @@ export async function createRelease(
     await lake.connection.run("drop table if exists _ref_ids");
     await forgetPermitKey(lake);
 
+    lap("tables");
     const info: ReleaseInfo = {
       id,
       number,
@@ -212,6 +224,7 @@ export async function createRelease(
       )}\n`,
     );
 
+    lap("package");
     const hits = await scanRelease(
       lake,
       packaged.map((t) => ({
@@ -243,6 +256,7 @@ export async function createRelease(
     // Parquet was written for the guard; it stays only when the permit asks for it.
     if (!permit.scope.formats.includes("parquet"))
       for (const t of packaged) rmSync(parquetOf(t.plan));
+    lap("guard");
     const checksum = writeChecksums(staging);
     renameSync(staging, final);
     const tables = packaged.map((t) => ({ name: t.plan.name, rows: t.rows, persons: t.persons }));
@@ -286,6 +300,7 @@ export async function createRelease(
             .execute();
       },
     );
+    lap("checksums and record");
     return {
       id,
       permitId,
@@ -296,6 +311,7 @@ export async function createRelease(
       tables,
       checksum,
       seconds: (performance.now() - started) / 1000,
+      phases,
     };
   } catch (error) {
     rmSync(staging, { recursive: true, force: true });
