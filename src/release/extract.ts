@@ -27,18 +27,6 @@ export interface ReleaseTable {
   table: TableMeta;
   columns: ReleaseColumn[];
   sql: string;
-  /** SELECTs of the distinct keys its reference columns hold. */
-  keys: string[];
-}
-
-/**
- * Every key the release's references hold, pseudonymized once each (a visit is referred to by
- * many rows): `_ref_ids (k, id)` for the tables' joins.
- */
-export function referenceIdsSql(plans: ReleaseTable[]): string {
-  const keys = plans.flatMap((p) => p.keys);
-  const source = keys.length ? keys.join(" union ") : "select null::varchar as k where false";
-  return `create or replace temp table _ref_ids as select k, rel_id('row|' || k) as id from (${source}) where k is not null`;
 }
 
 /** Refuses anything outside the permit's scope, naming it; returns what to extract. */
@@ -88,10 +76,23 @@ export function planRelease(
   tables: Record<string, string[]>,
   period: { from: string; to: string },
   snapshot: number,
-): ReleaseTable[] {
+): { tables: ReleaseTable[]; referenceIds: string } {
   const persons = personsOf(catalog);
   const rules = scope.rules;
-  return Object.entries(tables)
+  const asOf = Lake.asOf(snapshot).replace(/load_/g, "e.load_");
+  // Tables the released references point to (visits, units, hospitals): each of their rows gets
+  // its permit pseudonym once, in `_ref_ids`, however many rows refer to it.
+  const targets = new Set(
+    Object.entries(tables).flatMap(([name, vars]) =>
+      catalog.variables
+        .filter(
+          (v) => `${v.registry}.${v.table}` === name && vars.includes(v.variable) && v.references,
+        )
+        .map((v) => v.references as string),
+    ),
+  );
+  const referenceIds = referenceIdsSql(catalog, [...targets].sort(), asOf);
+  const released = Object.entries(tables)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([name, wanted]) => {
       const table = catalog.tables.find((t) => `${t.registry}.${t.table}` === name);
@@ -100,6 +101,7 @@ export function planRelease(
       const variables = catalog.variables.filter(
         (v) => v.registry === table.registry && v.table === table.table,
       );
+      const isTarget = targets.has(name);
       const columns: ReleaseColumn[] = [
         {
           name: "person_id",
@@ -109,7 +111,7 @@ export function planRelease(
         },
         {
           name: "row_id",
-          sql: "rel_id('row|' || e.record_key)",
+          sql: isTarget ? pseudonymOf("rowref", "e.record_key") : "rel_id('row|' || e.record_key)",
           type: "string",
           note: "the record, pseudonymized for this permit",
         },
@@ -146,11 +148,19 @@ export function planRelease(
           });
         } else if (v === "event_date") {
           columns.push({ name: v, sql: `${col} + p.shift`, type: "date", variable: meta });
-        } else if (meta.role === "key" || meta.references) {
+        } else if (meta.references) {
           columns.push({
             name: v,
-            sql: `ref_${columns.length}.id`,
+            sql: pseudonymOf(`ref_${columns.length}`, col),
             reference: v,
+            type: "string",
+            variable: meta,
+            note: "pseudonymized for this permit",
+          });
+        } else if (meta.role === "key") {
+          columns.push({
+            name: v,
+            sql: `rel_id('row|' || ${col})`,
             type: "string",
             variable: meta,
             note: "pseudonymized for this permit",
@@ -182,23 +192,47 @@ export function planRelease(
           columns.push({ name: v, sql: col, type: TYPES[meta.type] ?? "string", variable: meta });
         }
       }
-      const where = [Lake.asOf(snapshot).replace(/load_/g, "e.load_")];
+      const where = [asOf];
       if (table.eventColumn && !isPersons)
         where.push(`e.event_date between date '${period.from}' and date '${period.to}'`);
       const from = `from ${Lake.qualified(table.registry, table.table)} e join _release_people p on p.pseudo_id = e.pseudo_id`;
       const references = columns.filter((c) => c.reference);
-      const joins = references.map((c) => {
-        const alias = c.sql.split(".")[0];
-        return `left join _ref_ids ${alias} on ${alias}.k = e.${q(c.reference as string)}`;
-      });
+      const joins = [
+        ...(isTarget ? ["left join _ref_ids rowref on rowref.k = e.record_key"] : []),
+        ...references.map((c, i) => {
+          const alias = c.sql.match(/(ref_\d+)\.id/)?.[1] ?? `ref_x${i}`;
+          return `left join _ref_ids ${alias} on ${alias}.k = e.${q(c.reference as string)}`;
+        }),
+      ];
       const sql = `select ${columns.map((c) => `${c.sql} as ${q(c.name)}`).join(", ")}
         ${from} ${joins.join(" ")}
         where ${where.join(" and ")}
         order by person_id, row_id`;
-      const keys = references.map(
-        (c) =>
-          `select distinct e.${q(c.reference as string)} as k ${from} where ${where.join(" and ")}`,
-      );
-      return { name, table, columns, sql, keys };
+      return { name, table, columns, sql };
     });
+  return { tables: released, referenceIds };
+}
+
+/** The pseudonym from the reference map, or computed when the key is not in it. */
+function pseudonymOf(alias: string, key: string): string {
+  return `case when ${alias}.id is null and ${key} is not null then rel_id('row|' || ${key}) else ${alias}.id end`;
+}
+
+/**
+ * `_ref_ids (k, id)`: every current row of the target tables (for person tables, the release's
+ * people only; periods aside, since a reference may point outside them), pseudonymized once.
+ */
+function referenceIdsSql(catalog: Catalog, targets: string[], asOf: string): string {
+  const sources = targets.flatMap((name) => {
+    const t = catalog.tables.find((x) => `${x.registry}.${x.table}` === name);
+    if (!t) return [];
+    const people = t.personColumn ? " join _release_people p on p.pseudo_id = e.pseudo_id" : "";
+    return [
+      `select e.record_key as k from ${Lake.qualified(t.registry, t.table)} e${people} where ${asOf}`,
+    ];
+  });
+  const source = sources.length
+    ? sources.join(" union all ")
+    : "select null::varchar as k where false";
+  return `create or replace temp table _ref_ids as select k, rel_id('row|' || k) as id from (${source})`;
 }

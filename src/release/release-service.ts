@@ -12,7 +12,7 @@ import { Vault } from "../identity/vault.js";
 import { Lake } from "../lake/lake.js";
 import { type Ctx, getPermit } from "../permits/permit-service.js";
 import { ConflictError, KaivoError, NotFoundError } from "../shared/errors.js";
-import { planRelease, type ReleaseRequest, referenceIdsSql, resolveRequest } from "./extract.js";
+import { planRelease, type ReleaseRequest, resolveRequest } from "./extract.js";
 import { scanRelease } from "./guard.js";
 import {
   codebook,
@@ -153,8 +153,14 @@ export async function createRelease(
     people.closeSync();
     await usePermitKey(lake, key);
     const catalog = await readCatalog(lake);
-    const plans = planRelease(catalog, permit.scope, wanted, period, cctx.snapshot);
-    await lake.connection.run(referenceIdsSql(plans));
+    const { tables: plans, referenceIds } = planRelease(
+      catalog,
+      permit.scope,
+      wanted,
+      period,
+      cctx.snapshot,
+    );
+    await lake.connection.run(referenceIds);
     lap("pseudonyms");
     const packaged: PackagedTable[] = [];
     const esc = (p: string) => p.replace(/'/g, "''");
