@@ -50,8 +50,7 @@ interface Check {
 const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
 const n = (v: unknown) => Number(v ?? 0);
 const at = (t: TableMeta, alias: string) => `${Lake.qualified(t.registry, t.table)} ${alias}`;
-const current = (ctx: CheckContext, alias: string) =>
-  Lake.asOf(ctx.loadId).replace(/load_(from|to)/g, `${alias}.load_$1`);
+const current = (ctx: CheckContext, alias: string) => Lake.asOf(ctx.loadId, alias);
 
 async function count(ctx: CheckContext, sql: string): Promise<{ failing: number; total: number }> {
   const [r] = await ctx.lake.rows(sql);

@@ -124,9 +124,7 @@ class Compiler {
 
   private asOf(alias: string) {
     // At the latest load nothing is closed later, so `load_to is null` is the whole condition.
-    if (this.ctx.latest) return `${alias}.load_to is null`;
-    const l = this.ctx.snapshot;
-    return `${alias}.load_from <= ${l} and (${alias}.load_to is null or ${alias}.load_to > ${l})`;
+    return Lake.asOf(this.ctx.latest ? undefined : this.ctx.snapshot, alias);
   }
 
   private table(name: string): TableMeta {

@@ -141,7 +141,7 @@ export async function feasibility(
     );
     const catalog = await readCatalog(lake);
     const persons = personsOf(catalog);
-    const snapshotCondition = Lake.asOf(compiled.snapshot);
+    const asOf = (alias: string) => Lake.asOf(compiled.snapshot, alias);
     const one = async (q: string) => Number((await lake.rows(q))[0]?.n ?? 0);
     const size = await one("select count(distinct pseudo_id) n from cohort_members");
     // One row per person: the first episode's index date.
@@ -159,7 +159,7 @@ export async function feasibility(
          from (select c.pseudo_id, p."${persons.sex}" as sex, ${age} as a
                from cohort_people c
                left join ${Lake.qualified(persons.table.registry, persons.table.table)} p
-                 on p.pseudo_id = c.pseudo_id and ${snapshotCondition.replace(/load_/g, "p.load_")})
+                 on p.pseudo_id = c.pseudo_id and ${asOf("p")})
          group by all order by all`,
       );
       const sexes = [...new Set(rows.map((r) => String(r.sex)))].sort();
@@ -211,7 +211,7 @@ export async function feasibility(
       const rows = await lake.rows(
         `select ${t.eventColumn ? "year(e.event_date)" : "null"} as y, count(distinct e.pseudo_id) as n
          from ${Lake.qualified(t.registry, t.table)} e semi join cohort_people c on c.pseudo_id = e.pseudo_id
-         where ${snapshotCondition.replace(/load_/g, "e.load_")}${variable ? ` and e."${variable}" is not null` : ""}
+         where ${asOf("e")}${variable ? ` and e."${variable}" is not null` : ""}
          group by grouping sets ((), (1)) order by 1 nulls first`,
       );
       const total = rows.find((r) => r.y === null);

@@ -148,11 +148,12 @@ export class Lake {
     return out;
   }
 
-  /** The SQL condition for rows visible at a load (latest when undefined). */
-  static asOf(load?: number): string {
-    if (load === undefined) return "load_to is null";
+  /** The SQL condition for rows visible at a load (latest when undefined), of an aliased table if given. */
+  static asOf(load?: number, alias?: string): string {
+    const a = alias ? `${alias}.` : "";
+    if (load === undefined) return `${a}load_to is null`;
     const l = Math.trunc(load);
-    return `load_from <= ${l} and (load_to is null or load_to > ${l})`;
+    return `${a}load_from <= ${l} and (${a}load_to is null or ${a}load_to > ${l})`;
   }
 
   close(): void {

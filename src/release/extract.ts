@@ -79,7 +79,7 @@ export function planRelease(
 ): { tables: ReleaseTable[]; referenceIds: string } {
   const persons = personsOf(catalog);
   const rules = scope.rules;
-  const asOf = Lake.asOf(snapshot).replace(/load_/g, "e.load_");
+  const asOf = Lake.asOf(snapshot, "e");
   // Tables the released references point to (visits, units, hospitals): each of their rows gets
   // its permit pseudonym once, in `_ref_ids`, however many rows refer to it.
   const targets = new Set(
