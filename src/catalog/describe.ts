@@ -1,5 +1,5 @@
 import { type RegistryMapping, registryColumns } from "../ingest/csv-ingest.js";
-import { lakeColumns } from "../ingest/fhir-ingest.js";
+import { lakeColumns } from "../ingest/record-mapping.js";
 import type { LakeRegistry, LakeTable } from "../ingest/table-config.js";
 import type { Column } from "../views/model.js";
 import {

@@ -5,9 +5,12 @@ import type { SecretKey } from "../home/keys.js";
 /** 80 bits, 16 base32 characters: no collision in any realistic population. */
 const ID_BYTES = 10;
 
+function mac(key: SecretKey, text: string): Buffer {
+  return createHmac("sha256", key.bytes()).update(text, "utf8").digest().subarray(0, ID_BYTES);
+}
+
 function keyed(key: SecretKey, text: string): string {
-  const mac = createHmac("sha256", key.bytes()).update(text, "utf8").digest();
-  return base32.stringify(mac.subarray(0, ID_BYTES), { pad: false }).toLowerCase();
+  return base32.stringify(mac(key, text), { pad: false }).toLowerCase();
 }
 
 /**
@@ -19,7 +22,20 @@ export function lakePseudoId(lakeKey: SecretKey, system: string, value: string):
   return keyed(lakeKey, `person|${system}|${value}`);
 }
 
-/** A stable key for a source record (type and id), so source ids are never stored raw in the lake. */
+/**
+ * A stable key for a source record (type and id), so source ids are never stored raw in the lake.
+ * Hex, so that the load's SQL (`recordKeySql`) computes the same key inside DuckDB.
+ */
 export function recordKey(lakeKey: SecretKey, source: string, type: string, id: string): string {
-  return keyed(lakeKey, `record|${source}|${type}|${id}`);
+  return mac(lakeKey, recordKeyText(source, type, id)).toString("hex");
+}
+
+function recordKeyText(source: string, type: string, id: string): string {
+  return `record|${source}|${type}|${id}`;
+}
+
+/** recordKey in SQL, given a `lake_key` macro from installKeyedHash and SQL for the id. */
+export function recordKeySql(source: string, type: string, idSql: string): string {
+  const prefix = recordKeyText(source, type, "").replace(/'/g, "''");
+  return `lake_key('${prefix}' || ${idSql})`;
 }

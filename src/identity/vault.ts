@@ -59,6 +59,9 @@ const SCHEMA = [
  */
 export class Vault {
   #findSource: Database.Statement | undefined;
+  #nameTokens: Database.Statement | undefined;
+  /** Keyed hashes of words already seen: notes repeat the same words (names and medical terms). */
+  readonly #wordHashes = new Map<string, string>();
 
   private constructor(
     private readonly db: Database.Database,
@@ -76,6 +79,18 @@ export class Vault {
     return new Vault(db, homeKey(home, "vault"), homeKey(home, "lake"));
   }
 
+  readonly #statements = new Map<string, Database.Statement>();
+
+  /** A prepared statement, prepared once per vault: loads run these per record. */
+  private statement(sql: string): Database.Statement {
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+
   private lookup(kind: string, text: string): string {
     return createHmac("sha256", this.vaultKey.bytes())
       .update(`${kind}|${text}`)
@@ -85,26 +100,22 @@ export class Vault {
   /** The person's lake pseudo-ID; the identifier is stored (encrypted) the first time. */
   registerPerson(system: string, value: string): string {
     const pseudoId = lakePseudoId(this.lakeKey, system, value);
-    this.db
-      .prepare(
-        "insert into persons (pseudo_id, identifier, created_at) values (?, ?, ?) on conflict do nothing",
-      )
-      .run(
-        pseudoId,
-        seal(this.vaultKey, `person:${pseudoId}`, `${system}|${value}`),
-        new Date().toISOString(),
-      );
+    this.statement(
+      "insert into persons (pseudo_id, identifier, created_at) values (?, ?, ?) on conflict do nothing",
+    ).run(
+      pseudoId,
+      seal(this.vaultKey, `person:${pseudoId}`, `${system}|${value}`),
+      new Date().toISOString(),
+    );
     return pseudoId;
   }
 
   /** Remembers which source-system patient id is this person, for references in later loads. */
   linkSource(source: string, sourcePatientId: string, pseudoId: string): void {
     const lookup = this.lookup("source", `${source}|${sourcePatientId}`);
-    this.db
-      .prepare(
-        "insert into source_patients (lookup, pseudo_id, source_id) values (?, ?, ?) on conflict (lookup) do update set pseudo_id = excluded.pseudo_id",
-      )
-      .run(lookup, pseudoId, seal(this.vaultKey, `source:${lookup}`, sourcePatientId));
+    this.statement(
+      "insert into source_patients (lookup, pseudo_id, source_id) values (?, ?, ?) on conflict (lookup) do update set pseudo_id = excluded.pseudo_id",
+    ).run(lookup, pseudoId, seal(this.vaultKey, `source:${lookup}`, sourcePatientId));
   }
 
   findBySource(source: string, sourcePatientId: string): string | undefined {
@@ -117,7 +128,7 @@ export class Vault {
 
   /** Keeps keyed hashes of the words of a person's and their relatives' names, never the names. */
   rememberNames(pseudoId: string, words: string[]): void {
-    const insert = this.db.prepare(
+    const insert = this.statement(
       "insert into name_tokens (pseudo_id, token) values (?, ?) on conflict do nothing",
     );
     for (const word of words) {
@@ -127,14 +138,21 @@ export class Vault {
 
   /** Whether a word is one of the person's (or their relatives') names, by keyed hash. */
   nameChecker(pseudoId: string): (word: string) => boolean {
+    this.#nameTokens ??= this.db.prepare("select token from name_tokens where pseudo_id = ?");
     const hashes = new Set(
-      (
-        this.db
-          .prepare("select token from name_tokens where pseudo_id = ?")
-          .all(pseudoId) as Array<{ token: string }>
-      ).map((r) => r.token),
+      (this.#nameTokens.all(pseudoId) as Array<{ token: string }>).map((r) => r.token),
     );
-    return (word) => hashes.has(this.lookup("name", word.toLocaleLowerCase("fi")));
+    return (word) => hashes.size > 0 && hashes.has(this.wordHash(word));
+  }
+
+  private wordHash(word: string): string {
+    let hash = this.#wordHashes.get(word);
+    if (hash === undefined) {
+      if (this.#wordHashes.size >= 200_000) this.#wordHashes.clear(); // bounded memory
+      hash = this.lookup("name", word.toLocaleLowerCase("fi"));
+      this.#wordHashes.set(word, hash);
+    }
+    return hash;
   }
 
   /** Quarantines a record with its reason; the same line of the same file is kept once. */
@@ -150,21 +168,19 @@ export class Vault {
       .update(entry.raw)
       .digest("base64url")
       .slice(0, 22);
-    this.db
-      .prepare(
-        `insert into quarantine (load_id, source, file, line, fingerprint, reason, record, created_at)
+    this.statement(
+      `insert into quarantine (load_id, source, file, line, fingerprint, reason, record, created_at)
          values (?, ?, ?, ?, ?, ?, ?, ?) on conflict do nothing`,
-      )
-      .run(
-        entry.loadId,
-        entry.source,
-        entry.file,
-        entry.line,
-        fingerprint,
-        entry.reason,
-        seal(this.vaultKey, "quarantine", entry.raw),
-        new Date().toISOString(),
-      );
+    ).run(
+      entry.loadId,
+      entry.source,
+      entry.file,
+      entry.line,
+      fingerprint,
+      entry.reason,
+      seal(this.vaultKey, "quarantine", entry.raw),
+      new Date().toISOString(),
+    );
   }
 
   listQuarantine(filter: { loadId?: number; status?: string } = {}): QuarantineEntry[] {

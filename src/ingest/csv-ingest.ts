@@ -265,7 +265,7 @@ export async function loadRegistryCsv(
           registry: mapping.registry,
           name: mapping.table,
           columns: registryColumns(mapping),
-          stagingFile,
+          staging: { file: stagingFile },
           fullExtract: true,
           report: tr,
         },

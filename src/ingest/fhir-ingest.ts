@@ -1,29 +1,25 @@
-import { createHash } from "node:crypto";
 import {
-  closeSync,
-  createReadStream,
+  appendFileSync,
   existsSync,
   mkdirSync,
-  openSync,
   readdirSync,
   readFileSync,
   rmSync,
   statSync,
-  writeSync,
 } from "node:fs";
 import { basename, join } from "node:path";
-import { createInterface } from "node:readline";
+import type { DuckDBConnection } from "@duckdb/node-api";
 import type { SecretKey } from "../home/keys.js";
 import { personIdentifierProblem } from "../identity/hetu.js";
 import { recordKey } from "../identity/pseudonym.js";
-import { scrubText } from "../identity/scrub.js";
 import type { Vault } from "../identity/vault.js";
-import { type Lake, META_COLUMNS } from "../lake/lake.js";
-import { contentHash, mergeLoad } from "../lake/merge.js";
+import { dropKeyedHash, installKeyedHash } from "../lake/keyed-sql.js";
+import type { Lake } from "../lake/lake.js";
+import { contentHash, type MergeTable, mergeLoad } from "../lake/merge.js";
 import { ValidationError } from "../shared/errors.js";
-import { ViewRuntimeError } from "../views/errors.js";
-import { referenceKey } from "../views/fhirpath.js";
-import { evaluateResource } from "../views/reference.js";
+import { checkLines, markDuplicates, markUnresolvedSubjects } from "./line-checks.js";
+import { type LoadFile, numberedLinesSql, readLines } from "./numbered-lines.js";
+import { lakeColumns, mapLine, needsSubject, registerPatient } from "./record-mapping.js";
 import {
   assertNothingLost,
   bump,
@@ -32,6 +28,14 @@ import {
   type TableReport,
 } from "./report.js";
 import type { LakeTable } from "./table-config.js";
+import {
+  emptyStage,
+  mapTable,
+  scrubNotes,
+  stageTable,
+  type TableLoad,
+  tableLoad,
+} from "./table-load.js";
 
 interface Manifest {
   transactionTime: string;
@@ -106,62 +110,33 @@ function looseManifest(dir: string): { manifest: Manifest; identity: string } {
   };
 }
 
-const DUCK_TYPES: Record<string, string> = {
-  decimal: "DOUBLE",
-  integer: "BIGINT",
-  unsignedInt: "BIGINT",
-  positiveInt: "BIGINT",
-  integer64: "BIGINT",
-  boolean: "BOOLEAN",
-};
-const JS_TYPES: Record<string, string> = {
-  DOUBLE: "number",
-  BIGINT: "number",
-  BOOLEAN: "boolean",
-  VARCHAR: "string",
-};
-
-/** The lake columns of a table: meta columns, then the view's columns with ids keyed and text scrubbed. */
-export function lakeColumns(table: LakeTable): Array<[string, string]> {
-  const own = table.plan.columns
-    .slice(1) // the record's own id becomes record_key
-    .filter((c) => c.name !== "patient_id")
-    .flatMap(
-      (c): Array<[string, string]> =>
-        table.text?.column === c.name
-          ? [
-              ["text", "VARCHAR"],
-              ["redactions", "JSON"],
-            ]
-          : [[c.name, c.collection ? "JSON" : (DUCK_TYPES[c.type ?? ""] ?? "VARCHAR")]],
-    );
-  return [...META_COLUMNS.map(([n, t]) => [n, t] as [string, string]), ...own];
-}
-
-const DATE_FIELDS = [
-  "recordedDate",
-  "effectiveDateTime",
-  "performedDateTime",
-  "authoredOn",
-  "issued",
-  "date",
-  "started",
-  "receivedTime",
-];
-
-function futureDate(r: Record<string, unknown>, limit: number): boolean {
-  const dates = DATE_FIELDS.map((f) => r[f]);
-  const period = r.period as { start?: unknown; end?: unknown } | undefined;
-  if (period) dates.push(period.start, period.end);
-  return dates.some((d) => typeof d === "string" && Date.parse(d) > limit);
+/** The export's files, grouped by resource type: patients first, then places, then the rest. */
+function filesByType(dir: string, manifest: Manifest, label: string): Map<string, LoadFile[]> {
+  const order = (type: string) =>
+    type === "Patient" ? 0 : type === "Organization" || type === "Location" ? 1 : 2;
+  const entries = [...manifest.output].sort((a, b) => order(a.type) - order(b.type));
+  const groups = new Map<string, LoadFile[]>();
+  entries.forEach((entry, i) => {
+    const path = join(dir, basename(entry.url));
+    const files = groups.get(entry.type) ?? [];
+    files.push({
+      fileNo: i + 1,
+      path,
+      label: `${label}/${basename(path)}`,
+      bytes: existsSync(path) ? statSync(path).size : 0,
+    });
+    groups.set(entry.type, files);
+  });
+  return groups;
 }
 
 /**
  * Loads one bulk export into the lake as one numbered load. Every record is loaded, unchanged, or
  * quarantined with a reason (the raw record encrypted in the vault); person identifiers become
- * lake pseudo-IDs, source ids keyed record keys, note text is scrubbed. The merge into the lake
- * is one transaction, so a load killed at any point leaves the lake as it was, and the same
- * export loaded again changes nothing.
+ * lake pseudo-IDs, source ids keyed record keys, note text is scrubbed. The work runs in DuckDB
+ * (line-checks.ts, table-load.ts); JavaScript sees patients, note text, and the few lines the SQL
+ * checks send to the exact path. The merge into the lake is one transaction, so a load killed at
+ * any point leaves the lake as it was, and the same export loaded again changes nothing.
  */
 export async function loadExport(
   lake: Lake,
@@ -195,132 +170,307 @@ export async function loadExport(
   if (previous !== undefined) return { ...report, loadId: previous, alreadyLoaded: true };
   const loadId = await lake.nextLoadId();
   report.loadId = loadId;
-  const limit = Date.parse(manifest.transactionTime) + 86_400_000;
+  const limitDay = new Date(Date.parse(manifest.transactionTime) + 86_400_000)
+    .toISOString()
+    .slice(0, 10);
   const staging = join(options.stagingDir, `load-${loadId}`);
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
-  // Staging files are written synchronously, so no write queue builds up in memory.
-  const writers = new Map<string, { fd: number; buffer: string[] }>();
-  const flush = (w: { fd: number; buffer: string[] }) => {
-    if (w.buffer.length > 0) writeSync(w.fd, w.buffer.join(""));
-    w.buffer = [];
-  };
-  const write = (table: string, line: string) => {
-    let w = writers.get(table);
-    if (!w) {
-      w = { fd: openSync(join(staging, `${table}.ndjson`), "w"), buffer: [] };
-      writers.set(table, w);
-    }
-    w.buffer.push(line);
-    if (w.buffer.length >= 2000) flush(w);
-  };
+  const c = lake.connection;
+  const groups = filesByType(dir, manifest, options.label);
+  const totalBytes = [...groups.values()].flat().reduce((a, f) => a + f.bytes, 0);
+  let bytesDone = 0;
   const key = (id: unknown) =>
     typeof id === "string" && id ? recordKey(lakeKey, options.source, "id", id) : null;
-  const patients = new Map<string, string>();
-  const seen = new Set<number>(); // 53-bit hashes of "type/id": a few bytes per record
-  const deleted = new Map<string, Set<string>>();
+  const loads: TableLoad[] = [];
+  await installKeyedHash(c, "lake_key", lakeKey);
+  await c.run("CREATE OR REPLACE TEMP TABLE _patients (source_id VARCHAR, pseudo_id VARCHAR)");
+  try {
+    for (const [type, files] of groups) {
+      const present = files.filter((f) => f.bytes > 0 || existsSync(f.path));
+      const linesSql = numberedLinesSql(present);
+      const forType = tables.filter((t) => t.resourceType === type);
+      if (forType.length === 0 || present.length === 0) {
+        if (present.length > 0) {
+          const n = await count(
+            c,
+            `SELECT count(*) FROM (${linesSql}) WHERE raw IS NOT NULL AND trim(raw) <> ''`,
+          );
+          if (n > 0) report.notLoaded[type] = n;
+        }
+        continue;
+      }
+      const typeLoads = forType.map((t) => tableLoad(t, join(staging, `${t.name}.exact.ndjson`)));
+      loads.push(...typeLoads);
+      const reports = forType.map((t) => report.tables[t.name] as TableReport);
+      await checkLines(
+        c,
+        type,
+        linesSql,
+        typeLoads.flatMap((l) => (l.compiled ? [l.compiled.schema] : [])),
+        limitDay,
+      );
+      await markDuplicates(c);
+      if (type === "Patient") await registerPatients(c, vault, linesSql, options);
+      if (needsSubject(type))
+        await markUnresolvedSubjects(c, (id) => vault.findBySource(options.source, id));
+      for (const l of typeLoads) await mapTable(c, l, linesSql);
+      const quarantined = await runExactPath(c, vault, present, typeLoads, reports, {
+        type,
+        key,
+        limitDay,
+        loadId,
+        options,
+      });
+      for (const [i, l] of typeLoads.entries()) {
+        await scrubNotes(c, l, vault, reports[i] as TableReport);
+        await stageTable(c, l, options.source);
+      }
+      await quarantineRejected(c, vault, present, reports, quarantined, loadId, options.source);
+      const read = await count(c, "SELECT count(*) FROM _chk");
+      for (const r of reports) r.read = read;
+      bytesDone += present.reduce((a, f) => a + f.bytes, 0);
+      options.onProgress?.({ file: type, bytes: bytesDone, totalBytes, records: read });
+    }
+    for (const t of tables) {
+      if (loads.some((l) => l.table === t)) continue;
+      const l = tableLoad(t, join(staging, `${t.name}.exact.ndjson`));
+      await emptyStage(c, l);
+      loads.push(l);
+    }
+    const deleted = deletedKeys(dir, manifest, key);
+    await mergeLoad(
+      lake,
+      loads.map(
+        (l): MergeTable => ({
+          registry: l.table.registry,
+          name: l.table.name,
+          columns: lakeColumns(l.table),
+          staging: { table: l.stage },
+          deletedKeys: deleted.get(l.table.resourceType),
+          report: report.tables[l.table.name] as TableReport,
+        }),
+      ),
+      { loadId, fingerprint, report },
+    );
+  } finally {
+    for (const l of loads) await c.run(`DROP TABLE IF EXISTS ${l.stage}`);
+    await c.run("DROP TABLE IF EXISTS _chk");
+    await c.run("DROP TABLE IF EXISTS _patients");
+    await dropKeyedHash(c, "lake_key");
+    rmSync(staging, { recursive: true, force: true });
+  }
+  assertNothingLost(report);
+  return report;
+}
 
-  const order = (type: string) =>
-    type === "Patient" ? 0 : type === "Organization" || type === "Location" ? 1 : 2;
-  const entries = [...manifest.output].sort((a, b) => order(a.type) - order(b.type));
-  const totalBytes = entries.reduce((a, e) => a + safeSize(join(dir, basename(e.url))), 0);
-  let bytesDone = 0;
+async function count(c: DuckDBConnection, sql: string): Promise<number> {
+  const rows = (await c.runAndReadAll(sql)).getRows();
+  return Number(rows[0]?.[0] ?? 0);
+}
 
-  for (const entry of entries) {
-    const file = join(dir, basename(entry.url));
-    const forType = tables.filter((t) => t.resourceType === entry.type);
-    let lineNo = 0;
-    let records = 0;
-    const lines = createInterface({
-      input: createReadStream(file, "utf8"),
-      crlfDelay: Number.POSITIVE_INFINITY,
-    });
-    for await (const raw of lines) {
-      lineNo++;
-      bytesDone += Buffer.byteLength(raw) + 1;
-      if (raw.trim() === "") continue;
-      records++;
-      if (records % 5000 === 0)
-        options.onProgress?.({ file: basename(file), bytes: bytesDone, totalBytes, records });
-      if (forType.length === 0) {
-        bump(report.notLoaded, entry.type);
-        continue;
-      }
-      for (const t of forType) (report.tables[t.name] as TableReport).read++;
-      const quarantine = (reason: string) => {
-        vault.quarantine({
-          loadId,
-          source: options.source,
-          file: `${options.label}/${basename(file)}`,
-          line: lineNo,
-          reason,
-          raw,
-        });
-        for (const t of forType) bump((report.tables[t.name] as TableReport).quarantined, reason);
-      };
-      let resource: Record<string, unknown>;
-      try {
-        resource = JSON.parse(raw);
-      } catch {
-        quarantine("malformed JSON");
-        continue;
-      }
-      const problem = checkRecord(resource, entry.type, seen, limit);
-      if (problem) {
-        quarantine(problem);
-        continue;
-      }
-      let pseudoId: string | null = null;
-      if (entry.type === "Patient") {
+/**
+ * Patients that passed the checks: the identity code is validated, the person registered in the
+ * vault (identifier, source id, keyed name words) and their pseudo-ID put in `_patients`.
+ */
+async function registerPatients(
+  c: DuckDBConnection,
+  vault: Vault,
+  linesSql: string,
+  options: ExportLoadOptions,
+): Promise<void> {
+  const system = options.personIdentifierSystem;
+  const result = await c.stream(`SELECT l.file_no, l.line, l.raw FROM (${linesSql}) AS l
+    SEMI JOIN (SELECT file_no, line FROM _chk WHERE reason IS NULL) AS k USING (file_no, line)`);
+  const patients = await c.createAppender("_patients");
+  const rejected: Array<[number, number, string]> = [];
+  for await (const chunk of result.yieldRows()) {
+    vault.transaction(() => {
+      for (const [fileNo, line, raw] of chunk) {
+        const resource = JSON.parse(String(raw)) as Record<string, unknown>;
         const identifier = (
           resource.identifier as Array<{ system?: unknown; value?: unknown }> | undefined
-        )?.find((i) => i?.system === options.personIdentifierSystem)?.value;
-        const identifierProblem = personIdentifierProblem(
-          options.personIdentifierSystem,
-          identifier,
-        );
-        if (identifierProblem || typeof identifier !== "string") {
-          quarantine(identifierProblem ?? "no person identifier");
+        )?.find((i) => i?.system === system)?.value;
+        const problem = personIdentifierProblem(system, identifier);
+        if (problem || typeof identifier !== "string") {
+          rejected.push([Number(fileNo), Number(line), problem ?? "no person identifier"]);
           continue;
         }
-        pseudoId = vault.registerPerson(options.personIdentifierSystem, identifier);
-        vault.linkSource(options.source, resource.id as string, pseudoId);
-        vault.rememberNames(pseudoId, personNames(resource));
-        patients.set(resource.id as string, pseudoId);
-      } else if ("subject" in resource) {
-        const sourceId = referenceKey(
-          (resource.subject as { reference?: unknown }).reference,
-          "Patient",
-        );
-        pseudoId = sourceId
-          ? (patients.get(sourceId) ?? vault.findBySource(options.source, sourceId) ?? null)
-          : null;
-        if (!pseudoId) {
-          quarantine("unresolvable subject");
-          continue;
-        }
-        if (sourceId && !patients.has(sourceId)) patients.set(sourceId, pseudoId);
+        const pseudoId = registerPatient(vault, options.source, system, identifier, resource);
+        patients.appendVarchar(resource.id as string);
+        patients.appendVarchar(pseudoId);
+        patients.endRow();
       }
-      const staged: Array<[string, string]> = [];
-      let rejected: string | undefined;
-      for (const t of forType) {
-        const outcome = mapRecord(t, resource, pseudoId, key, vault, options.source);
-        if (typeof outcome === "string") {
-          rejected = outcome;
-          break;
-        }
-        staged.push(...outcome.lines.map((l): [string, string] => [t.name, l]));
-        for (const [k, n] of Object.entries(outcome.redactions))
-          bump((report.tables[t.name] as TableReport).redactions, k, n);
-      }
-      if (rejected) {
-        quarantine(rejected);
+    });
+  }
+  patients.closeSync();
+  await setReasons(c, rejected);
+}
+
+/** Gives lines their reasons (from JavaScript's checks). */
+async function setReasons(
+  c: DuckDBConnection,
+  reasons: Array<[number, number, string]>,
+): Promise<void> {
+  if (reasons.length === 0) return;
+  await c.run(
+    "CREATE OR REPLACE TEMP TABLE _js_reasons (file_no INTEGER, line BIGINT, reason VARCHAR)",
+  );
+  const appender = await c.createAppender("_js_reasons");
+  for (const [fileNo, line, reason] of reasons) {
+    appender.appendInteger(fileNo);
+    appender.appendBigInt(BigInt(line));
+    appender.appendVarchar(reason);
+    appender.endRow();
+  }
+  appender.closeSync();
+  await c.run(`UPDATE _chk SET reason = j.reason FROM _js_reasons AS j
+    WHERE _chk.file_no = j.file_no AND _chk.line = j.line`);
+  await c.run("DROP TABLE _js_reasons");
+}
+
+/**
+ * The lines SQL sent on ('suspect'), through the exact path: each is quarantined with the
+ * reason the path gives, or its rows are written for stageTable and the line marked 'exact'.
+ * Returns the lines it quarantined, as `file_no:line`.
+ */
+async function runExactPath(
+  c: DuckDBConnection,
+  vault: Vault,
+  files: LoadFile[],
+  loads: TableLoad[],
+  reports: TableReport[],
+  ctx: {
+    type: string;
+    key: (id: unknown) => string | null;
+    limitDay: string;
+    loadId: number;
+    options: ExportLoadOptions;
+  },
+): Promise<Set<string>> {
+  const done = new Set<string>();
+  const suspects = (
+    await c.runAndReadAll(
+      "SELECT file_no, line FROM _chk WHERE reason = 'suspect' ORDER BY file_no, line",
+    )
+  ).getRows();
+  if (suspects.length === 0) return done;
+  for (const r of reports) r.checkedOneByOne = suspects.length;
+  const passedIds = new Set(
+    (await c.runAndReadAll("SELECT id FROM _chk WHERE reason IS NULL AND id IS NOT NULL"))
+      .getRows()
+      .map((r) => String(r[0])),
+  );
+  const ownIds = new Set<string>();
+  const patientOf = async (sourceId: string) => {
+    const row = (
+      await c.runAndReadAll("SELECT pseudo_id FROM _patients WHERE source_id = $id LIMIT 1", {
+        id: sourceId,
+      })
+    ).getRows()[0];
+    return row ? String(row[0]) : vault.findBySource(ctx.options.source, sourceId);
+  };
+  const outcomes: Array<[number, number, string]> = [];
+  for (const file of files) {
+    const wanted = new Set(
+      suspects.filter((s) => Number(s[0]) === file.fileNo).map((s) => Number(s[1])),
+    );
+    const raws = await readLines(file.path, wanted);
+    for (const [line, raw] of raws) {
+      const outcome = await mapLine(raw, {
+        type: ctx.type,
+        tables: loads.map((l) => l.table),
+        source: ctx.options.source,
+        personIdentifierSystem: ctx.options.personIdentifierSystem,
+        limitDay: ctx.limitDay,
+        vault,
+        key: ctx.key,
+        resolvePatient: patientOf,
+        seenId: (id) => {
+          const seen = passedIds.has(id) || ownIds.has(id);
+          ownIds.add(id);
+          return seen;
+        },
+        addPatient: () => {},
+      });
+      if ("reason" in outcome) {
+        vault.quarantine({
+          loadId: ctx.loadId,
+          source: ctx.options.source,
+          file: file.label,
+          line,
+          reason: outcome.reason,
+          raw,
+        });
+        for (const r of reports) bump(r.quarantined, outcome.reason);
+        done.add(`${file.fileNo}:${line}`);
+        outcomes.push([file.fileNo, line, outcome.reason]);
         continue;
       }
-      for (const [table, line] of staged) write(table, line);
+      if (ctx.type === "Patient") {
+        const id = (JSON.parse(raw) as { id: string }).id;
+        const pseudoId = outcome.rows[0]?.row.pseudo_id;
+        if (typeof pseudoId === "string")
+          await c.run("INSERT INTO _patients VALUES ($id, $pseudoId)", { id, pseudoId });
+      }
+      for (const { table, row } of outcome.rows) {
+        const l = loads.find((x) => x.table.name === table) as TableLoad;
+        appendFileSync(l.exactFile, `${JSON.stringify(row)}\n`);
+      }
+      for (const [i, l] of loads.entries())
+        for (const [k, n] of Object.entries(outcome.redactions[l.table.name] ?? {}))
+          bump((reports[i] as TableReport).redactions, k, n);
+      outcomes.push([file.fileNo, line, "exact"]);
     }
-    options.onProgress?.({ file: basename(file), bytes: bytesDone, totalBytes, records });
   }
+  await setReasons(c, outcomes);
+  return done;
+}
+
+/** Quarantines the lines SQL rejected, with their raw text read back from the files. */
+async function quarantineRejected(
+  c: DuckDBConnection,
+  vault: Vault,
+  files: LoadFile[],
+  reports: TableReport[],
+  already: Set<string>,
+  loadId: number,
+  source: string,
+): Promise<void> {
+  const rejected = (
+    await c.runAndReadAll(
+      "SELECT file_no, line, reason FROM _chk WHERE reason IS NOT NULL AND reason NOT IN ('suspect', 'exact') ORDER BY file_no, line",
+    )
+  )
+    .getRows()
+    .filter(([f, l]) => !already.has(`${f}:${l}`));
+  for (const file of files) {
+    const mine = rejected.filter(([f]) => Number(f) === file.fileNo);
+    if (mine.length === 0) continue;
+    const raws = await readLines(file.path, new Set(mine.map(([, l]) => Number(l))));
+    vault.transaction(() => {
+      for (const [, line, reason] of mine) {
+        vault.quarantine({
+          loadId,
+          source,
+          file: file.label,
+          line: Number(line),
+          reason: String(reason),
+          raw: raws.get(Number(line)) ?? "",
+        });
+        for (const r of reports) bump(r.quarantined, String(reason));
+      }
+    });
+  }
+}
+
+/** Record keys the export's deleted-resource bundles name, by resource type. */
+function deletedKeys(
+  dir: string,
+  manifest: Manifest,
+  key: (id: unknown) => string | null,
+): Map<string, Set<string>> {
+  const deleted = new Map<string, Set<string>>();
   for (const entry of manifest.deleted ?? []) {
     const lines = readFileSync(join(dir, basename(entry.url)), "utf8")
       .split("\n")
@@ -338,156 +488,5 @@ export async function loadExport(
       }
     }
   }
-  for (const w of writers.values()) {
-    flush(w);
-    closeSync(w.fd);
-  }
-  try {
-    await mergeLoad(
-      lake,
-      tables.map((t) => ({
-        registry: t.registry,
-        name: t.name,
-        columns: lakeColumns(t),
-        stagingFile: join(staging, `${t.name}.ndjson`),
-        deletedKeys: deleted.get(t.resourceType),
-        report: report.tables[t.name] as TableReport,
-      })),
-      { loadId, fingerprint, report },
-    );
-  } finally {
-    rmSync(staging, { recursive: true, force: true });
-  }
-  assertNothingLost(report);
-  return report;
-}
-
-function safeSize(file: string): number {
-  try {
-    return statSync(file).size;
-  } catch {
-    return 0;
-  }
-}
-
-function personNames(r: Record<string, unknown>): string[] {
-  const words: string[] = [];
-  const add = (name: unknown) => {
-    const n = name as { family?: unknown; given?: unknown } | undefined;
-    if (typeof n?.family === "string") words.push(...n.family.split(/[\s-]+/));
-    if (Array.isArray(n?.given))
-      for (const g of n.given) if (typeof g === "string") words.push(...g.split(/[\s-]+/));
-  };
-  for (const n of (r.name as unknown[]) ?? []) add(n);
-  for (const c of (r.contact as Array<{ name?: unknown }>) ?? []) add(c?.name);
-  return words;
-}
-
-/** Structural checks before any mapping; the reason names what is wrong, never the value. */
-/** 53 bits of SHA-256: collisions between distinct ids of one export are beyond reach. */
-function idHash(text: string): number {
-  const digest = createHash("sha256").update(text).digest();
-  return digest.readUIntBE(0, 6) * 32 + ((digest[6] as number) % 32);
-}
-
-function checkRecord(
-  r: Record<string, unknown>,
-  type: string,
-  seen: Set<number>,
-  limit: number,
-): string | undefined {
-  if (r.resourceType !== type) return "unexpected resource type";
-  if (typeof r.id !== "string" || !r.id) return "wrong type: id";
-  const id = idHash(`${type}/${r.id}`);
-  if (seen.has(id)) return "duplicate record";
-  seen.add(id);
-  if (type !== "Patient" && type !== "Organization" && type !== "Location") {
-    if (!("subject" in r)) return "missing subject";
-    if (typeof r.subject !== "object" || r.subject === null) return "wrong type: subject";
-  }
-  if (futureDate(r, limit)) return "date in the future";
-  return undefined;
-}
-
-const typesByTable = new WeakMap<LakeTable, Map<string, string>>();
-
-/** The lake type of each column, worked out once per table rather than per record. */
-function columnTypes(table: LakeTable): Map<string, string> {
-  let types = typesByTable.get(table);
-  if (!types) {
-    types = new Map(lakeColumns(table));
-    typesByTable.set(table, types);
-  }
-  return types;
-}
-
-/** A record's rows for one table, or the reason it cannot be loaded. */
-function mapRecord(
-  table: LakeTable,
-  resource: Record<string, unknown>,
-  pseudoId: string | null,
-  key: (id: unknown) => string | null,
-  vault: Vault,
-  source: string,
-): { lines: string[]; redactions: Record<string, number> } | string {
-  let rows: Array<Record<string, unknown>>;
-  try {
-    rows = evaluateResource(table.plan, resource);
-  } catch (error) {
-    if (error instanceof ViewRuntimeError) return "unexpected structure";
-    throw error;
-  }
-  if (rows.length === 0) return "no rows for the table";
-  const types = columnTypes(table);
-  const idColumn = table.plan.columns[0]?.name as string;
-  const redactions: Record<string, number> = {};
-  const mapped: Array<Record<string, unknown>> = [];
-  for (const row of rows) {
-    const out: Record<string, unknown> = {};
-    for (const c of table.plan.columns) {
-      const value = row[c.name];
-      if (c.name === idColumn || c.name === "patient_id") continue;
-      if (table.text?.column === c.name) {
-        const text = typeof value === "string" ? Buffer.from(value, "base64").toString("utf8") : "";
-        const scrubbed = scrubText(
-          text,
-          pseudoId ? { isPersonName: vault.nameChecker(pseudoId) } : {},
-        );
-        out.text = scrubbed.text;
-        out.redactions = scrubbed.redactions;
-        for (const [k, n] of Object.entries(scrubbed.redactions)) bump(redactions, k, n);
-        continue;
-      }
-      if (c.name.endsWith("_id")) {
-        out[c.name] = key(value);
-        continue;
-      }
-      const type = types.get(c.name) ?? "VARCHAR";
-      if (value !== null && !c.collection && typeof value !== JS_TYPES[type])
-        return `wrong type: ${c.name}`;
-      out[c.name] = value;
-    }
-    if (table.codeFormat) {
-      const code = out[table.codeFormat.column];
-      if (typeof code === "string" && !table.codeFormat.pattern.test(code)) return "unknown code";
-    }
-    if (table.knownCodes) {
-      const code = out[table.knownCodes.column];
-      if (typeof code === "string" && !table.knownCodes.codes.has(code)) return "unknown code";
-    }
-    mapped.push(out);
-  }
-  const recordHash = contentHash(JSON.stringify(mapped));
-  const recordKeyValue = key(rows[0]?.[idColumn]);
-  const eventDateOf = (r: Record<string, unknown>) => {
-    const v = table.eventDate ? r[table.eventDate] : undefined;
-    return typeof v === "string" && /^\d{4}-\d\d-\d\d/.test(v) ? v.slice(0, 10) : null;
-  };
-  return {
-    lines: mapped.map(
-      (r) =>
-        `${JSON.stringify({ record_key: recordKeyValue, pseudo_id: pseudoId, event_date: eventDateOf(r), source, record_hash: recordHash, ...r })}\n`,
-    ),
-    redactions,
-  };
+  return deleted;
 }

@@ -7,6 +7,8 @@ export interface TableReport {
   deleted: number;
   quarantined: Record<string, number>;
   redactions: Record<string, number>;
+  /** Records the SQL checks could not vouch for, decided one by one by the exact path. */
+  checkedOneByOne: number;
 }
 
 export interface LoadReport {
@@ -28,6 +30,7 @@ export function emptyTableReport(): TableReport {
     updated: 0,
     unchanged: 0,
     deleted: 0,
+    checkedOneByOne: 0,
     quarantined: {},
     redactions: {},
   };

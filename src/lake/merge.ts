@@ -16,7 +16,8 @@ export interface MergeTable {
   registry: string;
   name: string;
   columns: Array<[string, string]>;
-  stagingFile: string;
+  /** The staged rows: an NDJSON file, or a temp table on the lake's connection. */
+  staging: { file: string } | { table: string };
   /** Record keys the source deleted. */
   deletedKeys?: Set<string> | undefined;
   /** The staged rows are the whole table (a registry extract): current records not in it are deleted. */
@@ -43,18 +44,22 @@ export async function mergeLoad(
       await c.run(
         `create table if not exists ${target} (${t.columns.map(([n, ty]) => `"${n}" ${ty}`).join(", ")})`,
       );
-      const staged = existsSync(t.stagingFile) && statSync(t.stagingFile).size > 0;
       const stagingColumns = t.columns.filter(([n]) => n !== "load_from" && n !== "load_to");
-      const spec = `{${stagingColumns.map(([n, ty]) => `'${n}': '${ty}'`).join(", ")}}`;
-      await c.run(
-        staged
-          ? `create or replace temp table stg as select * from read_ndjson('${t.stagingFile.replace(/'/g, "''")}', columns = ${spec}, format = 'newline_delimited')`
-          : `create or replace temp table stg as select * from ${target} where false`,
-      );
+      if ("file" in t.staging) {
+        const file = t.staging.file;
+        const staged = existsSync(file) && statSync(file).size > 0;
+        const spec = `{${stagingColumns.map(([n, ty]) => `'${n}': '${ty}'`).join(", ")}}`;
+        await c.run(
+          staged
+            ? `create or replace temp table stg as select * from read_ndjson('${file.replace(/'/g, "''")}', columns = ${spec}, format = 'newline_delimited')`
+            : `create or replace temp table stg as select * from ${target} where false`,
+        );
+      }
+      const stg = "file" in t.staging ? "stg" : t.staging.table;
       await c.run(`create or replace temp table stg_keys as
         select s.record_key, any_value(s.record_hash) as record_hash,
                (select any_value(t.record_hash) from ${target} t where t.record_key = s.record_key and t.load_to is null) as current_hash
-        from stg s group by s.record_key`);
+        from ${stg} s group by s.record_key`);
       const counts =
         (
           await c.runAndReadAll(`select
@@ -70,7 +75,7 @@ export async function mergeLoad(
         (select record_key from stg_keys where current_hash is not null and current_hash <> record_hash)`);
       const names = stagingColumns.map(([n]) => `"${n}"`).join(", ");
       await c.run(`insert into ${target} (${names}, load_from, load_to)
-        select ${names}, ${loadId}, null from stg where record_key in
+        select ${names}, ${loadId}, null from ${stg} where record_key in
         (select record_key from stg_keys where current_hash is null or current_hash <> record_hash)`);
 
       await c.run("create or replace temp table del_keys (record_key varchar)");

@@ -3,7 +3,7 @@ import { describeCsvRegistry, describeFhirRegistry } from "../../src/catalog/des
 import { loadShippedVocabularies } from "../../src/catalog/vocabulary.js";
 import { type Home, initHome } from "../../src/home/home.js";
 import { loadRegistryMappings, registryColumns } from "../../src/ingest/csv-ingest.js";
-import { lakeColumns } from "../../src/ingest/fhir-ingest.js";
+import { lakeColumns } from "../../src/ingest/record-mapping.js";
 import { loadLakeRegistry } from "../../src/ingest/table-config.js";
 import { Lake } from "../../src/lake/lake.js";
 

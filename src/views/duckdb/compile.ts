@@ -32,6 +32,15 @@ export interface CompiledSql {
   sql: (files: readonly string[], mode: ReadMode) => string;
   /** A bare scan of the same files with the same schema, as a baseline for benchmarks. */
   scan: (files: readonly string[]) => string;
+  /**
+   * The query over a relation of numbered lines (`file_no`, `line`, `raw`), with no resource-type
+   * filter: each row carries its line's `file_no` and `line`, and `__many` is true where a
+   * column without `collection` found several values (its value is then NULL, not an error).
+   * Only for views compiled with `{ lines: true }`.
+   */
+  fromLines: (source: string) => string;
+  /** The part of the resource the view reads. */
+  schema: SchemaNode;
   columns: OutputColumn[];
 }
 
@@ -46,9 +55,9 @@ const nonNullList = (sql: string, x: string) => `list_filter([${sql}], ${x} -> $
  * derived from the paths the view reads. Returns the reason when the view uses something the
  * compiler does not translate; callers then use the reference evaluator and say so.
  */
-export function compileToDuckdb(plan: ViewPlan): CompileResult {
+export function compileToDuckdb(plan: ViewPlan, options: { lines?: boolean } = {}): CompileResult {
   try {
-    return { ok: true, sql: new Compiler(plan).compile() };
+    return { ok: true, sql: new Compiler(plan, options.lines ?? false).compile() };
   } catch (error) {
     if (error instanceof Unsupported) return { ok: false, reason: error.message };
     throw error;
@@ -59,8 +68,14 @@ class Compiler {
   readonly #root = new SchemaNode();
   #aliases = 0;
   #lambdas = 0;
+  /** Conditions under which a singular column found several values (lines mode). */
+  readonly #many: string[] = [];
+  #unionDepth = 0;
 
-  constructor(private readonly plan: ViewPlan) {}
+  constructor(
+    private readonly plan: ViewPlan,
+    private readonly lines: boolean,
+  ) {}
 
   compile(): CompiledSql {
     const resource: Val = {
@@ -96,10 +111,16 @@ class Compiler {
         ? `(SELECT * FROM ${readTyped(list)} AS r WHERE r."resourceType" = ${resourceType}${filter}) AS r`
         : `(SELECT * FROM (SELECT from_json(json, ${literalSql(JSON.stringify(this.#root.jsonStructure()))}) AS r FROM read_json_objects(${list}, format = 'newline_delimited', maximum_object_size = 67108864) WHERE json ->> 'resourceType' = ${resourceType}) AS t WHERE TRUE${filter}) AS t`;
     };
+    const structure = literalSql(JSON.stringify(this.#root.jsonStructure()));
+    const many =
+      this.#many.length > 0 ? this.#many.map((m) => `coalesce(${m}, false)`).join(" OR ") : "FALSE";
     return {
       sql: (files, mode) =>
         `SELECT\n  ${columns}\nFROM ${from(files, mode)}\n${body.joins.join("\n")}`,
       scan: (files) => `SELECT * FROM ${readTyped(`[${files.map(literalSql).join(", ")}]`)}`,
+      fromLines: (source) =>
+        `SELECT t.file_no, t.line, ${columns}, ${many} AS __many\nFROM (SELECT * FROM (SELECT file_no, line, from_json(raw, ${structure}) AS r FROM (${source}) AS src) AS t WHERE TRUE${filter}) AS t\n${body.joins.join("\n")}`,
+      schema: this.#root,
       columns: this.plan.columns,
     };
   }
@@ -148,6 +169,7 @@ class Compiler {
     }
     if (select.unionAll.length > 0) {
       const u = this.alias();
+      this.#unionDepth++;
       const branches = select.unionAll.map((b) => {
         const inner = this.select(b, scope);
         const cols = inner.columns.map(([n, sql]) => `${sql} AS ${quote(n)}`).join(", ");
@@ -155,6 +177,7 @@ class Compiler {
           ? `SELECT ${cols} FROM (SELECT 1) AS one ${inner.joins.join(" ")}`
           : `SELECT ${cols}`;
       });
+      this.#unionDepth--;
       joins.push(`CROSS JOIN LATERAL (${branches.join(" UNION ALL ")}) AS ${u}`);
       for (const name of select.unionAll[0]?.names ?? [])
         columns.push([name, `${u}.${quote(name)}`]);
@@ -167,6 +190,12 @@ class Compiler {
     if (!isPrimitiveType(v.type)) throw new Unsupported(`column ${c.name} returns a complex value`);
     if (c.collection) return v.many ? v.sql : nonNullList(v.sql, this.lambda());
     if (!v.many) return v.sql;
+    if (this.lines) {
+      // Inside a unionAll branch the condition could not be seen by the outer query.
+      if (this.#unionDepth > 0) throw new Unsupported("a singular column inside unionAll");
+      this.#many.push(`len(${v.sql}) > 1`);
+      return `CASE WHEN len(${v.sql}) > 1 THEN NULL ELSE (${v.sql})[1] END`;
+    }
     const message = `column "${c.name}" (${c.at}) gave several values; a column without collection: true takes at most one`;
     return `CASE WHEN len(${v.sql}) > 1 THEN error(${literalSql(message)}) ELSE (${v.sql})[1] END`;
   }

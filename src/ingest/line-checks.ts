@@ -1,0 +1,135 @@
+import type { DuckDBConnection } from "@duckdb/node-api";
+import type { SchemaNode } from "../views/duckdb/schema.js";
+import { DATE_FIELDS, needsSubject } from "./record-mapping.js";
+
+// The SQL side of a load's record checks. Every line of a resource type gets a row in `_chk`
+// (file_no, line, id, subject_key, early, reason). A NULL reason means the line passed; a reason
+// quarantines it; 'suspect' sends it to the exact JavaScript path (record-mapping.ts), which
+// decides, so what SQL cannot vouch for is never loaded on SQL's word.
+
+type Structure = string | Structure[] | { [name: string]: Structure };
+
+const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
+const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+/** `b` added into `a` where `a` does not already read it. */
+function merge(a: Structure, b: Structure): Structure {
+  if (typeof a !== "object" || typeof b !== "object" || Array.isArray(a) || Array.isArray(b))
+    return a;
+  const out: Record<string, Structure> = { ...a };
+  for (const [k, v] of Object.entries(b)) out[k] = k in out ? merge(out[k] as Structure, v) : v;
+  return out;
+}
+
+/** SQL for the JSON text of a single (non-repeating) leaf at `path` under `at`, or NULL. */
+function leafSql(structure: Structure, at: string, path: string[]): string {
+  let node = structure;
+  let sql = at;
+  for (let i = 0; i < path.length; i++) {
+    const name = path[i] as string;
+    if (node === "JSON")
+      return `json_extract(${sql}, ${literal(`$.${path.slice(i).join(".")}`)})::VARCHAR`;
+    if (typeof node !== "object" || Array.isArray(node) || !(name in node)) return "NULL";
+    node = node[name] as Structure;
+    if (Array.isArray(node)) return "NULL";
+    sql = `${sql}.${quote(name)}`;
+  }
+  return `${sql}::VARCHAR`;
+}
+
+/**
+ * Creates `_chk` for one resource type's lines: parse (every value the views read kept as
+ * JSON), then the checks the exact path makes, in its order. Blank lines get no row.
+ */
+export async function checkLines(
+  c: DuckDBConnection,
+  type: string,
+  linesSql: string,
+  schemas: SchemaNode[],
+  limitDay: string,
+): Promise<void> {
+  let lambdas = 0;
+  const lambda = () => `k${++lambdas}`;
+  let structure: Structure = {};
+  for (const s of schemas) structure = merge(structure, s.untypedStructure() as Structure);
+  const extras: Record<string, Structure> = {
+    resourceType: "JSON",
+    id: "JSON",
+    subject: "JSON",
+    period: { start: "JSON", end: "JSON" },
+  };
+  for (const f of DATE_FIELDS) extras[f] = "JSON";
+  structure = merge(structure, extras);
+  const text = (path: string[]) => leafSql(structure, "c", path);
+  const isString = (sql: string) => `left(${sql}, 1) = '"'`;
+  const dates = [...DATE_FIELDS.map((f) => [f]), ["period", "start"], ["period", "end"]].map(
+    (p) => {
+      const t = text(p);
+      return `(${isString(t)} AND substr(${t}, 2, 10) > ${literal(limitDay)})`;
+    },
+  );
+  const subject = text(["subject"]);
+  const reference = text(["subject", "reference"]);
+  const subjectChecks = needsSubject(type)
+    ? `WHEN ${subject} IS NULL THEN 'missing subject'
+       WHEN left(${subject}, 1) <> '{' THEN 'wrong type: subject'`
+    : "";
+  const typesOk = schemas.map((s) => s.typeCheckSql("c", "raw", lambda)).join(" AND ");
+  const id = text(["id"]);
+  await c.run(`CREATE OR REPLACE TEMP TABLE _chk AS
+    SELECT file_no, line, id, subject_key, early, coalesce(early, late) AS reason FROM (
+      SELECT file_no, line,
+        CASE WHEN ${isString(id)} THEN (${id})::JSON ->> '$' END AS id,
+        CASE WHEN ${isString(reference)} THEN nullif(regexp_extract(regexp_replace((${reference})::JSON ->> '$', '/_history/[^/]+$', ''), '(?:^|/)Patient/([^/]+)$', 1), '') END AS subject_key,
+        CASE
+          WHEN c IS NULL THEN 'suspect'
+          WHEN ${text(["resourceType"])} IS DISTINCT FROM ${literal(JSON.stringify(type))} THEN 'unexpected resource type'
+          WHEN ${id} IS NULL OR NOT ${isString(id)} OR ${id} = '""' THEN 'wrong type: id'
+        END AS early,
+        CASE
+          ${subjectChecks}
+          WHEN ${dates.join(" OR ")} THEN 'date in the future'
+          WHEN NOT (${typesOk}) THEN 'suspect'
+        END AS late
+      FROM (SELECT file_no, line, raw, try(from_json(raw, ${literal(JSON.stringify(structure))})) AS c
+            FROM (${linesSql}) AS l WHERE raw IS NOT NULL AND trim(raw) <> '') AS parsed
+    )`);
+}
+
+/** A second line with an id already seen earlier in the export (file order, then line) is a duplicate. */
+export async function markDuplicates(c: DuckDBConnection): Promise<void> {
+  await c.run(`UPDATE _chk SET reason = 'duplicate record' FROM (
+      SELECT file_no, line FROM (
+        SELECT file_no, line, row_number() OVER (PARTITION BY id ORDER BY file_no, line) AS n
+        FROM _chk WHERE early IS NULL AND id IN
+          (SELECT id FROM _chk WHERE early IS NULL GROUP BY id HAVING count(*) > 1))
+      WHERE n > 1) AS d
+    WHERE _chk.file_no = d.file_no AND _chk.line = d.line`);
+}
+
+/**
+ * Resolves subjects: from this load's patients in `_patients`, else through the vault (the
+ * callback, for the distinct ids not found); a line whose patient is nowhere is quarantined.
+ */
+export async function markUnresolvedSubjects(
+  c: DuckDBConnection,
+  findInVault: (sourceId: string) => string | undefined,
+): Promise<void> {
+  const missing = (
+    await c.runAndReadAll(`SELECT DISTINCT subject_key FROM _chk k WHERE reason IS NULL
+      AND subject_key IS NOT NULL AND NOT EXISTS (SELECT 1 FROM _patients p WHERE p.source_id = k.subject_key)`)
+  ).getRows();
+  if (missing.length > 0) {
+    const appender = await c.createAppender("_patients");
+    for (const [sourceId] of missing) {
+      const pseudoId = findInVault(String(sourceId));
+      if (!pseudoId) continue;
+      appender.appendVarchar(String(sourceId));
+      appender.appendVarchar(pseudoId);
+      appender.endRow();
+    }
+    appender.closeSync();
+  }
+  await c.run(`UPDATE _chk SET reason = 'unresolvable subject' WHERE reason IS NULL
+    AND (subject_key IS NULL OR subject_key NOT IN (SELECT source_id FROM _patients))`);
+}

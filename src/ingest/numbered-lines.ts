@@ -1,0 +1,63 @@
+import { closeSync, createReadStream, openSync, readSync } from "node:fs";
+import { createInterface } from "node:readline";
+
+/** One NDJSON file of a load, numbered so SQL can name it. */
+export interface LoadFile {
+  fileNo: number;
+  path: string;
+  /** How quarantine entries name the file, e.g. "day-1/fhir/Encounter-1.ndjson". */
+  label: string;
+  bytes: number;
+}
+
+const quoteLiteral = (text: string) => `'${text.replace(/'/g, "''")}'`;
+
+/** Whether a file's lines end in CRLF, judged from its first 64 KB. */
+function crlf(path: string): boolean {
+  const fd = openSync(path, "r");
+  try {
+    const buffer = Buffer.alloc(65536);
+    const n = readSync(fd, buffer, 0, buffer.length, 0);
+    const lf = buffer.subarray(0, n).indexOf(10);
+    return lf > 0 && buffer[lf - 1] === 13;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * SQL for the files' lines as rows (`file_no`, `line`, `raw`), numbered from 1 as a text editor
+ * numbers them; a blank line is a NULL `raw`. Every line is read as one text value (no quoting,
+ * no delimiter), so a malformed line is a row like any other rather than an error.
+ */
+export function numberedLinesSql(files: readonly LoadFile[]): string {
+  return files
+    .map(
+      (f) =>
+        `SELECT ${f.fileNo} AS file_no, ordinality AS line, raw FROM read_csv(${quoteLiteral(f.path)}, columns = {'raw': 'VARCHAR'}, delim = E'\\x1f', quote = '', escape = '', header = false, auto_detect = false, strict_mode = false, new_line = '${crlf(f.path) ? "\\r\\n" : "\\n"}', max_line_size = 8388608) WITH ORDINALITY`,
+    )
+    .join("\nUNION ALL\n");
+}
+
+/** The given lines of a file, exactly as written, read in one pass. */
+export async function readLines(
+  path: string,
+  wanted: ReadonlySet<number>,
+): Promise<Map<number, string>> {
+  const out = new Map<number, string>();
+  if (wanted.size === 0) return out;
+  const lines = createInterface({
+    input: createReadStream(path, "utf8"),
+    crlfDelay: Number.POSITIVE_INFINITY,
+  });
+  let n = 0;
+  for await (const raw of lines) {
+    n++;
+    if (wanted.has(n)) out.set(n, raw);
+    if (out.size === wanted.size) {
+      lines.close();
+      break;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,274 @@
+import { personIdentifierProblem } from "../identity/hetu.js";
+import { scrubText } from "../identity/scrub.js";
+import type { Vault } from "../identity/vault.js";
+import { META_COLUMNS } from "../lake/lake.js";
+import { ViewRuntimeError } from "../views/errors.js";
+import { referenceKey } from "../views/fhirpath.js";
+import { evaluateResource } from "../views/reference.js";
+import { bump } from "./report.js";
+import type { LakeTable } from "./table-config.js";
+
+// The exact, record-at-a-time path: the reference evaluator and checks in JavaScript. A load
+// sends here only the lines its SQL checks could not vouch for (see fhir-ingest.ts).
+
+const DUCK_TYPES: Record<string, string> = {
+  decimal: "DOUBLE",
+  integer: "BIGINT",
+  unsignedInt: "BIGINT",
+  positiveInt: "BIGINT",
+  integer64: "BIGINT",
+  boolean: "BOOLEAN",
+};
+const JS_TYPES: Record<string, string> = {
+  DOUBLE: "number",
+  BIGINT: "number",
+  BOOLEAN: "boolean",
+  VARCHAR: "string",
+};
+
+/** The lake columns of a table: meta columns, then the view's columns with ids keyed and text scrubbed. */
+export function lakeColumns(table: LakeTable): Array<[string, string]> {
+  const own = table.plan.columns
+    .slice(1) // the record's own id becomes record_key
+    .filter((c) => c.name !== "patient_id")
+    .flatMap(
+      (c): Array<[string, string]> =>
+        table.text?.column === c.name
+          ? [
+              ["text", "VARCHAR"],
+              ["redactions", "JSON"],
+            ]
+          : [[c.name, c.collection ? "JSON" : (DUCK_TYPES[c.type ?? ""] ?? "VARCHAR")]],
+    );
+  return [...META_COLUMNS.map(([n, t]) => [n, t] as [string, string]), ...own];
+}
+
+/** Where a resource carries the dates checked against the export's time. */
+export const DATE_FIELDS = [
+  "recordedDate",
+  "effectiveDateTime",
+  "performedDateTime",
+  "authoredOn",
+  "issued",
+  "date",
+  "started",
+  "receivedTime",
+];
+
+/**
+ * Whether a date lies after `limitDay` (YYYY-MM-DD, the day after the export): compared as text
+ * on its first ten characters, as the load's SQL compares it, so "2031" is in the future.
+ */
+function futureDate(r: Record<string, unknown>, limitDay: string): boolean {
+  const dates = DATE_FIELDS.map((f) => r[f]);
+  const period = r.period as { start?: unknown; end?: unknown } | undefined;
+  if (period) dates.push(period.start, period.end);
+  return dates.some((d) => typeof d === "string" && d.slice(0, 10) > limitDay);
+}
+
+export function personNames(r: Record<string, unknown>): string[] {
+  const words: string[] = [];
+  const add = (name: unknown) => {
+    const n = name as { family?: unknown; given?: unknown } | undefined;
+    if (typeof n?.family === "string") words.push(...n.family.split(/[\s-]+/));
+    if (Array.isArray(n?.given))
+      for (const g of n.given) if (typeof g === "string") words.push(...g.split(/[\s-]+/));
+  };
+  for (const n of (r.name as unknown[]) ?? []) add(n);
+  for (const c of (r.contact as Array<{ name?: unknown }>) ?? []) add(c?.name);
+  return words;
+}
+
+/** Whether a type's records must name their patient. */
+export function needsSubject(type: string): boolean {
+  return type !== "Patient" && type !== "Organization" && type !== "Location";
+}
+
+/** Structural checks before any mapping; the reason names what is wrong, never the value. */
+function checkRecord(
+  r: Record<string, unknown>,
+  type: string,
+  limitDay: string,
+): string | undefined {
+  if (r.resourceType !== type) return "unexpected resource type";
+  if (typeof r.id !== "string" || !r.id) return "wrong type: id";
+  if (needsSubject(type)) {
+    if (!("subject" in r)) return "missing subject";
+    if (typeof r.subject !== "object" || r.subject === null) return "wrong type: subject";
+  }
+  if (futureDate(r, limitDay)) return "date in the future";
+  return undefined;
+}
+
+/** What the exact path needs from the load around it. */
+export interface RecordContext {
+  type: string;
+  tables: LakeTable[];
+  source: string;
+  personIdentifierSystem: string;
+  limitDay: string;
+  vault: Vault;
+  /** The lake key of a source id (the same as the load's SQL computes). */
+  key: (id: unknown) => string | null;
+  /** The pseudo-ID of a source patient id: from this load's patients, else from the vault. */
+  resolvePatient: (sourceId: string) => Promise<string | undefined>;
+  /** Whether a record id of this type was already loaded from a line the SQL checks passed. */
+  seenId: (id: string) => boolean;
+  /** A Patient record passed the identity checks: remember its pseudo-ID for this load. */
+  addPatient: (sourceId: string, pseudoId: string) => void;
+}
+
+/** One line's outcome: its rows for each table (objects in lake columns), or why not. */
+export type RecordOutcome =
+  | {
+      rows: Array<{ table: string; row: Record<string, unknown> }>;
+      redactions: Record<string, Record<string, number>>;
+    }
+  | { reason: string };
+
+/** The exact path for one line: parse, check, resolve the person, map with the reference evaluator. */
+export async function mapLine(raw: string, ctx: RecordContext): Promise<RecordOutcome> {
+  let resource: Record<string, unknown>;
+  try {
+    resource = JSON.parse(raw);
+  } catch {
+    return { reason: "malformed JSON" };
+  }
+  if (typeof resource !== "object" || resource === null || Array.isArray(resource))
+    return { reason: "unexpected resource type" };
+  const problem = checkRecord(resource, ctx.type, ctx.limitDay);
+  if (problem) return { reason: problem };
+  if (ctx.seenId(resource.id as string)) return { reason: "duplicate record" };
+  let pseudoId: string | null = null;
+  if (ctx.type === "Patient") {
+    const identifier = (
+      resource.identifier as Array<{ system?: unknown; value?: unknown }> | undefined
+    )?.find((i) => i?.system === ctx.personIdentifierSystem)?.value;
+    const identifierProblem = personIdentifierProblem(ctx.personIdentifierSystem, identifier);
+    if (identifierProblem || typeof identifier !== "string")
+      return { reason: identifierProblem ?? "no person identifier" };
+    pseudoId = registerPatient(
+      ctx.vault,
+      ctx.source,
+      ctx.personIdentifierSystem,
+      identifier,
+      resource,
+    );
+    ctx.addPatient(resource.id as string, pseudoId);
+  } else if ("subject" in resource) {
+    const sourceId = referenceKey(
+      (resource.subject as { reference?: unknown }).reference,
+      "Patient",
+    );
+    pseudoId = sourceId ? ((await ctx.resolvePatient(sourceId)) ?? null) : null;
+    if (!pseudoId) return { reason: "unresolvable subject" };
+  }
+  const rows: Array<{ table: string; row: Record<string, unknown> }> = [];
+  const redactions: Record<string, Record<string, number>> = {};
+  for (const t of ctx.tables) {
+    const outcome = mapRecord(t, resource, pseudoId, ctx.key, ctx.vault, ctx.source);
+    if (typeof outcome === "string") return { reason: outcome };
+    rows.push(...outcome.rows.map((row) => ({ table: t.name, row })));
+    redactions[t.name] = outcome.redactions;
+  }
+  return { rows, redactions };
+}
+
+/** Registers a person in the vault (identifier, source id, keyed name words); their pseudo-ID. */
+export function registerPatient(
+  vault: Vault,
+  source: string,
+  system: string,
+  identifier: string,
+  resource: Record<string, unknown>,
+): string {
+  const pseudoId = vault.registerPerson(system, identifier);
+  vault.linkSource(source, resource.id as string, pseudoId);
+  vault.rememberNames(pseudoId, personNames(resource));
+  return pseudoId;
+}
+
+const typesByTable = new WeakMap<LakeTable, Map<string, string>>();
+
+/** The lake type of each column, worked out once per table rather than per record. */
+function columnTypes(table: LakeTable): Map<string, string> {
+  let types = typesByTable.get(table);
+  if (!types) {
+    types = new Map(lakeColumns(table));
+    typesByTable.set(table, types);
+  }
+  return types;
+}
+
+/** A record's rows for one table, or the reason it cannot be loaded. */
+export function mapRecord(
+  table: LakeTable,
+  resource: Record<string, unknown>,
+  pseudoId: string | null,
+  key: (id: unknown) => string | null,
+  vault: Vault,
+  source: string,
+): { rows: Array<Record<string, unknown>>; redactions: Record<string, number> } | string {
+  let rows: Array<Record<string, unknown>>;
+  try {
+    rows = evaluateResource(table.plan, resource);
+  } catch (error) {
+    if (error instanceof ViewRuntimeError) return "unexpected structure";
+    throw error;
+  }
+  if (rows.length === 0) return "no rows for the table";
+  const types = columnTypes(table);
+  const idColumn = table.plan.columns[0]?.name as string;
+  const redactions: Record<string, number> = {};
+  const mapped: Array<Record<string, unknown>> = [];
+  for (const row of rows) {
+    const out: Record<string, unknown> = {};
+    for (const c of table.plan.columns) {
+      const value = row[c.name];
+      if (c.name === idColumn || c.name === "patient_id") continue;
+      if (table.text?.column === c.name) {
+        const text = typeof value === "string" ? Buffer.from(value, "base64").toString("utf8") : "";
+        const scrubbed = scrubText(
+          text,
+          pseudoId ? { isPersonName: vault.nameChecker(pseudoId) } : {},
+        );
+        out.text = scrubbed.text;
+        out.redactions = scrubbed.redactions;
+        for (const [k, n] of Object.entries(scrubbed.redactions)) bump(redactions, k, n);
+        continue;
+      }
+      if (c.name.endsWith("_id")) {
+        out[c.name] = key(value);
+        continue;
+      }
+      const type = types.get(c.name) ?? "VARCHAR";
+      if (value !== null && !c.collection && typeof value !== JS_TYPES[type])
+        return `wrong type: ${c.name}`;
+      out[c.name] = value;
+    }
+    if (table.codeFormat) {
+      const code = out[table.codeFormat.column];
+      if (typeof code === "string" && !table.codeFormat.pattern.test(code)) return "unknown code";
+    }
+    if (table.knownCodes) {
+      const code = out[table.knownCodes.column];
+      if (typeof code === "string" && !table.knownCodes.codes.has(code)) return "unknown code";
+    }
+    mapped.push(out);
+  }
+  const recordKeyValue = key(rows[0]?.[idColumn]);
+  const eventDateOf = (r: Record<string, unknown>) => {
+    const v = table.eventDate ? r[table.eventDate] : undefined;
+    return typeof v === "string" && /^\d{4}-\d\d-\d\d/.test(v) ? v.slice(0, 10) : null;
+  };
+  return {
+    rows: mapped.map((r) => ({
+      record_key: recordKeyValue,
+      pseudo_id: pseudoId,
+      event_date: eventDateOf(r),
+      source,
+      ...r,
+    })),
+    redactions,
+  };
+}

@@ -1,0 +1,206 @@
+import { existsSync, statSync } from "node:fs";
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { recordKeySql } from "../identity/pseudonym.js";
+import { scrubText } from "../identity/scrub.js";
+import type { Vault } from "../identity/vault.js";
+import { type CompiledSql, compileToDuckdb } from "../views/duckdb/compile.js";
+import type { SelectPlan } from "../views/plan.js";
+import { lakeColumns, needsSubject } from "./record-mapping.js";
+import { bump, type TableReport } from "./report.js";
+import type { LakeTable } from "./table-config.js";
+
+// One lake table's part of a load, in SQL: its view compiled to DuckDB over the lines that passed
+// the checks (`_chk`), the checks only the view's output can make, note text scrubbed in
+// JavaScript, and the staged rows (`stg_<table>`) keyed, pseudonymized and hashed for the merge.
+
+const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
+const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
+
+export interface TableLoad {
+  table: LakeTable;
+  /** Undefined when the view uses something the compiler does not translate: every line goes the exact path. */
+  compiled: CompiledSql | undefined;
+  rows: string;
+  scrubbed: string;
+  /** NDJSON of the rows the exact path produced, in lake columns. */
+  exactFile: string;
+  stage: string;
+}
+
+export function tableLoad(table: LakeTable, exactFile: string): TableLoad {
+  const compiled = compileToDuckdb(table.plan, { lines: true });
+  return {
+    table,
+    compiled: compiled.ok ? compiled.sql : undefined,
+    rows: `_rows_${table.name}`,
+    scrubbed: `_scrubbed_${table.name}`,
+    exactFile,
+    stage: `stg_${table.name}`,
+  };
+}
+
+/** Runs the view over the lines that passed, then quarantines or sends on what its rows show. */
+export async function mapTable(c: DuckDBConnection, t: TableLoad, linesSql: string): Promise<void> {
+  if (!t.compiled) {
+    await c.run("UPDATE _chk SET reason = 'suspect' WHERE reason IS NULL");
+    return;
+  }
+  await c.run(
+    `CREATE OR REPLACE TEMP TABLE ${t.rows} AS ${t.compiled.fromLines(
+      `SELECT l.file_no, l.line, l.raw FROM (${linesSql}) AS l SEMI JOIN (SELECT file_no, line FROM _chk WHERE reason IS NULL) AS k USING (file_no, line)`,
+    )}`,
+  );
+  const { table } = t;
+  const checks = ["WHEN bool_or(r.__many) THEN 'suspect'"];
+  let join = "";
+  if (table.text) {
+    const x = `r.${quote(table.text.column)}`;
+    checks.push(
+      `WHEN bool_or(${x} IS NOT NULL AND try(decode(from_base64(${x}))) IS NULL) THEN 'suspect'`,
+    );
+  }
+  if (table.codeFormat) {
+    const x = `r.${quote(table.codeFormat.column)}`;
+    checks.push(
+      `WHEN bool_or(${x} IS NOT NULL AND NOT regexp_matches(${x}, ${literal(table.codeFormat.pattern.source)})) THEN 'unknown code'`,
+    );
+  }
+  if (table.knownCodes) {
+    await c.run(`CREATE OR REPLACE TEMP TABLE _codes (code VARCHAR)`);
+    const appender = await c.createAppender("_codes");
+    for (const code of table.knownCodes.codes) {
+      appender.appendVarchar(code);
+      appender.endRow();
+    }
+    appender.closeSync();
+    const x = `r.${quote(table.knownCodes.column)}`;
+    join = `LEFT JOIN _codes AS kc ON kc.code = ${x}`;
+    checks.push(`WHEN bool_or(${x} IS NOT NULL AND kc.code IS NULL) THEN 'unknown code'`);
+  }
+  await c.run(`UPDATE _chk SET reason = w.reason FROM (
+      SELECT r.file_no, r.line, CASE ${checks.join(" ")} END AS reason
+      FROM ${t.rows} AS r ${join} GROUP BY r.file_no, r.line) AS w
+    WHERE w.reason IS NOT NULL AND _chk.reason IS NULL AND _chk.file_no = w.file_no AND _chk.line = w.line`);
+  await c.run(`UPDATE _chk SET reason = 'no rows for the table' WHERE reason IS NULL
+    AND NOT EXISTS (SELECT 1 FROM ${t.rows} AS r WHERE r.file_no = _chk.file_no AND r.line = _chk.line)`);
+}
+
+/** The join that gives each row its person's pseudo-ID. */
+function personJoin(table: LakeTable): string {
+  if (table.resourceType === "Patient") return "LEFT JOIN _patients AS p ON p.source_id = k.id";
+  if (needsSubject(table.resourceType))
+    return "LEFT JOIN _patients AS p ON p.source_id = k.subject_key";
+  return "LEFT JOIN (SELECT NULL::VARCHAR AS pseudo_id) AS p ON TRUE";
+}
+
+/**
+ * Scrubs the note text of the rows that passed, in JavaScript (the scrubber's patterns need
+ * look-behind, which DuckDB's regular expressions lack), into `_scrubbed_<table>`.
+ */
+export async function scrubNotes(
+  c: DuckDBConnection,
+  t: TableLoad,
+  vault: Vault,
+  report: TableReport,
+): Promise<void> {
+  if (!t.table.text || !t.compiled) return;
+  await c.run(
+    `CREATE OR REPLACE TEMP TABLE ${t.scrubbed} (rid BIGINT, text VARCHAR, redactions VARCHAR)`,
+  );
+  const x = `r.${quote(t.table.text.column)}`;
+  const result =
+    await c.stream(`SELECT r.rowid AS rid, p.pseudo_id, coalesce(decode(from_base64(${x})), '') AS text
+    FROM ${t.rows} AS r JOIN _chk AS k USING (file_no, line) ${personJoin(t.table)}
+    WHERE k.reason IS NULL`);
+  const appender = await c.createAppender(t.scrubbed);
+  const checkers = new Map<string, (word: string) => boolean>();
+  const checker = (pseudoId: string) => {
+    let check = checkers.get(pseudoId);
+    if (!check) {
+      if (checkers.size >= 10_000) checkers.clear();
+      check = vault.nameChecker(pseudoId);
+      checkers.set(pseudoId, check);
+    }
+    return check;
+  };
+  for await (const chunk of result.yieldRows()) {
+    for (const [rid, pseudoId, text] of chunk) {
+      const scrubbed = scrubText(
+        String(text),
+        pseudoId ? { isPersonName: checker(String(pseudoId)) } : {},
+      );
+      for (const [k, n] of Object.entries(scrubbed.redactions)) bump(report.redactions, k, n);
+      appender.appendBigInt(rid as bigint);
+      appender.appendVarchar(scrubbed.text);
+      appender.appendVarchar(JSON.stringify(scrubbed.redactions));
+      appender.endRow();
+    }
+  }
+  appender.closeSync();
+}
+
+/** An empty `stg_<table>`, for a table the export holds nothing for (it may still delete). */
+export async function emptyStage(c: DuckDBConnection, t: TableLoad): Promise<void> {
+  const columns = lakeColumns(t.table).filter(([n]) => n !== "load_from" && n !== "load_to");
+  await c.run(
+    `CREATE OR REPLACE TEMP TABLE ${t.stage} (${columns.map(([n, ty]) => `${quote(n)} ${ty}`).join(", ")})`,
+  );
+}
+
+function hasForEach(select: SelectPlan): boolean {
+  return select.kind !== "plain" || [...select.selects, ...select.unionAll].some(hasForEach);
+}
+
+/**
+ * `stg_<table>`: the rows of lines that passed, in lake columns (record and reference keys by
+ * HMAC under the lake key, the person's pseudo-ID, scrubbed text), with the exact path's rows,
+ * and each record's content hash.
+ */
+export async function stageTable(c: DuckDBConnection, t: TableLoad, source: string): Promise<void> {
+  const { table } = t;
+  const columns = lakeColumns(table).filter(([n]) => n !== "load_from" && n !== "load_to");
+  const own = columns.filter(
+    ([n]) => !["record_key", "pseudo_id", "event_date", "source", "record_hash"].includes(n),
+  );
+  const parts: string[] = [];
+  if (t.compiled) {
+    const idColumn = table.plan.columns[0]?.name as string;
+    const key = (sql: string) =>
+      `CASE WHEN ${sql} IS NULL OR ${sql} = '' THEN NULL ELSE ${recordKeySql(source, "id", sql)} END`;
+    const plan = new Map(table.plan.columns.map((col) => [col.name, col]));
+    const select = own.map(([name]) => {
+      if (table.text && name === "text") return "s.text AS text";
+      if (table.text && name === "redactions") return "s.redactions::JSON AS redactions";
+      const x = `r.${quote(name)}`;
+      if (name.endsWith("_id")) return `${key(x)} AS ${quote(name)}`;
+      if (plan.get(name)?.collection)
+        return `coalesce(to_json(${x}), '[]'::JSON) AS ${quote(name)}`;
+      return `${x} AS ${quote(name)}`;
+    });
+    const ev = table.eventDate ? `r.${quote(table.eventDate)}` : "NULL";
+    parts.push(`SELECT ${key(`r.${quote(idColumn)}`)} AS record_key, p.pseudo_id,
+        CASE WHEN regexp_matches(${ev}, '^\\d{4}-\\d\\d-\\d\\d') THEN try_cast(left(${ev}, 10) AS DATE) END AS event_date,
+        ${literal(source)} AS source, ${select.join(", ")}
+      FROM ${t.rows} AS r JOIN _chk AS k USING (file_no, line) ${personJoin(table)}
+      ${table.text ? `LEFT JOIN ${t.scrubbed} AS s ON s.rid = r.rowid` : ""}
+      WHERE k.reason IS NULL`);
+  }
+  if (existsSync(t.exactFile) && statSync(t.exactFile).size > 0) {
+    const spec = `{${columns
+      .filter(([n]) => n !== "record_hash")
+      .map(([n, ty]) => `${literal(n)}: ${literal(ty)}`)
+      .join(", ")}}`;
+    parts.push(
+      `SELECT * FROM read_ndjson(${literal(t.exactFile)}, columns = ${spec}, format = 'newline_delimited')`,
+    );
+  }
+  if (parts.length === 0) return emptyStage(c, t);
+  const rowText = `struct_pack(${own.map(([n]) => `${quote(n)} := ${quote(n)}`).join(", ")})::VARCHAR`;
+  const hash = hasForEach(table.plan.root)
+    ? `md5(string_agg(${rowText}, chr(30) ORDER BY ${rowText}) OVER (PARTITION BY record_key))`
+    : `md5(${rowText})`;
+  await c.run(`CREATE OR REPLACE TEMP TABLE ${t.stage} AS
+    SELECT *, ${hash} AS record_hash FROM (${parts.join("\nUNION ALL BY NAME\n")}) AS staged`);
+  await c.run(`DROP TABLE IF EXISTS ${t.rows}`);
+  await c.run(`DROP TABLE IF EXISTS ${t.scrubbed}`);
+}
