@@ -155,6 +155,7 @@ export async function loadRegistryCsv(
     transactionTime: new Date(options.now ?? Date.now()).toISOString(),
     tables: { [name]: emptyTableReport() },
     notLoaded: {},
+    seconds: {},
   };
   const fingerprint = contentHash(
     Buffer.concat([Buffer.from(`${options.source}\n${mapping.registry}\n`), bytes]),

@@ -17,7 +17,7 @@ import { dropKeyedHash, installKeyedHash } from "../lake/keyed-sql.js";
 import type { Lake } from "../lake/lake.js";
 import { contentHash, type MergeTable, mergeLoad } from "../lake/merge.js";
 import { ValidationError } from "../shared/errors.js";
-import { checkLines, markDuplicates, markUnresolvedSubjects } from "./line-checks.js";
+import { checkLines, markDuplicates, markUnresolvedSubjects, NOT_BLANK } from "./line-checks.js";
 import { type LoadFile, numberedLinesSql, readLines } from "./numbered-lines.js";
 import { lakeColumns, mapLine, needsSubject, registerPatient } from "./record-mapping.js";
 import {
@@ -165,6 +165,7 @@ export async function loadExport(
     transactionTime: manifest.transactionTime,
     tables: Object.fromEntries(tables.map((t) => [t.name, emptyTableReport()])),
     notLoaded: {},
+    seconds: {},
   };
   const previous = await lake.loadWithFingerprint(options.source, fingerprint);
   if (previous !== undefined) return { ...report, loadId: previous, alreadyLoaded: true };
@@ -192,10 +193,7 @@ export async function loadExport(
       const forType = tables.filter((t) => t.resourceType === type);
       if (forType.length === 0 || present.length === 0) {
         if (present.length > 0) {
-          const n = await count(
-            c,
-            `SELECT count(*) FROM (${linesSql}) WHERE raw IS NOT NULL AND trim(raw) <> ''`,
-          );
+          const n = await count(c, `SELECT count(*) FROM (${linesSql}) WHERE ${NOT_BLANK}`);
           if (n > 0) report.notLoaded[type] = n;
         }
         continue;
@@ -203,6 +201,12 @@ export async function loadExport(
       const typeLoads = forType.map((t) => tableLoad(t, join(staging, `${t.name}.exact.ndjson`)));
       loads.push(...typeLoads);
       const reports = forType.map((t) => report.tables[t.name] as TableReport);
+      let mark = performance.now();
+      const step = (name: string) => {
+        const now = performance.now();
+        report.seconds[name] = round((report.seconds[name] ?? 0) + (now - mark) / 1000);
+        mark = now;
+      };
       await checkLines(
         c,
         type,
@@ -211,10 +215,13 @@ export async function loadExport(
         limitDay,
       );
       await markDuplicates(c);
+      step("check");
       if (type === "Patient") await registerPatients(c, vault, linesSql, options);
       if (needsSubject(type))
         await markUnresolvedSubjects(c, (id) => vault.findBySource(options.source, id));
+      step("persons");
       for (const l of typeLoads) await mapTable(c, l, linesSql);
+      step("views");
       const quarantined = await runExactPath(c, vault, present, typeLoads, reports, {
         type,
         key,
@@ -223,10 +230,14 @@ export async function loadExport(
         options,
       });
       for (const [i, l] of typeLoads.entries()) {
+        step("exact");
         await scrubNotes(c, l, vault, reports[i] as TableReport);
+        step("notes");
         await stageTable(c, l, options.source);
+        step("keys");
       }
       await quarantineRejected(c, vault, present, reports, quarantined, loadId, options.source);
+      step("quarantine");
       const read = await count(c, "SELECT count(*) FROM _chk");
       for (const r of reports) r.read = read;
       bytesDone += present.reduce((a, f) => a + f.bytes, 0);
@@ -239,6 +250,7 @@ export async function loadExport(
       loads.push(l);
     }
     const deleted = deletedKeys(dir, manifest, key);
+    const merging = performance.now();
     await mergeLoad(
       lake,
       loads.map(
@@ -252,6 +264,9 @@ export async function loadExport(
         }),
       ),
       { loadId, fingerprint, report },
+      () => {
+        report.seconds.merge = round((performance.now() - merging) / 1000);
+      },
     );
   } finally {
     for (const l of loads) await c.run(`DROP TABLE IF EXISTS ${l.stage}`);
@@ -263,6 +278,8 @@ export async function loadExport(
   assertNothingLost(report);
   return report;
 }
+
+const round = (seconds: number) => Math.round(seconds * 100) / 100;
 
 async function count(c: DuckDBConnection, sql: string): Promise<number> {
   const rows = (await c.runAndReadAll(sql)).getRows();
@@ -356,12 +373,6 @@ async function runExactPath(
   ).getRows();
   if (suspects.length === 0) return done;
   for (const r of reports) r.checkedOneByOne = suspects.length;
-  const passedIds = new Set(
-    (await c.runAndReadAll("SELECT id FROM _chk WHERE reason IS NULL AND id IS NOT NULL"))
-      .getRows()
-      .map((r) => String(r[0])),
-  );
-  const ownIds = new Set<string>();
   const patientOf = async (sourceId: string) => {
     const row = (
       await c.runAndReadAll("SELECT pseudo_id FROM _patients WHERE source_id = $id LIMIT 1", {
@@ -386,12 +397,8 @@ async function runExactPath(
         vault,
         key: ctx.key,
         resolvePatient: patientOf,
-        seenId: (id) => {
-          const seen = passedIds.has(id) || ownIds.has(id);
-          ownIds.add(id);
-          return seen;
-        },
-        addPatient: () => {},
+        // markDuplicates has already judged every line whose JSON parses.
+        seenId: () => false,
       });
       if ("reason" in outcome) {
         vault.quarantine({

@@ -12,6 +12,9 @@ type Structure = string | Structure[] | { [name: string]: Structure };
 const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
 const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
+/** SQL: the line is not blank. trim() copies the string, so only short lines are trimmed. */
+export const NOT_BLANK = "raw IS NOT NULL AND (strlen(raw) > 16 OR trim(raw) <> '')";
+
 /** `b` added into `a` where `a` does not already read it. */
 function merge(a: Structure, b: Structure): Structure {
   if (typeof a !== "object" || typeof b !== "object" || Array.isArray(a) || Array.isArray(b))
@@ -74,7 +77,7 @@ export async function checkLines(
     ? `WHEN ${subject} IS NULL THEN 'missing subject'
        WHEN left(${subject}, 1) <> '{' THEN 'wrong type: subject'`
     : "";
-  const typesOk = schemas.map((s) => s.typeCheckSql("c", "raw", lambda)).join(" AND ");
+  const typesOk = schemas.map((s) => s.typeCheckSql("c", lambda)).join(" AND ");
   const id = text(["id"]);
   await c.run(`CREATE OR REPLACE TEMP TABLE _chk AS
     SELECT file_no, line, id, subject_key, early, coalesce(early, late) AS reason FROM (
@@ -91,8 +94,8 @@ export async function checkLines(
           WHEN ${dates.join(" OR ")} THEN 'date in the future'
           WHEN NOT (${typesOk}) THEN 'suspect'
         END AS late
-      FROM (SELECT file_no, line, raw, try(from_json(raw, ${literal(JSON.stringify(structure))})) AS c
-            FROM (${linesSql}) AS l WHERE raw IS NOT NULL AND trim(raw) <> '') AS parsed
+      FROM (SELECT file_no, line, try(from_json(raw, ${literal(JSON.stringify(structure))})) AS c
+            FROM (${linesSql}) AS l WHERE ${NOT_BLANK}) AS parsed
     )`);
 }
 

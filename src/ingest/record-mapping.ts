@@ -84,14 +84,19 @@ export function needsSubject(type: string): boolean {
   return type !== "Patient" && type !== "Organization" && type !== "Location";
 }
 
-/** Structural checks before any mapping; the reason names what is wrong, never the value. */
+/** The checks made before a record's id counts as seen; the reason names what is wrong, never the value. */
+function checkIdentity(r: Record<string, unknown>, type: string): string | undefined {
+  if (r.resourceType !== type) return "unexpected resource type";
+  if (typeof r.id !== "string" || !r.id) return "wrong type: id";
+  return undefined;
+}
+
+/** Structural checks after the duplicate check, before any mapping. */
 function checkRecord(
   r: Record<string, unknown>,
   type: string,
   limitDay: string,
 ): string | undefined {
-  if (r.resourceType !== type) return "unexpected resource type";
-  if (typeof r.id !== "string" || !r.id) return "wrong type: id";
   if (needsSubject(type)) {
     if (!("subject" in r)) return "missing subject";
     if (typeof r.subject !== "object" || r.subject === null) return "wrong type: subject";
@@ -112,10 +117,8 @@ export interface RecordContext {
   key: (id: unknown) => string | null;
   /** The pseudo-ID of a source patient id: from this load's patients, else from the vault. */
   resolvePatient: (sourceId: string) => Promise<string | undefined>;
-  /** Whether a record id of this type was already loaded from a line the SQL checks passed. */
+  /** Whether a record id of this type came earlier in the export (the caller keeps count). */
   seenId: (id: string) => boolean;
-  /** A Patient record passed the identity checks: remember its pseudo-ID for this load. */
-  addPatient: (sourceId: string, pseudoId: string) => void;
 }
 
 /** One line's outcome: its rows for each table (objects in lake columns), or why not. */
@@ -136,9 +139,11 @@ export async function mapLine(raw: string, ctx: RecordContext): Promise<RecordOu
   }
   if (typeof resource !== "object" || resource === null || Array.isArray(resource))
     return { reason: "unexpected resource type" };
+  const identity = checkIdentity(resource, ctx.type);
+  if (identity) return { reason: identity };
+  if (ctx.seenId(resource.id as string)) return { reason: "duplicate record" };
   const problem = checkRecord(resource, ctx.type, ctx.limitDay);
   if (problem) return { reason: problem };
-  if (ctx.seenId(resource.id as string)) return { reason: "duplicate record" };
   let pseudoId: string | null = null;
   if (ctx.type === "Patient") {
     const identifier = (
@@ -154,7 +159,6 @@ export async function mapLine(raw: string, ctx: RecordContext): Promise<RecordOu
       identifier,
       resource,
     );
-    ctx.addPatient(resource.id as string, pseudoId);
   } else if ("subject" in resource) {
     const sourceId = referenceKey(
       (resource.subject as { reference?: unknown }).reference,

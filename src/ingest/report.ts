@@ -21,6 +21,8 @@ export interface LoadReport {
   tables: Record<string, TableReport>;
   /** Resource types in the export that no lake table takes, with their record counts. */
   notLoaded: Record<string, number>;
+  /** Seconds spent per step of the load (check, persons, views, exact, notes, keys, quarantine, merge). */
+  seconds: Record<string, number>;
 }
 
 export function emptyTableReport(): TableReport {

@@ -33,6 +33,8 @@ export async function mergeLoad(
   lake: Lake,
   tables: MergeTable[],
   load: { loadId: number; fingerprint: string; report: LoadReport },
+  /** Called just before the load's record is written, so the record can hold the merge's time. */
+  beforeRecord?: () => void,
 ): Promise<void> {
   const c = lake.connection;
   const { loadId } = load;
@@ -101,6 +103,7 @@ export async function mergeLoad(
         `update ${target} set load_to = ${loadId} where load_to is null and load_from < ${loadId} and record_key in (select record_key from del_keys)`,
       );
     }
+    beforeRecord?.();
     await c.run(
       "insert into main._loads values ($loadId, $source, $fingerprint, $started, $finished, $report)",
       {

@@ -52,35 +52,40 @@ export class SchemaNode {
   }
 
   /**
-   * The same structure with every primitive read as JSON, so that a check can see what JSON type
-   * each value really has (a typed read would turn a number into a string without a word).
+   * The structure a check reads: every primitive, and every list whole, as JSON text, so the
+   * check sees what JSON type each value really has (a typed read would turn a number into a
+   * string, and an object where a list belongs into NULL, without a word).
    */
   untypedStructure(): Record<string, unknown> {
     const out: Record<string, unknown> = {};
-    for (const [name, f] of this.fields) {
-      const inner = f.node && f.node.fields.size > 0 ? f.node.untypedStructure() : "JSON";
-      out[name] = f.info.repeating ? [inner] : inner;
-    }
+    for (const [name, f] of this.fields)
+      out[name] =
+        f.info.repeating || !f.node || f.node.fields.size === 0
+          ? "JSON"
+          : f.node.untypedStructure();
     return out;
   }
 
+  /** The structure of one element of a list field, as the check reads it. */
+  private elementStructure(f: Field): unknown {
+    return f.node && f.node.fields.size > 0 ? f.node.untypedStructure() : "JSON";
+  }
+
   /**
-   * A SQL condition, over a value of untypedStructure() at `at` read from the JSON text `raw`,
-   * that holds when every value has the JSON type the view expects: a string for strings, codes
-   * and dates, a number for numbers, true or false for booleans, an object or array where the
-   * view reads one. A non-strict read turns an object or array of the wrong kind into NULLs, so a
-   * complex value that came out empty while its key appears in the text fails the check.
+   * A SQL condition, over a value of untypedStructure() at `at`, that holds when every value has
+   * the JSON type the view expects: a string for strings, codes and dates, a number for numbers,
+   * true or false for booleans, an object or a list where the view reads one. A read of an object
+   * from something else gives an object of NULLs, so an object of which the view reads nothing
+   * fails too (the exact path then decides).
    */
-  typeCheckSql(at: string, raw: string, lambda: () => string): string {
+  typeCheckSql(at: string, lambda: () => string): string {
     const checks: string[] = [];
     for (const [name, f] of this.fields) {
       const value = `${at}.${quote(name)}`;
       const complex = f.node && f.node.fields.size > 0 ? f.node : undefined;
       const one = (x: string): string | undefined => {
-        if (complex) {
-          const inner = complex.typeCheckSql(x, raw, lambda);
-          return f.info.repeating ? `(NOT ${complex.nullishSql(x)} AND ${inner})` : inner;
-        }
+        if (complex)
+          return `(${x} IS NULL OR (NOT ${complex.allNullSql(x)} AND ${complex.typeCheckSql(x, lambda)}))`;
         if (f.node) return undefined; // read whole, as JSON: any shape will do
         const first = `left(${x}::VARCHAR, 1)`;
         switch (duckdbPrimitive(f.info.type)) {
@@ -92,34 +97,27 @@ export class SchemaNode {
             return `(${x} IS NULL OR ${first} IN ('-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'n'))`;
         }
       };
-      const mentioned = `contains(${raw}, ${`'${JSON.stringify(name).replace(/'/g, "''")}'`})`;
       if (f.info.repeating) {
         const x = lambda();
         const inner = one(x);
-        const present = `(NOT ${mentioned} OR len(${value}) > 0)`;
+        const structure = `'${JSON.stringify([this.elementStructure(f)]).replace(/'/g, "''")}'`;
+        const items = inner
+          ? ` AND coalesce(list_bool_and(list_transform(from_json(${value}, ${structure}), ${x} -> ${inner})), TRUE)`
+          : "";
         checks.push(
-          inner
-            ? `(${present} AND coalesce(list_bool_and(list_transform(${value}, ${x} -> ${inner})), TRUE))`
-            : present,
+          `(${value} IS NULL OR ${value}::VARCHAR = 'null' OR (left(${value}::VARCHAR, 1) = '['${items}))`,
         );
       } else {
         const inner = one(value);
-        if (complex) checks.push(`(NOT ${mentioned} OR NOT ${complex.nullishSql(value)})`);
         if (inner) checks.push(inner);
       }
     }
     return checks.length > 0 ? `(${checks.join(" AND ")})` : "TRUE";
   }
 
-  /** SQL: whether a value of this node read nothing (NULL, or every field empty). */
-  nullishSql(at: string): string {
-    const parts = [...this.fields].map(([name, f]) => {
-      const value = `${at}.${quote(name)}`;
-      if (f.info.repeating) return `coalesce(len(${value}), 0) = 0`;
-      if (f.node && f.node.fields.size > 0) return f.node.nullishSql(value);
-      return `${value} IS NULL`;
-    });
-    return `(${at} IS NULL OR (${parts.join(" AND ")}))`;
+  /** SQL: whether every field of an object value is NULL (the view read nothing from it). */
+  allNullSql(at: string): string {
+    return `(${[...this.fields].map(([name]) => `${at}.${quote(name)} IS NULL`).join(" AND ")})`;
   }
 
   /** The `columns = {...}` argument of read_ndjson for a resource with this node as its root. */
