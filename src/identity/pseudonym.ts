@@ -34,8 +34,11 @@ function recordKeyText(source: string, type: string, id: string): string {
   return `record|${source}|${type}|${id}`;
 }
 
-/** recordKey in SQL, given a `lake_key` macro from installKeyedHash and SQL for the id. */
+/** The SQL macro (installKeyedHash under the lake key) that recordKeySql calls. */
+export const LAKE_KEY_MACRO = "lake_key";
+
+/** recordKey in SQL, given the LAKE_KEY_MACRO macro and SQL for the id. */
 export function recordKeySql(source: string, type: string, idSql: string): string {
   const prefix = recordKeyText(source, type, "").replace(/'/g, "''");
-  return `lake_key('${prefix}' || ${idSql})`;
+  return `${LAKE_KEY_MACRO}('${prefix}' || ${idSql})`;
 }

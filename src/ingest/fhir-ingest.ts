@@ -11,7 +11,7 @@ import { basename, join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { SecretKey } from "../home/keys.js";
 import { personIdentifierProblem } from "../identity/hetu.js";
-import { recordKey } from "../identity/pseudonym.js";
+import { LAKE_KEY_MACRO, recordKey } from "../identity/pseudonym.js";
 import type { Vault } from "../identity/vault.js";
 import { dropKeyedHash, installKeyedHash } from "../lake/keyed-sql.js";
 import type { Lake } from "../lake/lake.js";
@@ -184,7 +184,7 @@ export async function loadExport(
   const key = (id: unknown) =>
     typeof id === "string" && id ? recordKey(lakeKey, options.source, "id", id) : null;
   const loads: TableLoad[] = [];
-  await installKeyedHash(c, "lake_key", lakeKey);
+  await installKeyedHash(c, LAKE_KEY_MACRO, lakeKey);
   await c.run("CREATE OR REPLACE TEMP TABLE _patients (source_id VARCHAR, pseudo_id VARCHAR)");
   try {
     for (const [type, files] of groups) {
@@ -272,7 +272,7 @@ export async function loadExport(
     for (const l of loads) await c.run(`DROP TABLE IF EXISTS ${l.stage}`);
     await c.run("DROP TABLE IF EXISTS _chk");
     await c.run("DROP TABLE IF EXISTS _patients");
-    await dropKeyedHash(c, "lake_key");
+    await dropKeyedHash(c, LAKE_KEY_MACRO);
     rmSync(staging, { recursive: true, force: true });
   }
   assertNothingLost(report);

@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
-import type { SchemaNode } from "../views/duckdb/schema.js";
+import { literal, quote, type SchemaNode } from "../views/duckdb/schema.js";
 import { DATE_FIELDS, needsSubject } from "./record-mapping.js";
 
 // The SQL side of a load's record checks. Every line of a resource type gets a row in `_chk`
@@ -8,9 +8,6 @@ import { DATE_FIELDS, needsSubject } from "./record-mapping.js";
 // decides, so what SQL cannot vouch for is never loaded on SQL's word.
 
 type Structure = string | Structure[] | { [name: string]: Structure };
-
-const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
-const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 /** SQL: the line is not blank. trim() copies the string, so only short lines are trimmed. */
 export const NOT_BLANK = "raw IS NOT NULL AND (strlen(raw) > 16 OR trim(raw) <> '')";

@@ -1,5 +1,6 @@
 import { closeSync, createReadStream, openSync, readSync } from "node:fs";
 import { createInterface } from "node:readline";
+import { literal } from "../views/duckdb/schema.js";
 
 /** One NDJSON file of a load, numbered so SQL can name it. */
 export interface LoadFile {
@@ -9,8 +10,6 @@ export interface LoadFile {
   label: string;
   bytes: number;
 }
-
-const quoteLiteral = (text: string) => `'${text.replace(/'/g, "''")}'`;
 
 /** Whether a file's lines end in CRLF, judged from its first 64 KB. */
 function crlf(path: string): boolean {
@@ -34,7 +33,7 @@ export function numberedLinesSql(files: readonly LoadFile[]): string {
   return files
     .map(
       (f) =>
-        `SELECT ${f.fileNo} AS file_no, ordinality AS line, raw FROM read_csv(${quoteLiteral(f.path)}, columns = {'raw': 'VARCHAR'}, delim = E'\\x1f', quote = '', escape = '', header = false, auto_detect = false, strict_mode = false, new_line = '${crlf(f.path) ? "\\r\\n" : "\\n"}', max_line_size = 8388608) WITH ORDINALITY`,
+        `SELECT ${f.fileNo} AS file_no, ordinality AS line, raw FROM read_csv(${literal(f.path)}, columns = {'raw': 'VARCHAR'}, delim = E'\\x1f', quote = '', escape = '', header = false, auto_detect = false, strict_mode = false, new_line = '${crlf(f.path) ? "\\r\\n" : "\\n"}', max_line_size = 8388608) WITH ORDINALITY`,
     )
     .join("\nUNION ALL\n");
 }

@@ -4,6 +4,7 @@ import { recordKeySql } from "../identity/pseudonym.js";
 import { scrubText } from "../identity/scrub.js";
 import type { Vault } from "../identity/vault.js";
 import { type CompiledSql, compileToDuckdb } from "../views/duckdb/compile.js";
+import { literal, quote } from "../views/duckdb/schema.js";
 import type { SelectPlan } from "../views/plan.js";
 import { lakeColumns, needsSubject } from "./record-mapping.js";
 import { bump, type TableReport } from "./report.js";
@@ -12,9 +13,6 @@ import type { LakeTable } from "./table-config.js";
 // One lake table's part of a load, in SQL: its view compiled to DuckDB over the lines that passed
 // the checks (`_chk`), the checks only the view's output can make, note text scrubbed in
 // JavaScript, and the staged rows (`stg_<table>`) keyed, pseudonymized and hashed for the merge.
-
-const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
-const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
 
 export interface TableLoad {
   table: LakeTable;

@@ -6,6 +6,8 @@ interface Field {
 }
 
 const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
+/** A SQL string literal. */
+const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
 
 /**
  * The part of a resource's structure a view reads, collected while compiling. It becomes the
@@ -129,4 +131,4 @@ export class SchemaNode {
   }
 }
 
-export { quote };
+export { literal, quote };
