@@ -211,7 +211,9 @@ export async function loadExport(
         c,
         type,
         linesSql,
-        typeLoads.flatMap((l) => (l.compiled ? [l.compiled.schema] : [])),
+        typeLoads.flatMap((l) =>
+          l.compiled ? [{ column: l.parsed, schema: l.compiled.schema }] : [],
+        ),
         limitDay,
       );
       await markDuplicates(c);
@@ -220,7 +222,7 @@ export async function loadExport(
       if (needsSubject(type))
         await markUnresolvedSubjects(c, (id) => vault.findBySource(options.source, id));
       step("persons");
-      for (const l of typeLoads) await mapTable(c, l, linesSql);
+      for (const l of typeLoads) await mapTable(c, l);
       step("views");
       const quarantined = await runExactPath(c, vault, present, typeLoads, reports, {
         type,

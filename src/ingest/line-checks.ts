@@ -39,15 +39,18 @@ function leafSql(structure: Structure, at: string, path: string[]): string {
 
 /**
  * Creates `_chk` for one resource type's lines: parse (every value the views read kept as
- * JSON), then the checks the exact path makes, in its order. Blank lines get no row.
+ * JSON), then the checks the exact path makes, in its order. Blank lines get no row. A line
+ * that passes also gets, in each view's column, the value that view reads, typed, from the same
+ * parse: the views then run over `_chk` without reading or parsing the line again.
  */
 export async function checkLines(
   c: DuckDBConnection,
   type: string,
   linesSql: string,
-  schemas: SchemaNode[],
+  views: Array<{ column: string; schema: SchemaNode }>,
   limitDay: string,
 ): Promise<void> {
+  const schemas = views.map((v) => v.schema);
   let lambdas = 0;
   const lambda = () => `k${++lambdas}`;
   let structure: Structure = {};
@@ -77,8 +80,13 @@ export async function checkLines(
   const typesOk = schemas.map((s) => s.typeCheckSql("c", lambda)).join(" AND ");
   const id = text(["id"]);
   await c.run(`CREATE OR REPLACE TEMP TABLE _chk AS
-    SELECT file_no, line, id, subject_key, early, coalesce(early, late) AS reason FROM (
-      SELECT file_no, line,
+    SELECT file_no, line, id, subject_key, early, coalesce(early, late) AS reason${views
+      .map(
+        (v) => `,
+      CASE WHEN coalesce(early, late) IS NULL THEN ${v.schema.typedSql("c")} END AS ${v.column}`,
+      )
+      .join("")} FROM (
+      SELECT file_no, line, c,
         CASE WHEN ${isString(id)} THEN (${id})::JSON ->> '$' END AS id,
         CASE WHEN ${isString(reference)} THEN nullif(regexp_extract(regexp_replace((${reference})::JSON ->> '$', '/_history/[^/]+$', ''), '(?:^|/)Patient/([^/]+)$', 1), '') END AS subject_key,
         CASE

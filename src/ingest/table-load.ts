@@ -18,6 +18,8 @@ export interface TableLoad {
   table: LakeTable;
   /** Undefined when the view uses something the compiler does not translate: every line goes the exact path. */
   compiled: CompiledSql | undefined;
+  /** The `_chk` column holding each passing line as the view reads it (see checkLines). */
+  parsed: string;
   rows: string;
   scrubbed: string;
   /** NDJSON of the rows the exact path produced, in lake columns. */
@@ -30,6 +32,7 @@ export function tableLoad(table: LakeTable, exactFile: string): TableLoad {
   return {
     table,
     compiled: compiled.ok ? compiled.sql : undefined,
+    parsed: `r_${table.name}`,
     rows: `_rows_${table.name}`,
     scrubbed: `_scrubbed_${table.name}`,
     exactFile,
@@ -38,14 +41,14 @@ export function tableLoad(table: LakeTable, exactFile: string): TableLoad {
 }
 
 /** Runs the view over the lines that passed, then quarantines or sends on what its rows show. */
-export async function mapTable(c: DuckDBConnection, t: TableLoad, linesSql: string): Promise<void> {
+export async function mapTable(c: DuckDBConnection, t: TableLoad): Promise<void> {
   if (!t.compiled) {
     await c.run("UPDATE _chk SET reason = 'suspect' WHERE reason IS NULL");
     return;
   }
   await c.run(
-    `CREATE OR REPLACE TEMP TABLE ${t.rows} AS ${t.compiled.fromLines(
-      `SELECT l.file_no, l.line, l.raw FROM (${linesSql}) AS l SEMI JOIN (SELECT file_no, line FROM _chk WHERE reason IS NULL) AS k USING (file_no, line)`,
+    `CREATE OR REPLACE TEMP TABLE ${t.rows} AS ${t.compiled.fromParsed(
+      `SELECT file_no, line, ${t.parsed} AS r FROM _chk WHERE reason IS NULL`,
     )}`,
   );
   const { table } = t;
@@ -194,11 +197,17 @@ export async function stageTable(c: DuckDBConnection, t: TableLoad, source: stri
   }
   if (parts.length === 0) return emptyStage(c, t);
   const rowText = `struct_pack(${own.map(([n]) => `${quote(n)} := ${quote(n)}`).join(", ")})::VARCHAR`;
-  const hash = hasForEach(table.plan.root)
-    ? `md5(string_agg(${rowText}, chr(30) ORDER BY ${rowText}) OVER (PARTITION BY record_key))`
-    : `md5(${rowText})`;
-  await c.run(`CREATE OR REPLACE TEMP TABLE ${t.stage} AS
-    SELECT *, ${hash} AS record_hash FROM (${parts.join("\nUNION ALL BY NAME\n")}) AS staged`);
+  const staged = `(${parts.join("\nUNION ALL BY NAME\n")}) AS staged`;
+  // A record with several rows (forEach) hashes the multiset of its rows: sums of the rows' MD5
+  // halves and the row count, which need no sort of the rows as an ordered string_agg would.
+  await c.run(
+    hasForEach(table.plan.root)
+      ? `CREATE OR REPLACE TEMP TABLE ${t.stage} AS
+        SELECT * EXCLUDE (__hu, __hl), md5(concat_ws(':', count(*) OVER w, sum(__hu) OVER w, sum(__hl) OVER w)) AS record_hash
+        FROM (SELECT *, md5_number_upper(${rowText}) AS __hu, md5_number_lower(${rowText}) AS __hl FROM ${staged})
+        WINDOW w AS (PARTITION BY record_key)`
+      : `CREATE OR REPLACE TEMP TABLE ${t.stage} AS SELECT *, md5(${rowText}) AS record_hash FROM ${staged}`,
+  );
   await c.run(`DROP TABLE IF EXISTS ${t.rows}`);
   await c.run(`DROP TABLE IF EXISTS ${t.scrubbed}`);
 }

@@ -33,12 +33,12 @@ export interface CompiledSql {
   /** A bare scan of the same files with the same schema, as a baseline for benchmarks. */
   scan: (files: readonly string[]) => string;
   /**
-   * The query over a relation of numbered lines (`file_no`, `line`, `raw`), with no resource-type
-   * filter: each row carries its line's `file_no` and `line`, and `__many` is true where a
-   * column without `collection` found several values (its value is then NULL, not an error).
-   * Only for views compiled with `{ lines: true }`.
+   * The query over a relation of parsed lines (`file_no`, `line`, and `r`, the resource as
+   * `schema` types it), with no resource-type filter: each row carries its line's `file_no` and
+   * `line`, and `__many` is true where a column without `collection` found several values (its
+   * value is then NULL, not an error). Only for views compiled with `{ lines: true }`.
    */
-  fromLines: (source: string) => string;
+  fromParsed: (source: string) => string;
   /** The part of the resource the view reads. */
   schema: SchemaNode;
   columns: OutputColumn[];
@@ -111,15 +111,15 @@ class Compiler {
         ? `(SELECT * FROM ${readTyped(list)} AS r WHERE r."resourceType" = ${resourceType}${filter}) AS r`
         : `(SELECT * FROM (SELECT from_json(json, ${literalSql(JSON.stringify(this.#root.jsonStructure()))}) AS r FROM read_json_objects(${list}, format = 'newline_delimited', maximum_object_size = 67108864) WHERE json ->> 'resourceType' = ${resourceType}) AS t WHERE TRUE${filter}) AS t`;
     };
-    const structure = literalSql(JSON.stringify(this.#root.jsonStructure()));
     const many =
       this.#many.length > 0 ? this.#many.map((m) => `coalesce(${m}, false)`).join(" OR ") : "FALSE";
+    const fromParsed = (source: string) =>
+      `SELECT t.file_no, t.line, ${columns}, ${many} AS __many\nFROM (SELECT * FROM (${source}) AS t WHERE TRUE${filter}) AS t\n${body.joins.join("\n")}`;
     return {
       sql: (files, mode) =>
         `SELECT\n  ${columns}\nFROM ${from(files, mode)}\n${body.joins.join("\n")}`,
       scan: (files) => `SELECT * FROM ${readTyped(`[${files.map(literalSql).join(", ")}]`)}`,
-      fromLines: (source) =>
-        `SELECT t.file_no, t.line, ${columns}, ${many} AS __many\nFROM (SELECT * FROM (SELECT file_no, line, from_json(raw, ${structure}) AS r FROM (${source}) AS src) AS t WHERE TRUE${filter}) AS t\n${body.joins.join("\n")}`,
+      fromParsed,
       schema: this.#root,
       columns: this.plan.columns,
     };

@@ -68,6 +68,34 @@ export class SchemaNode {
     return out;
   }
 
+  /**
+   * SQL turning a value of untypedStructure() at `at` into the value jsonStructure() would read
+   * from the same JSON, for values that pass typeCheckSql. So one parse of a line serves both the
+   * checks and the view.
+   */
+  typedSql(at: string): string {
+    const fields = [...this.fields].map(
+      ([name, f]) => `${quote(name)} := ${SchemaNode.typedFieldSql(`${at}.${quote(name)}`, f)}`,
+    );
+    return `struct_pack(${fields.join(", ")})`;
+  }
+
+  private static typedFieldSql(value: string, f: Field): string {
+    const complex = f.node && f.node.fields.size > 0 ? f.node : undefined;
+    if (f.info.repeating) {
+      const element = complex
+        ? complex.jsonStructure()
+        : f.node
+          ? "JSON"
+          : duckdbPrimitive(f.info.type);
+      return `from_json(${value}, ${literal(JSON.stringify([element]))})`;
+    }
+    if (complex) return `CASE WHEN ${value} IS NULL THEN NULL ELSE ${complex.typedSql(value)} END`;
+    if (f.node) return value; // read whole, as JSON
+    const type = duckdbPrimitive(f.info.type);
+    return type === "VARCHAR" ? `(${value} ->> '$')` : `(${value})::${type}`;
+  }
+
   /** The structure of one element of a list field, as the check reads it. */
   private elementStructure(f: Field): unknown {
     return f.node && f.node.fields.size > 0 ? f.node.untypedStructure() : "JSON";
