@@ -210,7 +210,7 @@ export async function loadExport(
       await checkLines(
         c,
         type,
-        linesSql,
+        present,
         typeLoads.flatMap((l) =>
           l.compiled ? [{ column: l.parsed, schema: l.compiled.schema }] : [],
         ),
@@ -370,7 +370,7 @@ async function runExactPath(
   const done = new Set<string>();
   const suspects = (
     await c.runAndReadAll(
-      "SELECT file_no, line FROM _chk WHERE reason = 'suspect' ORDER BY file_no, line",
+      "SELECT file_no, line, bytes FROM _chk WHERE reason = 'suspect' ORDER BY file_no, line",
     )
   ).getRows();
   if (suspects.length === 0) return done;
@@ -385,8 +385,8 @@ async function runExactPath(
   };
   const outcomes: Array<[number, number, string]> = [];
   for (const file of files) {
-    const wanted = new Set(
-      suspects.filter((s) => Number(s[0]) === file.fileNo).map((s) => Number(s[1])),
+    const wanted = new Map(
+      suspects.filter((s) => Number(s[0]) === file.fileNo).map((s) => [Number(s[1]), Number(s[2])]),
     );
     const raws = await readLines(file.path, wanted);
     for (const [line, raw] of raws) {
@@ -448,7 +448,7 @@ async function quarantineRejected(
 ): Promise<void> {
   const rejected = (
     await c.runAndReadAll(
-      "SELECT file_no, line, reason FROM _chk WHERE reason IS NOT NULL AND reason NOT IN ('suspect', 'exact') ORDER BY file_no, line",
+      "SELECT file_no, line, reason, bytes FROM _chk WHERE reason IS NOT NULL AND reason NOT IN ('suspect', 'exact') ORDER BY file_no, line",
     )
   )
     .getRows()
@@ -456,7 +456,10 @@ async function quarantineRejected(
   for (const file of files) {
     const mine = rejected.filter(([f]) => Number(f) === file.fileNo);
     if (mine.length === 0) continue;
-    const raws = await readLines(file.path, new Set(mine.map(([, l]) => Number(l))));
+    const raws = await readLines(
+      file.path,
+      new Map(mine.map(([, l, , b]) => [Number(l), Number(b)])),
+    );
     vault.transaction(() => {
       for (const [, line, reason] of mine) {
         vault.quarantine({

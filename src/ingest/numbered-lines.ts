@@ -1,4 +1,5 @@
 import { closeSync, createReadStream, openSync, readSync } from "node:fs";
+import { basename } from "node:path";
 import { createInterface } from "node:readline";
 import { literal } from "../views/duckdb/schema.js";
 
@@ -24,24 +25,33 @@ function crlf(path: string): boolean {
   }
 }
 
+/** read_csv reading each line of the files whole, as one text value (no quoting, no delimiter). */
+function readWhole(paths: readonly string[], crlf: boolean): string {
+  return `read_csv([${paths.map(literal).join(", ")}], columns = {'raw': 'VARCHAR'}, delim = E'\\x1f', quote = '', escape = '', header = false, auto_detect = false, strict_mode = false, new_line = '${crlf ? "\\r\\n" : "\\n"}', max_line_size = 8388608)`;
+}
+
 /**
  * SQL for the files' lines as rows (`file_no`, `line`, `raw`), numbered from 1 as a text editor
- * numbers them; a blank line is a NULL `raw`. Every line is read as one text value (no quoting,
- * no delimiter), so a malformed line is a row like any other rather than an error.
+ * numbers them; a blank line is a NULL `raw`. A malformed line is a row like any other rather
+ * than an error.
  */
 export function numberedLinesSql(files: readonly LoadFile[]): string {
   return files
     .map(
       (f) =>
-        `SELECT ${f.fileNo} AS file_no, ordinality AS line, raw FROM read_csv(${literal(f.path)}, columns = {'raw': 'VARCHAR'}, delim = E'\\x1f', quote = '', escape = '', header = false, auto_detect = false, strict_mode = false, new_line = '${crlf(f.path) ? "\\r\\n" : "\\n"}', max_line_size = 8388608) WITH ORDINALITY`,
+        `SELECT ${f.fileNo} AS file_no, ordinality AS line, raw FROM ${readWhole([f.path], crlf(f.path))} WITH ORDINALITY`,
     )
     .join("\nUNION ALL\n");
 }
 
-/** The given lines of a file, exactly as written, read in one pass. */
+/**
+ * The given lines of a file, exactly as written, read in one pass. `wanted` maps each line to its
+ * length in UTF-8 bytes as SQL read it: a line of another length means the file changed during
+ * the load (or lines were numbered wrongly), and nothing may be loaded on such a reading.
+ */
 export async function readLines(
   path: string,
-  wanted: ReadonlySet<number>,
+  wanted: ReadonlyMap<number, number>,
 ): Promise<Map<number, string>> {
   const out = new Map<number, string>();
   if (wanted.size === 0) return out;
@@ -50,9 +60,20 @@ export async function readLines(
     crlfDelay: Number.POSITIVE_INFINITY,
   });
   let n = 0;
-  for await (const raw of lines) {
+  for await (const text of lines) {
     n++;
-    if (wanted.has(n)) out.set(n, raw);
+    const bytes = wanted.get(n);
+    if (bytes === undefined) continue;
+    // DuckDB may drop a byte-order mark at the start of a file.
+    const raw =
+      n === 1 && Buffer.byteLength(text, "utf8") !== bytes ? text.replace(/^\uFEFF/, "") : text;
+    if (Buffer.byteLength(raw, "utf8") !== bytes) {
+      lines.close();
+      throw new Error(
+        `Line ${n} of ${basename(path)} is not the line the load read: was the file changed during the load? Nothing was loaded; run the ingest again.`,
+      );
+    }
+    out.set(n, raw);
     if (out.size === wanted.size) {
       lines.close();
       break;

@@ -117,14 +117,15 @@ export class SchemaNode {
         if (complex)
           return `(${x} IS NULL OR (NOT ${complex.allNullSql(x)} AND ${complex.typeCheckSql(x, lambda)}))`;
         if (f.node) return undefined; // read whole, as JSON: any shape will do
-        const first = `left(${x}::VARCHAR, 1)`;
+        // ord() reads the first character's code: several times cheaper than left(x, 1) = '...'.
+        const first = `ord(${x}::VARCHAR)`;
         switch (duckdbPrimitive(f.info.type)) {
           case "VARCHAR":
-            return `(${x} IS NULL OR ${first} IN ('"', 'n'))`;
+            return `(${x} IS NULL OR ${first} IN (34, 110))`; // '"', 'n' (null)
           case "BOOLEAN":
             return `(${x} IS NULL OR ${x}::VARCHAR IN ('true', 'false', 'null'))`;
           default:
-            return `(${x} IS NULL OR ${first} IN ('-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'n'))`;
+            return `(${x} IS NULL OR ${first} BETWEEN 48 AND 57 OR ${first} IN (45, 110))`; // digit, '-', 'n'
         }
       };
       if (f.info.repeating) {
@@ -135,7 +136,7 @@ export class SchemaNode {
           ? ` AND coalesce(list_bool_and(list_transform(from_json(${value}, ${structure}), ${x} -> ${inner})), TRUE)`
           : "";
         checks.push(
-          `(${value} IS NULL OR ${value}::VARCHAR = 'null' OR (left(${value}::VARCHAR, 1) = '['${items}))`,
+          `(${value} IS NULL OR ${value}::VARCHAR = 'null' OR (ord(${value}::VARCHAR) = 91${items}))`, // '['
         );
       } else {
         const inner = one(value);

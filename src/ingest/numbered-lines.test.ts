@@ -1,0 +1,57 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { afterAll, describe, expect, it } from "vitest";
+import { numberedLinesSql, readLines } from "./numbered-lines.js";
+
+const dir = mkdtempSync(join(tmpdir(), "kaivo-lines-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("numbered lines", () => {
+  it("numbers lines as an editor does, blank and CRLF ones too, and reads them back", async () => {
+    const lf = join(dir, "lf.ndjson");
+    const crlf = join(dir, "crlf.ndjson");
+    writeFileSync(lf, '\uFEFF{"a":1}\n\n{"b":"ä"}\n');
+    writeFileSync(crlf, '{"c":1}\r\n\r\n  \r\n{"d":2}\r\n');
+    const instance = await DuckDBInstance.create(":memory:");
+    const c = await instance.connect();
+    const rows = (
+      await c.runAndReadAll(
+        `SELECT file_no, line, raw, strlen(raw) FROM (${numberedLinesSql([
+          { fileNo: 1, path: lf, label: "lf", bytes: 0 },
+          { fileNo: 2, path: crlf, label: "crlf", bytes: 0 },
+        ])}) ORDER BY file_no, line`,
+      )
+    ).getRows();
+    c.closeSync();
+    instance.closeSync();
+    expect(rows.map(([f, l, raw]) => [f, Number(l), raw])).toEqual([
+      [1, 1, '{"a":1}'],
+      [1, 2, null],
+      [1, 3, '{"b":"ä"}'],
+      [2, 1, '{"c":1}'],
+      [2, 2, null],
+      [2, 3, "  "],
+      [2, 4, '{"d":2}'],
+    ]);
+    const back = await readLines(
+      lf,
+      new Map([
+        [1, Number(rows[0]?.[3])],
+        [3, 10],
+      ]),
+    );
+    expect([...back]).toEqual([
+      [1, '{"a":1}'],
+      [3, '{"b":"ä"}'],
+    ]);
+    expect([...(await readLines(crlf, new Map([[4, 7]])))]).toEqual([[4, '{"d":2}']]);
+  });
+
+  it("refuses a line whose length is not what SQL read: the file changed during the load", async () => {
+    const file = join(dir, "changed.ndjson");
+    writeFileSync(file, '{"a":1}\n{"b":2}\n');
+    await expect(readLines(file, new Map([[2, 8]]))).rejects.toThrow(/not the line the load read/);
+  });
+});
