@@ -17,6 +17,7 @@ import { dropKeyedHash, installKeyedHash } from "../lake/keyed-sql.js";
 import type { Lake } from "../lake/lake.js";
 import { contentHash, type MergeTable, mergeLoad } from "../lake/merge.js";
 import { ValidationError } from "../shared/errors.js";
+import { CheckAhead } from "./check-ahead.js";
 import { checkLines, markDuplicates, markUnresolvedSubjects, NOT_BLANK } from "./line-checks.js";
 import { type LoadFile, numberedLinesSql, readLines } from "./numbered-lines.js";
 import { lakeColumns, mapLine, needsSubject, registerPatient } from "./record-mapping.js";
@@ -184,70 +185,103 @@ export async function loadExport(
   const key = (id: unknown) =>
     typeof id === "string" && id ? recordKey(lakeKey, options.source, "id", id) : null;
   const loads: TableLoad[] = [];
+  // The types the load maps, each with its check table in an in-memory database that both the
+  // load's connection and the checks' own connection (CheckAhead) can see.
+  const work = [...groups]
+    .map(([type, files]) => ({
+      type,
+      files: files.filter((f) => f.bytes > 0 || existsSync(f.path)),
+      tables: tables.filter((t) => t.resourceType === type),
+    }))
+    .map((w, i) => ({ ...w, chk: `${CHECKS_DB}.chk_${i}` }));
+  const mapped = work.filter((w) => w.tables.length > 0 && w.files.length > 0);
+  const typeLoads = new Map(
+    mapped.map((w) => [
+      w.type,
+      w.tables.map((t) => tableLoad(t, join(staging, `${t.name}.exact.ndjson`), w.chk)),
+    ]),
+  );
+  await c.run(`ATTACH IF NOT EXISTS ':memory:' AS ${CHECKS_DB}`);
+  const checker = await lake.connect();
+  const ahead = new CheckAhead(
+    checker,
+    mapped.map((w) => ({
+      bytes: w.files.reduce((a, f) => a + f.bytes, 0),
+      run: async (conn) => {
+        const views = (typeLoads.get(w.type) ?? []).flatMap((l) =>
+          l.compiled ? [{ column: l.parsed, schema: l.compiled.schema }] : [],
+        );
+        await checkLines(conn, w.type, w.files, views, limitDay, w.chk);
+        await markDuplicates(conn, w.chk);
+      },
+    })),
+    CHECK_AHEAD_BYTES,
+  );
   await installKeyedHash(c, LAKE_KEY_MACRO, lakeKey);
   await c.run("CREATE OR REPLACE TEMP TABLE _patients (source_id VARCHAR, pseudo_id VARCHAR)");
   try {
-    for (const [type, files] of groups) {
-      const present = files.filter((f) => f.bytes > 0 || existsSync(f.path));
+    for (const { type, files: present, chk } of work) {
       const linesSql = numberedLinesSql(present);
-      const forType = tables.filter((t) => t.resourceType === type);
-      if (forType.length === 0 || present.length === 0) {
+      const job = mapped.findIndex((w) => w.type === type);
+      if (job < 0) {
         if (present.length > 0) {
           const n = await count(c, `SELECT count(*) FROM (${linesSql}) WHERE ${NOT_BLANK}`);
           if (n > 0) report.notLoaded[type] = n;
         }
         continue;
       }
-      const typeLoads = forType.map((t) => tableLoad(t, join(staging, `${t.name}.exact.ndjson`)));
-      loads.push(...typeLoads);
-      const reports = forType.map((t) => report.tables[t.name] as TableReport);
+      const forType = typeLoads.get(type) ?? [];
+      loads.push(...forType);
+      const reports = forType.map((l) => report.tables[l.table.name] as TableReport);
       let mark = performance.now();
       const step = (name: string) => {
         const now = performance.now();
         report.seconds[name] = round((report.seconds[name] ?? 0) + (now - mark) / 1000);
         mark = now;
       };
-      await checkLines(
-        c,
-        type,
-        present,
-        typeLoads.flatMap((l) =>
-          l.compiled ? [{ column: l.parsed, schema: l.compiled.schema }] : [],
-        ),
-        limitDay,
-      );
-      await markDuplicates(c);
+      await ahead.ready(job);
       step("check");
-      if (type === "Patient") await registerPatients(c, vault, linesSql, options);
+      if (type === "Patient") await registerPatients(c, vault, linesSql, chk, options);
       if (needsSubject(type))
-        await markUnresolvedSubjects(c, (id) => vault.findBySource(options.source, id));
+        await markUnresolvedSubjects(c, chk, (id) => vault.findBySource(options.source, id));
       step("persons");
-      for (const l of typeLoads) await mapTable(c, l);
+      for (const l of forType) await mapTable(c, l);
       step("views");
-      const quarantined = await runExactPath(c, vault, present, typeLoads, reports, {
+      const quarantined = await runExactPath(c, vault, present, forType, reports, {
         type,
+        chk,
         key,
         limitDay,
         loadId,
         options,
       });
-      for (const [i, l] of typeLoads.entries()) {
+      for (const [i, l] of forType.entries()) {
         step("exact");
         await scrubNotes(c, l, vault, reports[i] as TableReport);
         step("notes");
         await stageTable(c, l, options.source);
         step("keys");
       }
-      await quarantineRejected(c, vault, present, reports, quarantined, loadId, options.source);
+      await quarantineRejected(
+        c,
+        vault,
+        present,
+        chk,
+        reports,
+        quarantined,
+        loadId,
+        options.source,
+      );
       step("quarantine");
-      const read = await count(c, "SELECT count(*) FROM _chk");
+      const read = await count(c, `SELECT count(*) FROM ${chk}`);
       for (const r of reports) r.read = read;
+      await c.run(`DROP TABLE ${chk}`);
       bytesDone += present.reduce((a, f) => a + f.bytes, 0);
       options.onProgress?.({ file: type, bytes: bytesDone, totalBytes, records: read });
     }
     for (const t of tables) {
       if (loads.some((l) => l.table === t)) continue;
-      const l = tableLoad(t, join(staging, `${t.name}.exact.ndjson`));
+      const l = tableLoad(t, join(staging, `${t.name}.exact.ndjson`), ""); // no lines to check
       await emptyStage(c, l);
       loads.push(l);
     }
@@ -271,8 +305,10 @@ export async function loadExport(
       },
     );
   } finally {
+    await ahead.settle();
+    checker.closeSync();
+    await c.run(`DETACH DATABASE IF EXISTS ${CHECKS_DB}`);
     for (const l of loads) await c.run(`DROP TABLE IF EXISTS ${l.stage}`);
-    await c.run("DROP TABLE IF EXISTS _chk");
     await c.run("DROP TABLE IF EXISTS _patients");
     await dropKeyedHash(c, LAKE_KEY_MACRO);
     rmSync(staging, { recursive: true, force: true });
@@ -280,6 +316,11 @@ export async function loadExport(
   assertNothingLost(report);
   return report;
 }
+
+/** The in-memory database of a load's check tables. */
+const CHECKS_DB = "kaivo_checks";
+/** How much input the checks may run ahead of the rest of the load. */
+const CHECK_AHEAD_BYTES = 512 * 1024 * 1024;
 
 const round = (seconds: number) => Math.round(seconds * 100) / 100;
 
@@ -296,11 +337,12 @@ async function registerPatients(
   c: DuckDBConnection,
   vault: Vault,
   linesSql: string,
+  chk: string,
   options: ExportLoadOptions,
 ): Promise<void> {
   const system = options.personIdentifierSystem;
   const result = await c.stream(`SELECT l.file_no, l.line, l.raw FROM (${linesSql}) AS l
-    SEMI JOIN (SELECT file_no, line FROM _chk WHERE reason IS NULL) AS k USING (file_no, line)`);
+    SEMI JOIN (SELECT file_no, line FROM ${chk} WHERE reason IS NULL) AS k USING (file_no, line)`);
   const patients = await c.createAppender("_patients");
   const rejected: Array<[number, number, string]> = [];
   for await (const chunk of result.yieldRows()) {
@@ -323,12 +365,13 @@ async function registerPatients(
     });
   }
   patients.closeSync();
-  await setReasons(c, rejected);
+  await setReasons(c, chk, rejected);
 }
 
 /** Gives lines their reasons (from JavaScript's checks). */
 async function setReasons(
   c: DuckDBConnection,
+  chk: string,
   reasons: Array<[number, number, string]>,
 ): Promise<void> {
   if (reasons.length === 0) return;
@@ -343,8 +386,8 @@ async function setReasons(
     appender.endRow();
   }
   appender.closeSync();
-  await c.run(`UPDATE _chk SET reason = j.reason FROM _js_reasons AS j
-    WHERE _chk.file_no = j.file_no AND _chk.line = j.line`);
+  await c.run(`UPDATE ${chk} AS k SET reason = j.reason FROM _js_reasons AS j
+    WHERE k.file_no = j.file_no AND k.line = j.line`);
   await c.run("DROP TABLE _js_reasons");
 }
 
@@ -361,6 +404,7 @@ async function runExactPath(
   reports: TableReport[],
   ctx: {
     type: string;
+    chk: string;
     key: (id: unknown) => string | null;
     limitDay: string;
     loadId: number;
@@ -370,7 +414,7 @@ async function runExactPath(
   const done = new Set<string>();
   const suspects = (
     await c.runAndReadAll(
-      "SELECT file_no, line, bytes FROM _chk WHERE reason = 'suspect' ORDER BY file_no, line",
+      `SELECT file_no, line, bytes FROM ${ctx.chk} WHERE reason = 'suspect' ORDER BY file_no, line`,
     )
   ).getRows();
   if (suspects.length === 0) return done;
@@ -432,7 +476,7 @@ async function runExactPath(
       outcomes.push([file.fileNo, line, "exact"]);
     }
   }
-  await setReasons(c, outcomes);
+  await setReasons(c, ctx.chk, outcomes);
   return done;
 }
 
@@ -441,6 +485,7 @@ async function quarantineRejected(
   c: DuckDBConnection,
   vault: Vault,
   files: LoadFile[],
+  chk: string,
   reports: TableReport[],
   already: Set<string>,
   loadId: number,
@@ -448,7 +493,7 @@ async function quarantineRejected(
 ): Promise<void> {
   const rejected = (
     await c.runAndReadAll(
-      "SELECT file_no, line, reason, bytes FROM _chk WHERE reason IS NOT NULL AND reason NOT IN ('suspect', 'exact') ORDER BY file_no, line",
+      `SELECT file_no, line, reason, bytes FROM ${chk} WHERE reason IS NOT NULL AND reason NOT IN ('suspect', 'exact') ORDER BY file_no, line`,
     )
   )
     .getRows()

@@ -3,7 +3,8 @@ import { literal, quote, type SchemaNode } from "../views/duckdb/schema.js";
 import { type LoadFile, numberedLinesSql } from "./numbered-lines.js";
 import { DATE_FIELDS, needsSubject } from "./record-mapping.js";
 
-// The SQL side of a load's record checks. Every line of a resource type gets a row in `_chk`
+// The SQL side of a load's record checks. Every line of a resource type gets a row in its check
+// table
 // (file_no, line, id, subject_key, early, reason). A NULL reason means the line passed; a reason
 // quarantines it; 'suspect' sends it to the exact JavaScript path (record-mapping.ts), which
 // decides, so what SQL cannot vouch for is never loaded on SQL's word.
@@ -48,10 +49,10 @@ function patientKey(ref: string): string {
 }
 
 /**
- * Creates `_chk` for one resource type's lines: parse (every value the views read kept as
+ * Creates the check table `chk` for one resource type's lines: parse (every value the views read kept as
  * JSON), then the checks the exact path makes, in its order. Blank lines get no row. A line
  * that passes also gets, in each view's column, the value that view reads, typed, from the same
- * parse: the views then run over `_chk` without reading or parsing the line again.
+ * parse: the views then run over `chk` without reading or parsing the line again.
  */
 export async function checkLines(
   c: DuckDBConnection,
@@ -59,6 +60,7 @@ export async function checkLines(
   files: readonly LoadFile[],
   views: Array<{ column: string; schema: SchemaNode }>,
   limitDay: string,
+  chk: string,
 ): Promise<void> {
   const schemas = views.map((v) => v.schema);
   let lambdas = 0;
@@ -95,7 +97,7 @@ export async function checkLines(
         `,\n      CASE WHEN coalesce(early, late) IS NULL THEN ${v.schema.typedSql("c")} END AS ${v.column}`,
     )
     .join("");
-  await c.run(`CREATE OR REPLACE TEMP TABLE _chk AS
+  await c.run(`CREATE OR REPLACE TABLE ${chk} AS
     SELECT file_no, line, bytes, id, subject_key, early, coalesce(early, late) AS reason${typed} FROM (
       SELECT file_no, line, bytes, c,
         CASE WHEN ${isString(id)} THEN (${id})::JSON ->> '$' END AS id,
@@ -116,14 +118,14 @@ export async function checkLines(
 }
 
 /** A second line with an id already seen earlier in the export (file order, then line) is a duplicate. */
-export async function markDuplicates(c: DuckDBConnection): Promise<void> {
-  await c.run(`UPDATE _chk SET reason = 'duplicate record' FROM (
+export async function markDuplicates(c: DuckDBConnection, chk: string): Promise<void> {
+  await c.run(`UPDATE ${chk} AS k SET reason = 'duplicate record' FROM (
       SELECT file_no, line FROM (
         SELECT file_no, line, row_number() OVER (PARTITION BY id ORDER BY file_no, line) AS n
-        FROM _chk WHERE early IS NULL AND id IN
-          (SELECT id FROM _chk WHERE early IS NULL GROUP BY id HAVING count(*) > 1))
+        FROM ${chk} WHERE early IS NULL AND id IN
+          (SELECT id FROM ${chk} WHERE early IS NULL GROUP BY id HAVING count(*) > 1))
       WHERE n > 1) AS d
-    WHERE _chk.file_no = d.file_no AND _chk.line = d.line`);
+    WHERE k.file_no = d.file_no AND k.line = d.line`);
 }
 
 /**
@@ -132,10 +134,11 @@ export async function markDuplicates(c: DuckDBConnection): Promise<void> {
  */
 export async function markUnresolvedSubjects(
   c: DuckDBConnection,
+  chk: string,
   findInVault: (sourceId: string) => string | undefined,
 ): Promise<void> {
   const missing = (
-    await c.runAndReadAll(`SELECT DISTINCT subject_key FROM _chk k WHERE reason IS NULL
+    await c.runAndReadAll(`SELECT DISTINCT subject_key FROM ${chk} k WHERE reason IS NULL
       AND subject_key IS NOT NULL AND NOT EXISTS (SELECT 1 FROM _patients p WHERE p.source_id = k.subject_key)`)
   ).getRows();
   if (missing.length > 0) {
@@ -149,6 +152,6 @@ export async function markUnresolvedSubjects(
     }
     appender.closeSync();
   }
-  await c.run(`UPDATE _chk SET reason = 'unresolvable subject' WHERE reason IS NULL
+  await c.run(`UPDATE ${chk} SET reason = 'unresolvable subject' WHERE reason IS NULL
     AND (subject_key IS NULL OR subject_key NOT IN (SELECT source_id FROM _patients))`);
 }

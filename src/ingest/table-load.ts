@@ -11,14 +11,16 @@ import { bump, type TableReport } from "./report.js";
 import type { LakeTable } from "./table-config.js";
 
 // One lake table's part of a load, in SQL: its view compiled to DuckDB over the lines that passed
-// the checks (`_chk`), the checks only the view's output can make, note text scrubbed in
+// the checks (its type's check table), the checks only the view's output can make, note text scrubbed in
 // JavaScript, and the staged rows (`stg_<table>`) keyed, pseudonymized and hashed for the merge.
 
 export interface TableLoad {
   table: LakeTable;
   /** Undefined when the view uses something the compiler does not translate: every line goes the exact path. */
   compiled: CompiledSql | undefined;
-  /** The `_chk` column holding each passing line as the view reads it (see checkLines). */
+  /** The type's check table (see checkLines). */
+  chk: string;
+  /** The check table's column holding each passing line as the view reads it. */
   parsed: string;
   rows: string;
   scrubbed: string;
@@ -27,11 +29,12 @@ export interface TableLoad {
   stage: string;
 }
 
-export function tableLoad(table: LakeTable, exactFile: string): TableLoad {
+export function tableLoad(table: LakeTable, exactFile: string, chk: string): TableLoad {
   const compiled = compileToDuckdb(table.plan, { lines: true });
   return {
     table,
     compiled: compiled.ok ? compiled.sql : undefined,
+    chk,
     parsed: `r_${table.name}`,
     rows: `_rows_${table.name}`,
     scrubbed: `_scrubbed_${table.name}`,
@@ -43,12 +46,12 @@ export function tableLoad(table: LakeTable, exactFile: string): TableLoad {
 /** Runs the view over the lines that passed, then quarantines or sends on what its rows show. */
 export async function mapTable(c: DuckDBConnection, t: TableLoad): Promise<void> {
   if (!t.compiled) {
-    await c.run("UPDATE _chk SET reason = 'suspect' WHERE reason IS NULL");
+    await c.run(`UPDATE ${t.chk} SET reason = 'suspect' WHERE reason IS NULL`);
     return;
   }
   await c.run(
     `CREATE OR REPLACE TEMP TABLE ${t.rows} AS ${t.compiled.fromParsed(
-      `SELECT file_no, line, ${t.parsed} AS r FROM _chk WHERE reason IS NULL`,
+      `SELECT file_no, line, ${t.parsed} AS r FROM ${t.chk} WHERE reason IS NULL`,
     )}`,
   );
   const { table } = t;
@@ -78,12 +81,12 @@ export async function mapTable(c: DuckDBConnection, t: TableLoad): Promise<void>
     join = `LEFT JOIN _codes AS kc ON kc.code = ${x}`;
     checks.push(`WHEN bool_or(${x} IS NOT NULL AND kc.code IS NULL) THEN 'unknown code'`);
   }
-  await c.run(`UPDATE _chk SET reason = w.reason FROM (
+  await c.run(`UPDATE ${t.chk} AS k SET reason = w.reason FROM (
       SELECT r.file_no, r.line, CASE ${checks.join(" ")} END AS reason
       FROM ${t.rows} AS r ${join} GROUP BY r.file_no, r.line) AS w
-    WHERE w.reason IS NOT NULL AND _chk.reason IS NULL AND _chk.file_no = w.file_no AND _chk.line = w.line`);
-  await c.run(`UPDATE _chk SET reason = 'no rows for the table' WHERE reason IS NULL
-    AND NOT EXISTS (SELECT 1 FROM ${t.rows} AS r WHERE r.file_no = _chk.file_no AND r.line = _chk.line)`);
+    WHERE w.reason IS NOT NULL AND k.reason IS NULL AND k.file_no = w.file_no AND k.line = w.line`);
+  await c.run(`UPDATE ${t.chk} AS k SET reason = 'no rows for the table' WHERE reason IS NULL
+    AND NOT EXISTS (SELECT 1 FROM ${t.rows} AS r WHERE r.file_no = k.file_no AND r.line = k.line)`);
 }
 
 /** The join that gives each row its person's pseudo-ID. */
@@ -111,7 +114,7 @@ export async function scrubNotes(
   const x = `r.${quote(t.table.text.column)}`;
   const result =
     await c.stream(`SELECT r.rowid AS rid, p.pseudo_id, coalesce(decode(from_base64(${x})), '') AS text
-    FROM ${t.rows} AS r JOIN _chk AS k USING (file_no, line) ${personJoin(t.table)}
+    FROM ${t.rows} AS r JOIN ${t.chk} AS k USING (file_no, line) ${personJoin(t.table)}
     WHERE k.reason IS NULL`);
   const appender = await c.createAppender(t.scrubbed);
   const checkers = new Map<string, (word: string) => boolean>();
@@ -182,7 +185,7 @@ export async function stageTable(c: DuckDBConnection, t: TableLoad, source: stri
     parts.push(`SELECT ${key(`r.${quote(idColumn)}`)} AS record_key, p.pseudo_id,
         CASE WHEN regexp_matches(${ev}, '^\\d{4}-\\d\\d-\\d\\d') THEN try_cast(left(${ev}, 10) AS DATE) END AS event_date,
         ${literal(source)} AS source, ${select.join(", ")}
-      FROM ${t.rows} AS r JOIN _chk AS k USING (file_no, line) ${personJoin(table)}
+      FROM ${t.rows} AS r JOIN ${t.chk} AS k USING (file_no, line) ${personJoin(table)}
       ${table.text ? `LEFT JOIN ${t.scrubbed} AS s ON s.rid = r.rowid` : ""}
       WHERE k.reason IS NULL`);
   }

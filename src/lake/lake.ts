@@ -58,6 +58,11 @@ export class Lake {
     return new Lake(connection, instance);
   }
 
+  /** Another connection to the lake, for work beside the main connection's; close it when done. */
+  async connect(): Promise<DuckDBConnection> {
+    return this.instance.connect();
+  }
+
   /** Rows as JSON-safe objects (BIGINT as string, DATE as `YYYY-MM-DD`). */
   async rows(
     sql: string,

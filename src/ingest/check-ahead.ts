@@ -1,0 +1,49 @@
+import type { DuckDBConnection } from "@duckdb/node-api";
+
+export interface CheckJob {
+  /** Input bytes the job reads. */
+  bytes: number;
+  run: (connection: DuckDBConnection) => Promise<void>;
+}
+
+/**
+ * Runs a load's line checks (one job per resource type) in order on a connection of their own,
+ * ahead of the steps that use them: while JavaScript registers people or scrubs notes, DuckDB
+ * checks the next types' lines. Jobs are started no more than `aheadBytes` of input past the one
+ * waited for, which bounds what the finished check tables hold.
+ */
+export class CheckAhead {
+  #chain: Promise<void> = Promise.resolve();
+  readonly #started = new Map<number, Promise<void>>();
+
+  constructor(
+    private readonly connection: DuckDBConnection,
+    private readonly jobs: readonly CheckJob[],
+    private readonly aheadBytes: number,
+  ) {}
+
+  /** Waits for job `i`, starting it and the jobs after it that fit in the look-ahead. */
+  async ready(i: number): Promise<void> {
+    this.start(i);
+    let bytes = 0;
+    for (let j = i + 1; j < this.jobs.length && bytes < this.aheadBytes; j++) {
+      this.start(j);
+      bytes += this.jobs[j]?.bytes ?? 0;
+    }
+    await this.#started.get(i);
+  }
+
+  /** Resolves when no job is running, whatever became of them. */
+  async settle(): Promise<void> {
+    await this.#chain;
+  }
+
+  private start(i: number): void {
+    const job = this.jobs[i];
+    if (!job || this.#started.has(i)) return;
+    const run = this.#chain.then(() => job.run(this.connection));
+    run.catch(() => {}); // reported where ready() awaits it
+    this.#chain = run.catch(() => {});
+    this.#started.set(i, run);
+  }
+}
