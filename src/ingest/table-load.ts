@@ -24,6 +24,8 @@ export interface TableLoad {
   parsed: string;
   rows: string;
   scrubbed: string;
+  /** Each distinct referenced id with its record key. */
+  refKeys: string;
   /** NDJSON of the rows the exact path produced, in lake columns. */
   exactFile: string;
   stage: string;
@@ -37,6 +39,7 @@ export function tableLoad(table: LakeTable, exactFile: string, chk: string): Tab
     chk,
     parsed: `r_${table.name}`,
     rows: `_rows_${table.name}`,
+    refKeys: `_refkeys_${table.name}`,
     scrubbed: `_scrubbed_${table.name}`,
     exactFile,
     stage: `stg_${table.name}`,
@@ -172,11 +175,21 @@ export async function stageTable(c: DuckDBConnection, t: TableLoad, source: stri
     const key = (sql: string) =>
       `CASE WHEN ${sql} IS NULL OR ${sql} = '' THEN NULL ELSE ${recordKeySql(source, "id", sql)} END`;
     const plan = new Map(table.plan.columns.map((col) => [col.name, col]));
+    // References repeat (a visit's many labs): each distinct id is keyed once, then joined.
+    const refs = own.map(([name]) => name).filter((name) => name.endsWith("_id"));
+    if (refs.length > 0)
+      await c.run(`CREATE OR REPLACE TEMP TABLE ${t.refKeys} AS
+        SELECT id, ${recordKeySql(source, "id", "id")} AS key FROM (
+          SELECT DISTINCT unnest([${refs.map((n) => `r.${quote(n)}`).join(", ")}]) AS id FROM ${t.rows} AS r)
+        WHERE id IS NOT NULL AND id <> ''`);
+    const refJoins = refs.map(
+      (name, i) => `LEFT JOIN ${t.refKeys} AS rk${i} ON rk${i}.id = r.${quote(name)}`,
+    );
     const select = own.map(([name]) => {
       if (table.text && name === "text") return "s.text AS text";
       if (table.text && name === "redactions") return "s.redactions::JSON AS redactions";
       const x = `r.${quote(name)}`;
-      if (name.endsWith("_id")) return `${key(x)} AS ${quote(name)}`;
+      if (name.endsWith("_id")) return `rk${refs.indexOf(name)}.key AS ${quote(name)}`;
       if (plan.get(name)?.collection)
         return `coalesce(to_json(${x}), '[]'::JSON) AS ${quote(name)}`;
       return `${x} AS ${quote(name)}`;
@@ -186,6 +199,7 @@ export async function stageTable(c: DuckDBConnection, t: TableLoad, source: stri
         CASE WHEN regexp_matches(${ev}, '^\\d{4}-\\d\\d-\\d\\d') THEN try_cast(left(${ev}, 10) AS DATE) END AS event_date,
         ${literal(source)} AS source, ${select.join(", ")}
       FROM ${t.rows} AS r JOIN ${t.chk} AS k USING (file_no, line) ${personJoin(table)}
+      ${refJoins.join("\n      ")}
       ${table.text ? `LEFT JOIN ${t.scrubbed} AS s ON s.rid = r.rowid` : ""}
       WHERE k.reason IS NULL`);
   }
@@ -199,7 +213,9 @@ export async function stageTable(c: DuckDBConnection, t: TableLoad, source: stri
     );
   }
   if (parts.length === 0) return emptyStage(c, t);
-  const rowText = `struct_pack(${own.map(([n]) => `${quote(n)} := ${quote(n)}`).join(", ")})::VARCHAR`;
+  // A row's content as text: its values joined by U+001F, NULL as U+001E (cheaper than casting a
+  // struct to text; values do not hold these control characters).
+  const rowText = `concat_ws(chr(31), ${own.map(([n]) => `coalesce(${quote(n)}::VARCHAR, chr(30))`).join(", ")})`;
   const staged = `(${parts.join("\nUNION ALL BY NAME\n")}) AS staged`;
   // A record with several rows (forEach) hashes the multiset of its rows: sums of the rows' MD5
   // halves and the row count, which need no sort of the rows as an ordered string_agg would.
@@ -213,4 +229,5 @@ export async function stageTable(c: DuckDBConnection, t: TableLoad, source: stri
   );
   await c.run(`DROP TABLE IF EXISTS ${t.rows}`);
   await c.run(`DROP TABLE IF EXISTS ${t.scrubbed}`);
+  await c.run(`DROP TABLE IF EXISTS ${t.refKeys}`);
 }
