@@ -185,22 +185,8 @@ export async function loadExport(
   const key = (id: unknown) =>
     typeof id === "string" && id ? recordKey(lakeKey, options.source, "id", id) : null;
   const loads: TableLoad[] = [];
-  // The types the load maps, each with its check table in an in-memory database that both the
-  // load's connection and the checks' own connection (CheckAhead) can see.
-  const work = [...groups]
-    .map(([type, files]) => ({
-      type,
-      files: files.filter((f) => f.bytes > 0 || existsSync(f.path)),
-      tables: tables.filter((t) => t.resourceType === type),
-    }))
-    .map((w, i) => ({ ...w, chk: `${CHECKS_DB}.chk_${i}` }));
-  const mapped = work.filter((w) => w.tables.length > 0 && w.files.length > 0);
-  const typeLoads = new Map(
-    mapped.map((w) => [
-      w.type,
-      w.tables.map((t) => tableLoad(t, join(staging, `${t.name}.exact.ndjson`), w.chk)),
-    ]),
-  );
+  const work = loadWork(groups, tables, staging);
+  const mapped = work.filter((w) => w.loads.length > 0 && w.files.length > 0);
   await c.run(`ATTACH IF NOT EXISTS ':memory:' AS ${CHECKS_DB}`);
   const checker = await lake.connect();
   const ahead = new CheckAhead(
@@ -208,7 +194,7 @@ export async function loadExport(
     mapped.map((w) => ({
       bytes: w.files.reduce((a, f) => a + f.bytes, 0),
       run: async (conn) => {
-        const views = (typeLoads.get(w.type) ?? []).flatMap((l) =>
+        const views = w.loads.flatMap((l) =>
           l.compiled ? [{ column: l.parsed, schema: l.compiled.schema }] : [],
         );
         await checkLines(conn, w.type, w.files, views, limitDay, w.chk);
@@ -220,7 +206,7 @@ export async function loadExport(
   await installKeyedHash(c, LAKE_KEY_MACRO, lakeKey);
   await c.run("CREATE OR REPLACE TEMP TABLE _patients (source_id VARCHAR, pseudo_id VARCHAR)");
   try {
-    for (const { type, files: present, chk } of work) {
+    for (const { type, files: present, loads: forType, chk } of work) {
       const linesSql = numberedLinesSql(present);
       const job = mapped.findIndex((w) => w.type === type);
       if (job < 0) {
@@ -230,7 +216,6 @@ export async function loadExport(
         }
         continue;
       }
-      const forType = typeLoads.get(type) ?? [];
       loads.push(...forType);
       const reports = forType.map((l) => report.tables[l.table.name] as TableReport);
       let mark = performance.now();
@@ -315,6 +300,29 @@ export async function loadExport(
   }
   assertNothingLost(report);
   return report;
+}
+
+/**
+ * The export's resource types in load order, each with its files and its lake tables' loads. Each
+ * type's check table is in an in-memory database that both the load's connection and the checks'
+ * own (CheckAhead) can see.
+ */
+function loadWork(
+  groups: Map<string, LoadFile[]>,
+  tables: LakeTable[],
+  staging: string,
+): Array<{ type: string; files: LoadFile[]; loads: TableLoad[]; chk: string }> {
+  return [...groups].map(([type, files], i) => {
+    const chk = `${CHECKS_DB}.chk_${i}`;
+    return {
+      type,
+      files: files.filter((f) => f.bytes > 0 || existsSync(f.path)),
+      loads: tables
+        .filter((t) => t.resourceType === type)
+        .map((t) => tableLoad(t, join(staging, `${t.name}.exact.ndjson`), chk)),
+      chk,
+    };
+  });
 }
 
 /** The in-memory database of a load's check tables. */
