@@ -1,5 +1,7 @@
+import { createHmac } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { tempDir } from "../../test/support/stores.js";
 import { homeKey, initHome } from "../home/home.js";
@@ -71,6 +73,27 @@ describe("the vault", () => {
     for (const secret of [HETU, "patient-123", "Ahonen", "Väinö"])
       expect(bytes.includes(Buffer.from(secret))).toBe(false);
     vault = Vault.open(initHome(tmp.dir, {}).home);
+  });
+
+  it("keeps name-word hashes from loads and from vaults of the older one-row-per-word layout", () => {
+    const pseudoId = vault.registerPerson(SYSTEM, HETU);
+    vault.rememberNames(pseudoId, ["Väinö", "Ahonen"]);
+    vault.rememberNames(pseudoId, ["Ahonen", "Liisa"]);
+    vault.close();
+    const file = join(tmp.dir, "vault.sqlite");
+    const db = new Database(file);
+    const word = createHmac("sha256", homeKey(initHome(tmp.dir, {}).home, "vault").bytes())
+      .update("name|mikko")
+      .digest("base64url");
+    db.exec(
+      "create table name_tokens (pseudo_id text, token text, primary key (pseudo_id, token))",
+    );
+    db.prepare("insert into name_tokens values (?, ?)").run(pseudoId, word);
+    db.close();
+    vault = Vault.open(initHome(tmp.dir, {}).home);
+    const isName = vault.nameChecker(pseudoId);
+    for (const name of ["väinö", "AHONEN", "Liisa", "Mikko"]) expect(isName(name), name).toBe(true);
+    expect(isName("Matti")).toBe(false);
   });
 
   it("quarantines a line once, encrypted, and gives it back to whoever may read it", () => {

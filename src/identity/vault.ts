@@ -28,10 +28,9 @@ const SCHEMA = [
      lookup text primary key,
      pseudo_id text not null references persons(pseudo_id),
      source_id blob not null)`,
-  `create table if not exists name_tokens (
-     pseudo_id text not null,
-     token text not null,
-     primary key (pseudo_id, token)) without rowid`,
+  `create table if not exists person_names (
+     pseudo_id text primary key,
+     tokens text not null)`,
   `create table if not exists quarantine (
      id integer primary key,
      load_id integer not null,
@@ -50,6 +49,20 @@ const SCHEMA = [
      created_at text not null,
      destroyed_at text)`,
 ];
+
+/** Vaults written before names were kept one row per person: their word hashes move over. */
+function migrateNameTokens(db: Database.Database): void {
+  const old = db
+    .prepare("select 1 from sqlite_master where type = 'table' and name = 'name_tokens'")
+    .get();
+  if (!old) return;
+  db.transaction(() => {
+    db.exec(`insert into person_names (pseudo_id, tokens)
+      select pseudo_id, group_concat(token, ' ') from name_tokens group by pseudo_id
+      on conflict (pseudo_id) do update set tokens = person_names.tokens || ' ' || excluded.tokens`);
+    db.exec("drop table name_tokens");
+  })();
+}
 
 /**
  * The identity vault: a store apart from the lake (its own SQLite file and key) holding what links
@@ -80,6 +93,7 @@ export class Vault {
     db.pragma("wal_autocheckpoint = 8192");
     db.pragma("cache_size = -32768");
     for (const statement of SCHEMA) db.exec(statement);
+    migrateNameTokens(db);
     return new Vault(db, homeKey(home, "vault"), homeKey(home, "lake"));
   }
 
@@ -130,23 +144,30 @@ export class Vault {
     return row?.pseudo_id;
   }
 
-  /** Keeps keyed hashes of the words of a person's and their relatives' names, never the names. */
+  /**
+   * Keeps keyed hashes of the words of a person's and their relatives' names, never the names:
+   * one row per person, the hashes space-separated, added to those of earlier loads.
+   */
   rememberNames(pseudoId: string, words: string[]): void {
-    const insert = this.statement(
-      "insert into name_tokens (pseudo_id, token) values (?, ?) on conflict do nothing",
-    );
-    for (const word of words) {
-      if (word.length >= 2) insert.run(pseudoId, this.lookup("name", word.toLocaleLowerCase("fi")));
-    }
+    const hashes = this.nameHashes(pseudoId);
+    const before = hashes.size;
+    for (const word of words) if (word.length >= 2) hashes.add(this.wordHash(word));
+    if (hashes.size === before) return;
+    this.statement(
+      "insert into person_names (pseudo_id, tokens) values (?, ?) on conflict (pseudo_id) do update set tokens = excluded.tokens",
+    ).run(pseudoId, [...hashes].join(" "));
   }
 
   /** Whether a word is one of the person's (or their relatives') names, by keyed hash. */
   nameChecker(pseudoId: string): (word: string) => boolean {
-    this.#nameTokens ??= this.db.prepare("select token from name_tokens where pseudo_id = ?");
-    const hashes = new Set(
-      (this.#nameTokens.all(pseudoId) as Array<{ token: string }>).map((r) => r.token),
-    );
+    const hashes = this.nameHashes(pseudoId);
     return (word) => hashes.size > 0 && hashes.has(this.wordHash(word));
+  }
+
+  private nameHashes(pseudoId: string): Set<string> {
+    this.#nameTokens ??= this.db.prepare("select tokens from person_names where pseudo_id = ?");
+    const row = this.#nameTokens.get(pseudoId) as { tokens: string } | undefined;
+    return new Set(row ? row.tokens.split(" ") : []);
   }
 
   private wordHash(word: string): string {
