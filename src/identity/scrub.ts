@@ -24,6 +24,7 @@ const STREET = new RegExp(
   `(?:(?:Iso|Pikku|Vanha|Uusi|Itäinen|Läntinen|Pohjoinen|Eteläinen|Stora|Lilla|Gamla|Norra|Södra|Östra|Västra)\\s)?${WORD.replace("[a-zåäöéü]+", "[a-zåäöéü]*(?:tie|katu|kuja|polku|väylä|kaari|rinne|gatan|vägen|gränd|stigen)")}\\s\\d{1,3}(?:\\s?[A-H](?:\\s?\\d{1,3})?)?`,
   "g",
 );
+const CAPITALISED_WORD = new RegExp(`(?<![\\p{L}\\[])${WORD}(?![\\p{L}\\]])`, "gu");
 const POSTAL_TOWN = new RegExp(`(?<!\\d)\\d{5}\\s${WORD}`, "g");
 // Titles are always followed by a name; relations and "patient" are when a common name follows.
 const TITLES = ["LL", "el", "sh", "th", "lh", "ft", "Dr", "erikoislääkäri", "lääkäri", "hoitaja"];
@@ -68,7 +69,8 @@ export function scrubText(input: string, context: ScrubContext = {}): ScrubResul
     redactions[type] = (redactions[type] ?? 0) + 1;
     return `[${type}]`;
   };
-  let text = input.replace(EMAIL, () => count("EMAIL"));
+  // The e-mail pattern tries a match at every word; most notes have no "@" to find.
+  let text = input.includes("@") ? input.replace(EMAIL, () => count("EMAIL")) : input;
   text = text.replace(hetuLikePattern(), () => count("HETU"));
   text = text.replace(STREET, () => count("ADDRESS"));
   text = text.replace(POSTAL_TOWN, () => count("ADDRESS"));
@@ -76,9 +78,7 @@ export function scrubText(input: string, context: ScrubContext = {}): ScrubResul
   text = scrubNamesAfterCues(text, count);
   if (context.isPersonName) {
     const isName = context.isPersonName;
-    text = text.replace(new RegExp(`(?<![\\p{L}\\[])${WORD}(?![\\p{L}\\]])`, "gu"), (word) =>
-      isName(word) ? count("NAME") : word,
-    );
+    text = text.replace(CAPITALISED_WORD, (word) => (isName(word) ? count("NAME") : word));
   }
   return { text, redactions };
 }
