@@ -58,18 +58,22 @@ export async function mapTable(c: DuckDBConnection, t: TableLoad): Promise<void>
     )}`,
   );
   const { table } = t;
-  const checks = ["WHEN bool_or(r.__many) THEN 'suspect'"];
+  // A view with neither forEach, unionAll nor where gives each line exactly one row: its checks
+  // need no grouping by line, and no line can be without a row.
+  const oneRow = !rowsPerRecordVary(table.plan.root) && table.plan.where.length === 0;
+  const any = (condition: string) => (oneRow ? `(${condition})` : `bool_or(${condition})`);
+  const checks = [`WHEN ${any("r.__many")} THEN 'suspect'`];
   let join = "";
   if (table.text) {
     const x = `r.${quote(table.text.column)}`;
     checks.push(
-      `WHEN bool_or(${x} IS NOT NULL AND try(decode(from_base64(${x}))) IS NULL) THEN 'suspect'`,
+      `WHEN ${any(`${x} IS NOT NULL AND try(decode(from_base64(${x}))) IS NULL`)} THEN 'suspect'`,
     );
   }
   if (table.codeFormat) {
     const x = `r.${quote(table.codeFormat.column)}`;
     checks.push(
-      `WHEN bool_or(${x} IS NOT NULL AND NOT regexp_matches(${x}, ${literal(table.codeFormat.pattern.source)})) THEN 'unknown code'`,
+      `WHEN ${any(`${x} IS NOT NULL AND NOT regexp_matches(${x}, ${literal(table.codeFormat.pattern.source)})`)} THEN 'unknown code'`,
     );
   }
   if (table.knownCodes) {
@@ -82,12 +86,13 @@ export async function mapTable(c: DuckDBConnection, t: TableLoad): Promise<void>
     appender.closeSync();
     const x = `r.${quote(table.knownCodes.column)}`;
     join = `LEFT JOIN _codes AS kc ON kc.code = ${x}`;
-    checks.push(`WHEN bool_or(${x} IS NOT NULL AND kc.code IS NULL) THEN 'unknown code'`);
+    checks.push(`WHEN ${any(`${x} IS NOT NULL AND kc.code IS NULL`)} THEN 'unknown code'`);
   }
   await c.run(`UPDATE ${t.chk} AS k SET reason = w.reason FROM (
       SELECT r.file_no, r.line, CASE ${checks.join(" ")} END AS reason
-      FROM ${t.rows} AS r ${join} GROUP BY r.file_no, r.line) AS w
+      FROM ${t.rows} AS r ${join} ${oneRow ? "" : "GROUP BY r.file_no, r.line"}) AS w
     WHERE w.reason IS NOT NULL AND k.reason IS NULL AND k.file_no = w.file_no AND k.line = w.line`);
+  if (oneRow) return;
   await c.run(`UPDATE ${t.chk} AS k SET reason = 'no rows for the table' WHERE reason IS NULL
     AND NOT EXISTS (SELECT 1 FROM ${t.rows} AS r WHERE r.file_no = k.file_no AND r.line = k.line)`);
 }
@@ -154,8 +159,13 @@ export async function emptyStage(c: DuckDBConnection, t: TableLoad): Promise<voi
   );
 }
 
-function hasForEach(select: SelectPlan): boolean {
-  return select.kind !== "plain" || [...select.selects, ...select.unionAll].some(hasForEach);
+/** Whether the view can give a resource several rows: a forEach, or a unionAll of branches. */
+function rowsPerRecordVary(select: SelectPlan): boolean {
+  return (
+    select.kind !== "plain" ||
+    select.unionAll.length > 1 ||
+    [...select.selects, ...select.unionAll].some(rowsPerRecordVary)
+  );
 }
 
 /**
@@ -217,10 +227,10 @@ export async function stageTable(c: DuckDBConnection, t: TableLoad, source: stri
   // struct to text; values do not hold these control characters).
   const rowText = `concat_ws(chr(31), ${own.map(([n]) => `coalesce(${quote(n)}::VARCHAR, chr(30))`).join(", ")})`;
   const staged = `(${parts.join("\nUNION ALL BY NAME\n")}) AS staged`;
-  // A record with several rows (forEach) hashes the multiset of its rows: sums of the rows' MD5
+  // A record with several rows (forEach, unionAll) hashes the multiset of its rows: sums of the rows' MD5
   // halves and the row count, which need no sort of the rows as an ordered string_agg would.
   await c.run(
-    hasForEach(table.plan.root)
+    rowsPerRecordVary(table.plan.root)
       ? `CREATE OR REPLACE TEMP TABLE ${t.stage} AS
         SELECT * EXCLUDE (__hu, __hl), md5(concat_ws(':', count(*) OVER w, sum(__hu) OVER w, sum(__hl) OVER w)) AS record_hash
         FROM (SELECT *, md5_number_upper(${rowText}) AS __hu, md5_number_lower(${rowText}) AS __hl FROM ${staged})
