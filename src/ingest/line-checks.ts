@@ -139,19 +139,23 @@ export async function markUnresolvedSubjects(
 ): Promise<void> {
   const missing = (
     await c.runAndReadAll(`SELECT DISTINCT subject_key FROM ${chk} k WHERE reason IS NULL
-      AND subject_key IS NOT NULL AND NOT EXISTS (SELECT 1 FROM _patients p WHERE p.source_id = k.subject_key)`)
+      AND (subject_key IS NULL OR NOT EXISTS (SELECT 1 FROM _patients p WHERE p.source_id = k.subject_key))`)
   ).getRows();
-  if (missing.length > 0) {
-    const appender = await c.createAppender("_patients");
-    for (const [sourceId] of missing) {
-      const pseudoId = findInVault(String(sourceId));
-      if (!pseudoId) continue;
-      appender.appendVarchar(String(sourceId));
-      appender.appendVarchar(pseudoId);
-      appender.endRow();
+  if (missing.length === 0) return; // every subject is a patient of this load
+  let unresolved = false;
+  const appender = await c.createAppender("_patients");
+  for (const [sourceId] of missing) {
+    const pseudoId = sourceId === null ? undefined : findInVault(String(sourceId));
+    if (!pseudoId) {
+      unresolved = true;
+      continue;
     }
-    appender.closeSync();
+    appender.appendVarchar(String(sourceId));
+    appender.appendVarchar(pseudoId);
+    appender.endRow();
   }
+  appender.closeSync();
+  if (!unresolved) return;
   await c.run(`UPDATE ${chk} SET reason = 'unresolvable subject' WHERE reason IS NULL
     AND (subject_key IS NULL OR subject_key NOT IN (SELECT source_id FROM _patients))`);
 }
