@@ -11,8 +11,8 @@ import { bump, type TableReport } from "./report.js";
 import type { LakeTable } from "./table-config.js";
 
 // One lake table's part of a load, in SQL: its view compiled to DuckDB over the lines that passed
-// the checks (its type's check table), the checks only the view's output can make, note text scrubbed in
-// JavaScript, and the staged rows (`stg_<table>`) keyed, pseudonymized and hashed for the merge.
+// the checks (its type's check table), the checks only the view's output can make, note text
+// scrubbed in JavaScript, and the staged rows (`stg_<table>`) keyed, pseudonymized and hashed.
 
 export interface TableLoad {
   table: LakeTable;
