@@ -203,9 +203,9 @@ export async function loadExport(
     })),
     CHECK_AHEAD_BYTES,
   );
-  await installKeyedHash(c, LAKE_KEY_MACRO, lakeKey);
-  await c.run("CREATE OR REPLACE TEMP TABLE _patients (source_id VARCHAR, pseudo_id VARCHAR)");
   try {
+    await installKeyedHash(c, LAKE_KEY_MACRO, lakeKey);
+    await c.run("CREATE OR REPLACE TEMP TABLE _patients (source_id VARCHAR, pseudo_id VARCHAR)");
     for (const { type, files: present, loads: forType, chk } of work) {
       const linesSql = numberedLinesSql(present);
       const job = mapped.findIndex((w) => w.type === type);

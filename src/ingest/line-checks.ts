@@ -4,10 +4,10 @@ import { type LoadFile, numberedLinesSql } from "./numbered-lines.js";
 import { DATE_FIELDS, needsSubject } from "./record-mapping.js";
 
 // The SQL side of a load's record checks. Every line of a resource type gets a row in its check
-// table
-// (file_no, line, id, subject_key, early, reason). A NULL reason means the line passed; a reason
-// quarantines it; 'suspect' sends it to the exact JavaScript path (record-mapping.ts), which
-// decides, so what SQL cannot vouch for is never loaded on SQL's word.
+// table (file_no, line, bytes, id, subject_key, early, reason, and each view's typed value). A
+// NULL reason means the line passed; a reason quarantines it; 'suspect' sends it to the exact
+// JavaScript path (record-mapping.ts), which decides, so what SQL cannot vouch for is never
+// loaded on SQL's word.
 
 type Structure = string | Structure[] | { [name: string]: Structure };
 
