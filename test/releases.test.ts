@@ -446,11 +446,21 @@ describe("releases", () => {
   it("stops a release with an identifier planted in a note, publishing nothing", async () => {
     await activePermit("P-LEAK");
     const clean = await createRelease(ctx(stina), "P-LEAK");
+    // Plant the number in a note the clean release did carry: a member of that release (an
+    // earlier test opted someone out), a note inside the permit's period.
+    const members = (
+      await store.db
+        .selectFrom("release_members")
+        .select("pseudo_id")
+        .where("release_id", "=", clean.id)
+        .execute()
+    ).map((m) => `'${m.pseudo_id}'`);
     const lake = await Lake.open(home);
     try {
       const [member] = await lake.rows(
-        "select n.pseudo_id from clinical.note n where n.load_to is null and n.pseudo_id in (select pseudo_id from clinical.diagnosis where code like 'E11%') limit 1",
+        `select pseudo_id from clinical.note where load_to is null and event_date between date '1990-01-01' and date '2025-12-31' and pseudo_id in (${members.join(",")}) order by pseudo_id limit 1`,
       );
+      expect(member?.pseudo_id).toBeTruthy();
       await lake.connection.run(
         `update clinical.note set text = text || ' Soita puh. 040 123 4567.' where load_to is null and pseudo_id = '${member?.pseudo_id}'`,
       );
