@@ -34,6 +34,15 @@ describe("crypto box", () => {
     tampered[tampered.length - 1] = (tampered[tampered.length - 1] ?? 0) ^ 1;
     expect(() => open(key, "person:x", tampered)).toThrow();
   });
+
+  it("gives every value its own IV, past a refill of the IV pool", () => {
+    const key = new SecretKey(Buffer.alloc(32, 3));
+    const sealed = Array.from({ length: 2500 }, () => seal(key, "person:x", HETU));
+    const ivs = new Set(sealed.map((s) => s.subarray(0, 12).toString("hex")));
+    expect(ivs.size).toBe(sealed.length);
+    expect(ivs.has("0".repeat(24))).toBe(false);
+    for (const s of sealed) expect(open(key, "person:x", s).toString()).toBe(HETU);
+  });
 });
 
 describe("the vault", () => {
