@@ -18,8 +18,15 @@ import type { Lake } from "../lake/lake.js";
 import { contentHash, type MergeTable, mergeLoad } from "../lake/merge.js";
 import { ValidationError } from "../shared/errors.js";
 import { CheckAhead } from "./check-ahead.js";
-import { checkLines, markDuplicates, markUnresolvedSubjects, NOT_BLANK } from "./line-checks.js";
-import { type LoadFile, numberedLinesSql, readLines } from "./numbered-lines.js";
+import {
+  CHECKS_DB,
+  checkLines,
+  markDuplicates,
+  markUnresolvedSubjects,
+  NOT_BLANK,
+  PATIENTS,
+} from "./line-checks.js";
+import { LineReader, type LoadFile, numberedLinesSql, readLines } from "./numbered-lines.js";
 import { lakeColumns, mapLine, needsSubject, registerPatient } from "./record-mapping.js";
 import {
   assertNothingLost,
@@ -28,6 +35,7 @@ import {
   type LoadReport,
   type TableReport,
 } from "./report.js";
+import { streamRows } from "./stream-rows.js";
 import type { LakeTable } from "./table-config.js";
 import {
   emptyStage,
@@ -189,6 +197,7 @@ export async function loadExport(
   const mapped = work.filter((w) => w.loads.length > 0 && w.files.length > 0);
   await c.run(`ATTACH IF NOT EXISTS ':memory:' AS ${CHECKS_DB}`);
   const checker = await lake.connect();
+  const writer = await lake.connect();
   const ahead = new CheckAhead(
     checker,
     mapped.map((w) => ({
@@ -205,7 +214,7 @@ export async function loadExport(
   );
   try {
     await installKeyedHash(c, LAKE_KEY_MACRO, lakeKey);
-    await c.run("CREATE OR REPLACE TEMP TABLE _patients (source_id VARCHAR, pseudo_id VARCHAR)");
+    await c.run(`CREATE OR REPLACE TABLE ${PATIENTS} (source_id VARCHAR, pseudo_id VARCHAR)`);
     for (const { type, files: present, loads: forType, chk } of work) {
       const linesSql = numberedLinesSql(present);
       const job = mapped.findIndex((w) => w.type === type);
@@ -226,7 +235,7 @@ export async function loadExport(
       };
       await ahead.ready(job);
       step("check");
-      if (type === "Patient") await registerPatients(c, vault, linesSql, chk, options);
+      if (type === "Patient") await registerPatients(c, writer, vault, linesSql, chk, options);
       if (needsSubject(type))
         await markUnresolvedSubjects(c, chk, (id) => vault.findBySource(options.source, id));
       step("persons");
@@ -242,7 +251,7 @@ export async function loadExport(
       });
       for (const [i, l] of forType.entries()) {
         step("exact");
-        await scrubNotes(c, l, vault, reports[i] as TableReport);
+        await scrubNotes(c, writer, l, vault, reports[i] as TableReport);
         step("notes");
         await stageTable(c, l, options.source);
         step("keys");
@@ -292,9 +301,9 @@ export async function loadExport(
   } finally {
     await ahead.settle();
     checker.closeSync();
+    writer.closeSync();
     await c.run(`DETACH DATABASE IF EXISTS ${CHECKS_DB}`);
     for (const l of loads) await c.run(`DROP TABLE IF EXISTS ${l.stage}`);
-    await c.run("DROP TABLE IF EXISTS _patients");
     await dropKeyedHash(c, LAKE_KEY_MACRO);
     rmSync(staging, { recursive: true, force: true });
   }
@@ -325,8 +334,6 @@ function loadWork(
   });
 }
 
-/** The in-memory database of a load's check tables. */
-const CHECKS_DB = "kaivo_checks";
 /** How much input the checks may run ahead of the rest of the load. */
 const CHECK_AHEAD_BYTES = 512 * 1024 * 1024;
 
@@ -339,21 +346,26 @@ async function count(c: DuckDBConnection, sql: string): Promise<number> {
 
 /**
  * Patients that passed the checks: the identity code is validated, the person registered in the
- * vault (identifier, source id, keyed name words) and their pseudo-ID put in `_patients`.
+ * vault (identifier, source id, keyed name words) and their pseudo-ID appended to PATIENTS on
+ * `writer` while `c` streams the lines.
  */
 async function registerPatients(
   c: DuckDBConnection,
+  writer: DuckDBConnection,
   vault: Vault,
   linesSql: string,
   chk: string,
   options: ExportLoadOptions,
 ): Promise<void> {
   const system = options.personIdentifierSystem;
-  const result = await c.stream(`SELECT l.file_no, l.line, l.raw FROM (${linesSql}) AS l
-    SEMI JOIN (SELECT file_no, line FROM ${chk} WHERE reason IS NULL) AS k USING (file_no, line)`);
-  const patients = await c.createAppender("_patients");
+  const lines = streamRows(
+    c,
+    `SELECT l.file_no, l.line, l.raw FROM (${linesSql}) AS l
+    SEMI JOIN (SELECT file_no, line FROM ${chk} WHERE reason IS NULL) AS k USING (file_no, line)`,
+  );
+  const patients = await writer.createAppender("patients", "main", CHECKS_DB);
   const rejected: Array<[number, number, string]> = [];
-  for await (const chunk of result.yieldRows()) {
+  for await (const chunk of lines) {
     vault.transaction(() => {
       for (const [fileNo, line, raw] of chunk) {
         const resource = JSON.parse(String(raw)) as Record<string, unknown>;
@@ -429,18 +441,21 @@ async function runExactPath(
   for (const r of reports) r.checkedOneByOne = suspects.length;
   const patientOf = async (sourceId: string) => {
     const row = (
-      await c.runAndReadAll("SELECT pseudo_id FROM _patients WHERE source_id = $id LIMIT 1", {
+      await c.runAndReadAll(`SELECT pseudo_id FROM ${PATIENTS} WHERE source_id = $id LIMIT 1`, {
         id: sourceId,
       })
     ).getRows()[0];
     return row ? String(row[0]) : vault.findBySource(ctx.options.source, sourceId);
   };
   const outcomes: Array<[number, number, string]> = [];
+  const byFile = new Map<number, Map<number, number>>();
+  for (const [fileNo, line, bytes] of suspects) {
+    const wanted = byFile.get(Number(fileNo)) ?? new Map<number, number>();
+    wanted.set(Number(line), Number(bytes));
+    byFile.set(Number(fileNo), wanted);
+  }
   for (const file of files) {
-    const wanted = new Map(
-      suspects.filter((s) => Number(s[0]) === file.fileNo).map((s) => [Number(s[1]), Number(s[2])]),
-    );
-    const raws = await readLines(file.path, wanted);
+    const raws = readLines(file.path, byFile.get(file.fileNo) ?? new Map());
     for (const [line, raw] of raws) {
       const outcome = await mapLine(raw, {
         type: ctx.type,
@@ -472,7 +487,7 @@ async function runExactPath(
         const id = (JSON.parse(raw) as { id: string }).id;
         const pseudoId = outcome.rows[0]?.row.pseudo_id;
         if (typeof pseudoId === "string")
-          await c.run("INSERT INTO _patients VALUES ($id, $pseudoId)", { id, pseudoId });
+          await c.run(`INSERT INTO ${PATIENTS} VALUES ($id, $pseudoId)`, { id, pseudoId });
       }
       for (const { table, row } of outcome.rows) {
         const l = loads.find((x) => x.table.name === table) as TableLoad;
@@ -499,33 +514,39 @@ async function quarantineRejected(
   loadId: number,
   source: string,
 ): Promise<void> {
-  const rejected = (
-    await c.runAndReadAll(
-      `SELECT file_no, line, reason, bytes FROM ${chk} WHERE reason IS NOT NULL AND reason NOT IN ('suspect', 'exact') ORDER BY file_no, line`,
-    )
-  )
-    .getRows()
-    .filter(([f, l]) => !already.has(`${f}:${l}`));
-  for (const file of files) {
-    const mine = rejected.filter(([f]) => Number(f) === file.fileNo);
-    if (mine.length === 0) continue;
-    const raws = await readLines(
-      file.path,
-      new Map(mine.map(([, l, , b]) => [Number(l), Number(b)])),
-    );
-    vault.transaction(() => {
-      for (const [, line, reason] of mine) {
-        vault.quarantine({
-          loadId,
-          source,
-          file: file.label,
-          line: Number(line),
-          reason: String(reason),
-          raw: raws.get(Number(line)) ?? "",
-        });
-        for (const r of reports) bump(r.quarantined, String(reason));
-      }
-    });
+  // Streamed, in file and line order, each file read once beside it: a load that rejects most
+  // of a large export holds neither the rejected lines nor their list.
+  const rejected = streamRows(
+    c,
+    `SELECT file_no, line, reason, bytes FROM ${chk} WHERE reason IS NOT NULL AND reason NOT IN ('suspect', 'exact') ORDER BY file_no, line`,
+  );
+  const byNumber = new Map(files.map((f) => [f.fileNo, f]));
+  let file: LoadFile | undefined;
+  let reader: LineReader | undefined;
+  try {
+    for await (const rows of rejected) {
+      vault.transaction(() => {
+        for (const [fileNo, line, reason, bytes] of rows) {
+          if (already.has(`${fileNo}:${line}`)) continue;
+          if (file?.fileNo !== Number(fileNo)) {
+            reader?.close();
+            file = byNumber.get(Number(fileNo)) as LoadFile;
+            reader = new LineReader(file.path);
+          }
+          vault.quarantine({
+            loadId,
+            source,
+            file: file.label,
+            line: Number(line),
+            reason: String(reason),
+            raw: (reader as LineReader).line(Number(line), Number(bytes)),
+          });
+          for (const r of reports) bump(r.quarantined, String(reason));
+        }
+      });
+    }
+  } finally {
+    reader?.close();
   }
 }
 

@@ -9,6 +9,15 @@ import { DATE_FIELDS, needsSubject } from "./record-mapping.js";
 // JavaScript path (record-mapping.ts), which decides, so what SQL cannot vouch for is never
 // loaded on SQL's word.
 
+/**
+ * The in-memory database of a load's check tables and of what JavaScript appends while it streams
+ * rows out of the lake's main connection: an appender there would commit on that connection part
+ * way through and silently end the stream, so such appenders run on a connection of their own.
+ */
+export const CHECKS_DB = "kaivo_checks";
+/** This load's patients: source id and lake pseudo-ID. */
+export const PATIENTS = `${CHECKS_DB}.patients`;
+
 type Structure = string | Structure[] | { [name: string]: Structure };
 
 /** SQL: the line is not blank. trim() copies the string, so only short lines are trimmed. */
@@ -129,7 +138,7 @@ export async function markDuplicates(c: DuckDBConnection, chk: string): Promise<
 }
 
 /**
- * Resolves subjects: from this load's patients in `_patients`, else through the vault (the
+ * Resolves subjects: from this load's patients (PATIENTS), else through the vault (the
  * callback, for the distinct ids not found); a line whose patient is nowhere is quarantined.
  */
 export async function markUnresolvedSubjects(
@@ -139,11 +148,11 @@ export async function markUnresolvedSubjects(
 ): Promise<void> {
   const missing = (
     await c.runAndReadAll(`SELECT DISTINCT subject_key FROM ${chk} k WHERE reason IS NULL
-      AND (subject_key IS NULL OR NOT EXISTS (SELECT 1 FROM _patients p WHERE p.source_id = k.subject_key))`)
+      AND (subject_key IS NULL OR NOT EXISTS (SELECT 1 FROM ${PATIENTS} p WHERE p.source_id = k.subject_key))`)
   ).getRows();
   if (missing.length === 0) return; // every subject is a patient of this load
   let unresolved = false;
-  const appender = await c.createAppender("_patients");
+  const appender = await c.createAppender("patients", "main", CHECKS_DB);
   for (const [sourceId] of missing) {
     const pseudoId = sourceId === null ? undefined : findInVault(String(sourceId));
     if (!pseudoId) {
@@ -157,5 +166,5 @@ export async function markUnresolvedSubjects(
   appender.closeSync();
   if (!unresolved) return;
   await c.run(`UPDATE ${chk} SET reason = 'unresolvable subject' WHERE reason IS NULL
-    AND (subject_key IS NULL OR subject_key NOT IN (SELECT source_id FROM _patients))`);
+    AND (subject_key IS NULL OR subject_key NOT IN (SELECT source_id FROM ${PATIENTS}))`);
 }

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, describe, expect, it } from "vitest";
-import { numberedLinesSql, readLines } from "./numbered-lines.js";
+import { LineReader, numberedLinesSql, readLines } from "./numbered-lines.js";
 
 const dir = mkdtempSync(join(tmpdir(), "kaivo-lines-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -35,7 +35,7 @@ describe("numbered lines", () => {
       [2, 3, "  "],
       [2, 4, '{"d":2}'],
     ]);
-    const back = await readLines(
+    const back = readLines(
       lf,
       new Map([
         [1, Number(rows[0]?.[3])],
@@ -46,12 +46,29 @@ describe("numbered lines", () => {
       [1, '{"a":1}'],
       [3, '{"b":"ä"}'],
     ]);
-    expect([...(await readLines(crlf, new Map([[4, 7]])))]).toEqual([[4, '{"d":2}']]);
+    expect([...readLines(crlf, new Map([[4, 7]]))]).toEqual([[4, '{"d":2}']]);
   });
 
   it("refuses a line whose length is not what SQL read: the file changed during the load", async () => {
     const file = join(dir, "changed.ndjson");
     writeFileSync(file, '{"a":1}\n{"b":2}\n');
-    await expect(readLines(file, new Map([[2, 8]]))).rejects.toThrow(/not the line the load read/);
+    expect(() => readLines(file, new Map([[2, 8]]))).toThrow(/not the line the load read/);
+    expect(() => readLines(file, new Map([[3, 7]]))).toThrow(/not the line the load read/);
+  });
+
+  it("reads lines longer than its buffer, and many lines, in one forward pass", () => {
+    const file = join(dir, "long.ndjson");
+    const long = `{"text":"${"x".repeat(3_000_000)}"}`;
+    const short = Array.from({ length: 50_000 }, (_, i) => `{"i":${i}}`);
+    writeFileSync(file, `${short.join("\n")}\n${long}\n${short.join("\n")}`);
+    const reader = new LineReader(file);
+    try {
+      expect(reader.line(2, short[1]?.length ?? 0)).toBe(short[1]);
+      expect(reader.line(50_001, long.length)).toBe(long);
+      expect(reader.line(100_001, short[49_999]?.length ?? 0)).toBe(short[49_999]); // no final LF
+      expect(() => reader.line(3, 7)).toThrow(/after line 100001/);
+    } finally {
+      reader.close();
+    }
   });
 });

@@ -1,6 +1,5 @@
-import { closeSync, createReadStream, openSync, readSync } from "node:fs";
+import { closeSync, openSync, readSync } from "node:fs";
 import { basename } from "node:path";
-import { createInterface } from "node:readline";
 import { literal } from "../views/duckdb/schema.js";
 
 /** One NDJSON file of a load, numbered so SQL can name it. */
@@ -45,39 +44,112 @@ export function numberedLinesSql(files: readonly LoadFile[]): string {
 }
 
 /**
- * The given lines of a file, exactly as written, read in one pass. `wanted` maps each line to its
- * length in UTF-8 bytes as SQL read it: a line of another length means the file changed during
- * the load (or lines were numbered wrongly), and nothing may be loaded on such a reading.
+ * Reads chosen lines of one file, in ascending order, in a single forward pass that holds no more
+ * of the file than the line being read: a load can quarantine millions of lines without holding
+ * them. Lines are numbered as numberedLinesSql numbers them (split at LF; in a CRLF file the CR
+ * is not part of the line). Close it when done.
  */
-export async function readLines(
-  path: string,
-  wanted: ReadonlyMap<number, number>,
-): Promise<Map<number, string>> {
+export class LineReader {
+  readonly #fd: number;
+  readonly #crlf: boolean;
+  #buffer = Buffer.alloc(1 << 20);
+  #start = 0;
+  #end = 0;
+  #position = 0;
+  #eof = false;
+  /** Lines passed so far. */
+  #lineNo = 0;
+
+  constructor(private readonly path: string) {
+    this.#crlf = crlf(path);
+    this.#fd = openSync(path, "r");
+  }
+
+  /**
+   * Line `n`, exactly as written. `bytes` is its length in UTF-8 bytes as SQL read it: a line of
+   * another length means the file changed during the load (or lines were numbered wrongly), and
+   * nothing may be loaded on such a reading.
+   */
+  line(n: number, bytes: number): string {
+    if (n <= this.#lineNo) throw new Error(`Line ${n} asked for after line ${this.#lineNo}.`);
+    let raw: Buffer | undefined;
+    while (this.#lineNo < n) {
+      raw = this.#next();
+      if (raw === undefined) break;
+      this.#lineNo++;
+    }
+    if (raw === undefined || this.#lineNo !== n) throw this.#changed(n);
+    if (this.#crlf && raw[raw.length - 1] === 13) raw = raw.subarray(0, raw.length - 1);
+    // DuckDB may drop a byte-order mark at the start of a file.
+    if (
+      n === 1 &&
+      raw.length === bytes + 3 &&
+      raw[0] === 0xef &&
+      raw[1] === 0xbb &&
+      raw[2] === 0xbf
+    )
+      raw = raw.subarray(3);
+    if (raw.length !== bytes) throw this.#changed(n);
+    return raw.toString("utf8");
+  }
+
+  close(): void {
+    closeSync(this.#fd);
+  }
+
+  #changed(n: number): Error {
+    return new Error(
+      `Line ${n} of ${basename(this.path)} is not the line the load read: was the file changed during the load? Nothing was loaded; run the ingest again.`,
+    );
+  }
+
+  /** The next line's bytes, valid until the next call; undefined at the end of the file. */
+  #next(): Buffer | undefined {
+    for (;;) {
+      const lf = this.#buffer.subarray(this.#start, this.#end).indexOf(10);
+      if (lf >= 0) {
+        const line = this.#buffer.subarray(this.#start, this.#start + lf);
+        this.#start += lf + 1;
+        return line;
+      }
+      if (this.#eof) {
+        if (this.#start === this.#end) return undefined;
+        const last = this.#buffer.subarray(this.#start, this.#end);
+        this.#start = this.#end;
+        return last;
+      }
+      this.#buffer.copy(this.#buffer, 0, this.#start, this.#end);
+      this.#end -= this.#start;
+      this.#start = 0;
+      if (this.#end === this.#buffer.length) {
+        const larger = Buffer.alloc(this.#buffer.length * 2); // a line longer than the buffer
+        this.#buffer.copy(larger, 0, 0, this.#end);
+        this.#buffer = larger;
+      }
+      const n = readSync(
+        this.#fd,
+        this.#buffer,
+        this.#end,
+        this.#buffer.length - this.#end,
+        this.#position,
+      );
+      this.#position += n;
+      this.#end += n;
+      if (n === 0) this.#eof = true;
+    }
+  }
+}
+
+/** The given lines of a file (line number to its UTF-8 length as SQL read it), exactly as written. */
+export function readLines(path: string, wanted: ReadonlyMap<number, number>): Map<number, string> {
   const out = new Map<number, string>();
   if (wanted.size === 0) return out;
-  const lines = createInterface({
-    input: createReadStream(path, "utf8"),
-    crlfDelay: Number.POSITIVE_INFINITY,
-  });
-  let n = 0;
-  for await (const text of lines) {
-    n++;
-    const bytes = wanted.get(n);
-    if (bytes === undefined) continue;
-    // DuckDB may drop a byte-order mark at the start of a file.
-    const raw =
-      n === 1 && Buffer.byteLength(text, "utf8") !== bytes ? text.replace(/^\uFEFF/, "") : text;
-    if (Buffer.byteLength(raw, "utf8") !== bytes) {
-      lines.close();
-      throw new Error(
-        `Line ${n} of ${basename(path)} is not the line the load read: was the file changed during the load? Nothing was loaded; run the ingest again.`,
-      );
-    }
-    out.set(n, raw);
-    if (out.size === wanted.size) {
-      lines.close();
-      break;
-    }
+  const reader = new LineReader(path);
+  try {
+    for (const n of [...wanted.keys()].sort((a, b) => a - b))
+      out.set(n, reader.line(n, wanted.get(n) as number));
+  } finally {
+    reader.close();
   }
   return out;
 }

@@ -6,8 +6,10 @@ import type { Vault } from "../identity/vault.js";
 import { type CompiledSql, compileToDuckdb } from "../views/duckdb/compile.js";
 import { literal, quote } from "../views/duckdb/schema.js";
 import type { SelectPlan } from "../views/plan.js";
+import { CHECKS_DB, PATIENTS } from "./line-checks.js";
 import { lakeColumns, needsSubject } from "./record-mapping.js";
 import { bump, type TableReport } from "./report.js";
+import { streamRows } from "./stream-rows.js";
 import type { LakeTable } from "./table-config.js";
 
 // One lake table's part of a load, in SQL: its view compiled to DuckDB over the lines that passed
@@ -40,7 +42,7 @@ export function tableLoad(table: LakeTable, exactFile: string, chk: string): Tab
     parsed: `r_${table.name}`,
     rows: `_rows_${table.name}`,
     refKeys: `_refkeys_${table.name}`,
-    scrubbed: `_scrubbed_${table.name}`,
+    scrubbed: `${CHECKS_DB}.scrubbed_${table.name}`,
     exactFile,
     stage: `stg_${table.name}`,
   };
@@ -99,32 +101,37 @@ export async function mapTable(c: DuckDBConnection, t: TableLoad): Promise<void>
 
 /** The join that gives each row its person's pseudo-ID. */
 function personJoin(table: LakeTable): string {
-  if (table.resourceType === "Patient") return "LEFT JOIN _patients AS p ON p.source_id = k.id";
+  if (table.resourceType === "Patient") return `LEFT JOIN ${PATIENTS} AS p ON p.source_id = k.id`;
   if (needsSubject(table.resourceType))
-    return "LEFT JOIN _patients AS p ON p.source_id = k.subject_key";
+    return `LEFT JOIN ${PATIENTS} AS p ON p.source_id = k.subject_key`;
   return "LEFT JOIN (SELECT NULL::VARCHAR AS pseudo_id) AS p ON TRUE";
 }
 
 /**
  * Scrubs the note text of the rows that passed, in JavaScript (the scrubber's patterns need
- * look-behind, which DuckDB's regular expressions lack), into `_scrubbed_<table>`.
+ * look-behind, which DuckDB's regular expressions lack), into `scrubbed_<table>`, appended on
+ * `writer` while `c` streams the texts.
  */
 export async function scrubNotes(
   c: DuckDBConnection,
+  writer: DuckDBConnection,
   t: TableLoad,
   vault: Vault,
   report: TableReport,
 ): Promise<void> {
   if (!t.table.text || !t.compiled) return;
   await c.run(
-    `CREATE OR REPLACE TEMP TABLE ${t.scrubbed} (rid BIGINT, text VARCHAR, redactions VARCHAR)`,
+    `CREATE OR REPLACE TABLE ${t.scrubbed} (rid BIGINT, text VARCHAR, redactions VARCHAR)`,
   );
   const x = `r.${quote(t.table.text.column)}`;
-  const result =
-    await c.stream(`SELECT r.rowid AS rid, p.pseudo_id, coalesce(decode(from_base64(${x})), '') AS text
+  const texts = streamRows(
+    c,
+    `SELECT r.rowid AS rid, p.pseudo_id, coalesce(decode(from_base64(${x})), '') AS text
     FROM ${t.rows} AS r JOIN ${t.chk} AS k USING (file_no, line) ${personJoin(t.table)}
-    WHERE k.reason IS NULL`);
-  const appender = await c.createAppender(t.scrubbed);
+    WHERE k.reason IS NULL`,
+  );
+  const [catalog, name] = t.scrubbed.split(".") as [string, string];
+  const appender = await writer.createAppender(name, "main", catalog);
   const checkers = new Map<string, (word: string) => boolean>();
   const checker = (pseudoId: string) => {
     let check = checkers.get(pseudoId);
@@ -135,7 +142,7 @@ export async function scrubNotes(
     }
     return check;
   };
-  for await (const chunk of result.yieldRows()) {
+  for await (const chunk of texts) {
     for (const [rid, pseudoId, text] of chunk) {
       const scrubbed = scrubText(
         String(text),
