@@ -234,16 +234,23 @@ export async function stageTable(c: DuckDBConnection, t: TableLoad, source: stri
   // struct to text; values do not hold these control characters).
   const rowText = `concat_ws(chr(31), ${own.map(([n]) => `coalesce(${quote(n)}::VARCHAR, chr(30))`).join(", ")})`;
   const staged = `(${parts.join("\nUNION ALL BY NAME\n")}) AS staged`;
-  // A record with several rows (forEach, unionAll) hashes the multiset of its rows: sums of the rows' MD5
-  // halves and the row count, which need no sort of the rows as an ordered string_agg would.
-  await c.run(
-    rowsPerRecordVary(table.plan.root)
-      ? `CREATE OR REPLACE TEMP TABLE ${t.stage} AS
-        SELECT * EXCLUDE (__hu, __hl), md5(concat_ws(':', count(*) OVER w, sum(__hu) OVER w, sum(__hl) OVER w)) AS record_hash
-        FROM (SELECT *, md5_number_upper(${rowText}) AS __hu, md5_number_lower(${rowText}) AS __hl FROM ${staged})
-        WINDOW w AS (PARTITION BY record_key)`
-      : `CREATE OR REPLACE TEMP TABLE ${t.stage} AS SELECT *, md5(${rowText}) AS record_hash FROM ${staged}`,
-  );
+  if (rowsPerRecordVary(table.plan.root)) {
+    // A record with several rows (forEach, unionAll) hashes the multiset of its rows: sums of the
+    // rows' MD5 halves and the row count, which need no sort of the rows as an ordered string_agg
+    // would. Grouped and joined back rather than a window over the table, which ran out of
+    // memory on a large export where grouping and joining spill to disk.
+    await c.run(`CREATE OR REPLACE TEMP TABLE ${t.stage}_rows AS
+      SELECT *, md5_number_upper(${rowText}) AS __hu, md5_number_lower(${rowText}) AS __hl FROM ${staged}`);
+    await c.run(`CREATE OR REPLACE TEMP TABLE ${t.stage} AS
+      SELECT r.* EXCLUDE (__hu, __hl), h.record_hash FROM ${t.stage}_rows AS r
+      JOIN (SELECT record_key, md5(concat_ws(':', count(*), sum(__hu), sum(__hl))) AS record_hash
+            FROM ${t.stage}_rows GROUP BY record_key) AS h
+      ON r.record_key IS NOT DISTINCT FROM h.record_key`);
+    await c.run(`DROP TABLE ${t.stage}_rows`);
+  } else
+    await c.run(
+      `CREATE OR REPLACE TEMP TABLE ${t.stage} AS SELECT *, md5(${rowText}) AS record_hash FROM ${staged}`,
+    );
   await c.run(`DROP TABLE IF EXISTS ${t.rows}`);
   await c.run(`DROP TABLE IF EXISTS ${t.scrubbed}`);
   await c.run(`DROP TABLE IF EXISTS ${t.refKeys}`);
