@@ -195,9 +195,6 @@ export async function loadExport(
   const loads: TableLoad[] = [];
   const work = loadWork(groups, tables, staging);
   const mapped = work.filter((w) => w.loads.length > 0 && w.files.length > 0);
-  // Rows are joined by file and line and sorted where order matters; keeping the order of
-  // insertion as well held so much in memory that a 500 k-person export failed at 1 GB.
-  await c.run("SET preserve_insertion_order = false");
   await c.run(`ATTACH IF NOT EXISTS ':memory:' AS ${CHECKS_DB}`);
   const checker = await lake.connect();
   const writer = await lake.connect();
@@ -216,6 +213,9 @@ export async function loadExport(
     CHECK_AHEAD_BYTES,
   );
   try {
+    // Rows are joined by file and line and sorted where order matters; keeping the order of
+    // insertion as well held so much in memory that a 500 k-person export failed at 1 GB.
+    await c.run("SET preserve_insertion_order = false");
     await installKeyedHash(c, LAKE_KEY_MACRO, lakeKey);
     await c.run(`CREATE OR REPLACE TABLE ${PATIENTS} (source_id VARCHAR, pseudo_id VARCHAR)`);
     for (const { type, files: present, loads: forType, chk } of work) {
@@ -525,32 +525,31 @@ async function quarantineRejected(
     `SELECT file_no, line, reason, bytes FROM ${chk} WHERE reason IS NOT NULL AND reason NOT IN ('suspect', 'exact') ORDER BY file_no, line`,
   );
   const byNumber = new Map(files.map((f) => [f.fileNo, f]));
-  let file: LoadFile | undefined;
-  let reader: LineReader | undefined;
+  let open: { file: LoadFile; reader: LineReader } | undefined;
   try {
     for await (const rows of rejected) {
       vault.transaction(() => {
         for (const [fileNo, line, reason, bytes] of rows) {
           if (already.has(`${fileNo}:${line}`)) continue;
-          if (file?.fileNo !== Number(fileNo)) {
-            reader?.close();
-            file = byNumber.get(Number(fileNo)) as LoadFile;
-            reader = new LineReader(file.path);
+          if (open?.file.fileNo !== Number(fileNo)) {
+            open?.reader.close();
+            const file = byNumber.get(Number(fileNo)) as LoadFile;
+            open = { file, reader: new LineReader(file.path) };
           }
           vault.quarantine({
             loadId,
             source,
-            file: file.label,
+            file: open.file.label,
             line: Number(line),
             reason: String(reason),
-            raw: (reader as LineReader).line(Number(line), Number(bytes)),
+            raw: open.reader.line(Number(line), Number(bytes)),
           });
           for (const r of reports) bump(r.quarantined, String(reason));
         }
       });
     }
   } finally {
-    reader?.close();
+    open?.reader.close();
   }
 }
 
