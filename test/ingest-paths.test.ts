@@ -161,6 +161,33 @@ describe("the SQL load and the exact path agree", () => {
     expect(oneByOne).toBeLessThan(lines / 10);
   }, 180_000);
 
+  it("when every line of a type goes the exact path, over many stream chunks", async () => {
+    // A source that gives every Observation's encounter by display only: valid FHIR, but an
+    // object of which the view reads nothing, so SQL sends each line on.
+    const out = join(tmp.dir, "all-suspect-source");
+    await runSynth({ ...DEFAULT_SYNTH_OPTIONS, patients: 250, seed: 5, days: 0, dirty: 0.02, out });
+    const dir = join(out, "fhir");
+    const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as Manifest;
+    let observations = 0;
+    for (const entry of manifest.output.filter((o) => o.type === "Observation")) {
+      const file = join(dir, entry.url);
+      const text = readFileSync(file, "utf8").replace(
+        /"encounter":\{"reference":"[^"]*"\}/g,
+        () => {
+          observations++;
+          return '"encounter":{"display":"a visit"}';
+        },
+      );
+      writeFileSync(file, text);
+    }
+    expect(observations).toBeGreaterThan(4096); // more than two of DuckDB's 2 048-row chunks
+    const homeDir = join(tmp.dir, "home-all-suspect");
+    const [report] = await load(homeDir, dir);
+    expect(report?.tables.lab?.checkedOneByOne).toBeGreaterThan(4096);
+    const { rejected } = await expectExactPathAgreement(homeDir, dir, "fhir");
+    expect(rejected).toBeGreaterThan(10);
+  }, 300_000);
+
   describe("on hand-made lines SQL must not take on its own word", () => {
     const dir = join(tmp.dir, "edge");
     const homeDir = join(tmp.dir, "home-edge");

@@ -26,7 +26,7 @@ import {
   NOT_BLANK,
   PATIENTS,
 } from "./line-checks.js";
-import { LineReader, type LoadFile, numberedLinesSql, readLines } from "./numbered-lines.js";
+import { LineReader, type LoadFile, numberedLinesSql } from "./numbered-lines.js";
 import { lakeColumns, mapLine, needsSubject, registerPatient } from "./record-mapping.js";
 import {
   assertNothingLost,
@@ -244,12 +244,11 @@ export async function loadExport(
       step("persons");
       for (const l of forType) await mapTable(c, l);
       step("views");
-      const quarantined = await runExactPath(c, vault, present, forType, reports, {
+      await runExactPath(lake, c, writer, vault, present, forType, reports, {
         type,
         chk,
         key,
         limitDay,
-        loadId,
         options,
       });
       for (const [i, l] of forType.entries()) {
@@ -259,16 +258,7 @@ export async function loadExport(
         await stageTable(c, l, options.source);
         step("keys");
       }
-      await quarantineRejected(
-        c,
-        vault,
-        present,
-        chk,
-        reports,
-        quarantined,
-        loadId,
-        options.source,
-      );
+      await quarantineRejected(c, vault, present, chk, reports, loadId, options.source);
       step("quarantine");
       const read = await count(c, `SELECT count(*) FROM ${chk}`);
       for (const r of reports) r.read = read;
@@ -416,12 +406,16 @@ async function setReasons(
 }
 
 /**
- * The lines SQL sent on ('suspect'), through the exact path: each is quarantined with the
- * reason the path gives, or its rows are written for stageTable and the line marked 'exact'.
- * Returns the lines it quarantined, as `file_no:line`.
+ * The lines SQL sent on ('suspect'), through the exact path, streamed in file and line order:
+ * each line gets the reason the path gives (quarantineRejected then quarantines it), or its rows
+ * are written for stageTable and the line marked 'exact'. Nothing here grows with the number of
+ * suspects: an export in a shape SQL cannot vouch for (every Observation, say) goes through at the
+ * exact path's own speed, not one lake query per line.
  */
 async function runExactPath(
+  lake: Lake,
   c: DuckDBConnection,
+  writer: DuckDBConnection,
   vault: Vault,
   files: LoadFile[],
   loads: TableLoad[],
@@ -431,80 +425,128 @@ async function runExactPath(
     chk: string;
     key: (id: unknown) => string | null;
     limitDay: string;
-    loadId: number;
     options: ExportLoadOptions;
   },
-): Promise<Set<string>> {
-  const done = new Set<string>();
-  const suspects = (
-    await c.runAndReadAll(
-      `SELECT file_no, line, bytes FROM ${ctx.chk} WHERE reason = 'suspect' ORDER BY file_no, line`,
-    )
-  ).getRows();
-  if (suspects.length === 0) return done;
-  for (const r of reports) r.checkedOneByOne = suspects.length;
-  const patientOf = async (sourceId: string) => {
-    const row = (
-      await c.runAndReadAll(`SELECT pseudo_id FROM ${PATIENTS} WHERE source_id = $id LIMIT 1`, {
-        id: sourceId,
-      })
-    ).getRows()[0];
-    return row ? String(row[0]) : vault.findBySource(ctx.options.source, sourceId);
+): Promise<void> {
+  const suspectsSql = `SELECT file_no, line, bytes, subject_key FROM ${ctx.chk} WHERE reason = 'suspect'`;
+  const n = await count(c, `SELECT count(*) FROM (${suspectsSql})`);
+  if (n === 0) return;
+  for (const r of reports) r.checkedOneByOne = n;
+  // The subject each line names, as SQL read it, with its pseudo-ID where this load has it.
+  const lines = streamRows(
+    c,
+    `SELECT s.file_no, s.line, s.bytes, s.subject_key, p.pseudo_id FROM (${suspectsSql}) AS s
+    LEFT JOIN (SELECT source_id, any_value(pseudo_id) AS pseudo_id FROM ${PATIENTS} GROUP BY source_id) AS p
+      ON p.source_id = s.subject_key
+    ORDER BY s.file_no, s.line`,
+  );
+  const lookup = await lake.connect();
+  await writer.run(
+    `CREATE OR REPLACE TABLE ${EXACT_OUTCOMES} (file_no INTEGER, line BIGINT, reason VARCHAR)`,
+  );
+  const [catalog, name] = EXACT_OUTCOMES.split(".") as [string, string];
+  const outcomes = await writer.createAppender(name, "main", catalog);
+  const patients =
+    ctx.type === "Patient" ? await writer.createAppender("patients", "main", CHECKS_DB) : undefined;
+  const exact = new Map(loads.map((l) => [l.table.name, new BufferedFile(l.exactFile)]));
+  const byNumber = new Map(files.map((f) => [f.fileNo, f]));
+  let open: { fileNo: number; reader: LineReader } | undefined;
+  const outcome = (fileNo: number, line: number, reason: string) => {
+    outcomes.appendInteger(fileNo);
+    outcomes.appendBigInt(BigInt(line));
+    outcomes.appendVarchar(reason);
+    outcomes.endRow();
   };
-  const outcomes: Array<[number, number, string]> = [];
-  const byFile = new Map<number, Map<number, number>>();
-  for (const [fileNo, line, bytes] of suspects) {
-    const wanted = byFile.get(Number(fileNo)) ?? new Map<number, number>();
-    wanted.set(Number(line), Number(bytes));
-    byFile.set(Number(fileNo), wanted);
-  }
-  for (const file of files) {
-    const raws = readLines(file.path, byFile.get(file.fileNo) ?? new Map());
-    for (const [line, raw] of raws) {
-      const outcome = await mapLine(raw, {
-        type: ctx.type,
-        tables: loads.map((l) => l.table),
-        source: ctx.options.source,
-        personIdentifierSystem: ctx.options.personIdentifierSystem,
-        limitDay: ctx.limitDay,
-        vault,
-        key: ctx.key,
-        resolvePatient: patientOf,
-        // markDuplicates has already judged every line whose JSON parses.
-        seenId: () => false,
-      });
-      if ("reason" in outcome) {
-        vault.quarantine({
-          loadId: ctx.loadId,
+  try {
+    for await (const chunk of lines) {
+      for (const [fileNo, line, bytes, subjectKey, known] of chunk) {
+        if (open?.fileNo !== Number(fileNo)) {
+          open?.reader.close();
+          const file = byNumber.get(Number(fileNo)) as LoadFile;
+          open = { fileNo: file.fileNo, reader: new LineReader(file.path) };
+        }
+        const raw = open.reader.line(Number(line), Number(bytes));
+        const result = await mapLine(raw, {
+          type: ctx.type,
+          tables: loads.map((l) => l.table),
           source: ctx.options.source,
-          file: file.label,
-          line,
-          reason: outcome.reason,
-          raw,
+          personIdentifierSystem: ctx.options.personIdentifierSystem,
+          limitDay: ctx.limitDay,
+          vault,
+          key: ctx.key,
+          resolvePatient: async (sourceId) =>
+            sourceId === subjectKey && known !== null
+              ? String(known)
+              : ((await thisLoadsPatient(lookup, sourceId)) ??
+                vault.findBySource(ctx.options.source, sourceId)),
+          // markDuplicates has already judged every line whose JSON parses.
+          seenId: () => false,
         });
-        for (const r of reports) bump(r.quarantined, outcome.reason);
-        done.add(`${file.fileNo}:${line}`);
-        outcomes.push([file.fileNo, line, outcome.reason]);
-        continue;
+        if ("reason" in result) {
+          outcome(Number(fileNo), Number(line), result.reason);
+          continue;
+        }
+        const pseudoId = result.rows[0]?.row.pseudo_id;
+        if (patients && typeof pseudoId === "string") {
+          patients.appendVarchar((JSON.parse(raw) as { id: string }).id);
+          patients.appendVarchar(pseudoId);
+          patients.endRow();
+        }
+        for (const { table, row } of result.rows)
+          exact.get(table)?.write(`${JSON.stringify(row)}\n`);
+        for (const [i, l] of loads.entries())
+          for (const [k, m] of Object.entries(result.redactions[l.table.name] ?? {}))
+            bump((reports[i] as TableReport).redactions, k, m);
+        outcome(Number(fileNo), Number(line), "exact");
       }
-      if (ctx.type === "Patient") {
-        const id = (JSON.parse(raw) as { id: string }).id;
-        const pseudoId = outcome.rows[0]?.row.pseudo_id;
-        if (typeof pseudoId === "string")
-          await c.run(`INSERT INTO ${PATIENTS} VALUES ($id, $pseudoId)`, { id, pseudoId });
-      }
-      for (const { table, row } of outcome.rows) {
-        const l = loads.find((x) => x.table.name === table) as TableLoad;
-        appendFileSync(l.exactFile, `${JSON.stringify(row)}\n`);
-      }
-      for (const [i, l] of loads.entries())
-        for (const [k, n] of Object.entries(outcome.redactions[l.table.name] ?? {}))
-          bump((reports[i] as TableReport).redactions, k, n);
-      outcomes.push([file.fileNo, line, "exact"]);
     }
+  } finally {
+    open?.reader.close();
+    for (const f of exact.values()) f.close();
+    outcomes.closeSync();
+    patients?.closeSync();
+    lookup.closeSync();
   }
-  await setReasons(c, ctx.chk, outcomes);
-  return done;
+  await c.run(`UPDATE ${ctx.chk} AS k SET reason = o.reason FROM ${EXACT_OUTCOMES} AS o
+    WHERE k.file_no = o.file_no AND k.line = o.line`);
+  await c.run(`DROP TABLE ${EXACT_OUTCOMES}`);
+}
+
+/** What the exact path decided for each line it read. */
+const EXACT_OUTCOMES = `${CHECKS_DB}.exact_outcomes`;
+
+/** A patient this load registered, by source id (on a connection that is not streaming). */
+async function thisLoadsPatient(
+  lookup: DuckDBConnection,
+  sourceId: string,
+): Promise<string | undefined> {
+  const row = (
+    await lookup.runAndReadAll(`SELECT pseudo_id FROM ${PATIENTS} WHERE source_id = $id LIMIT 1`, {
+      id: sourceId,
+    })
+  ).getRows()[0];
+  return row ? String(row[0]) : undefined;
+}
+
+/** Appends text to a file in large writes rather than one system call a row. */
+class BufferedFile {
+  #parts: string[] = [];
+  #size = 0;
+  constructor(private readonly path: string) {}
+  write(text: string): void {
+    this.#parts.push(text);
+    this.#size += text.length;
+    if (this.#size >= 1 << 22) this.flush();
+  }
+  flush(): void {
+    if (this.#parts.length === 0) return;
+    appendFileSync(this.path, this.#parts.join(""));
+    this.#parts = [];
+    this.#size = 0;
+  }
+  close(): void {
+    this.flush();
+  }
 }
 
 /** Quarantines the lines SQL rejected, with their raw text read back from the files. */
@@ -514,7 +556,6 @@ async function quarantineRejected(
   files: LoadFile[],
   chk: string,
   reports: TableReport[],
-  already: Set<string>,
   loadId: number,
   source: string,
 ): Promise<void> {
@@ -530,7 +571,6 @@ async function quarantineRejected(
     for await (const rows of rejected) {
       vault.transaction(() => {
         for (const [fileNo, line, reason, bytes] of rows) {
-          if (already.has(`${fileNo}:${line}`)) continue;
           if (open?.file.fileNo !== Number(fileNo)) {
             open?.reader.close();
             const file = byNumber.get(Number(fileNo)) as LoadFile;

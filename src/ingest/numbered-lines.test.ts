@@ -3,7 +3,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, describe, expect, it } from "vitest";
-import { LineReader, numberedLinesSql, readLines } from "./numbered-lines.js";
+import { LineReader, numberedLinesSql } from "./numbered-lines.js";
+
+/** The given lines (number to UTF-8 length), read with one LineReader as a load reads them. */
+function readLines(path: string, wanted: ReadonlyMap<number, number>): Map<number, string> {
+  const reader = new LineReader(path);
+  try {
+    return new Map([...wanted].map(([n, bytes]) => [n, reader.line(n, bytes)]));
+  } finally {
+    reader.close();
+  }
+}
 
 const dir = mkdtempSync(join(tmpdir(), "kaivo-lines-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

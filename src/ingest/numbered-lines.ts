@@ -139,17 +139,3 @@ export class LineReader {
     }
   }
 }
-
-/** The given lines of a file (line number to its UTF-8 length as SQL read it), exactly as written. */
-export function readLines(path: string, wanted: ReadonlyMap<number, number>): Map<number, string> {
-  const out = new Map<number, string>();
-  if (wanted.size === 0) return out;
-  const reader = new LineReader(path);
-  try {
-    for (const n of [...wanted.keys()].sort((a, b) => a - b))
-      out.set(n, reader.line(n, wanted.get(n) as number));
-  } finally {
-    reader.close();
-  }
-  return out;
-}
