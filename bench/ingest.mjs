@@ -1,11 +1,17 @@
 // Benchmark for `kaivo ingest`: MB/s, resources/s and peak RSS loading `kaivo synth` output
 // (100 k people by default) into a fresh lake, with the ratio to a bare DuckDB read_ndjson scan
-// (auto-detected schema, materialised) of the same files measured in the same run.
+// (auto-detected schema, materialised) of the same files measured in the same run. A third figure,
+// "views only", runs the lake tables' compiled views over a typed read_ndjson of the same files
+// into a DuckDB file and commits: the load without its checks, keys, vault, note scrubbing and
+// versioned merge, to show what those cost.
 // Usage: npm run bench:ingest   (BENCH_PATIENTS=100000 BENCH_RUNS=1 BENCH_DIR=/tmp)
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { loadLakeTables } from "../dist/ingest/table-config.js";
+import { compileToDuckdb } from "../dist/views/duckdb/compile.js";
 import { openDuckdb } from "../dist/views/duckdb/run.js";
 
 const patients = Number(process.env.BENCH_PATIENTS ?? 100000);
@@ -45,6 +51,31 @@ async function bareScan() {
   return seconds;
 }
 
+async function viewsOnly() {
+  const dir = mkdtempSync(join(base, "kaivo-bench-views-only-"));
+  const instance = await DuckDBInstance.create(join(dir, "lake.duckdb"), {
+    memory_limit: "1GB",
+    temp_directory: join(dir, "spill"),
+  });
+  const c = await instance.connect();
+  const t0 = performance.now();
+  await c.run("SET preserve_insertion_order = false");
+  await c.run("BEGIN");
+  for (const table of loadLakeTables()) {
+    const paths = files.filter((f) => f.type === table.resourceType).map((f) => f.file);
+    const compiled = compileToDuckdb(table.plan, {});
+    if (paths.length === 0 || !compiled.ok) continue;
+    await c.run(`CREATE TABLE "${table.name}" AS ${compiled.sql.sql(paths, "typed")}`);
+  }
+  await c.run("COMMIT");
+  await c.run("CHECKPOINT");
+  const seconds = (performance.now() - t0) / 1000;
+  c.closeSync();
+  instance.closeSync();
+  rmSync(dir, { recursive: true, force: true });
+  return seconds;
+}
+
 function ingestOnce() {
   const home = mkdtempSync(join(base, "kaivo-bench-ingest-home-"));
   const env = { ...process.env, KAIVO_HOME: home };
@@ -78,20 +109,28 @@ console.log(
   `ingest benchmark: ${patients} people, ${(bytes / 1e6).toFixed(0)} MB, ${resources} resources, ${runs} run(s), medians`,
 );
 const bare = [];
+const views = [];
 const ingests = [];
 for (let i = 0; i < runs; i++) {
   bare.push(await bareScan());
+  views.push(await viewsOnly());
   ingests.push(ingestOnce());
 }
 const bareS = median(bare);
+const viewsS = median(views);
 const ingestS = median(ingests.map((r) => r.seconds));
 console.log(
   `bare read_ndjson scan: ${bareS.toFixed(1)} s, ${(bytes / 1e6 / bareS).toFixed(0)} MB/s`,
 );
 console.log(
+  `views only:            ${viewsS.toFixed(1)} s, ${(bytes / 1e6 / viewsS).toFixed(0)} MB/s (typed read, compiled views, written and committed)`,
+);
+console.log(
   `kaivo ingest:          ${ingestS.toFixed(1)} s, ${(bytes / 1e6 / ingestS).toFixed(1)} MB/s, ${Math.round(resources / ingestS)} resources/s, peak RSS ${Math.max(...ingests.map((r) => r.peakRssMb))} MB`,
 );
-console.log(`ingest / bare: ${(bareS / ingestS).toFixed(3)}`);
+console.log(
+  `ingest / bare: ${(bareS / ingestS).toFixed(3)}; views only / bare: ${(bareS / viewsS).toFixed(3)}`,
+);
 const median0 = ingests.find((r) => r.seconds === ingestS) ?? ingests[0];
 console.log(
   `steps of the median run (s): ${Object.entries(median0.steps ?? {})
