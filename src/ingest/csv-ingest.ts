@@ -1,23 +1,20 @@
-import {
-  closeSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeSync,
-} from "node:fs";
+import { createHash } from "node:crypto";
+import { createReadStream, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { parse } from "csv-parse/sync";
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { parse } from "csv-parse";
 import { z } from "zod";
 import { RegistryCatalogSchema } from "../catalog/metadata.js";
 import type { SecretKey } from "../home/keys.js";
 import { personIdentifierProblem } from "../identity/hetu.js";
-import { recordKey } from "../identity/pseudonym.js";
+import { LAKE_KEY_MACRO, recordKeySql } from "../identity/pseudonym.js";
 import type { Vault } from "../identity/vault.js";
+import { dropKeyedHash, installKeyedHash } from "../lake/keyed-sql.js";
 import { type Lake, META_COLUMNS } from "../lake/lake.js";
 import { contentHash, mergeLoad } from "../lake/merge.js";
 import { ConfigError } from "../shared/errors.js";
+import { literal } from "../views/duckdb/schema.js";
+import { BufferedFile } from "./buffered-file.js";
 import {
   assertNothingLost,
   bump,
@@ -125,11 +122,15 @@ function convert(
   }
 }
 
+/** Rows the loader takes through the vault in one transaction. */
+const BATCH = 2000;
+
 /**
  * Loads one registry extract (a whole-registry CSV, as quality registries export) as one load:
  * the identity code becomes the lake pseudo-ID (the same as in FHIR data), values are typed
  * (decimal commas, DD.MM.YYYY), rows that cannot be read are quarantined, and records missing
- * from a newer extract are closed.
+ * from a newer extract are closed. The file is streamed, never held whole: memory does not grow
+ * with the extract.
  */
 export async function loadRegistryCsv(
   lake: Lake,
@@ -145,7 +146,6 @@ export async function loadRegistryCsv(
     now?: number;
   },
 ): Promise<LoadReport> {
-  const bytes = readFileSync(file);
   const name = `${mapping.registry}.${mapping.table}`;
   const report: LoadReport = {
     loadId: 0,
@@ -157,108 +157,101 @@ export async function loadRegistryCsv(
     notLoaded: {},
     seconds: {},
   };
-  const fingerprint = contentHash(
-    Buffer.concat([Buffer.from(`${options.source}\n${mapping.registry}\n`), bytes]),
-  );
+  const fingerprint = await fileHash(file, `${options.source}\n${mapping.registry}\n`);
   const previous = await lake.loadWithFingerprint(options.source, fingerprint);
   if (previous !== undefined) return { ...report, loadId: previous, alreadyLoaded: true };
   const loadId = await lake.nextLoadId();
   report.loadId = loadId;
   const tr = report.tables[name] as TableReport;
-  let text = mapping.encoding === "latin1" ? bytes.toString("latin1") : bytes.toString("utf8");
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  const rows = parse(text, {
-    delimiter: mapping.separator,
-    columns: true,
-    skip_empty_lines: true,
-    info: true,
-    relax_column_count: true,
-  }) as Array<{
-    record: Record<string, string>;
-    info: { lines: number };
-  }>;
-  const header = Object.keys(rows[0]?.record ?? {});
-  for (const needed of [mapping.personColumn, ...mapping.columns.map((c) => c.source)]) {
-    if (rows.length > 0 && !header.includes(needed)) {
-      throw new ConfigError(
-        `${file}: the column "${needed}" that registries/${mapping.registry}.json maps is not in the file.`,
-      );
-    }
-  }
   const staging = join(options.stagingDir, `load-${loadId}`);
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
   const stagingFile = join(staging, `${mapping.table}.ndjson`);
-  const fd = openSync(stagingFile, "w");
-  const ordinals = new Map<string, number>();
+  const out = new BufferedFile(stagingFile);
   const limit = (options.now ?? Date.now()) + 86_400_000;
-  try {
-    for (const { record, info } of rows) {
-      tr.read++;
-      const raw = Object.values(record).join(mapping.separator);
-      const quarantine = (reason: string) => {
-        vault.quarantine({
-          loadId,
-          source: options.source,
-          file: `${options.label}`,
-          line: info.lines,
-          reason,
-          raw,
-        });
-        bump(tr.quarantined, reason);
-      };
-      const identifier = (record[mapping.personColumn] ?? "").trim();
-      const identifierProblem = personIdentifierProblem(options.personIdentifierSystem, identifier);
-      if (identifierProblem) {
-        quarantine(identifierProblem);
-        continue;
-      }
-      const out: Record<string, unknown> = {};
-      let problem: string | undefined;
-      for (const c of mapping.columns) {
-        const converted = convert(record[c.source] ?? "", c.type, mapping);
-        if (!converted.ok) {
-          problem = `wrong type: ${c.name}`;
-          break;
-        }
-        if (
-          c.type === "date" &&
-          typeof converted.value === "string" &&
-          Date.parse(converted.value) > limit
-        ) {
-          problem = "date in the future";
-          break;
-        }
-        out[c.name] = converted.value;
-      }
-      if (problem) {
-        quarantine(problem);
-        continue;
-      }
-      const pseudoId = vault.registerPerson(options.personIdentifierSystem, identifier);
-      const eventDate = mapping.eventDate ? (out[mapping.eventDate] as string | null) : null;
-      const identity = `${pseudoId}|${eventDate ?? ""}`;
-      const ordinal = (ordinals.get(identity) ?? 0) + 1;
-      ordinals.set(identity, ordinal);
-      const row = {
-        record_key: recordKey(
-          lakeKey,
-          `registry:${mapping.registry}`,
-          mapping.table,
-          `${identity}|${ordinal}`,
-        ),
+  // A registry repeats its people (a row per visit): each is sealed into the vault once a load.
+  const pseudoIds = new Map<string, string>();
+  const stageRow = (record: Record<string, string>, line: number) => {
+    tr.read++;
+    const quarantine = (reason: string) => {
+      vault.quarantine({
+        loadId,
+        source: options.source,
+        file: `${options.label}`,
+        line,
+        reason,
+        raw: Object.values(record).join(mapping.separator),
+      });
+      bump(tr.quarantined, reason);
+    };
+    const identifier = (record[mapping.personColumn] ?? "").trim();
+    const identifierProblem = personIdentifierProblem(options.personIdentifierSystem, identifier);
+    if (identifierProblem) return quarantine(identifierProblem);
+    const values: Record<string, unknown> = {};
+    for (const c of mapping.columns) {
+      const converted = convert(record[c.source] ?? "", c.type, mapping);
+      if (!converted.ok) return quarantine(`wrong type: ${c.name}`);
+      if (
+        c.type === "date" &&
+        typeof converted.value === "string" &&
+        Date.parse(converted.value) > limit
+      )
+        return quarantine("date in the future");
+      values[c.name] = converted.value;
+    }
+    let pseudoId = pseudoIds.get(identifier);
+    if (!pseudoId) {
+      if (pseudoIds.size >= 100_000) pseudoIds.clear(); // bounded memory
+      pseudoId = vault.registerPerson(options.personIdentifierSystem, identifier);
+      pseudoIds.set(identifier, pseudoId);
+    }
+    const eventDate = mapping.eventDate ? (values[mapping.eventDate] as string | null) : null;
+    out.write(
+      `${JSON.stringify({
+        line,
         pseudo_id: pseudoId,
         event_date: eventDate,
         source: options.source,
-        record_hash: contentHash(JSON.stringify(out)),
-        ...out,
-      };
-      writeSync(fd, `${JSON.stringify(row)}\n`);
-    }
-  } finally {
-    closeSync(fd);
-  }
+        record_hash: contentHash(JSON.stringify(values)),
+        ...values,
+      })}\n`,
+    );
+  };
+  const c = lake.connection;
   try {
+    const parser = createReadStream(file).pipe(
+      parse({
+        delimiter: mapping.separator,
+        encoding: mapping.encoding === "latin1" ? "latin1" : "utf8",
+        bom: true,
+        columns: (header: string[]) => {
+          for (const needed of [mapping.personColumn, ...mapping.columns.map((col) => col.source)])
+            if (!header.includes(needed))
+              throw new ConfigError(
+                `${file}: the column "${needed}" that registries/${mapping.registry}.json maps is not in the file.`,
+              );
+          return header;
+        },
+        skip_empty_lines: true,
+        info: true,
+        relax_column_count: true,
+      }),
+    );
+    let batch: Array<{ record: Record<string, string>; info: { lines: number } }> = [];
+    const flush = () => {
+      vault.transaction(() => {
+        for (const { record, info } of batch) stageRow(record, info.lines);
+      });
+      batch = [];
+    };
+    for await (const row of parser) {
+      batch.push(row);
+      if (batch.length >= BATCH) flush();
+    }
+    flush();
+    out.close();
+    await installKeyedHash(c, LAKE_KEY_MACRO, lakeKey);
+    await stageRegistry(c, mapping, stagingFile);
     await mergeLoad(
       lake,
       [
@@ -266,16 +259,65 @@ export async function loadRegistryCsv(
           registry: mapping.registry,
           name: mapping.table,
           columns: registryColumns(mapping),
-          staging: { file: stagingFile },
+          staging: { table: STAGE },
           fullExtract: true,
           report: tr,
         },
       ],
       { loadId, fingerprint, report },
     );
+  } catch (error) {
+    // csv-parse wraps what the header check throws; the user needs the check's own words.
+    const cause = (error as { cause?: unknown }).cause;
+    throw cause instanceof ConfigError ? cause : error;
   } finally {
+    out.close();
+    await c.run(`DROP TABLE IF EXISTS ${STAGE}`);
+    await dropKeyedHash(c, LAKE_KEY_MACRO);
     rmSync(staging, { recursive: true, force: true });
   }
   assertNothingLost(report);
   return report;
+}
+
+const STAGE = "stg_registry";
+
+/**
+ * The staged rows with their record keys: the person, the event date and, for a person's several
+ * rows of one date, their order in the file, keyed under the lake key (as recordKey computes it).
+ * Only rows that share person and date are numbered by a window; the rest are the first.
+ */
+async function stageRegistry(
+  c: DuckDBConnection,
+  mapping: RegistryMapping,
+  stagingFile: string,
+): Promise<void> {
+  const columns = registryColumns(mapping).filter(
+    ([n]) => n !== "record_key" && n !== "load_from" && n !== "load_to",
+  );
+  const spec = `{'line': 'BIGINT', ${columns.map(([n, t]) => `'${n}': '${t}'`).join(", ")}}`;
+  await c.run(`CREATE OR REPLACE TEMP TABLE ${STAGE}_rows AS
+    SELECT *, pseudo_id || '|' || coalesce(event_date::VARCHAR, '') AS identity
+    FROM read_ndjson(${literal(stagingFile)}, columns = ${spec}, format = 'newline_delimited')`);
+  const key = recordKeySql(
+    `registry:${mapping.registry}`,
+    mapping.table,
+    "r.identity || '|' || coalesce(d.ordinal, 1)::VARCHAR",
+  );
+  await c.run(`CREATE OR REPLACE TEMP TABLE ${STAGE} AS
+    SELECT ${key} AS record_key,
+      r.* EXCLUDE (line, identity)
+    FROM ${STAGE}_rows AS r LEFT JOIN (
+      SELECT line, row_number() OVER (PARTITION BY identity ORDER BY line) AS ordinal
+      FROM ${STAGE}_rows
+      WHERE identity IN (SELECT identity FROM ${STAGE}_rows GROUP BY identity HAVING count(*) > 1)
+    ) AS d USING (line)`);
+  await c.run(`DROP TABLE ${STAGE}_rows`);
+}
+
+/** The content hash of a file (as contentHash of `prefix` and the file's bytes), read in chunks. */
+async function fileHash(file: string, prefix: string): Promise<string> {
+  const hash = createHash("sha256").update(prefix);
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest("hex").slice(0, 32);
 }

@@ -1,5 +1,4 @@
 import {
-  appendFileSync,
   existsSync,
   mkdirSync,
   readdirSync,
@@ -17,6 +16,7 @@ import { dropKeyedHash, installKeyedHash } from "../lake/keyed-sql.js";
 import type { Lake } from "../lake/lake.js";
 import { contentHash, type MergeTable, mergeLoad } from "../lake/merge.js";
 import { ValidationError } from "../shared/errors.js";
+import { BufferedFile } from "./buffered-file.js";
 import { CheckAhead } from "./check-ahead.js";
 import {
   CHECKS_DB,
@@ -526,27 +526,6 @@ async function thisLoadsPatient(
     })
   ).getRows()[0];
   return row ? String(row[0]) : undefined;
-}
-
-/** Appends text to a file in large writes rather than one system call a row. */
-class BufferedFile {
-  #parts: string[] = [];
-  #size = 0;
-  constructor(private readonly path: string) {}
-  write(text: string): void {
-    this.#parts.push(text);
-    this.#size += text.length;
-    if (this.#size >= 1 << 22) this.flush();
-  }
-  flush(): void {
-    if (this.#parts.length === 0) return;
-    appendFileSync(this.path, this.#parts.join(""));
-    this.#parts = [];
-    this.#size = 0;
-  }
-  close(): void {
-    this.flush();
-  }
 }
 
 /** Quarantines the lines SQL rejected, with their raw text read back from the files. */
