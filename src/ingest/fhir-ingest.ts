@@ -1,11 +1,4 @@
-import {
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-} from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { SecretKey } from "../home/keys.js";
@@ -238,7 +231,7 @@ export async function loadExport(
       };
       await ahead.ready(job);
       step("check");
-      if (type === "Patient") await registerPatients(c, writer, vault, linesSql, chk, options);
+      if (type === "Patient") await registerPatients(c, writer, vault, present, chk, options);
       if (needsSubject(type))
         await markUnresolvedSubjects(c, chk, (id) => vault.findBySource(options.source, id));
       step("persons");
@@ -341,34 +334,37 @@ async function count(c: DuckDBConnection, sql: string): Promise<number> {
 /**
  * Patients that passed the checks: the identity code is validated, the person registered in the
  * vault (identifier, source id, keyed name words) and their pseudo-ID appended to PATIENTS on
- * `writer` while `c` streams the lines.
+ * `writer`. The lines are read straight from the files, in one forward pass beside the stream of
+ * their numbers, and the vault takes them in large transactions (each commit waits for the disk).
  */
 async function registerPatients(
   c: DuckDBConnection,
   writer: DuckDBConnection,
   vault: Vault,
-  linesSql: string,
+  files: LoadFile[],
   chk: string,
   options: ExportLoadOptions,
 ): Promise<void> {
   const system = options.personIdentifierSystem;
-  const lines = streamRows(
+  const passed = streamRows(
     c,
-    `SELECT l.file_no, l.line, l.raw FROM (${linesSql}) AS l
-    SEMI JOIN (SELECT file_no, line FROM ${chk} WHERE reason IS NULL) AS k USING (file_no, line)`,
+    `SELECT file_no, line, bytes FROM ${chk} WHERE reason IS NULL ORDER BY file_no, line`,
   );
   const patients = await writer.createAppender("patients", "main", CHECKS_DB);
   const rejected: Array<[number, number, string]> = [];
-  for await (const chunk of lines) {
+  const byNumber = new Map(files.map((f) => [f.fileNo, f]));
+  let open: { fileNo: number; reader: LineReader } | undefined;
+  let batch: Array<[number, number, string]> = [];
+  const register = () =>
     vault.transaction(() => {
-      for (const [fileNo, line, raw] of chunk) {
-        const resource = JSON.parse(String(raw)) as Record<string, unknown>;
+      for (const [fileNo, line, raw] of batch) {
+        const resource = JSON.parse(raw) as Record<string, unknown>;
         const identifier = (
           resource.identifier as Array<{ system?: unknown; value?: unknown }> | undefined
         )?.find((i) => i?.system === system)?.value;
         const problem = personIdentifierProblem(system, identifier);
         if (problem || typeof identifier !== "string") {
-          rejected.push([Number(fileNo), Number(line), problem ?? "no person identifier"]);
+          rejected.push([fileNo, line, problem ?? "no person identifier"]);
           continue;
         }
         const pseudoId = registerPatient(vault, options.source, system, identifier, resource);
@@ -376,11 +372,30 @@ async function registerPatients(
         patients.appendVarchar(pseudoId);
         patients.endRow();
       }
+      batch = [];
     });
+  try {
+    for await (const chunk of passed) {
+      for (const [fileNo, line, bytes] of chunk) {
+        if (open?.fileNo !== Number(fileNo)) {
+          open?.reader.close();
+          const file = byNumber.get(Number(fileNo)) as LoadFile;
+          open = { fileNo: file.fileNo, reader: new LineReader(file.path) };
+        }
+        batch.push([Number(fileNo), Number(line), open.reader.line(Number(line), Number(bytes))]);
+      }
+      if (batch.length >= PATIENT_BATCH) register();
+    }
+    register();
+  } finally {
+    open?.reader.close();
+    patients.closeSync();
   }
-  patients.closeSync();
   await setReasons(c, chk, rejected);
 }
+
+/** Patients registered in one vault transaction. */
+const PATIENT_BATCH = 20_000;
 
 /** Gives lines their reasons (from JavaScript's checks). */
 async function setReasons(
