@@ -5,6 +5,7 @@ import type { Actor } from "../src/auth/roles.js";
 import { initHome } from "../src/home/home.js";
 import { containsHetuLike } from "../src/identity/hetu.js";
 import { Vault } from "../src/identity/vault.js";
+import type { LoadProgress } from "../src/ingest/fhir-ingest.js";
 import {
   ingest,
   lakeTables,
@@ -61,10 +62,37 @@ const REASON_OF: Record<string, RegExp> = {
 
 describe("ingest of kaivo synth output (500 people, 2 days, 2 % defects)", () => {
   const home = join(tmp.dir, "home");
+  const progress: LoadProgress[] = [];
   beforeAll(async () => {
     await runSynth({ ...DEFAULT_SYNTH_OPTIONS, patients: 500, seed: 5, days: 2, dirty: 0.02, out });
-    await withDeployment(home, {}, (ctx) => ingest(ctx, out));
+    await withDeployment(home, {}, (ctx) =>
+      ingest(ctx, out, { onProgress: (p) => progress.push(p) }),
+    );
   }, 120_000);
+
+  it("reports each export's progress, checked ahead of loaded, to its end", () => {
+    const labels = [...new Set(progress.map((p) => p.label))];
+    expect(labels).toEqual([
+      "fhir",
+      "day-1/fhir",
+      "day-2/fhir",
+      "registries/diabetesrekisteri.csv",
+      "registries/reumarekisteri.csv",
+    ]);
+    for (const label of labels) {
+      const seen = progress.filter((p) => p.label === label);
+      for (const [i, p] of seen.entries()) {
+        expect(p.checkedBytes).toBeGreaterThanOrEqual(p.loadedBytes);
+        if (i > 0) expect(p.loadedBytes).toBeGreaterThanOrEqual(seen[i - 1]?.loadedBytes ?? 0);
+      }
+      const last = seen.at(-1);
+      expect(last?.doing).toBe("merging into the lake");
+      expect(last?.loadedBytes).toBe(last?.totalBytes);
+      expect(last?.checkedBytes).toBe(last?.totalBytes);
+      if (label.endsWith("fhir"))
+        expect(seen.some((p) => p.doing.startsWith("Observation"))).toBe(true);
+    }
+  });
 
   it("quarantines every planted defect with the right reason", () => {
     const defects = (

@@ -15,6 +15,8 @@ export interface CheckJob {
 export class CheckAhead {
   #chain: Promise<void> = Promise.resolve();
   readonly #started = new Map<number, Promise<void>>();
+  #running: number | undefined;
+  #doneBytes = 0;
 
   constructor(
     private readonly connection: DuckDBConnection,
@@ -33,6 +35,16 @@ export class CheckAhead {
     await this.#started.get(i);
   }
 
+  /**
+   * Input bytes checked so far: the jobs done, and the running one's share as DuckDB's progress
+   * of its statement tells it.
+   */
+  checkedBytes(): number {
+    const running = this.#running === undefined ? undefined : this.jobs[this.#running];
+    const share = running ? Math.max(0, this.connection.progress.percentage) / 100 : 0;
+    return this.#doneBytes + (running ? running.bytes * Math.min(1, share) : 0);
+  }
+
   /** Resolves when no job is running, whatever became of them. */
   async settle(): Promise<void> {
     await this.#chain;
@@ -41,7 +53,15 @@ export class CheckAhead {
   private start(i: number): void {
     const job = this.jobs[i];
     if (!job || this.#started.has(i)) return;
-    const run = this.#chain.then(() => job.run(this.connection));
+    const run = this.#chain.then(async () => {
+      this.#running = i;
+      try {
+        await job.run(this.connection);
+      } finally {
+        this.#running = undefined;
+        this.#doneBytes += job.bytes;
+      }
+    });
     run.catch(() => {}); // reported where ready() awaits it
     this.#chain = run.catch(() => {});
     this.#started.set(i, run);

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { createReadStream, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { createReadStream, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { parse } from "csv-parse";
@@ -15,6 +15,7 @@ import { contentHash, mergeLoad } from "../lake/merge.js";
 import { ConfigError } from "../shared/errors.js";
 import { literal } from "../views/duckdb/schema.js";
 import { BufferedFile } from "./buffered-file.js";
+import type { LoadProgress } from "./fhir-ingest.js";
 import {
   assertNothingLost,
   bump,
@@ -144,6 +145,7 @@ export async function loadRegistryCsv(
     stagingDir: string;
     label: string;
     now?: number;
+    onProgress?: (p: LoadProgress) => void;
   },
 ): Promise<LoadReport> {
   const name = `${mapping.registry}.${mapping.table}`;
@@ -219,7 +221,18 @@ export async function loadRegistryCsv(
   };
   const c = lake.connection;
   try {
-    const parser = createReadStream(file).pipe(
+    const input = createReadStream(file);
+    const totalBytes = statSync(file).size;
+    const progress = (doing: string) =>
+      options.onProgress?.({
+        label: options.label,
+        checkedBytes: input.bytesRead,
+        loadedBytes: input.bytesRead,
+        totalBytes,
+        records: tr.read,
+        doing,
+      });
+    const parser = input.pipe(
       parse({
         delimiter: mapping.separator,
         encoding: mapping.encoding === "latin1" ? "latin1" : "utf8",
@@ -243,6 +256,7 @@ export async function loadRegistryCsv(
         for (const { record, info } of batch) stageRow(record, info.lines);
       });
       batch = [];
+      progress(`${mapping.registry}.${mapping.table}: rows`);
     };
     for await (const row of parser) {
       batch.push(row);
@@ -250,6 +264,7 @@ export async function loadRegistryCsv(
     }
     flush();
     out.close();
+    progress("merging into the lake");
     await installKeyedHash(c, LAKE_KEY_MACRO, lakeKey);
     await stageRegistry(c, mapping, stagingFile);
     await mergeLoad(

@@ -45,13 +45,28 @@ interface Manifest {
   deleted?: Array<{ type: string; url: string }>;
 }
 
+/** Where a load is, reported every half second and at each step. */
+export interface LoadProgress {
+  /** The export, as quarantine entries name its folder. */
+  label: string;
+  /** Input bytes read and checked (the checks run ahead of the rest of the load). */
+  checkedBytes: number;
+  /** Input bytes whose records are mapped, keyed and staged, or quarantined. */
+  loadedBytes: number;
+  totalBytes: number;
+  /** Records (lines) staged or quarantined so far. */
+  records: number;
+  /** What the load does now: a resource type and its files, or the merge. */
+  doing: string;
+}
+
 export interface ExportLoadOptions {
   source: string;
   personIdentifierSystem: string;
   stagingDir: string;
   /** How quarantine entries name the export's folder, e.g. "fhir" or "day-1/fhir". */
   label: string;
-  onProgress?: (p: { file: string; bytes: number; totalBytes: number; records: number }) => void;
+  onProgress?: (p: LoadProgress) => void;
 }
 
 /** Folders of bulk exports under a path, oldest first: the path itself, or fhir/ then day-1, day-2, ... */
@@ -188,13 +203,14 @@ export async function loadExport(
   const loads: TableLoad[] = [];
   const work = loadWork(groups, tables, staging);
   const mapped = work.filter((w) => w.loads.length > 0 && w.files.length > 0);
+  const bytesOf = (files: LoadFile[]) => files.reduce((a, f) => a + f.bytes, 0);
   await c.run(`ATTACH IF NOT EXISTS ':memory:' AS ${CHECKS_DB}`);
   const checker = await lake.connect();
   const writer = await lake.connect();
   const ahead = new CheckAhead(
     checker,
     mapped.map((w) => ({
-      bytes: w.files.reduce((a, f) => a + f.bytes, 0),
+      bytes: bytesOf(w.files),
       run: async (conn) => {
         const views = w.loads.flatMap((l) =>
           l.compiled ? [{ column: l.parsed, schema: l.compiled.schema }] : [],
@@ -205,6 +221,28 @@ export async function loadExport(
     })),
     CHECK_AHEAD_BYTES,
   );
+  // Types no lake table takes are only counted, never checked.
+  const unchecked = work
+    .filter((w) => !mapped.includes(w))
+    .reduce((a, w) => a + bytesOf(w.files), 0);
+  let recordsDone = 0;
+  let doing = "checking";
+  const progress = () =>
+    options.onProgress?.({
+      label: options.label,
+      checkedBytes: ahead.checkedBytes() + unchecked,
+      loadedBytes: bytesDone,
+      totalBytes,
+      records: recordsDone,
+      doing,
+    });
+  if (options.onProgress) {
+    // DuckDB tracks a statement's progress only when asked to (and then must not print it).
+    await checker.run("SET enable_progress_bar = true");
+    await checker.run("SET enable_progress_bar_print = false");
+  }
+  const ticker = options.onProgress ? setInterval(progress, 500) : undefined;
+  ticker?.unref();
   try {
     // Rows are joined by file and line and sorted where order matters; keeping the order of
     // insertion as well held so much in memory that a 500 k-person export failed at 1 GB.
@@ -215,6 +253,7 @@ export async function loadExport(
       const linesSql = numberedLinesSql(present);
       const job = mapped.findIndex((w) => w.type === type);
       if (job < 0) {
+        bytesDone += bytesOf(present);
         if (present.length > 0) {
           const n = await count(c, `SELECT count(*) FROM (${linesSql}) WHERE ${NOT_BLANK}`);
           if (n > 0) report.notLoaded[type] = n;
@@ -223,20 +262,25 @@ export async function loadExport(
       }
       loads.push(...forType);
       const reports = forType.map((l) => report.tables[l.table.name] as TableReport);
+      const what = `${type} (${present.length} file${present.length === 1 ? "" : "s"})`;
+      doing = `${what}: waiting for its checks`;
+      progress();
       let mark = performance.now();
-      const step = (name: string) => {
+      /** Times the step just done, and says which comes next. */
+      const step = (name: string, next: string) => {
         const now = performance.now();
         report.seconds[name] = round((report.seconds[name] ?? 0) + (now - mark) / 1000);
         mark = now;
+        doing = `${what}: ${next}`;
       };
       await ahead.ready(job);
-      step("check");
+      step("check", "people");
       if (type === "Patient") await registerPatients(c, writer, vault, present, chk, options);
       if (needsSubject(type))
         await markUnresolvedSubjects(c, chk, (id) => vault.findBySource(options.source, id));
-      step("persons");
+      step("persons", "views");
       for (const l of forType) await mapTable(c, l);
-      step("views");
+      step("views", "records checked one by one");
       await runExactPath(lake, c, writer, vault, present, forType, reports, {
         type,
         chk,
@@ -245,19 +289,20 @@ export async function loadExport(
         options,
       });
       for (const [i, l] of forType.entries()) {
-        step("exact");
+        step("exact", "note text");
         await scrubNotes(c, writer, l, vault, reports[i] as TableReport);
-        step("notes");
+        step("notes", "keys and hashes");
         await stageTable(c, l, options.source);
-        step("keys");
+        step("keys", "quarantine");
       }
       await quarantineRejected(c, vault, present, chk, reports, loadId, options.source);
-      step("quarantine");
+      step("quarantine", "done");
       const read = await count(c, `SELECT count(*) FROM ${chk}`);
       for (const r of reports) r.read = read;
       await c.run(`DROP TABLE ${chk}`);
-      bytesDone += present.reduce((a, f) => a + f.bytes, 0);
-      options.onProgress?.({ file: type, bytes: bytesDone, totalBytes, records: read });
+      bytesDone += bytesOf(present);
+      recordsDone += read;
+      progress();
     }
     for (const t of tables) {
       if (loads.some((l) => l.table === t)) continue;
@@ -266,6 +311,8 @@ export async function loadExport(
       loads.push(l);
     }
     const deleted = deletedKeys(dir, manifest, key);
+    doing = "merging into the lake";
+    progress();
     const merging = performance.now();
     await mergeLoad(
       lake,
@@ -285,6 +332,7 @@ export async function loadExport(
       },
     );
   } finally {
+    clearInterval(ticker);
     await ahead.settle();
     checker.closeSync();
     writer.closeSync();

@@ -91,6 +91,7 @@ export async function ingest(
           ...common,
           label: relative(path, file) || basename(file),
           ...(exportTime ? { now: exportTime } : {}),
+          ...(options.onProgress ? { onProgress: options.onProgress } : {}),
         }),
       );
     }

@@ -1,5 +1,6 @@
 import cliProgress from "cli-progress";
 import type { Command } from "commander";
+import type { LoadProgress } from "../../ingest/fhir-ingest.js";
 import {
   ingest,
   lakeSnapshots,
@@ -36,6 +37,54 @@ function printReport(r: LoadReport): void {
     out.write(`(${type}: ${n} records, no lake table takes them)\n`);
 }
 
+const mb = (bytes: number) => (bytes / 1e6).toFixed(0);
+
+/**
+ * Two bars per export on the terminal: input read and checked (the checks run ahead), and input
+ * loaded (mapped, keyed and staged, or quarantined), with the records so far and the step.
+ */
+class LoadBars {
+  #multi: cliProgress.MultiBar | undefined;
+  #checked: cliProgress.SingleBar | undefined;
+  #loaded: cliProgress.SingleBar | undefined;
+  #label: string | undefined;
+
+  update(p: LoadProgress): void {
+    if (this.#label !== p.label) this.stop();
+    if (!this.#multi) {
+      this.#label = p.label;
+      this.#multi = new cliProgress.MultiBar(
+        {
+          format: "{label} [{bar}] {percentage}% | {done}/{all} MB {extra}",
+          hideCursor: true,
+        },
+        cliProgress.Presets.shades_classic,
+      );
+      this.#checked = this.#multi.create(p.totalBytes, 0);
+      this.#loaded = this.#multi.create(p.totalBytes, 0);
+    }
+    const all = mb(p.totalBytes);
+    this.#checked?.update(p.checkedBytes, {
+      label: `${p.label} checked`,
+      done: mb(p.checkedBytes),
+      all,
+      extra: "",
+    });
+    this.#loaded?.update(p.loadedBytes, {
+      label: `${p.label} loaded `,
+      done: mb(p.loadedBytes),
+      all,
+      extra: `| ${p.records} records | ${p.doing}`,
+    });
+  }
+
+  /** Ends this export's bars; the next export's update starts new ones. */
+  stop(): void {
+    this.#multi?.stop();
+    this.#multi = undefined;
+  }
+}
+
 export function registerIngest(program: Command): void {
   program
     .command("ingest <path>")
@@ -45,31 +94,12 @@ export function registerIngest(program: Command): void {
     .action(async (path: string, o: { source: string; json?: boolean }, command: Command) => {
       await withStore(async ({ home, store }) => {
         const actor = await actorFor(command, store);
-        const bar =
-          process.stderr.isTTY && !o.json
-            ? new cliProgress.SingleBar(
-                { format: "{file} [{bar}] {percentage}% | {records} records", hideCursor: true },
-                cliProgress.Presets.shades_classic,
-              )
-            : null;
-        let started = false;
+        const bars = process.stderr.isTTY && !o.json ? new LoadBars() : null;
         const reports = await ingest({ home, store, actor }, path, {
           source: o.source,
-          onProgress: (p) => {
-            if (!bar) return;
-            if (!started) {
-              bar.start(p.totalBytes, 0, { file: p.file.padEnd(28), records: 0 });
-              started = true;
-            }
-            bar.setTotal(p.totalBytes);
-            bar.update(p.bytes, { file: p.file.padEnd(28), records: p.records });
-            if (p.bytes >= p.totalBytes) {
-              bar.stop();
-              started = false;
-            }
-          },
+          onProgress: (p) => bars?.update(p),
         });
-        bar?.stop();
+        bars?.stop();
         if (o.json) printJson(reports);
         else for (const r of reports) printReport(r);
       });
