@@ -7,7 +7,7 @@ import { checkCharacter, HETU_SYSTEM } from "../identity/hetu.js";
 import { lakePseudoId, recordKey } from "../identity/pseudonym.js";
 import { Vault } from "../identity/vault.js";
 import { Lake } from "../lake/lake.js";
-import { ConfigError } from "../shared/errors.js";
+import { ConfigError, ValidationError } from "../shared/errors.js";
 import { loadRegistryCsv, type RegistryMapping } from "./csv-ingest.js";
 
 // The CSV registry connector against a real lake and vault: typing, quarantine with line
@@ -202,6 +202,16 @@ describe("loadRegistryCsv", () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect(String((error as Error).message)).toMatch(/the column "Kesto" .* is not in the file/);
     expect(String((error as Error).message)).not.toContain(ANNA);
+  });
+
+  it("refuses an extract without rows rather than close every record", async () => {
+    await load(`${HEADER}${ANNA},2024-01-05,4,hemodialyysi\n`);
+    for (const empty of [HEADER, ""]) {
+      const error = await load(empty).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ValidationError);
+      expect(String((error as Error).message)).toMatch(/has no rows/);
+    }
+    expect(await current()).toHaveLength(1);
   });
 
   it("reads a UTF-8 extract with a byte-order mark, semicolons, decimal commas and Finnish dates", async () => {

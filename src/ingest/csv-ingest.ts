@@ -12,7 +12,7 @@ import type { Vault } from "../identity/vault.js";
 import { dropKeyedHash, installKeyedHash } from "../lake/keyed-sql.js";
 import { type Lake, META_COLUMNS } from "../lake/lake.js";
 import { contentHash, mergeLoad } from "../lake/merge.js";
-import { ConfigError } from "../shared/errors.js";
+import { ConfigError, ValidationError } from "../shared/errors.js";
 import { literal } from "../views/duckdb/schema.js";
 import { BufferedFile } from "./buffered-file.js";
 import type { LoadProgress } from "./fhir-ingest.js";
@@ -264,6 +264,13 @@ export async function loadRegistryCsv(
     }
     flush();
     out.close();
+    // An extract is the whole registry, so an empty one would close every record: far more often
+    // a failed export than an emptied registry.
+    if (tr.read === 0)
+      throw new ValidationError(
+        `${options.label} has no rows. A registry extract is the whole registry, so loading it would close every record of ${name}; nothing was loaded.`,
+        "Check the export that wrote the file.",
+      );
     progress("merging into the lake");
     await installKeyedHash(c, LAKE_KEY_MACRO, lakeKey);
     await stageRegistry(c, mapping, stagingFile);
