@@ -97,7 +97,7 @@ export function registerIngest(program: Command): void {
         const bars = process.stderr.isTTY && !o.json ? new LoadBars() : null;
         const reports = await ingest({ home, store, actor }, path, {
           source: o.source,
-          onProgress: (p) => bars?.update(p),
+          ...(bars ? { onProgress: (p: LoadProgress) => bars.update(p) } : {}),
         });
         bars?.stop();
         if (o.json) printJson(reports);
