@@ -38,6 +38,14 @@ describe("kaivo.json", () => {
     expect(error.message).toMatch(/"controlStore\.sqliteFile": .*expected string/);
   });
 
+  it("takes the lake's memory limit as a size, and refuses anything else", () => {
+    writeFileSync(file, JSON.stringify({ version: 1, lake: { memoryLimit: "768MB" } }));
+    expect(readConfig(file).lake.memoryLimit).toBe("768MB");
+    expect(errorFor(JSON.stringify({ version: 1, lake: { memoryLimit: "lots" } })).message).toMatch(
+      /"lake\.memoryLimit": a size such as "1GB"/,
+    );
+  });
+
   it("names a missing or unsupported version", () => {
     expect(errorFor("{}").message).toContain('"version"');
     expect(errorFor(JSON.stringify({ version: 2 })).message).toContain('"version"');

@@ -21,6 +21,18 @@ export const KaivoConfigSchema = z.strictObject({
       personIdentifierSystem: z.string().min(1).default(HETU_SYSTEM),
     })
     .default({ personIdentifierSystem: HETU_SYSTEM }),
+  lake: z
+    .strictObject({
+      /**
+       * DuckDB's memory limit for the lake; beyond it, tables and operators spill to
+       * staging/duckdb/. A load's peak RSS is about this plus 0.5 to 0.7 GB.
+       */
+      memoryLimit: z
+        .string()
+        .regex(/^\d+(\.\d+)?\s*(MB|GB|MiB|GiB)$/, 'a size such as "1GB" or "768MB"')
+        .default("1GB"),
+    })
+    .default({ memoryLimit: "1GB" }),
   disclosure: z
     .strictObject({
       /** Counts from 1 to minCount-1 are shown to researchers as `<minCount`. */

@@ -46,10 +46,10 @@ export class Lake {
   static async open(home: Home): Promise<Lake> {
     // A bounded memory limit with a spill folder keeps large loads from growing the process. A
     // load runs two statements at once (its checks beside the rest), which share it: at 512 MB a
-    // 200 k-person export ran out of memory, at 1 GB it loads.
+    // 200 k-person export once ran out of memory; at 1 GB (the default) 500 k people load.
     const file = join(home.dir, "lake.duckdb");
     const instance = await DuckDBInstance.create(file, {
-      memory_limit: "1GB",
+      memory_limit: home.config.lake.memoryLimit,
       temp_directory: join(home.dir, "staging", "duckdb"),
     });
     chmodSync(file, 0o600); // pseudonymized, but still the service's own data
