@@ -19,7 +19,7 @@ import {
   NOT_BLANK,
   PATIENTS,
 } from "./line-checks.js";
-import { LineReader, type LoadFile, numberedLinesSql } from "./numbered-lines.js";
+import { type LoadFile, LoadLines, numberedLinesSql } from "./numbered-lines.js";
 import { lakeColumns, mapLine, needsSubject, registerPatient } from "./record-mapping.js";
 import {
   assertNothingLost,
@@ -400,8 +400,7 @@ async function registerPatients(
   );
   const patients = await writer.createAppender("patients", "main", CHECKS_DB);
   const rejected: Array<[number, number, string]> = [];
-  const byNumber = new Map(files.map((f) => [f.fileNo, f]));
-  let open: { fileNo: number; reader: LineReader } | undefined;
+  const read = new LoadLines(files);
   let batch: Array<[number, number, string]> = [];
   const register = () =>
     vault.transaction(() => {
@@ -424,19 +423,17 @@ async function registerPatients(
     });
   try {
     for await (const chunk of passed) {
-      for (const [fileNo, line, bytes] of chunk) {
-        if (open?.fileNo !== Number(fileNo)) {
-          open?.reader.close();
-          const file = byNumber.get(Number(fileNo)) as LoadFile;
-          open = { fileNo: file.fileNo, reader: new LineReader(file.path) };
-        }
-        batch.push([Number(fileNo), Number(line), open.reader.line(Number(line), Number(bytes))]);
-      }
+      for (const [fileNo, line, bytes] of chunk)
+        batch.push([
+          Number(fileNo),
+          Number(line),
+          read.line(Number(fileNo), Number(line), Number(bytes)),
+        ]);
       if (batch.length >= PATIENT_BATCH) register();
     }
     register();
   } finally {
-    open?.reader.close();
+    read.close();
     patients.closeSync();
   }
   await setReasons(c, chk, rejected);
@@ -512,8 +509,8 @@ async function runExactPath(
   const patients =
     ctx.type === "Patient" ? await writer.createAppender("patients", "main", CHECKS_DB) : undefined;
   const exact = new Map(loads.map((l) => [l.table.name, new BufferedFile(l.exactFile)]));
-  const byNumber = new Map(files.map((f) => [f.fileNo, f]));
-  let open: { fileNo: number; reader: LineReader } | undefined;
+  const read = new LoadLines(files);
+  const tables = loads.map((l) => l.table);
   const outcome = (fileNo: number, line: number, reason: string) => {
     outcomes.appendInteger(fileNo);
     outcomes.appendBigInt(BigInt(line));
@@ -523,15 +520,10 @@ async function runExactPath(
   try {
     for await (const chunk of lines) {
       for (const [fileNo, line, bytes, subjectKey, known] of chunk) {
-        if (open?.fileNo !== Number(fileNo)) {
-          open?.reader.close();
-          const file = byNumber.get(Number(fileNo)) as LoadFile;
-          open = { fileNo: file.fileNo, reader: new LineReader(file.path) };
-        }
-        const raw = open.reader.line(Number(line), Number(bytes));
+        const raw = read.line(Number(fileNo), Number(line), Number(bytes));
         const result = await mapLine(raw, {
           type: ctx.type,
-          tables: loads.map((l) => l.table),
+          tables,
           source: ctx.options.source,
           personIdentifierSystem: ctx.options.personIdentifierSystem,
           limitDay: ctx.limitDay,
@@ -564,7 +556,7 @@ async function runExactPath(
       }
     }
   } finally {
-    open?.reader.close();
+    read.close();
     for (const f of exact.values()) f.close();
     outcomes.closeSync();
     patients?.closeSync();
@@ -607,31 +599,25 @@ async function quarantineRejected(
     c,
     `SELECT file_no, line, reason, bytes FROM ${chk} WHERE reason IS NOT NULL AND reason NOT IN ('suspect', 'exact') ORDER BY file_no, line`,
   );
-  const byNumber = new Map(files.map((f) => [f.fileNo, f]));
-  let open: { file: LoadFile; reader: LineReader } | undefined;
+  const read = new LoadLines(files);
   try {
     for await (const rows of rejected) {
       vault.transaction(() => {
         for (const [fileNo, line, reason, bytes] of rows) {
-          if (open?.file.fileNo !== Number(fileNo)) {
-            open?.reader.close();
-            const file = byNumber.get(Number(fileNo)) as LoadFile;
-            open = { file, reader: new LineReader(file.path) };
-          }
           vault.quarantine({
             loadId,
             source,
-            file: open.file.label,
+            file: read.file(Number(fileNo)).label,
             line: Number(line),
             reason: String(reason),
-            raw: open.reader.line(Number(line), Number(bytes)),
+            raw: read.line(Number(fileNo), Number(line), Number(bytes)),
           });
           for (const r of reports) bump(r.quarantined, String(reason));
         }
       });
     }
   } finally {
-    open?.reader.close();
+    read.close();
   }
 }
 

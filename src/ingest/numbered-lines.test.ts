@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, describe, expect, it } from "vitest";
-import { LineReader, numberedLinesSql } from "./numbered-lines.js";
+import { LineReader, LoadLines, numberedLinesSql } from "./numbered-lines.js";
 
 /** The given lines (number to UTF-8 length), read with one LineReader as a load reads them. */
 function readLines(path: string, wanted: ReadonlyMap<number, number>): Map<number, string> {
@@ -79,6 +79,27 @@ describe("numbered lines", () => {
       expect(() => reader.line(3, 7)).toThrow(/after line 100001/);
     } finally {
       reader.close();
+    }
+  });
+
+  it("reads chosen lines of a load's files in file and line order, one file open at a time", () => {
+    const a = join(dir, "a.ndjson");
+    const b = join(dir, "b.ndjson");
+    writeFileSync(a, '{"a":1}\n{"a":2}\n{"a":3}\n');
+    writeFileSync(b, '{"b":1}\n{"b":22}\n');
+    const lines = new LoadLines([
+      { fileNo: 3, path: a, label: "fhir/a.ndjson", bytes: 24 },
+      { fileNo: 7, path: b, label: "fhir/b.ndjson", bytes: 17 },
+    ]);
+    try {
+      expect(lines.line(3, 1, 7)).toBe('{"a":1}');
+      expect(lines.line(3, 3, 7)).toBe('{"a":3}');
+      expect(lines.line(7, 2, 8)).toBe('{"b":22}');
+      expect(lines.file(7).label).toBe("fhir/b.ndjson");
+      expect(() => lines.line(7, 1, 7)).toThrow(/after line 2/);
+      expect(() => lines.file(4)).toThrow(/no file numbered 4/);
+    } finally {
+      lines.close();
     }
   });
 });

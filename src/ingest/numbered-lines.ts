@@ -139,3 +139,42 @@ export class LineReader {
     }
   }
 }
+
+/**
+ * Chosen lines of a load's files, asked for in file and line order (as SQL streams their
+ * numbers): one file open at a time, each read once, forward.
+ */
+export class LoadLines {
+  readonly #files: Map<number, LoadFile>;
+  #open: { file: LoadFile; reader: LineReader } | undefined;
+
+  constructor(files: readonly LoadFile[]) {
+    this.#files = new Map(files.map((f) => [f.fileNo, f]));
+  }
+
+  /** Line `line` of file `fileNo`, of `bytes` UTF-8 bytes as SQL read it (see LineReader.line). */
+  line(fileNo: number, line: number, bytes: number): string {
+    return this.#reader(fileNo).line(line, bytes);
+  }
+
+  /** The load's file numbered `fileNo`. */
+  file(fileNo: number): LoadFile {
+    const file = this.#files.get(fileNo);
+    if (!file) throw new Error(`The load has no file numbered ${fileNo}.`);
+    return file;
+  }
+
+  close(): void {
+    this.#open?.reader.close();
+    this.#open = undefined;
+  }
+
+  #reader(fileNo: number): LineReader {
+    if (this.#open?.file.fileNo !== fileNo) {
+      this.close();
+      const file = this.file(fileNo);
+      this.#open = { file, reader: new LineReader(file.path) };
+    }
+    return this.#open.reader;
+  }
+}
