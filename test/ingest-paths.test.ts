@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Actor } from "../src/auth/roles.js";
 import { homeKey, initHome } from "../src/home/home.js";
-import { recordKey } from "../src/identity/pseudonym.js";
+import { HETU_SYSTEM } from "../src/identity/hetu.js";
+import { lakePseudoId, recordKey } from "../src/identity/pseudonym.js";
 import { Vault } from "../src/identity/vault.js";
 import { ingest } from "../src/ingest/ingest-service.js";
 import { lakeColumns, mapLine } from "../src/ingest/record-mapping.js";
@@ -191,6 +192,8 @@ describe("the SQL load and the exact path agree", () => {
   describe("on hand-made lines SQL must not take on its own word", () => {
     const dir = join(tmp.dir, "edge");
     const homeDir = join(tmp.dir, "home-edge");
+    let report: LoadReport | undefined;
+    let editedHetu = "";
     beforeAll(async () => {
       const out = join(tmp.dir, "edge-source");
       await runSynth({ ...DEFAULT_SYNTH_OPTIONS, patients: 20, seed: 4, days: 0, dirty: 0, out });
@@ -241,7 +244,25 @@ describe("the SQL load and the exact path agree", () => {
         `${JSON.stringify(enc)}   `,
       ];
       mkdirSync(dir, { recursive: true });
-      writeFileSync(join(dir, "Patient-1.ndjson"), patients);
+      // The patient the encounters name, with a meta of which the view reads nothing: SQL sends
+      // the line on, and the exact path must register the person for the encounters to resolve.
+      const subject = String((enc.subject as { reference: string }).reference).slice(8);
+      const edited = patients
+        .split("\n")
+        .map((line) => {
+          if (!line.includes(`"id":"${subject}"`)) return line;
+          const r = JSON.parse(line) as Record<string, unknown>;
+          r.meta = { source: "#edge" };
+          editedHetu = String(
+            (r.identifier as Array<{ system: string; value: string }>).find(
+              (i) => i.system === HETU_SYSTEM,
+            )?.value,
+          );
+          return JSON.stringify(r);
+        })
+        .join("\n");
+      expect(edited).toContain('"source":"#edge"');
+      writeFileSync(join(dir, "Patient-1.ndjson"), edited);
       writeFileSync(join(dir, "Encounter-1.ndjson"), `${encounters.join("\r\n")}\r\n`);
       writeFileSync(
         join(dir, "manifest.json"),
@@ -253,13 +274,35 @@ describe("the SQL load and the exact path agree", () => {
           ],
         }),
       );
-      await load(homeDir, dir);
+      [report] = await load(homeDir, dir);
     }, 120_000);
 
     it("quarantines or loads each exactly as the exact path does", async () => {
       const { lines, rejected } = await expectExactPathAgreement(homeDir, dir, "edge");
       expect(lines).toBeGreaterThan(30);
       expect(rejected).toBeGreaterThanOrEqual(5);
+    });
+
+    it("registers a patient the exact path loads, so the encounters naming them resolve", async () => {
+      expect(report?.tables.person?.checkedOneByOne).toBe(1);
+      const { home } = initHome(homeDir, {});
+      const pseudoId = lakePseudoId(homeKey(home, "lake"), HETU_SYSTEM, editedHetu);
+      const lake = await Lake.open(home);
+      try {
+        const count = async (table: string) =>
+          Number(
+            (
+              await lake.connection.runAndReadAll(
+                `select count(*) from clinical.${table} where load_to is null and pseudo_id = $p`,
+                { p: pseudoId },
+              )
+            ).getRows()[0]?.[0],
+          );
+        expect(await count("person")).toBe(1);
+        expect(await count("visit")).toBe(report?.tables.visit?.inserted);
+      } finally {
+        lake.close();
+      }
     });
   });
 });

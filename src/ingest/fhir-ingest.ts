@@ -470,7 +470,8 @@ async function setReasons(
  * each line gets the reason the path gives (quarantineRejected then quarantines it), or its rows
  * are written for stageTable and the line marked 'exact'. Nothing here grows with the number of
  * suspects: an export in a shape SQL cannot vouch for (every Observation, say) goes through at the
- * exact path's own speed, not one lake query per line.
+ * exact path's own speed, not one lake query per line. A person the path registers is in the
+ * vault, where markUnresolvedSubjects finds them for the types that follow.
  */
 async function runExactPath(
   lake: Lake,
@@ -506,8 +507,6 @@ async function runExactPath(
   );
   const [catalog, name] = EXACT_OUTCOMES.split(".") as [string, string];
   const outcomes = await writer.createAppender(name, "main", catalog);
-  const patients =
-    ctx.type === "Patient" ? await writer.createAppender("patients", "main", CHECKS_DB) : undefined;
   const exact = new Map(loads.map((l) => [l.table.name, new BufferedFile(l.exactFile)]));
   const read = new LoadLines(files);
   const tables = loads.map((l) => l.table);
@@ -541,12 +540,6 @@ async function runExactPath(
           outcome(Number(fileNo), Number(line), result.reason);
           continue;
         }
-        const pseudoId = result.rows[0]?.row.pseudo_id;
-        if (patients && typeof pseudoId === "string") {
-          patients.appendVarchar((JSON.parse(raw) as { id: string }).id);
-          patients.appendVarchar(pseudoId);
-          patients.endRow();
-        }
         for (const { table, row } of result.rows)
           exact.get(table)?.write(`${JSON.stringify(row)}\n`);
         for (const [i, l] of loads.entries())
@@ -559,7 +552,6 @@ async function runExactPath(
     read.close();
     for (const f of exact.values()) f.close();
     outcomes.closeSync();
-    patients?.closeSync();
     lookup.closeSync();
   }
   await c.run(`UPDATE ${ctx.chk} AS k SET reason = o.reason FROM ${EXACT_OUTCOMES} AS o
