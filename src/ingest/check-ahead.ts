@@ -17,6 +17,7 @@ export class CheckAhead {
   readonly #started = new Map<number, Promise<void>>();
   #running: number | undefined;
   #doneBytes = 0;
+  #checked = 0;
 
   constructor(
     private readonly connection: DuckDBConnection,
@@ -42,7 +43,12 @@ export class CheckAhead {
   checkedBytes(): number {
     const running = this.#running === undefined ? undefined : this.jobs[this.#running];
     const share = running ? Math.max(0, this.connection.progress.percentage) / 100 : 0;
-    return this.#doneBytes + (running ? running.bytes * Math.min(1, share) : 0);
+    // A job runs more than one statement, each with its own progress: never report going back.
+    this.#checked = Math.max(
+      this.#checked,
+      this.#doneBytes + (running ? running.bytes * Math.min(1, share) : 0),
+    );
+    return this.#checked;
   }
 
   /** Resolves when no job is running, whatever became of them. */
