@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { createReadStream, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
@@ -11,7 +10,7 @@ import { LAKE_KEY_MACRO, recordKeySql } from "../identity/pseudonym.js";
 import type { Vault } from "../identity/vault.js";
 import { dropKeyedHash, installKeyedHash } from "../lake/keyed-sql.js";
 import { type Lake, META_COLUMNS } from "../lake/lake.js";
-import { contentHash, mergeLoad } from "../lake/merge.js";
+import { contentHash, fileContentHash, mergeLoad } from "../lake/merge.js";
 import { ConfigError, ValidationError } from "../shared/errors.js";
 import { literal } from "../views/duckdb/schema.js";
 import { BufferedFile } from "./buffered-file.js";
@@ -159,7 +158,7 @@ export async function loadRegistryCsv(
     notLoaded: {},
     seconds: {},
   };
-  const fingerprint = await fileHash(file, `${options.source}\n${mapping.registry}\n`);
+  const fingerprint = await fileContentHash(file, `${options.source}\n${mapping.registry}\n`);
   const previous = await lake.loadWithFingerprint(options.source, fingerprint);
   if (previous !== undefined) return { ...report, loadId: previous, alreadyLoaded: true };
   const loadId = await lake.nextLoadId();
@@ -335,11 +334,4 @@ async function stageRegistry(
       WHERE identity IN (SELECT identity FROM ${STAGE}_rows GROUP BY identity HAVING count(*) > 1)
     ) AS d USING (line)`);
   await c.run(`DROP TABLE ${STAGE}_rows`);
-}
-
-/** The content hash of a file (as contentHash of `prefix` and the file's bytes), read in chunks. */
-async function fileHash(file: string, prefix: string): Promise<string> {
-  const hash = createHash("sha256").update(prefix);
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest("hex").slice(0, 32);
 }

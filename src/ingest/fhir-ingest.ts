@@ -14,6 +14,8 @@ import { CheckAhead } from "./check-ahead.js";
 import {
   CHECKS_DB,
   checkLines,
+  checksAppender,
+  LineReasons,
   markDuplicates,
   markUnresolvedSubjects,
   NOT_BLANK,
@@ -398,8 +400,8 @@ async function registerPatients(
     c,
     `SELECT file_no, line, bytes FROM ${chk} WHERE reason IS NULL ORDER BY file_no, line`,
   );
-  const patients = await writer.createAppender("patients", "main", CHECKS_DB);
-  const rejected: Array<[number, number, string]> = [];
+  const patients = await checksAppender(writer, PATIENTS);
+  const rejected = await LineReasons.open(writer);
   const read = new LoadLines(files);
   let batch: Array<[number, number, string]> = [];
   const register = () =>
@@ -411,7 +413,7 @@ async function registerPatients(
         )?.find((i) => i?.system === system)?.value;
         const problem = personIdentifierProblem(system, identifier);
         if (problem || typeof identifier !== "string") {
-          rejected.push([fileNo, line, problem ?? "no person identifier"]);
+          rejected.add(fileNo, line, problem ?? "no person identifier");
           continue;
         }
         const pseudoId = registerPatient(vault, options.source, system, identifier, resource);
@@ -435,35 +437,13 @@ async function registerPatients(
   } finally {
     read.close();
     patients.closeSync();
+    rejected.close();
   }
-  await setReasons(c, chk, rejected);
+  await rejected.applyTo(c, chk);
 }
 
 /** Patients registered in one vault transaction. */
 const PATIENT_BATCH = 20_000;
-
-/** Gives lines their reasons (from JavaScript's checks). */
-async function setReasons(
-  c: DuckDBConnection,
-  chk: string,
-  reasons: Array<[number, number, string]>,
-): Promise<void> {
-  if (reasons.length === 0) return;
-  await c.run(
-    "CREATE OR REPLACE TEMP TABLE _js_reasons (file_no INTEGER, line BIGINT, reason VARCHAR)",
-  );
-  const appender = await c.createAppender("_js_reasons");
-  for (const [fileNo, line, reason] of reasons) {
-    appender.appendInteger(fileNo);
-    appender.appendBigInt(BigInt(line));
-    appender.appendVarchar(reason);
-    appender.endRow();
-  }
-  appender.closeSync();
-  await c.run(`UPDATE ${chk} AS k SET reason = j.reason FROM _js_reasons AS j
-    WHERE k.file_no = j.file_no AND k.line = j.line`);
-  await c.run("DROP TABLE _js_reasons");
-}
 
 /**
  * The lines SQL sent on ('suspect'), through the exact path, streamed in file and line order:
@@ -502,20 +482,10 @@ async function runExactPath(
     ORDER BY s.file_no, s.line`,
   );
   const lookup = await lake.connect();
-  await writer.run(
-    `CREATE OR REPLACE TABLE ${EXACT_OUTCOMES} (file_no INTEGER, line BIGINT, reason VARCHAR)`,
-  );
-  const [catalog, name] = EXACT_OUTCOMES.split(".") as [string, string];
-  const outcomes = await writer.createAppender(name, "main", catalog);
+  const outcomes = await LineReasons.open(writer);
   const exact = new Map(loads.map((l) => [l.table.name, new BufferedFile(l.exactFile)]));
   const read = new LoadLines(files);
   const tables = loads.map((l) => l.table);
-  const outcome = (fileNo: number, line: number, reason: string) => {
-    outcomes.appendInteger(fileNo);
-    outcomes.appendBigInt(BigInt(line));
-    outcomes.appendVarchar(reason);
-    outcomes.endRow();
-  };
   try {
     for await (const chunk of lines) {
       for (const [fileNo, line, bytes, subjectKey, known] of chunk) {
@@ -537,7 +507,7 @@ async function runExactPath(
           seenId: () => false,
         });
         if ("reason" in result) {
-          outcome(Number(fileNo), Number(line), result.reason);
+          outcomes.add(Number(fileNo), Number(line), result.reason);
           continue;
         }
         for (const { table, row } of result.rows)
@@ -545,22 +515,17 @@ async function runExactPath(
         for (const [i, l] of loads.entries())
           for (const [k, m] of Object.entries(result.redactions[l.table.name] ?? {}))
             bump((reports[i] as TableReport).redactions, k, m);
-        outcome(Number(fileNo), Number(line), "exact");
+        outcomes.add(Number(fileNo), Number(line), "exact");
       }
     }
   } finally {
     read.close();
     for (const f of exact.values()) f.close();
-    outcomes.closeSync();
+    outcomes.close();
     lookup.closeSync();
   }
-  await c.run(`UPDATE ${ctx.chk} AS k SET reason = o.reason FROM ${EXACT_OUTCOMES} AS o
-    WHERE k.file_no = o.file_no AND k.line = o.line`);
-  await c.run(`DROP TABLE ${EXACT_OUTCOMES}`);
+  await outcomes.applyTo(c, ctx.chk);
 }
-
-/** What the exact path decided for each line it read. */
-const EXACT_OUTCOMES = `${CHECKS_DB}.exact_outcomes`;
 
 /** A patient this load registered, by source id (on a connection that is not streaming). */
 async function thisLoadsPatient(

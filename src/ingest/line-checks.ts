@@ -1,4 +1,4 @@
-import type { DuckDBConnection } from "@duckdb/node-api";
+import type { DuckDBAppender, DuckDBConnection } from "@duckdb/node-api";
 import { literal, quote, type SchemaNode } from "../views/duckdb/schema.js";
 import { type LoadFile, numberedLinesSql } from "./numbered-lines.js";
 import { DATE_FIELDS, needsSubject } from "./record-mapping.js";
@@ -17,6 +17,52 @@ import { DATE_FIELDS, needsSubject } from "./record-mapping.js";
 export const CHECKS_DB = "kaivo_checks";
 /** This load's patients: source id and lake pseudo-ID. */
 export const PATIENTS = `${CHECKS_DB}.patients`;
+
+/** An appender on `conn` for a table of CHECKS_DB, named in full (`kaivo_checks.<table>`). */
+export function checksAppender(conn: DuckDBConnection, table: string): Promise<DuckDBAppender> {
+  const name = table.slice(CHECKS_DB.length + 1);
+  if (table !== `${CHECKS_DB}.${name}`) throw new Error(`${table} is not in ${CHECKS_DB}.`);
+  return conn.createAppender(name, "main", CHECKS_DB);
+}
+
+/**
+ * Reasons JavaScript gives lines while the main connection streams them: appended on another
+ * connection (`writer`) as they come, then written into the check table in one UPDATE.
+ */
+export class LineReasons {
+  static readonly TABLE = `${CHECKS_DB}.line_reasons`;
+  #open = true;
+
+  private constructor(private readonly appender: DuckDBAppender) {}
+
+  static async open(writer: DuckDBConnection): Promise<LineReasons> {
+    await writer.run(
+      `CREATE OR REPLACE TABLE ${LineReasons.TABLE} (file_no INTEGER, line BIGINT, reason VARCHAR)`,
+    );
+    return new LineReasons(await checksAppender(writer, LineReasons.TABLE));
+  }
+
+  add(fileNo: number, line: number, reason: string): void {
+    this.appender.appendInteger(fileNo);
+    this.appender.appendBigInt(BigInt(line));
+    this.appender.appendVarchar(reason);
+    this.appender.endRow();
+  }
+
+  /** Stops taking reasons (also when the load fails part way). */
+  close(): void {
+    if (this.#open) this.appender.closeSync();
+    this.#open = false;
+  }
+
+  /** Gives the lines in `chk` their reasons, and drops the list. */
+  async applyTo(c: DuckDBConnection, chk: string): Promise<void> {
+    this.close();
+    await c.run(`UPDATE ${chk} AS k SET reason = j.reason FROM ${LineReasons.TABLE} AS j
+      WHERE k.file_no = j.file_no AND k.line = j.line`);
+    await c.run(`DROP TABLE ${LineReasons.TABLE}`);
+  }
+}
 
 type Structure = string | Structure[] | { [name: string]: Structure };
 
@@ -152,7 +198,7 @@ export async function markUnresolvedSubjects(
   ).getRows();
   if (missing.length === 0) return; // every subject is a patient of this load
   let unresolved = false;
-  const appender = await c.createAppender("patients", "main", CHECKS_DB);
+  const appender = await checksAppender(c, PATIENTS);
   for (const [sourceId] of missing) {
     const pseudoId = sourceId === null ? undefined : findInVault(String(sourceId));
     if (!pseudoId) {

@@ -6,7 +6,7 @@ import type { Vault } from "../identity/vault.js";
 import { type CompiledSql, compileToDuckdb } from "../views/duckdb/compile.js";
 import { literal, quote } from "../views/duckdb/schema.js";
 import type { SelectPlan } from "../views/plan.js";
-import { CHECKS_DB, PATIENTS } from "./line-checks.js";
+import { CHECKS_DB, checksAppender, PATIENTS } from "./line-checks.js";
 import { lakeColumns, needsSubject } from "./record-mapping.js";
 import { bump, type TableReport } from "./report.js";
 import { streamRows } from "./stream-rows.js";
@@ -130,8 +130,7 @@ export async function scrubNotes(
     FROM ${t.rows} AS r JOIN ${t.chk} AS k USING (file_no, line) ${personJoin(t.table)}
     WHERE k.reason IS NULL`,
   );
-  const [catalog, name] = t.scrubbed.split(".") as [string, string];
-  const appender = await writer.createAppender(name, "main", catalog);
+  const appender = await checksAppender(writer, t.scrubbed);
   const checkers = new Map<string, (word: string) => boolean>();
   const checker = (pseudoId: string) => {
     let check = checkers.get(pseudoId);

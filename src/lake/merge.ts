@@ -1,5 +1,5 @@
-import { createHash } from "node:crypto";
-import { existsSync, statSync } from "node:fs";
+import { createHash, type Hash } from "node:crypto";
+import { createReadStream, existsSync, statSync } from "node:fs";
 import type { LoadReport, TableReport } from "../ingest/report.js";
 import { Lake } from "./lake.js";
 
@@ -8,8 +8,17 @@ import { Lake } from "./lake.js";
  * looks like a word (a name) in the lake.
  */
 export function contentHash(content: string | Buffer): string {
-  return createHash("sha256").update(content).digest("hex").slice(0, 32);
+  return digest(createHash("sha256").update(content));
 }
+
+/** contentHash of `prefix` followed by a file's bytes, read in chunks rather than whole. */
+export async function fileContentHash(file: string, prefix: string): Promise<string> {
+  const hash = createHash("sha256").update(prefix);
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return digest(hash);
+}
+
+const digest = (hash: Hash) => hash.digest("hex").slice(0, 32);
 
 /** One table's part of a load: its columns, its staged rows (NDJSON) and what to close. */
 export interface MergeTable {
