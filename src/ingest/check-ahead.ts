@@ -3,11 +3,11 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 export interface CheckJob {
   /** Input bytes the job reads. */
   bytes: number;
-  run: (connection: DuckDBConnection) => Promise<void>;
+  run: (connections: readonly DuckDBConnection[]) => Promise<void>;
 }
 
 /**
- * Runs a load's line checks (one job per resource type) in order on a connection of their own,
+ * Runs a load's line checks (one job per resource type) in order on connections of their own,
  * ahead of the steps that use them: while JavaScript registers people or scrubs notes, DuckDB
  * checks the next types' lines. Jobs are started no more than `aheadBytes` of input past the one
  * waited for, which bounds what the finished check tables hold.
@@ -20,7 +20,7 @@ export class CheckAhead {
   #checked = 0;
 
   constructor(
-    private readonly connection: DuckDBConnection,
+    private readonly connections: readonly DuckDBConnection[],
     private readonly jobs: readonly CheckJob[],
     private readonly aheadBytes: number,
   ) {}
@@ -38,11 +38,12 @@ export class CheckAhead {
 
   /**
    * Input bytes checked so far: the jobs done, and the running one's share as DuckDB's progress
-   * of its statement tells it.
+   * of its statements tells it (a connection without one counts as nothing done).
    */
   checkedBytes(): number {
     const running = this.#running === undefined ? undefined : this.jobs[this.#running];
-    const share = running ? Math.max(0, this.connection.progress.percentage) / 100 : 0;
+    const percent = this.connections.reduce((a, c) => a + Math.max(0, c.progress.percentage), 0);
+    const share = running ? percent / this.connections.length / 100 : 0;
     // A job runs more than one statement, each with its own progress: never report going back.
     this.#checked = Math.max(
       this.#checked,
@@ -62,7 +63,7 @@ export class CheckAhead {
     const run = this.#chain.then(async () => {
       this.#running = i;
       try {
-        await job.run(this.connection);
+        await job.run(this.connections);
       } finally {
         this.#running = undefined;
         this.#doneBytes += job.bytes;

@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { basename, join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { SecretKey } from "../home/keys.js";
@@ -207,18 +208,20 @@ export async function loadExport(
   const mapped = work.filter((w) => w.loads.length > 0 && w.files.length > 0);
   const bytesOf = (files: LoadFile[]) => files.reduce((a, f) => a + f.bytes, 0);
   await c.run(`ATTACH IF NOT EXISTS ':memory:' AS ${CHECKS_DB}`);
-  const checker = await lake.connect();
+  const checkers = await Promise.all(
+    Array.from({ length: CHECK_CONNECTIONS }, () => lake.connect()),
+  );
   const writer = await lake.connect();
   const ahead = new CheckAhead(
-    checker,
+    checkers,
     mapped.map((w) => ({
       bytes: bytesOf(w.files),
-      run: async (conn) => {
+      run: async (conns) => {
         const views = w.loads.flatMap((l) =>
           l.compiled ? [{ column: l.parsed, schema: l.compiled.schema }] : [],
         );
-        await checkLines(conn, w.type, w.files, views, limitDay, w.chk);
-        await markDuplicates(conn, w.chk);
+        await checkLines(conns, w.type, w.files, views, limitDay, w.chk);
+        await markDuplicates(conns[0] as DuckDBConnection, w.chk);
       },
     })),
     CHECK_AHEAD_BYTES,
@@ -240,8 +243,10 @@ export async function loadExport(
     });
   if (options.onProgress) {
     // DuckDB tracks a statement's progress only when asked to (and then must not print it).
-    await checker.run("SET enable_progress_bar = true");
-    await checker.run("SET enable_progress_bar_print = false");
+    for (const checker of checkers) {
+      await checker.run("SET enable_progress_bar = true");
+      await checker.run("SET enable_progress_bar_print = false");
+    }
   }
   const ticker = options.onProgress ? setInterval(progress, 500) : undefined;
   ticker?.unref();
@@ -336,7 +341,7 @@ export async function loadExport(
   } finally {
     clearInterval(ticker);
     await ahead.settle();
-    checker.closeSync();
+    for (const checker of checkers) checker.closeSync();
     writer.closeSync();
     await c.run(`DETACH DATABASE IF EXISTS ${CHECKS_DB}`);
     for (const l of loads) await c.run(`DROP TABLE IF EXISTS ${l.stage}`);
@@ -373,6 +378,8 @@ function loadWork(
 
 /** How much input the checks may run ahead of the rest of the load. */
 const CHECK_AHEAD_BYTES = 512 * 1024 * 1024;
+/** Connections that check a type's files at once (see checkLines): one per core. */
+const CHECK_CONNECTIONS = availableParallelism();
 
 const round = (seconds: number) => Math.round(seconds * 100) / 100;
 

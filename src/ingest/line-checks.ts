@@ -110,7 +110,7 @@ function patientKey(ref: string): string {
  * parse: the views then run over `chk` without reading or parsing the line again.
  */
 export async function checkLines(
-  c: DuckDBConnection,
+  connections: readonly DuckDBConnection[],
   type: string,
   files: readonly LoadFile[],
   views: Array<{ column: string; schema: SchemaNode }>,
@@ -152,7 +152,7 @@ export async function checkLines(
         `,\n      CASE WHEN coalesce(early, late) IS NULL THEN ${v.schema.typedSql("c")} END AS ${v.column}`,
     )
     .join("");
-  await c.run(`CREATE OR REPLACE TABLE ${chk} AS
+  const select = (part: readonly LoadFile[]) => `
     SELECT file_no, line, bytes, id, subject_key, early, coalesce(early, late) AS reason${typed} FROM (
       SELECT file_no, line, bytes, c,
         CASE WHEN ${isString(id)} THEN (${id})::JSON ->> '$' END AS id,
@@ -168,8 +168,32 @@ export async function checkLines(
           WHEN NOT (${typesOk}) THEN 'suspect'
         END AS late
       FROM (SELECT file_no, line, strlen(raw) AS bytes, try(from_json(raw, ${literal(JSON.stringify(structure))})) AS c
-            FROM (${numberedLinesSql(files)}) AS l WHERE ${NOT_BLANK}) AS parsed
-    )`);
+            FROM (${numberedLinesSql(part)}) AS l WHERE ${NOT_BLANK}) AS parsed
+    )`;
+
+  const [first] = connections;
+  if (!first) throw new Error("checkLines needs a connection.");
+  await first.run(`CREATE OR REPLACE TABLE ${chk} AS ${select(files)} LIMIT 0`);
+  // Numbering a file's lines (WITH ORDINALITY) reads it on one thread, and one statement reads
+  // its files one after another: each connection checks its share of the files at the same time.
+  const parts = shareByBytes(files, connections.length);
+  const done = await Promise.allSettled(
+    parts.map((part, i) =>
+      part.length > 0 ? connections[i]?.run(`INSERT INTO ${chk} ${select(part)}`) : undefined,
+    ),
+  );
+  for (const d of done) if (d.status === "rejected") throw d.reason;
+}
+
+/** `files` in `n` shares of about equal bytes (largest file first, each to the smallest share). */
+export function shareByBytes(files: readonly LoadFile[], n: number): LoadFile[][] {
+  const shares = Array.from({ length: n }, () => ({ bytes: 0, files: [] as LoadFile[] }));
+  for (const f of [...files].sort((a, b) => b.bytes - a.bytes)) {
+    const smallest = shares.reduce((a, b) => (b.bytes < a.bytes ? b : a));
+    smallest.bytes += f.bytes;
+    smallest.files.push(f);
+  }
+  return shares.map((s) => s.files.sort((a, b) => a.fileNo - b.fileNo));
 }
 
 /** A second line with an id already seen earlier in the export (file order, then line) is a duplicate. */
