@@ -14,8 +14,8 @@ import { BufferedFile } from "./buffered-file.js";
 import { CheckAhead } from "./check-ahead.js";
 import {
   CHECKS_DB,
-  checkLines,
   checksAppender,
+  LineChecks,
   LineReasons,
   markDuplicates,
   markUnresolvedSubjects,
@@ -208,22 +208,24 @@ export async function loadExport(
   const mapped = work.filter((w) => w.loads.length > 0 && w.files.length > 0);
   const bytesOf = (files: LoadFile[]) => files.reduce((a, f) => a + f.bytes, 0);
   await c.run(`ATTACH IF NOT EXISTS ':memory:' AS ${CHECKS_DB}`);
-  const checkers = await Promise.all(
-    Array.from({ length: CHECK_CONNECTIONS }, () => lake.connect()),
-  );
+  const checker = await lake.connect();
+  const helpers = await Promise.all(Array.from({ length: CHECK_HELPERS }, () => lake.connect()));
+  const checkers = [checker, ...helpers];
   const writer = await lake.connect();
   const ahead = new CheckAhead(
-    checkers,
-    mapped.map((w) => ({
-      bytes: bytesOf(w.files),
-      run: async (conns) => {
-        const views = w.loads.flatMap((l) =>
-          l.compiled ? [{ column: l.parsed, schema: l.compiled.schema }] : [],
-        );
-        await checkLines(conns, w.type, w.files, views, limitDay, w.chk);
-        await markDuplicates(conns[0] as DuckDBConnection, w.chk);
-      },
-    })),
+    checker,
+    helpers,
+    mapped.map((w) => {
+      const views = w.loads.flatMap((l) =>
+        l.compiled ? [{ column: l.parsed, schema: l.compiled.schema }] : [],
+      );
+      const checks = new LineChecks(w.type, w.files, views, limitDay, w.chk);
+      return {
+        prepare: (conn) => checks.create(conn),
+        parts: w.files.map((f) => ({ bytes: f.bytes, run: (conn) => checks.checkFile(conn, f) })),
+        finish: (conn) => markDuplicates(conn, w.chk),
+      };
+    }),
     CHECK_AHEAD_BYTES,
   );
   // Types no lake table takes are only counted, never checked.
@@ -378,8 +380,8 @@ function loadWork(
 
 /** How much input the checks may run ahead of the rest of the load. */
 const CHECK_AHEAD_BYTES = 512 * 1024 * 1024;
-/** Connections that check a type's files at once (see checkLines): one per core. */
-const CHECK_CONNECTIONS = availableParallelism();
+/** Connections that help check the files of the type the load waits for: one per other core. */
+const CHECK_HELPERS = Math.max(1, availableParallelism() - 1);
 
 const round = (seconds: number) => Math.round(seconds * 100) / 100;
 

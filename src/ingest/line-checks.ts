@@ -104,19 +104,48 @@ function patientKey(ref: string): string {
 }
 
 /**
- * Creates the check table `chk` for one resource type's lines: parse (every value the views read kept as
- * JSON), then the checks the exact path makes, in its order. Blank lines get no row. A line
- * that passes also gets, in each view's column, the value that view reads, typed, from the same
- * parse: the views then run over `chk` without reading or parsing the line again.
+ * One resource type's line checks, into its check table `chk`: every line is parsed once (every
+ * value the views read kept as JSON), then given the checks the exact path makes, in its order.
+ * Blank lines get no row. A line that passes also gets, in each view's column, the value that
+ * view reads, typed, from the same parse: the views then run over `chk` without reading or parsing
+ * the line again.
+ *
+ * Numbering a file's lines (WITH ORDINALITY) reads it on one thread, and one statement reads its
+ * files one after another; so the table is made empty first and each file checked into it by a
+ * statement of its own, which any connection may run, several at once (CheckAhead does).
  */
-export async function checkLines(
-  connections: readonly DuckDBConnection[],
+export class LineChecks {
+  readonly #select: (part: readonly LoadFile[]) => string;
+
+  constructor(
+    readonly type: string,
+    readonly files: readonly LoadFile[],
+    views: Array<{ column: string; schema: SchemaNode }>,
+    limitDay: string,
+    readonly chk: string,
+  ) {
+    this.#select = checkSelect(type, views, limitDay);
+  }
+
+  /** Creates the (empty) check table. */
+  async create(c: DuckDBConnection): Promise<void> {
+    await c.run(
+      `CREATE OR REPLACE TABLE ${this.chk} AS ${this.#select(this.files.slice(0, 1))} LIMIT 0`,
+    );
+  }
+
+  /** Checks one of the files into the table. */
+  async checkFile(c: DuckDBConnection, file: LoadFile): Promise<void> {
+    await c.run(`INSERT INTO ${this.chk} ${this.#select([file])}`);
+  }
+}
+
+/** SQL selecting the check table's rows for some of a type's files. */
+function checkSelect(
   type: string,
-  files: readonly LoadFile[],
   views: Array<{ column: string; schema: SchemaNode }>,
   limitDay: string,
-  chk: string,
-): Promise<void> {
+): (part: readonly LoadFile[]) => string {
   const schemas = views.map((v) => v.schema);
   let lambdas = 0;
   const lambda = () => `k${++lambdas}`;
@@ -152,7 +181,7 @@ export async function checkLines(
         `,\n      CASE WHEN coalesce(early, late) IS NULL THEN ${v.schema.typedSql("c")} END AS ${v.column}`,
     )
     .join("");
-  const select = (part: readonly LoadFile[]) => `
+  return (part: readonly LoadFile[]) => `
     SELECT file_no, line, bytes, id, subject_key, early, coalesce(early, late) AS reason${typed} FROM (
       SELECT file_no, line, bytes, c,
         CASE WHEN ${isString(id)} THEN (${id})::JSON ->> '$' END AS id,
@@ -170,30 +199,6 @@ export async function checkLines(
       FROM (SELECT file_no, line, strlen(raw) AS bytes, try(from_json(raw, ${literal(JSON.stringify(structure))})) AS c
             FROM (${numberedLinesSql(part)}) AS l WHERE ${NOT_BLANK}) AS parsed
     )`;
-
-  const [first] = connections;
-  if (!first) throw new Error("checkLines needs a connection.");
-  await first.run(`CREATE OR REPLACE TABLE ${chk} AS ${select(files)} LIMIT 0`);
-  // Numbering a file's lines (WITH ORDINALITY) reads it on one thread, and one statement reads
-  // its files one after another: each connection checks its share of the files at the same time.
-  const parts = shareByBytes(files, connections.length);
-  const done = await Promise.allSettled(
-    parts.map((part, i) =>
-      part.length > 0 ? connections[i]?.run(`INSERT INTO ${chk} ${select(part)}`) : undefined,
-    ),
-  );
-  for (const d of done) if (d.status === "rejected") throw d.reason;
-}
-
-/** `files` in `n` shares of about equal bytes (largest file first, each to the smallest share). */
-export function shareByBytes(files: readonly LoadFile[], n: number): LoadFile[][] {
-  const shares = Array.from({ length: n }, () => ({ bytes: 0, files: [] as LoadFile[] }));
-  for (const f of [...files].sort((a, b) => b.bytes - a.bytes)) {
-    const smallest = shares.reduce((a, b) => (b.bytes < a.bytes ? b : a));
-    smallest.bytes += f.bytes;
-    smallest.files.push(f);
-  }
-  return shares.map((s) => s.files.sort((a, b) => a.fileNo - b.fileNo));
 }
 
 /** A second line with an id already seen earlier in the export (file order, then line) is a duplicate. */
