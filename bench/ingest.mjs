@@ -33,10 +33,16 @@ const files = manifest.output.map((o) => ({ type: o.type, file: join(data, "fhir
 const bytes = files.reduce((a, f) => a + statSync(f.file).size, 0);
 const resources = manifest.output.reduce((a, o) => a + o.count, 0);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+/** CPU seconds (all threads) since `from`, a process.cpuUsage() reading. */
+const cpuSince = (from) => {
+  const u = process.cpuUsage(from);
+  return (u.user + u.system) / 1e6;
+};
 
 async function bareScan() {
   const db = await openDuckdb();
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   for (const type of new Set(files.map((f) => f.type))) {
     const list = files
       .filter((f) => f.type === type)
@@ -47,8 +53,9 @@ async function bareScan() {
     );
   }
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = cpuSince(cpu0);
   db.close();
-  return seconds;
+  return { seconds, cpu };
 }
 
 async function viewsOnly() {
@@ -59,6 +66,7 @@ async function viewsOnly() {
   });
   const c = await instance.connect();
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   await c.run("SET preserve_insertion_order = false");
   await c.run("BEGIN");
   for (const table of loadLakeTables()) {
@@ -70,10 +78,11 @@ async function viewsOnly() {
   await c.run("COMMIT");
   await c.run("CHECKPOINT");
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = cpuSince(cpu0);
   c.closeSync();
   instance.closeSync();
   rmSync(dir, { recursive: true, force: true });
-  return seconds;
+  return { seconds, cpu };
 }
 
 function ingestOnce() {
@@ -95,7 +104,8 @@ function ingestOnce() {
     const store = await openControlStore(home);
     const [report] = await ingest({ home, store, actor: { name: "stina", role: "steward" } }, ${JSON.stringify(join(data, "fhir"))});
     await store.close();
-    console.log(JSON.stringify({ seconds: (performance.now() - t0) / 1000, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024), steps: report.seconds }));`;
+    const u = process.cpuUsage();
+    console.log(JSON.stringify({ seconds: (performance.now() - t0) / 1000, cpu: (u.user + u.system) / 1e6, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024), steps: report.seconds }));`;
   const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], {
     env,
     encoding: "utf8",
@@ -116,9 +126,11 @@ for (let i = 0; i < runs; i++) {
   views.push(await viewsOnly());
   ingests.push(ingestOnce());
 }
-const bareS = median(bare);
-const viewsS = median(views);
+const bareS = median(bare.map((r) => r.seconds));
+const viewsS = median(views.map((r) => r.seconds));
 const ingestS = median(ingests.map((r) => r.seconds));
+const bareCpu = median(bare.map((r) => r.cpu));
+const ingestCpu = median(ingests.map((r) => r.cpu));
 console.log(
   `bare read_ndjson scan: ${bareS.toFixed(1)} s, ${(bytes / 1e6 / bareS).toFixed(0)} MB/s`,
 );
@@ -130,6 +142,10 @@ console.log(
 );
 console.log(
   `ingest / bare: ${(bareS / ingestS).toFixed(3)}; views only / bare: ${(bareS / viewsS).toFixed(3)}`,
+);
+// Wall time on a machine whose cores are all busy follows the CPU work: the same ratio in CPU.
+console.log(
+  `CPU seconds (all threads): bare ${bareCpu.toFixed(1)} (${(bareCpu / bareS).toFixed(2)} cores), views only ${median(views.map((r) => r.cpu)).toFixed(1)}, ingest ${ingestCpu.toFixed(1)} (${(ingestCpu / ingestS).toFixed(2)} cores); bare / ingest in CPU: ${(bareCpu / ingestCpu).toFixed(3)}`,
 );
 const median0 = ingests.find((r) => r.seconds === ingestS) ?? ingests[0];
 console.log(
