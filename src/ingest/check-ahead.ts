@@ -17,6 +17,8 @@ interface Running {
   index: number;
   queue: Part[];
   drains: Promise<void>[];
+  /** The first part's error, if one failed. */
+  failure?: unknown;
 }
 
 const bytesOf = (job: CheckJob) => job.parts.reduce((a, p) => a + p.bytes, 0);
@@ -104,13 +106,11 @@ export class CheckAhead {
     current.drains.push(this.drain(this.connection, current));
     this.callHelpers();
     // A helper may join while the others run; all must have stopped before the job ends.
-    let settled = 0;
-    while (settled < current.drains.length) {
-      settled = current.drains.length;
-      const results = await Promise.allSettled(current.drains);
-      if (settled === current.drains.length)
-        for (const r of results) if (r.status === "rejected") throw r.reason;
+    for (let n = 0; n < current.drains.length; ) {
+      n = current.drains.length;
+      await Promise.all(current.drains);
     }
+    if ("failure" in current) throw current.failure;
     await job.finish(this.connection);
   }
 
@@ -127,15 +127,19 @@ export class CheckAhead {
     }
   }
 
-  /** Runs parts of `current` on `c` until none is left (or one fails: then the rest are dropped). */
+  /**
+   * Runs parts of `current` on `c` until none is left. A failure is kept for the job to report
+   * and drops the parts not yet taken; the promise itself never rejects.
+   */
   private async drain(c: DuckDBConnection, current: Running): Promise<void> {
     for (let part = current.queue.shift(); part; part = current.queue.shift()) {
       this.#runningBytes.set(c, part.bytes);
       try {
         await part.run(c);
       } catch (error) {
+        if (!("failure" in current)) current.failure = error;
         current.queue.length = 0;
-        throw error;
+        return;
       } finally {
         this.#runningBytes.delete(c);
       }

@@ -115,11 +115,11 @@ function patientKey(ref: string): string {
  * statement of its own, which any connection may run, several at once (CheckAhead does).
  */
 export class LineChecks {
-  readonly #select: (part: readonly LoadFile[]) => string;
+  readonly #select: (file: LoadFile) => string;
 
   constructor(
-    readonly type: string,
-    readonly files: readonly LoadFile[],
+    type: string,
+    private readonly files: readonly LoadFile[],
     views: Array<{ column: string; schema: SchemaNode }>,
     limitDay: string,
     readonly chk: string,
@@ -127,25 +127,25 @@ export class LineChecks {
     this.#select = checkSelect(type, views, limitDay);
   }
 
-  /** Creates the (empty) check table. */
+  /** Creates the (empty) check table, its columns as a file's check gives them. */
   async create(c: DuckDBConnection): Promise<void> {
-    await c.run(
-      `CREATE OR REPLACE TABLE ${this.chk} AS ${this.#select(this.files.slice(0, 1))} LIMIT 0`,
-    );
+    const [first] = this.files;
+    if (!first) throw new Error(`No files to check into ${this.chk}.`);
+    await c.run(`CREATE OR REPLACE TABLE ${this.chk} AS ${this.#select(first)} LIMIT 0`);
   }
 
   /** Checks one of the files into the table. */
   async checkFile(c: DuckDBConnection, file: LoadFile): Promise<void> {
-    await c.run(`INSERT INTO ${this.chk} ${this.#select([file])}`);
+    await c.run(`INSERT INTO ${this.chk} ${this.#select(file)}`);
   }
 }
 
-/** SQL selecting the check table's rows for some of a type's files. */
+/** SQL selecting the check table's rows for one of a type's files. */
 function checkSelect(
   type: string,
   views: Array<{ column: string; schema: SchemaNode }>,
   limitDay: string,
-): (part: readonly LoadFile[]) => string {
+): (file: LoadFile) => string {
   const schemas = views.map((v) => v.schema);
   let lambdas = 0;
   const lambda = () => `k${++lambdas}`;
@@ -181,7 +181,7 @@ function checkSelect(
         `,\n      CASE WHEN coalesce(early, late) IS NULL THEN ${v.schema.typedSql("c")} END AS ${v.column}`,
     )
     .join("");
-  return (part: readonly LoadFile[]) => `
+  return (file: LoadFile) => `
     SELECT file_no, line, bytes, id, subject_key, early, coalesce(early, late) AS reason${typed} FROM (
       SELECT file_no, line, bytes, c,
         CASE WHEN ${isString(id)} THEN (${id})::JSON ->> '$' END AS id,
@@ -197,7 +197,7 @@ function checkSelect(
           WHEN NOT (${typesOk}) THEN 'suspect'
         END AS late
       FROM (SELECT file_no, line, strlen(raw) AS bytes, try(from_json(raw, ${literal(JSON.stringify(structure))})) AS c
-            FROM (${numberedLinesSql(part)}) AS l WHERE ${NOT_BLANK}) AS parsed
+            FROM (${numberedLinesSql([file])}) AS l WHERE ${NOT_BLANK}) AS parsed
     )`;
 }
 

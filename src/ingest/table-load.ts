@@ -20,7 +20,7 @@ export interface TableLoad {
   table: LakeTable;
   /** Undefined when the view uses something the compiler does not translate: every line goes the exact path. */
   compiled: CompiledSql | undefined;
-  /** The type's check table (see checkLines). */
+  /** The type's check table (see LineChecks). */
   chk: string;
   /** The check table's column holding each passing line as the view reads it. */
   parsed: string;
