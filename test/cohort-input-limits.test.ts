@@ -81,7 +81,10 @@ describe("hostile cohort definitions through the CLI", () => {
       ...base(),
       inclusion: [{ name: "wide", criteria: { any: Array.from({ length: 3000 }, () => ra) } }],
     });
-    expectRefused(feasibility(file), /inclusion\[0\]\.criteria\.any: .*at most 100/);
+    expectRefused(
+      feasibility(file),
+      /inclusion\[0\]\.criteria\.any: more than the limit of 100 items/,
+    );
   });
 
   it("refuses a NUL or another control character in a code, a name or a value", () => {
@@ -160,9 +163,12 @@ describe("hostile cohort definitions through the CLI", () => {
     const keyFile = join(homeDir, "keys", "lake.key");
     const key = readFileSync(keyFile, "utf8").trim();
     const r = kaivo(["cohort", "explain", keyFile, "--as", "riku"], env);
-    expectRefused(r, /lake\.key is not valid JSON \(line 1, column 1\)/);
+    // The column depends on the key: one that starts with digits is JSON for as long as they last.
+    expectRefused(r, /lake\.key is not valid JSON \(line 1, column \d+\)\./);
     const all = r.stdout + r.stderr;
-    for (let i = 0; i + 4 <= key.length; i++) expect(all).not.toContain(key.slice(i, i + 4));
+    expect(all).not.toContain(key.slice(0, 10));
+    // Windows of 6: a shorter one could turn up in the temporary path by chance.
+    for (let i = 0; i + 6 <= key.length; i++) expect(all).not.toContain(key.slice(i, i + 6));
 
     const broken = write('{\n  "name": "x",\n  "title": secret-words\n}');
     const b = kaivo(["cohort", "validate", broken, "--as", "riku"], env);

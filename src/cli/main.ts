@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { ForbiddenError, KaivoError } from "../shared/errors.js";
+import { printable } from "../shared/printable.js";
 import { registerAudit } from "./commands/audit.js";
 import { registerCatalog } from "./commands/catalog.js";
 import { registerCohort } from "./commands/cohort.js";
@@ -61,12 +62,13 @@ function exitCodeFor(error: unknown): number {
     return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
   }
   if (error instanceof KaivoError) {
-    process.stderr.write(`kaivo: ${error.message}\n`);
-    if (error.hint) process.stderr.write(`  ${error.hint}\n`);
+    // Messages carry the user's text (file names, keys, values): escaped, like all output.
+    process.stderr.write(`kaivo: ${printable(error.message)}\n`);
+    if (error.hint) process.stderr.write(`  ${printable(error.hint)}\n`);
     return error instanceof ForbiddenError ? EXIT.forbidden : EXIT.error;
   }
   process.stderr.write(
-    `kaivo: unexpected error (a bug; please report it):\n${(error as Error)?.stack ?? String(error)}\n`,
+    `kaivo: unexpected error (a bug; please report it):\n${((error as Error)?.stack ?? String(error)).split("\n").map(printable).join("\n")}\n`,
   );
   return EXIT.error;
 }

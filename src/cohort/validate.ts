@@ -11,6 +11,7 @@ import {
 } from "./context.js";
 import {
   type CohortDefinition,
+  codeSetOf,
   type Events,
   groupParts,
   isGroup,
@@ -59,7 +60,7 @@ export function validateDefinition(def: CohortDefinition, ctx: CohortContext): V
       return;
     }
     if (events.codeSet !== undefined) {
-      if (!def.codeSets[events.codeSet])
+      if (!codeSetOf(def, events.codeSet))
         errors.push({
           path: `${path}.codeSet`,
           message: `no code set "${events.codeSet}"; code sets: ${Object.keys(def.codeSets).join(", ") || "none"}`,

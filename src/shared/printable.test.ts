@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { hasUnsafeCharacter, printable } from "./printable.js";
+import { firstUnsafeCharacter, printable } from "./printable.js";
 
 describe("printable", () => {
   it("keeps ordinary text, accents and emoji as they are", () => {
@@ -18,9 +18,9 @@ describe("printable", () => {
     );
   });
 
-  it("tells whether a text has anything it would escape", () => {
-    expect(hasUnsafeCharacter("plain text")).toBe(false);
-    expect(hasUnsafeCharacter("bell\u0007")).toBe(true);
-    expect(hasUnsafeCharacter("rtl\u202e")).toBe(true);
+  it("names the first character it would escape", () => {
+    expect(firstUnsafeCharacter("plain text")).toBeUndefined();
+    expect(firstUnsafeCharacter("bell\u0007 and esc\u001b")).toBe("U+0007");
+    expect(firstUnsafeCharacter("rtl\u202e")).toBe("U+202E");
   });
 });

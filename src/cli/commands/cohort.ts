@@ -1,31 +1,25 @@
-import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import {
   cohortSql,
   explainCohort,
   listCohorts,
-  requireJson,
   runCohort,
   validateCohort,
 } from "../../cohort/cohort-service.js";
 import { definitionJsonSchema } from "../../cohort/definition.js";
+import { DEFINITION_LIMITS } from "../../cohort/limits.js";
 import { feasibility } from "../../feasibility/feasibility-service.js";
-import { NotFoundError } from "../../shared/errors.js";
-import { loadNumber, printJson, withActor } from "../context.js";
+import { loadNumber, printJson, printLine, withActor } from "../context.js";
+import { readJsonFile } from "../json-file.js";
 
-const out = (line = "") => process.stdout.write(`${line}\n`);
+const out = printLine;
 
 function readDefinition(file: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch {
-    throw new NotFoundError(
-      `Cannot read ${file}.`,
-      "Give the path of a cohort definition (JSON); examples are in examples/cohorts/.",
-    );
-  }
-  return requireJson(text, file);
+  return readJsonFile(
+    file,
+    DEFINITION_LIMITS.bytes,
+    "Give the path of a cohort definition (JSON); examples are in examples/cohorts/.",
+  );
 }
 
 const cell = (v: unknown) => String(v).padStart(10);
@@ -73,7 +67,7 @@ export function registerCohort(program: Command): void {
         cohortSql(ctx, readDefinition(file), o.snapshot, file),
       );
       if (o.json) printJson({ sql: text });
-      else out(text);
+      else for (const line of text.split("\n")) out(line);
     });
   cohort
     .command("run <file>")
