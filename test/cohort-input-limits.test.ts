@@ -1,6 +1,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openHome } from "../src/home/home.js";
+import { openControlStore } from "../src/store/control-store.js";
 import { type CliResult, kaivo } from "./support/cli.js";
 import { fixtureLake } from "./support/fixture-lake.js";
 import { tempDir } from "./support/stores.js";
@@ -51,7 +53,10 @@ function expectRefused(r: CliResult, message: RegExp): void {
 // Stewards have no rate limit, so every case can run the whole way: parse, check, compile, count.
 const feasibility = (file: string) => kaivo(["feasibility", file, "--as", "stina"], env);
 
-describe("hostile cohort definitions through the CLI", () => {
+// Each case runs the CLI a few times: generous, for a machine that is busy with other work.
+const SLOW = { timeout: 180_000 };
+
+describe("hostile cohort definitions through the CLI", SLOW, () => {
   it("refuses a 58 MB definition by its size, fast, and does not save it", () => {
     const file = write(
       `{"name":"big","title":"${"x".repeat(58 * 1024 * 1024)}","entry":{"events":{"table":"clinical.diagnosis"}}}`,
@@ -200,5 +205,51 @@ describe("hostile cohort definitions through the CLI", () => {
   it("refuses something that is not a regular file without reading it", () => {
     const r = kaivo(["cohort", "validate", "/dev/zero", "--as", "riku"], env);
     expectRefused(r, /\/dev\/zero is not a regular file/);
+  });
+});
+
+describe("user text the CLI prints", SLOW, () => {
+  it("escapes control characters in catalog annotations and in saved cohorts' titles", async () => {
+    const annotate = kaivo(
+      [
+        "catalog",
+        "annotate",
+        "clinical.lab",
+        "--title",
+        "Lab\u001b[2J\u202eresults",
+        "--as",
+        "stina",
+      ],
+      env,
+    );
+    expect(annotate.status).toBe(0);
+    const show = kaivo(["catalog", "show", "clinical.lab", "--as", "riku"], env);
+    expect(show.status).toBe(0);
+    expect(show.stdout).toContain("Lab\\u{1b}[2J\\u{202e}results");
+    expect(show.stdout).not.toContain("\u001b");
+    expect(show.stdout).not.toContain("\u202e");
+
+    // A title saved before titles were checked.
+    const store = await openControlStore(openHome(homeDir, env));
+    try {
+      await store.db
+        .insertInto("cohort_definitions")
+        .values({
+          hash: "c".repeat(64),
+          name: "older",
+          title: "Old\u001b]0;pwned\u0007title",
+          definition: "{}",
+          created_at: new Date().toISOString(),
+          created_by: "stina",
+        })
+        .execute();
+    } finally {
+      await store.close();
+    }
+    const list = kaivo(["cohort", "list", "--as", "riku"], env);
+    expect(list.status).toBe(0);
+    expect(list.stdout).toContain("Old\\u{1b}]0;pwned\\u{7}title");
+    expect(list.stdout).not.toContain("\u001b");
+    expect(list.stdout).not.toContain("\u0007");
   });
 });
