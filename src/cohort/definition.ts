@@ -249,7 +249,8 @@ function describeIssue(issue: Issue): string {
   return issue.message;
 }
 
-function criteriaIn(node: Node): number {
+/** The criteria (leaves) of a node: each is one join of the compiled query. */
+export function criteriaIn(node: Node): number {
   return isGroup(node) ? groupParts(node).members.reduce((n, m) => n + criteriaIn(m), 0) : 1;
 }
 

@@ -6,7 +6,7 @@ import { Lake } from "../lake/lake.js";
 import { ValidationError } from "../shared/errors.js";
 import { printable } from "../shared/printable.js";
 import { type ControlStore, openControlStore } from "../store/control-store.js";
-import { type Ctx, cohortContext, validateCohort } from "./cohort-service.js";
+import { type Ctx, cohortContext, saveDefinition, validateCohort } from "./cohort-service.js";
 import { compileCohort } from "./compile.js";
 import { type CohortDefinition, parseDefinition } from "./definition.js";
 import { explainDefinition } from "./explain.js";
@@ -186,9 +186,51 @@ describe("saved definitions", () => {
             ...base(),
             inclusion: [{ name: "uses", criteria: { cohort: { name, version } } }],
           });
-          expect(validateDefinition(def, cctx).errors).toEqual([]);
+          expect(validateDefinition(def, cctx).errors).toEqual([
+            { path: "inclusion", message: expect.stringMatching(problem) },
+          ]);
           expect(() => compileCohort(def, cctx)).toThrow(problem);
         }
+      } finally {
+        lake.close();
+      }
+    } finally {
+      await store.db.deleteFrom("cohort_definitions").execute();
+    }
+  });
+});
+
+describe("cohorts used inside others", () => {
+  it("counts the criteria of the cohorts a definition uses against the limit", async () => {
+    const wide = parseDefinition({
+      ...base(),
+      name: "wide",
+      inclusion: Array.from({ length: 3 }, (_, i) => ({
+        name: `r${i}`,
+        criteria: { any: Array(50).fill(ra) },
+      })),
+    });
+    const hash = await saveDefinition(ctxOf(), wide);
+    try {
+      const lake = await Lake.open(home);
+      try {
+        const cctx = await cohortContext(lake, store);
+        const uses = (times: number) =>
+          parseDefinition({
+            ...base(),
+            inclusion: Array.from({ length: times }, (_, i) => ({
+              name: `uses ${i}`,
+              criteria: { cohort: { name: "wide", version: hash.slice(0, 8) } },
+            })),
+          });
+        expect(validateDefinition(uses(1), cctx).errors).toEqual([]);
+        expect(validateDefinition(uses(2), cctx).errors).toEqual([
+          {
+            path: "inclusion",
+            message:
+              "over 200 criteria with those of the cohorts it uses, which are compiled into it",
+          },
+        ]);
       } finally {
         lake.close();
       }

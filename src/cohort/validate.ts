@@ -1,3 +1,4 @@
+import { ValidationError } from "../shared/errors.js";
 import {
   type CohortContext,
   codeColumnFor,
@@ -12,11 +13,38 @@ import {
 import {
   type CohortDefinition,
   codeSetOf,
+  criteriaIn,
   type Events,
   groupParts,
   isGroup,
   type Node,
 } from "./definition.js";
+import { DEFINITION_LIMITS } from "./limits.js";
+
+/**
+ * The criteria a cohort's query joins, counting those of the cohorts it uses, which are compiled
+ * into it: each definition is within the limit alone, but a chain of them could multiply.
+ * Counting stops once over the limit.
+ */
+function joinsOf(def: CohortDefinition, ctx: CohortContext, level: number): number {
+  if (level > DEFINITION_LIMITS.groupDepth)
+    throw new ValidationError(
+      `cohorts are used inside one another more than ${DEFINITION_LIMITS.groupDepth} deep`,
+    );
+  let joins = def.inclusion.reduce((n, r) => n + criteriaIn(r.criteria), 0);
+  const visit = (node: Node) => {
+    if (joins > DEFINITION_LIMITS.criteria) return;
+    if (isGroup(node)) groupParts(node).members.forEach(visit);
+    else if ("cohort" in node) {
+      const [used, ...others] = ctx.cohorts.filter(
+        (c) => c.name === node.cohort.name && c.hash.startsWith(node.cohort.version),
+      );
+      if (used && others.length === 0) joins += joinsOf(used.definition, ctx, level + 1);
+    }
+  };
+  for (const rule of def.inclusion) visit(rule.criteria);
+  return joins;
+}
 
 export interface Validation {
   errors: Issue[];
@@ -138,6 +166,20 @@ export function validateDefinition(def: CohortDefinition, ctx: CohortContext): V
   def.inclusion.forEach((rule, i) => {
     checkNode(rule.criteria, `inclusion[${i}].criteria`);
   });
+  if (errors.length === 0) {
+    // Only once every cohort it uses is found; a saved one that no longer parses is named.
+    try {
+      const joins = joinsOf(def, ctx, 0);
+      if (joins > DEFINITION_LIMITS.criteria)
+        errors.push({
+          path: "inclusion",
+          message: `over ${DEFINITION_LIMITS.criteria} criteria with those of the cohorts it uses, which are compiled into it`,
+        });
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      errors.push({ path: "inclusion", message: error.message });
+    }
+  }
   const names = def.inclusion.map((r) => r.name);
   names.forEach((n, i) => {
     if (names.indexOf(n) !== i)
