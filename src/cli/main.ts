@@ -56,19 +56,21 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
+/** Messages carry the user's text (file names, keys, values): escaped, keeping our own lines. */
+const printableLines = (text: string) => text.split("\n").map(printable).join("\n");
+
 function exitCodeFor(error: unknown): number {
   if (error instanceof CommanderError) {
     // Commander has already printed help, the version or the usage error.
     return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
   }
   if (error instanceof KaivoError) {
-    // Messages carry the user's text (file names, keys, values): escaped, like all output.
-    process.stderr.write(`kaivo: ${printable(error.message)}\n`);
-    if (error.hint) process.stderr.write(`  ${printable(error.hint)}\n`);
+    process.stderr.write(`kaivo: ${printableLines(error.message)}\n`);
+    if (error.hint) process.stderr.write(`  ${printableLines(error.hint)}\n`);
     return error instanceof ForbiddenError ? EXIT.forbidden : EXIT.error;
   }
   process.stderr.write(
-    `kaivo: unexpected error (a bug; please report it):\n${((error as Error)?.stack ?? String(error)).split("\n").map(printable).join("\n")}\n`,
+    `kaivo: unexpected error (a bug; please report it):\n${printableLines((error as Error)?.stack ?? String(error))}\n`,
   );
   return EXIT.error;
 }
