@@ -128,6 +128,23 @@ describe("hostile cohort definitions through the CLI", SLOW, () => {
     expectRefused(feasibility(write(many)), /inclusion\[0\]\.criteria\.count\.atLeast: .*10000/);
   });
 
+  it("refuses filter values that do not fit the column's type, instead of failing in the query", () => {
+    const cases: Array<[unknown, RegExp]> = [
+      [
+        { column: "event_date", gt: "not-a-date" },
+        /where\[0\]\.gt: event_date is DATE: gt must be a date/,
+      ],
+      [{ column: "event_date", in: ["2020-02-30"] }, /where\[0\]\.in\[0\]: .*must be a date/],
+      [{ column: "value", contains: ["x"] }, /where\[0\]\.contains: value is DOUBLE, not text/],
+      [{ column: "unit", in: [true] }, /where\[0\]\.in\[0\]: unit is VARCHAR: .*text or a number/],
+      [{ column: "value", in: [true] }, /where\[0\]\.in\[0\]: value is DOUBLE: .*a number/],
+    ];
+    for (const [filter, message] of cases) {
+      const def = { name: "typed", entry: { events: { table: "clinical.lab", where: [filter] } } };
+      expectRefused(feasibility(write(def)), message);
+    }
+  });
+
   it("refuses an age below 0 or above 150, and a minimum over the maximum", () => {
     const negative = { ...base(), demographics: { age: { max: -5 } } };
     expectRefused(feasibility(write(negative)), /demographics\.age\.max: .*0/);

@@ -19,6 +19,7 @@ import {
   isGroup,
   type Node,
 } from "./definition.js";
+import { filterValueProblems } from "./filter-values.js";
 import { DEFINITION_LIMITS } from "./limits.js";
 
 /**
@@ -99,8 +100,11 @@ export function validateDefinition(def: CohortDefinition, ctx: CohortContext): V
       }
     }
     events.where.forEach((f, i) => {
-      const { problem } = filterColumn(catalog, table, f.column);
+      const { problem, variable } = filterColumn(catalog, table, f.column);
       if (problem) errors.push({ path: `${path}.where[${i}].column`, message: problem });
+      else if (variable)
+        for (const p of filterValueProblems(f, variable))
+          errors.push({ path: `${path}.where[${i}].${p.at}`, message: p.message });
     });
   };
 
