@@ -320,7 +320,14 @@ export function listCohorts(ctx: Ctx) {
   return withLake(ctx, "cohort.read", async (lake) => {
     const versions = await ctx.store.db
       .selectFrom("cohort_definitions")
-      .select(["name", "hash", "title", "created_at", "created_by"])
+      .select([
+        "name",
+        "hash",
+        // A title saved before titles had a limit is shown in part.
+        sql<string | null>`substr(title, 1, ${DEFINITION_LIMITS.titleLength})`.as("title"),
+        "created_at",
+        "created_by",
+      ])
       .orderBy("name")
       .orderBy("created_at")
       .execute();
