@@ -30,6 +30,7 @@ import { createRelease, ReleaseBlockedError } from "../src/release/release-servi
 import { ConflictError, ForbiddenError, ValidationError } from "../src/shared/errors.js";
 import { type ControlStore, openControlStore } from "../src/store/control-store.js";
 import { DEFAULT_SYNTH_OPTIONS, runSynth } from "../src/synth/synth.js";
+import { lakeRows } from "./support/lake-rows.js";
 import { tempDir } from "./support/stores.js";
 
 const riku: Actor = { name: "riku", role: "researcher" };
@@ -100,7 +101,7 @@ async function readParquet(
 ): Promise<Array<Record<string, unknown>>> {
   const lake = await Lake.open(home);
   try {
-    return await lake.rows(sql.replace(/\bt\b/, `read_parquet('${path}')`));
+    return await lakeRows(lake, sql.replace(/\bt\b/, `read_parquet('${path}')`));
   } finally {
     lake.close();
   }
@@ -457,7 +458,8 @@ describe("releases", () => {
     ).map((m) => `'${m.pseudo_id}'`);
     const lake = await Lake.open(home);
     try {
-      const [member] = await lake.rows(
+      const [member] = await lakeRows(
+        lake,
         `select pseudo_id from clinical.note where load_to is null and event_date between date '1990-01-01' and date '2025-12-31' and pseudo_id in (${members.join(",")}) order by pseudo_id limit 1`,
       );
       expect(member?.pseudo_id).toBeTruthy();

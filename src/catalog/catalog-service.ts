@@ -5,6 +5,7 @@ import { type DisclosureRule, seesExactCounts } from "../feasibility/disclosure.
 import type { Home } from "../home/home.js";
 import { withLake } from "../lake/access.js";
 import { Lake } from "../lake/lake.js";
+import { EMPTY, int, join, sql } from "../lake/sql.js";
 import { ForbiddenError, NotFoundError, ValidationError } from "../shared/errors.js";
 import type { ControlStore } from "../store/control-store.js";
 import {
@@ -48,7 +49,7 @@ async function withCatalog<T>(
  */
 async function checkSnapshot(ctx: Ctx, lake: Lake, asOf?: number): Promise<void> {
   if (asOf === undefined || seesExactCounts(ctx.actor.role)) return;
-  const [latest] = await lake.rows("select max(load_id) as l from _catalog.profile_runs");
+  const [latest] = await lake.query(sql`select max(load_id) as l from _catalog.profile_runs`);
   if (latest?.l !== null && latest?.l !== undefined && asOf < Number(latest.l))
     throw new ForbiddenError(
       `Figures of earlier snapshots are shown to stewards only (snapshot ${asOf}; the latest is ${latest.l}).`,
@@ -258,16 +259,15 @@ export interface QualityReport {
 /** `kaivo quality report`: the checks stored for a snapshot (latest by default). */
 export function qualityReport(ctx: Ctx, asOf?: number): Promise<QualityReport> {
   return withCatalog(ctx, "quality.read", async (lake) => {
-    const [latest] = await lake.rows(
-      `select max(load_id) as l from _catalog.profile_runs ${asOf === undefined ? "" : `where load_id <= ${Math.trunc(asOf)}`}`,
+    const [latest] = await lake.query(
+      sql`select max(load_id) as l from _catalog.profile_runs ${asOf === undefined ? EMPTY : sql`where load_id <= ${int(Math.trunc(asOf))}`}`,
     );
     const loadId = latest?.l === null || latest?.l === undefined ? null : Number(latest.l);
     const rows =
       loadId === null
         ? []
-        : await lake.rows(
-            "select * from _catalog.quality where load_id = $loadId order by check_id, registry, table_name, variable",
-            { loadId },
+        : await lake.query(
+            sql`select * from _catalog.quality where load_id = ${int(loadId)} order by check_id, registry, table_name, variable`,
           );
     const results = rows.map((r) => {
       const result: QualityResult = {
@@ -328,23 +328,23 @@ async function registryFigures(
     const tables = catalog.tables.filter((t) => t.registry === r.registry);
     const existing = [];
     for (const t of tables) {
-      const [e] = await lake.rows(
-        "select count(*) as n from information_schema.tables where table_schema = $r and table_name = $t",
-        { r: t.registry, t: t.table },
+      const [e] = await lake.query(
+        sql`select count(*) as n from information_schema.tables where table_schema = ${t.registry} and table_name = ${t.table}`,
       );
       if (Number(e?.n) > 0) existing.push(t);
     }
     if (existing.length === 0) continue;
-    const union = existing
-      .map(
+    const union = join(
+      existing.map(
         (t) =>
-          `select ${t.personColumn ? "pseudo_id" : "null::varchar as pseudo_id"}, ${t.eventColumn ? "event_date" : "null::date as event_date"} from ${Lake.qualified(t.registry, t.table)} where load_to is null${t.personColumn ? " and pseudo_id not in (select pseudo_id from _optouts)" : ""}`,
-      )
-      .join(" union all ");
-    const [f] = await lake.rows(
-      `select count(*) as records, count(distinct pseudo_id) as persons, min(event_date) as first, max(event_date) as last from (${union})`,
+          sql`select ${t.personColumn ? sql`pseudo_id` : sql`null::varchar as pseudo_id`}, ${t.eventColumn ? sql`event_date` : sql`null::date as event_date`} from ${Lake.qualified(t.registry, t.table)} where load_to is null${t.personColumn ? sql` and pseudo_id not in (select pseudo_id from _optouts)` : EMPTY}`,
+      ),
+      sql` union all `,
     );
-    const [load] = await lake.rows("select max(finished_at) as at from main._loads");
+    const [f] = await lake.query(
+      sql`select count(*) as records, count(distinct pseudo_id) as persons, min(event_date) as first, max(event_date) as last from (${union})`,
+    );
+    const [load] = await lake.query(sql`select max(finished_at) as at from main._loads`);
     out.push({
       registry: r.registry,
       records: Number(f?.records ?? 0),

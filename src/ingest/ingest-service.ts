@@ -10,6 +10,7 @@ import { type Home, homeKey } from "../home/home.js";
 import { Vault } from "../identity/vault.js";
 import { withLake } from "../lake/access.js";
 import { Lake, type LoadInfo, type TableInfo } from "../lake/lake.js";
+import { sql } from "../lake/sql.js";
 import { NotFoundError } from "../shared/errors.js";
 import type { ControlStore } from "../store/control-store.js";
 import { loadRegistryCsv, loadRegistryMappings, type RegistryMapping } from "./csv-ingest.js";
@@ -111,7 +112,7 @@ export async function ingest(
 /** What the mappings say about the registries the lake now holds. */
 async function loadedRegistries(lake: Lake): Promise<RegistryDescription[]> {
   const schemas = new Set(
-    (await lake.rows("select schema_name from information_schema.schemata")).map((r) =>
+    (await lake.query(sql`select schema_name from information_schema.schemata`)).map((r) =>
       String(r.schema_name),
     ),
   );

@@ -2,6 +2,7 @@ import { chmodSync } from "node:fs";
 import { join } from "node:path";
 import { type DuckDBConnection, DuckDBInstance, type Json } from "@duckdb/node-api";
 import type { Home } from "../home/home.js";
+import { ident, int, runSql, type Sql, sql } from "./sql.js";
 
 /** Columns every lake table has besides its own: who, when, where from, which versions. */
 export const META_COLUMNS = [
@@ -29,8 +30,6 @@ export interface TableInfo {
   rows: number;
   people: number;
 }
-
-const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 /**
  * The data lake: one DuckDB file of registries (schemas) and their tables. Rows are versioned by
@@ -65,13 +64,12 @@ export class Lake {
     return this.instance.connect();
   }
 
-  /** Rows as JSON-safe objects (BIGINT as string, DATE as `YYYY-MM-DD`). */
-  async rows(
-    sql: string,
-    params?: Record<string, string | number | boolean | null>,
-  ): Promise<Array<Record<string, Json>>> {
-    const reader = await this.connection.runAndReadAll(sql, params as never);
-    return reader.getRowObjectsJson();
+  /**
+   * Runs one statement built with the `sql` tag: values bound, one statement only. Rows come back
+   * as JSON-safe objects (BIGINT as string, DATE as `YYYY-MM-DD`).
+   */
+  query(statement: Sql): Promise<Array<Record<string, Json>>> {
+    return runSql(this.connection, statement);
   }
 
   /** Runs `work` in one transaction: all of it lands, or none. */
@@ -89,7 +87,7 @@ export class Lake {
 
   /** A temp table of IDs (opt-outs, exclusions) for queries on this connection to join. */
   async tempIds(table: string, ids: Iterable<string>): Promise<void> {
-    await this.connection.run(`create or replace temp table ${quote(table)} (pseudo_id varchar)`);
+    await this.query(sql`create or replace temp table ${ident(table)} (pseudo_id varchar)`);
     const appender = await this.connection.createAppender(table);
     for (const id of ids) {
       appender.appendVarchar(id);
@@ -98,8 +96,8 @@ export class Lake {
     appender.closeSync();
   }
 
-  static qualified(registry: string, table: string): string {
-    return `${quote(registry)}.${quote(table)}`;
+  static qualified(registry: string, table: string): Sql {
+    return ident(registry, table);
   }
 
   async nextLoadId(): Promise<number> {
@@ -112,11 +110,9 @@ export class Lake {
   }
 
   async loadWithFingerprint(source: string, fingerprint: string): Promise<number | undefined> {
-    const reader = await this.connection.runAndReadAll(
-      "select load_id from main._loads where source = $source and fingerprint = $fingerprint",
-      { source, fingerprint },
+    const [row] = await this.query(
+      sql`select load_id from main._loads where source = ${source} and fingerprint = ${fingerprint}`,
     );
-    const row = reader.getRowObjectsJson()[0];
     return row ? Number(row.load_id) : undefined;
   }
 
@@ -145,22 +141,20 @@ export class Lake {
     for (const t of list) {
       const registry = String(t.table_schema);
       const table = String(t.table_name);
-      const r = (
-        await this.connection.runAndReadAll(
-          `select count(*) as n, count(distinct pseudo_id) as p from ${Lake.qualified(registry, table)} where ${Lake.asOf(asOfLoad)}`,
-        )
-      ).getRowObjectsJson()[0];
+      const [r] = await this.query(
+        sql`select count(*) as n, count(distinct pseudo_id) as p from ${Lake.qualified(registry, table)} where ${Lake.asOf(asOfLoad)}`,
+      );
       out.push({ registry, table, rows: Number(r?.n ?? 0), people: Number(r?.p ?? 0) });
     }
     return out;
   }
 
   /** The SQL condition for rows visible at a load (latest when undefined), of an aliased table if given. */
-  static asOf(load?: number, alias?: string): string {
-    const a = alias ? `${alias}.` : "";
-    if (load === undefined) return `${a}load_to is null`;
-    const l = Math.trunc(load);
-    return `${a}load_from <= ${l} and (${a}load_to is null or ${a}load_to > ${l})`;
+  static asOf(load?: number, alias?: string): Sql {
+    const col = (c: string) => (alias ? ident(alias, c) : ident(c));
+    if (load === undefined) return sql`${col("load_to")} is null`;
+    const l = int(Math.trunc(load));
+    return sql`${col("load_from")} <= ${l} and (${col("load_to")} is null or ${col("load_to")} > ${l})`;
   }
 
   close(): void {
