@@ -1,6 +1,7 @@
 import { createHmac } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Actor } from "../src/auth/roles.js";
 import { addUser } from "../src/auth/users.js";
@@ -99,11 +100,15 @@ async function readParquet(
   path: string,
   sql = "select * from t",
 ): Promise<Array<Record<string, unknown>>> {
-  const lake = await Lake.open(home);
+  // A released file is read as a recipient would: by a DuckDB of its own, not the lake's.
+  const db = await DuckDBInstance.create(":memory:");
+  const connection = await db.connect();
   try {
-    return await lakeRows(lake, sql.replace(/\bt\b/, `read_parquet('${path}')`));
+    const text = sql.replace(/\bt\b/, `read_parquet('${path}')`);
+    return (await connection.runAndReadAll(text)).getRowObjectsJson();
   } finally {
-    lake.close();
+    connection.closeSync();
+    db.closeSync();
   }
 }
 

@@ -4,7 +4,7 @@ import type { Actor } from "../auth/roles.js";
 import { type DisclosureRule, seesExactCounts } from "../feasibility/disclosure.js";
 import type { Home } from "../home/home.js";
 import { withLake } from "../lake/access.js";
-import { Lake } from "../lake/lake.js";
+import { Lake, type LakeAccess } from "../lake/lake.js";
 import { EMPTY, int, join, sql } from "../lake/sql.js";
 import { ForbiddenError, NotFoundError, ValidationError } from "../shared/errors.js";
 import type { ControlStore } from "../store/control-store.js";
@@ -31,16 +31,24 @@ export interface Ctx {
 }
 
 const rule = (ctx: Ctx): DisclosureRule => ctx.home.config.disclosure;
+/** Annotations and vocabularies are written into the lake's catalog schema. */
+const WRITE: LakeAccess = {};
 
 async function withCatalog<T>(
   ctx: Ctx,
   permission: Permission,
   work: (lake: Lake, catalog: Catalog) => Promise<T>,
+  access: LakeAccess = { readOnly: true },
 ): Promise<T> {
-  return withLake(ctx, permission, async (lake) => {
-    await ensureCatalogSchema(lake);
-    return work(lake, await readCatalog(lake));
-  });
+  return withLake(
+    ctx,
+    permission,
+    async (lake) => {
+      await ensureCatalogSchema(lake);
+      return work(lake, await readCatalog(lake));
+    },
+    access,
+  );
 }
 
 /**
@@ -201,45 +209,55 @@ export function searchCatalogService(ctx: Ctx, text: string) {
 
 /** `kaivo catalog annotate`: a steward's correction of the description; audited with the change. */
 export function annotateCatalog(ctx: Ctx, name: string, fields: Record<string, string>) {
-  return withCatalog(ctx, "catalog.annotate", async (lake, catalog) => {
-    const target = resolveTarget(catalog, name);
-    const allowed: readonly string[] = ANNOTATABLE[target.level];
-    const unknown = Object.keys(fields).filter((f) => !allowed.includes(f));
-    if (unknown.length > 0 || Object.keys(fields).length === 0)
-      throw new ValidationError(
-        unknown.length > 0
-          ? `A ${target.level} has no annotatable field ${unknown.join(", ")}.`
-          : "Nothing to annotate.",
-        `Fields of a ${target.level}: ${allowed.join(", ")}.`,
-      );
-    if (fields.updateFrequency !== undefined) {
-      const ok = ["daily", "weekly", "monthly", "quarterly", "annual", "irregular"];
-      if (!ok.includes(fields.updateFrequency))
-        throw new ValidationError(`updateFrequency must be one of ${ok.join(", ")}.`);
-    }
-    // Audit first: the identifier guard refuses an annotation that looks like an identity code.
-    await appendAudit(ctx.store, ctx.actor, {
-      action: "catalog.annotate",
-      target: `catalog:${name}`,
-      details: { fields },
-    });
-    await addAnnotations(lake, name, fields, ctx.actor.name);
-    return { target: name, fields };
-  });
+  return withCatalog(
+    ctx,
+    "catalog.annotate",
+    async (lake, catalog) => {
+      const target = resolveTarget(catalog, name);
+      const allowed: readonly string[] = ANNOTATABLE[target.level];
+      const unknown = Object.keys(fields).filter((f) => !allowed.includes(f));
+      if (unknown.length > 0 || Object.keys(fields).length === 0)
+        throw new ValidationError(
+          unknown.length > 0
+            ? `A ${target.level} has no annotatable field ${unknown.join(", ")}.`
+            : "Nothing to annotate.",
+          `Fields of a ${target.level}: ${allowed.join(", ")}.`,
+        );
+      if (fields.updateFrequency !== undefined) {
+        const ok = ["daily", "weekly", "monthly", "quarterly", "annual", "irregular"];
+        if (!ok.includes(fields.updateFrequency))
+          throw new ValidationError(`updateFrequency must be one of ${ok.join(", ")}.`);
+      }
+      // Audit first: the identifier guard refuses an annotation that looks like an identity code.
+      await appendAudit(ctx.store, ctx.actor, {
+        action: "catalog.annotate",
+        target: `catalog:${name}`,
+        details: { fields },
+      });
+      await addAnnotations(lake, name, fields, ctx.actor.name);
+      return { target: name, fields };
+    },
+    WRITE,
+  );
 }
 
 /** `kaivo vocab load FILE --system S`: adds or replaces the titles of a code system. */
 export function loadVocabulary(ctx: Ctx, file: string, system: string) {
-  return withCatalog(ctx, "vocab.load", async (lake) => {
-    const entries = readVocabularyCsv(file);
-    const codes = await storeVocabulary(lake, system, entries);
-    await appendAudit(ctx.store, ctx.actor, {
-      action: "vocab.load",
-      target: `vocab:${system}`,
-      details: { codes },
-    });
-    return { system, codes };
-  });
+  return withCatalog(
+    ctx,
+    "vocab.load",
+    async (lake) => {
+      const entries = readVocabularyCsv(file);
+      const codes = await storeVocabulary(lake, system, entries);
+      await appendAudit(ctx.store, ctx.actor, {
+        action: "vocab.load",
+        target: `vocab:${system}`,
+        details: { codes },
+      });
+      return { system, codes };
+    },
+    WRITE,
+  );
 }
 
 /** `kaivo vocab lookup SYSTEM PATTERN...`: codes and titles, `M05*` as a prefix. */

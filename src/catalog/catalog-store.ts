@@ -8,6 +8,8 @@ import type { RegistryDescription, RegistryMeta, TableMeta, VariableMeta } from 
  * are per lake snapshot, and the cohort compiler reads it over the same connection.
  */
 export async function ensureCatalogSchema(lake: Lake): Promise<void> {
+  // Every writable open makes the schema, so a read-only lake has it already.
+  if (lake.readOnly) return;
   const c = lake.connection;
   await c.run("create schema if not exists _catalog");
   await c.run(`create table if not exists _catalog.registries (

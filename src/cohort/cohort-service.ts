@@ -222,48 +222,53 @@ export async function attrition(
  * the lake's `_cohort` schema, for releases. Stewards only; audited with the definition's hash.
  */
 export function runCohort(ctx: Ctx, raw: unknown, snapshot?: number, source?: string) {
-  return withLake(ctx, "cohort.run", async (lake) => {
-    const { def, hash, compiled } = await compileFor(ctx, lake, raw, snapshot, source);
-    await saveDefinition(ctx, def);
-    await materialise(lake, compiled);
-    const c = lake.connection;
-    await c.run("create schema if not exists _cohort");
-    await c.run(`create table if not exists _cohort.runs (run_id integer, hash varchar, name varchar,
+  return withLake(
+    ctx,
+    "cohort.run",
+    async (lake) => {
+      const { def, hash, compiled } = await compileFor(ctx, lake, raw, snapshot, source);
+      await saveDefinition(ctx, def);
+      await materialise(lake, compiled);
+      const c = lake.connection;
+      await c.run("create schema if not exists _cohort");
+      await c.run(`create table if not exists _cohort.runs (run_id integer, hash varchar, name varchar,
       snapshot integer, persons integer, episodes integer, created_by varchar, created_at varchar)`);
-    await c.run(
-      "create table if not exists _cohort.members (run_id integer, pseudo_id varchar, index_date date, exit_date date)",
-    );
-    const { runId, persons } = await lake.transaction(async () => {
-      const [next] = await lake.query(
-        sql`select coalesce(max(run_id), 0) + 1 as n from _cohort.runs`,
+      await c.run(
+        "create table if not exists _cohort.members (run_id integer, pseudo_id varchar, index_date date, exit_date date)",
       );
-      const runId = Number(next?.n ?? 1);
-      await lake.query(
-        sql`insert into _cohort.members select ${int(runId)}, pseudo_id, index_date, exit_date from cohort_members`,
-      );
-      const [n] = await lake.query(
-        sql`select count(distinct pseudo_id) p, count(*) e from cohort_members`,
-      );
-      const persons = Number(n?.p ?? 0);
-      await lake.query(
-        sql`insert into _cohort.runs values (${int(runId)}, ${hash}, ${def.name}, ${int(compiled.snapshot)}, ${int(persons)}, ${int(Number(n?.e ?? 0))}, ${ctx.actor.name}, ${new Date().toISOString()})`,
-      );
-      return { runId, persons };
-    });
-    await appendAudit(ctx.store, ctx.actor, {
-      action: "cohort.run",
-      target: `cohort:${def.name}@${hash.slice(0, 12)}`,
-      details: { runId, snapshot: compiled.snapshot, persons },
-    });
-    return {
-      runId,
-      name: def.name,
-      hash,
-      snapshot: compiled.snapshot,
-      persons,
-      ...(await attrition(lake, compiled)),
-    };
-  });
+      const { runId, persons } = await lake.transaction(async () => {
+        const [next] = await lake.query(
+          sql`select coalesce(max(run_id), 0) + 1 as n from _cohort.runs`,
+        );
+        const runId = Number(next?.n ?? 1);
+        await lake.query(
+          sql`insert into _cohort.members select ${int(runId)}, pseudo_id, index_date, exit_date from cohort_members`,
+        );
+        const [n] = await lake.query(
+          sql`select count(distinct pseudo_id) p, count(*) e from cohort_members`,
+        );
+        const persons = Number(n?.p ?? 0);
+        await lake.query(
+          sql`insert into _cohort.runs values (${int(runId)}, ${hash}, ${def.name}, ${int(compiled.snapshot)}, ${int(persons)}, ${int(Number(n?.e ?? 0))}, ${ctx.actor.name}, ${new Date().toISOString()})`,
+        );
+        return { runId, persons };
+      });
+      await appendAudit(ctx.store, ctx.actor, {
+        action: "cohort.run",
+        target: `cohort:${def.name}@${hash.slice(0, 12)}`,
+        details: { runId, snapshot: compiled.snapshot, persons },
+      });
+      return {
+        runId,
+        name: def.name,
+        hash,
+        snapshot: compiled.snapshot,
+        persons,
+        ...(await attrition(lake, compiled)),
+      };
+    },
+    {},
+  );
 }
 
 /** `kaivo cohort list`: saved versions and, for stewards, materialised runs. */

@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { basename, join, relative } from "node:path";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { basename, dirname, join, relative } from "node:path";
 import { appendAudit } from "../audit/append.js";
 import { authorize, type Permission } from "../auth/permissions.js";
 import type { Actor } from "../auth/roles.js";
@@ -50,7 +50,10 @@ export async function ingest(
   await authorize(ctx.store, ctx.actor, "ingest.run");
   const { exports, registries } = findInputs(path);
   const tables = loadLakeRegistry().tables;
-  const lake = await Lake.open(ctx.home);
+  // DuckDB reads the export and the load's staging files, and nothing else outside the lake.
+  const lake = await Lake.open(ctx.home, {
+    folders: [statSync(path).isDirectory() ? path : dirname(path), join(ctx.home.dir, "staging")],
+  });
   const vault = Vault.open(ctx.home);
   const lakeKey = homeKey(ctx.home, "lake");
   const common = {

@@ -1,6 +1,7 @@
-import { chmodSync } from "node:fs";
-import { join } from "node:path";
+import { chmodSync, existsSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { type DuckDBConnection, DuckDBInstance, type Json } from "@duckdb/node-api";
+import { ensureCatalogSchema } from "../catalog/catalog-store.js";
 import type { Home } from "../home/home.js";
 import { ident, int, runSql, type Sql, sql } from "./sql.js";
 
@@ -36,27 +37,55 @@ export interface TableInfo {
  * load: a row is current while `load_to` is null, and the lake as of load L is every row with
  * `load_from <= L` and `load_to` null or above L. A load is one transaction.
  */
+/** How a command may use the lake. */
+export interface LakeAccess {
+  /**
+   * Open read-only: what every query path gets (feasibility, cohort sql/explain/validate,
+   * catalog reads), so no statement through it can change the lake.
+   */
+  readOnly?: boolean;
+  /** Folders DuckDB may read and write besides the lake and its spill folder (a load's export). */
+  folders?: string[];
+}
+
 export class Lake {
   private constructor(
     readonly connection: DuckDBConnection,
     private readonly instance: DuckDBInstance,
+    /** Opened read-only: writes fail in DuckDB itself. */
+    readonly readOnly: boolean,
   ) {}
 
-  static async open(home: Home): Promise<Lake> {
+  static async open(home: Home, access: LakeAccess = {}): Promise<Lake> {
+    const readOnly = access.readOnly === true;
+    const file = join(home.dir, "lake.duckdb");
+    // A read-only open needs the file and the service's own schemas: a writer makes them first.
+    if (readOnly && !existsSync(file)) (await Lake.open(home)).close();
     // A bounded memory limit with a spill folder keeps large loads from growing the process. A
     // load runs two statements at once (its checks beside the rest), which share it: at 512 MB a
     // 200 k-person export once ran out of memory; at 1 GB (the default) 500 k people load.
-    const file = join(home.dir, "lake.duckdb");
     const instance = await DuckDBInstance.create(file, {
       memory_limit: home.config.lake.memoryLimit,
       temp_directory: join(home.dir, "staging", "duckdb"),
+      ...(readOnly ? { access_mode: "READ_ONLY" } : {}),
     });
-    chmodSync(file, 0o600); // pseudonymized, but still the service's own data
     const connection = await instance.connect();
-    await connection.run(`create table if not exists main._loads (
-      load_id integer primary key, source varchar not null, fingerprint varchar not null,
-      started_at varchar not null, finished_at varchar not null, report json not null)`);
-    return new Lake(connection, instance);
+    try {
+      if (!readOnly) {
+        chmodSync(file, 0o600); // pseudonymized, but still the service's own data
+        await connection.run(`create table if not exists main._loads (
+          load_id integer primary key, source varchar not null, fingerprint varchar not null,
+          started_at varchar not null, finished_at varchar not null, report json not null)`);
+      }
+      await restrictFiles(connection, access.folders ?? [], readOnly);
+    } catch (error) {
+      connection.closeSync();
+      instance.closeSync();
+      throw error;
+    }
+    const lake = new Lake(connection, instance, readOnly);
+    if (!readOnly) await ensureCatalogSchema(lake);
+    return lake;
   }
 
   /** Another connection to the lake, for work beside the main connection's; close it when done. */
@@ -85,15 +114,14 @@ export class Lake {
     }
   }
 
-  /** A temp table of IDs (opt-outs, exclusions) for queries on this connection to join. */
+  /**
+   * A temp table of IDs (opt-outs, exclusions) for queries on this connection to join; bound as
+   * one list, since a read-only lake takes no appender, not even on a temp table.
+   */
   async tempIds(table: string, ids: Iterable<string>): Promise<void> {
-    await this.query(sql`create or replace temp table ${ident(table)} (pseudo_id varchar)`);
-    const appender = await this.connection.createAppender(table);
-    for (const id of ids) {
-      appender.appendVarchar(id);
-      appender.endRow();
-    }
-    appender.closeSync();
+    await this.query(
+      sql`create or replace temp table ${ident(table)} as select unnest(${[...ids]}::varchar[]) as pseudo_id`,
+    );
   }
 
   static qualified(registry: string, table: string): Sql {
@@ -160,5 +188,31 @@ export class Lake {
   close(): void {
     this.connection.closeSync();
     this.instance.closeSync();
+  }
+}
+
+/**
+ * Defence in depth behind bound parameters: DuckDB may touch no file but the lake, its spill
+ * folder and the folders named. Once external access is off DuckDB refuses to turn it on again
+ * or to widen the folders, so even an injected statement could not read `keys/` or write outside
+ * the lake. DuckDB does not resolve `..` in an allowed folder's paths, so query paths, where
+ * researchers' input goes, get no folder at all; they also get their whole configuration locked
+ * (UTC, memory, threads), where a load still tunes its own settings as it goes.
+ */
+async function restrictFiles(
+  connection: DuckDBConnection,
+  folders: string[],
+  lock: boolean,
+): Promise<void> {
+  if (folders.length > 0) {
+    const list = folders
+      .map((f) => `'${resolve(f).replace(/\/*$/, "/").replace(/'/g, "''")}'`)
+      .join(", ");
+    await connection.run(`set allowed_directories = [${list}]`);
+  }
+  await connection.run("set enable_external_access = false");
+  if (lock) {
+    await connection.run("set TimeZone = 'UTC'");
+    await connection.run("set lock_configuration = true");
   }
 }

@@ -1,7 +1,24 @@
-import type { DuckDBConnection, Json } from "@duckdb/node-api";
+import {
+  DOUBLE,
+  type DuckDBConnection,
+  type Json,
+  LIST,
+  listValue,
+  VARCHAR,
+} from "@duckdb/node-api";
 
-/** A value bound to a statement: the only way a string from outside reaches SQL. */
-export type SqlParam = string | number | boolean | null;
+/**
+ * A value bound to a statement: the only way a string from outside reaches SQL. Lists bind as
+ * DuckDB lists (a set of IDs in one parameter) and bytes as a BLOB.
+ */
+export type SqlParam =
+  | string
+  | number
+  | boolean
+  | null
+  | Uint8Array
+  | readonly string[]
+  | readonly number[];
 
 type Segment = { text: string } | { param: SqlParam };
 
@@ -52,11 +69,13 @@ export class Sql {
 }
 
 function checkParam(v: SqlParam): SqlParam {
-  if (typeof v === "number" && !Number.isFinite(v))
-    throw new TypeError("A SQL parameter must be a finite number.");
-  if (v !== null && !["string", "number", "boolean"].includes(typeof v))
-    throw new TypeError(`A SQL parameter cannot be a ${typeof v}; build SQL with the sql tag.`);
-  return v;
+  const scalar = (x: unknown) =>
+    typeof x === "string" ||
+    typeof x === "boolean" ||
+    (typeof x === "number" && Number.isFinite(x));
+  if (v === null || scalar(v) || v instanceof Uint8Array) return v;
+  if (Array.isArray(v) && v.every((x) => typeof x === "string" || scalar(x))) return v;
+  throw new TypeError("A SQL parameter is a finite number, a string, a boolean, bytes or a list.");
 }
 
 /** The `sql` tag: literal text is SQL, every `${value}` a parameter, every `${fragment}` SQL. */
@@ -134,7 +153,17 @@ export async function runSql(
   const { text, params } = statement.compile();
   const prepared = await connection.prepare(text);
   try {
-    if (params.length > 0) prepared.bind(params as never);
+    // Lists carry their type: an empty one has no item to infer it from.
+    params.forEach((p, i) => {
+      if (p instanceof Uint8Array) prepared.bindBlob(i + 1, p);
+      else if (Array.isArray(p))
+        prepared.bindList(
+          i + 1,
+          listValue(p),
+          LIST(p.length > 0 && typeof p[0] === "number" ? DOUBLE : VARCHAR),
+        );
+      else prepared.bindValue(i + 1, p as string | number | boolean | null);
+    });
     return (await prepared.runAndReadAll()).getRowObjectsJson();
   } finally {
     prepared.destroySync();

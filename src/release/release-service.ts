@@ -126,10 +126,10 @@ export async function createRelease(
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(join(staging, "data"), { recursive: true });
 
-  const lake = await Lake.open(ctx.home);
+  // A release reads the lake and writes only its own folder.
+  const lake = await Lake.open(ctx.home, { readOnly: true, folders: [base] });
   let members: string[] = [];
   try {
-    await lake.connection.run("set TimeZone = 'UTC'");
     const cctx = await cohortContext(lake, ctx.store, options.snapshot);
     const compiled = compileCohort(parseDefinition(JSON.parse(saved.definition)), cctx);
     await materialise(lake, compiled);
@@ -140,18 +140,10 @@ export async function createRelease(
         sql`select distinct pseudo_id from cohort_members where pseudo_id not in (select pseudo_id from _optouts) order by 1`,
       )
     ).map((r) => String(r.pseudo_id));
-    await lake.connection.run(
-      "create or replace temp table _release_people (pseudo_id varchar, person_id varchar, shift integer)",
+    const mapped = members.map((m) => personMapping(key, m, permit.scope.rules.dateShiftDays));
+    await lake.query(
+      sql`create or replace temp table _release_people as select unnest(${members}::varchar[]) as pseudo_id, unnest(${mapped.map((p) => p.personId)}::varchar[]) as person_id, unnest(${mapped.map((p) => p.shift)}::integer[]) as shift`,
     );
-    const people = await lake.connection.createAppender("_release_people");
-    for (const m of members) {
-      const { personId, shift } = personMapping(key, m, permit.scope.rules.dateShiftDays);
-      people.appendVarchar(m);
-      people.appendVarchar(personId);
-      people.appendInteger(shift);
-      people.endRow();
-    }
-    people.closeSync();
     await usePermitKey(lake, key);
     const catalog = await readCatalog(lake);
     const { tables: plans, referenceIds } = planRelease(
