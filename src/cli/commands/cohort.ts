@@ -63,11 +63,22 @@ export function registerCohort(program: Command): void {
     .option("--snapshot <load>", "the lake snapshot (default: latest)", loadNumber)
     .option("--json", "print JSON")
     .action(async (file: string, o: { snapshot?: number; json?: boolean }, command: Command) => {
-      const text = await withActor(command, (ctx) =>
+      const { text, params } = await withActor(command, (ctx) =>
         cohortSql(ctx, readDefinition(file), o.snapshot, file),
       );
-      if (o.json) printJson({ sql: text });
-      else for (const line of text.split("\n")) out(line);
+      if (o.json) printJson({ sql: text, params });
+      else {
+        // The statement, then the values it binds: they never enter the SQL text. Each line
+        // goes through printLine, which escapes whatever could hide text on a terminal.
+        for (const line of text.split("\n")) out(line);
+        if (params.length > 0) {
+          out();
+          out("parameters:");
+          params.forEach((p, i) => {
+            out(`  $${i + 1} = ${JSON.stringify(p)}`);
+          });
+        }
+      }
     });
   cohort
     .command("run <file>")
