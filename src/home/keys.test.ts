@@ -55,6 +55,7 @@ describe("keys", () => {
     const env = {
       KAIVO_LAKE_KEY: Buffer.alloc(32, 7).toString("base64"),
       KAIVO_VAULT_KEY: "ab".repeat(32),
+      KAIVO_AUDIT_SIGNING_KEY: Buffer.alloc(32, 9).toString("base64"),
     };
     const { home, created } = initHome(tmp.dir, env);
     expect(created.some((p) => p.endsWith(".key"))).toBe(false);
