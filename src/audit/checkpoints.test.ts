@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DIALECTS, type TestDeployment, testDeployment } from "../../test/support/stores.js";
-import { asAttacker } from "../../test/support/tamper.js";
+import { asAttacker, forgeChain } from "../../test/support/tamper.js";
 import type { Actor } from "../auth/roles.js";
 import type { KaivoConfig } from "../home/config.js";
 import { SecretKey } from "../home/keys.js";
@@ -13,7 +13,6 @@ import type { ControlStore } from "../store/control-store.js";
 import { appendAudit } from "./append.js";
 import { checkpointLine, parseCheckpointLine, signCheckpoint } from "./checkpoint.js";
 import { type CheckpointError, checkpointsForHome, isDue } from "./checkpoints.js";
-import { entryHash, GENESIS_HASH, rowFromEntry } from "./entry.js";
 import { checkpointAudit, verifyAudit, verifyChain } from "./log.js";
 import { auditSigningKey } from "./signing-key.js";
 
@@ -97,30 +96,7 @@ describe.each(DIALECTS)("audit checkpoints on %s", (dialect) => {
   });
 
   describe("a whole chain rewritten with consistent new hashes", () => {
-    async function rewrite(entries: number): Promise<string> {
-      let prevHash = GENESIS_HASH;
-      await asAttacker(t.store, async () => {
-        await t.store.db.deleteFrom("audit_log").execute();
-        for (let seq = 1; seq <= entries; seq++) {
-          const unhashed = {
-            seq,
-            time: new Date().toISOString(),
-            actor: "mallory",
-            actorRole: "admin",
-            action: "test.event",
-            target: null,
-            details: { seq },
-            prevHash,
-          };
-          prevHash = entryHash(unhashed);
-          await t.store.db
-            .insertInto("audit_log")
-            .values(rowFromEntry({ ...unhashed, hash: prevHash }))
-            .execute();
-        }
-      });
-      return prevHash;
-    }
+    const rewrite = (entries: number) => forgeChain(t.store, entries);
 
     it("is reported as rewritten at the checkpointed entry", async () => {
       const store = storeWith({ checkpointEvery: 5 });

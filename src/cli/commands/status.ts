@@ -20,7 +20,7 @@ export function registerStatus(program: Command): void {
           `migrations     ${s.controlStore.migrations.applied.length} applied, ${s.controlStore.migrations.pending.length} pending`,
           ...s.keys.map(
             (k) =>
-              `${`${k.name} key`.padEnd(15)}${k.source === "env" ? "from environment" : `${k.file} (mode ${k.mode})`}${k.publicKeyId ? `, public key id ${k.publicKeyId}` : ""}`,
+              `${`${k.name} key `.padEnd(15)}${k.source === "env" ? "from environment" : `${k.file} (mode ${k.mode})`}${k.publicKeyId ? `, public key id ${k.publicKeyId}` : ""}`,
           ),
           ...s.files.map(
             (f) =>
