@@ -59,3 +59,39 @@ export async function readCheckpointFile(
   checkpoints.sort((a, b) => a.seq - b.seq);
   return { file, present: true, checkpoints, latest: checkpoints.at(-1) ?? null, invalid };
 }
+
+const TAIL_BYTES = 64 * 1024;
+
+/**
+ * The newest valid checkpoint among the file's last lines, for deciding when the next is due
+ * without reading the whole file on every start. Bad lines are skipped here; verify reports them.
+ */
+export async function readLatestCheckpoint(
+  file: string,
+  key: AuditVerifyKey,
+): Promise<Checkpoint | null> {
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    handle = await open(file, "r");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw error;
+  }
+  try {
+    const { size } = await handle.stat();
+    const start = Math.max(0, size - TAIL_BYTES);
+    const buffer = Buffer.alloc(size - start);
+    await handle.read(buffer, 0, buffer.length, start);
+    const lines = buffer.toString("utf8").split("\n");
+    if (start > 0) lines.shift(); // most likely cut through
+    let latest: Checkpoint | null = null;
+    for (const line of lines) {
+      if (line === "") continue;
+      const parsed = parseCheckpointLine(line, key);
+      if (parsed.ok && (!latest || parsed.checkpoint.seq > latest.seq)) latest = parsed.checkpoint;
+    }
+    return latest;
+  } finally {
+    await handle.close();
+  }
+}

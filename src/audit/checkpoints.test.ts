@@ -4,7 +4,12 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { DIALECTS, type TestDeployment, testDeployment } from "../../test/support/stores.js";
+import {
+  DIALECTS,
+  type TestDeployment,
+  tempDir,
+  testDeployment,
+} from "../../test/support/stores.js";
 import { asAttacker, forgeChain } from "../../test/support/tamper.js";
 import type { Actor } from "../auth/roles.js";
 import type { KaivoConfig } from "../home/config.js";
@@ -12,6 +17,7 @@ import { SecretKey } from "../home/keys.js";
 import type { ControlStore } from "../store/control-store.js";
 import { appendAudit } from "./append.js";
 import { checkpointLine, parseCheckpointLine, signCheckpoint } from "./checkpoint.js";
+import { readCheckpointFile, readLatestCheckpoint } from "./checkpoint-file.js";
 import { type CheckpointError, checkpointsForHome, isDue } from "./checkpoints.js";
 import { checkpointAudit, verifyAudit, verifyChain } from "./log.js";
 import { auditSigningKey } from "./signing-key.js";
@@ -265,3 +271,25 @@ function readKeySeed(t: TestDeployment): Buffer {
   const text = readFileSync(join(t.home.keysDir, "audit-signing.key"), "utf8");
   return Buffer.from(text.trim(), "base64");
 }
+
+describe("the checkpoint file", () => {
+  it("gives the newest checkpoint from its tail, and every line when read whole", async () => {
+    const tmp = tempDir();
+    try {
+      const key = auditSigningKey(new SecretKey(randomBytes(32)));
+      const file = join(tmp.dir, "checkpoints.jsonl");
+      const lines = Array.from({ length: 400 }, (_, i) =>
+        checkpointLine(signCheckpoint(key, { seq: i + 1, hash: "b".repeat(64) })),
+      );
+      writeFileSync(file, `${lines.join("")}not a checkpoint\n`);
+      expect(statSync(file).size).toBeGreaterThan(64 * 1024);
+      expect(await readLatestCheckpoint(file, key)).toMatchObject({ seq: 400 });
+      const whole = await readCheckpointFile(file, key);
+      expect(whole.checkpoints).toHaveLength(400);
+      expect(whole.invalid).toEqual({ line: 401, reason: "is not valid JSON" });
+      expect(await readLatestCheckpoint(join(tmp.dir, "none.jsonl"), key)).toBeNull();
+    } finally {
+      tmp.remove();
+    }
+  });
+});

@@ -7,6 +7,7 @@ import {
   appendCheckpointFile,
   type CheckpointFileReading,
   readCheckpointFile,
+  readLatestCheckpoint,
 } from "./checkpoint-file.js";
 import { type AuditSigningKey, auditSigningKey } from "./signing-key.js";
 import { postToWitness } from "./witness.js";
@@ -39,6 +40,8 @@ export interface AuditCheckpoints {
   /** Signs a checkpoint of `head` now. Throws CheckpointError if a sink fails. */
   write(store: ControlStore, head: ChainHead): Promise<Checkpoint>;
   read(file?: string): Promise<CheckpointFileReading>;
+  /** The newest valid checkpoint near the end of the file; cheap, for status and scheduling. */
+  latest(): Promise<Checkpoint | null>;
 }
 
 export type CheckpointFailureReport = (error: CheckpointError) => void;
@@ -85,7 +88,7 @@ export function auditCheckpoints(
   const read = (file = settings.file) => readCheckpointFile(file, key);
 
   async function known(): Promise<Checkpoint | null> {
-    if (last === undefined) last = (await read()).latest;
+    if (last === undefined) last = await readLatestCheckpoint(settings.file, key);
     return last;
   }
 
@@ -121,6 +124,7 @@ export function auditCheckpoints(
     settings,
     key,
     read,
+    latest: () => readLatestCheckpoint(settings.file, key),
     write: (store, head) => serial(() => writeNow(store, head)),
     afterAppend: (store, head) =>
       serial(async () => {

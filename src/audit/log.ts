@@ -153,7 +153,7 @@ export async function checkpointAudit(store: ControlStore, actor: Actor): Promis
     );
   }
   const entry = await appendAudit(store, actor, { action: "audit.checkpoint" });
-  const latest = (await checkpoints.read()).latest;
+  const latest = await checkpoints.latest();
   // The append may have signed it already, when a checkpoint was due.
   if (latest && latest.seq === entry.seq && latest.hash === entry.hash) return latest;
   return checkpoints.write(store, entry);

@@ -1,4 +1,4 @@
-import { chmodSync, readFileSync, statSync } from "node:fs";
+import { chmodSync, readFileSync, rmSync, statSync } from "node:fs";
 import { inspect } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { tempDir } from "../../test/support/stores.js";
@@ -29,6 +29,16 @@ describe("keys", () => {
     expect(loadKey(home.keysDir, "lake", {}).bytes()).not.toEqual(
       loadKey(home.keysDir, "vault", {}).bytes(),
     );
+  });
+
+  it("tells the admin of a home from before audit checkpoints to run init, which adds the key", () => {
+    const { home } = initHome(tmp.dir, {});
+    const file = keyFile(home.keysDir, "audit-signing");
+    rmSync(file);
+    expect(() => openHome(tmp.dir, {})).toThrow(/audit-signing key file .* is missing/);
+    expect(initHome(tmp.dir, {}).created).toEqual([file]);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(() => openHome(tmp.dir, {})).not.toThrow();
   });
 
   it("never overwrites an existing key on a second init", () => {

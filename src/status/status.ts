@@ -49,8 +49,7 @@ export async function getStatus(
   await authorize(store, actor, "status.read");
   const byRole = await countUsersByRole(store);
   const chain = await verifyChain(store);
-  const reading = store.checkpoints ? await store.checkpoints.read() : null;
-  const latest = reading?.latest;
+  const latest = await store.checkpoints?.latest();
   return {
     home: home.dir,
     configFile: home.configFile,
@@ -86,7 +85,10 @@ export async function getStatus(
       entries: chain.ok ? chain.entries : await countAudit(store),
       chainOk: chain.ok,
       ...(chain.ok ? {} : { problem: chain.message }),
-      checkpoint: latest ? { file: reading?.file ?? "", seq: latest.seq, time: latest.time } : null,
+      checkpoint:
+        store.checkpoints && latest
+          ? { file: store.checkpoints.settings.file, seq: latest.seq, time: latest.time }
+          : null,
     },
   };
 }
