@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { createSocket } from "node:dgram";
 import { appendFileSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -244,7 +245,39 @@ describe.each(DIALECTS)("audit checkpoints on %s", (dialect) => {
       expect(readFileSync(file(), "utf8").trim().split("\n")).toHaveLength(1);
     });
   });
+
+  it("sends every checkpoint to a syslog collector as an RFC 5424 message", async () => {
+    const collector = createSocket("udp4");
+    const messages: string[] = [];
+    collector.on("message", (m) => messages.push(m.toString("utf8")));
+    await new Promise<void>((resolve) => collector.bind(0, "127.0.0.1", resolve));
+    try {
+      const port = collector.address().port;
+      const store = storeWith({ checkpointEvery: 5, syslog: { host: "127.0.0.1", port } });
+      await append(store, 5);
+      const key = store.checkpoints?.key;
+      if (!key) throw new Error("expected checkpoints");
+      await waitFor(() => messages.length === 2);
+      for (const message of messages) {
+        const m = /^<109>1 \S+ \S+ kaivo \d+ audit-checkpoint - (\{.*\})$/.exec(message);
+        expect(m, message).not.toBeNull();
+        expect(parseCheckpointLine(m?.[1] ?? "", key)).toMatchObject({ ok: true });
+      }
+      expect(reported).toEqual([]);
+    } finally {
+      collector.close();
+    }
+  });
 });
+
+/** Polls, for events that arrive on their own schedule (UDP); generous for a busy machine. */
+async function waitFor(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const start = Date.now();
+  while (!condition()) {
+    if (Date.now() - start > timeoutMs) throw new Error("timed out waiting");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
 
 describe("when a checkpoint is due", () => {
   const settings = { file: "x", every: 100, maxAgeMs: 24 * 3_600_000 };

@@ -10,6 +10,7 @@ import {
   readLatestCheckpoint,
 } from "./checkpoint-file.js";
 import { type AuditSigningKey, auditSigningKey } from "./signing-key.js";
+import { type SyslogTarget, sendToSyslog } from "./syslog.js";
 import { postToWitness } from "./witness.js";
 
 /** A checkpoint could not be written to one of its sinks; the audit entry itself is committed. */
@@ -21,6 +22,7 @@ export interface CheckpointSettings {
   every: number;
   maxAgeMs: number;
   witnessUrl?: string;
+  syslog?: SyslogTarget;
 }
 
 export interface ChainHead {
@@ -65,6 +67,7 @@ export function checkpointsForHome(
       every: audit.checkpointEvery,
       maxAgeMs: audit.checkpointMaxAgeHours * 3_600_000,
       ...(audit.witnessUrl ? { witnessUrl: audit.witnessUrl } : {}),
+      ...(audit.syslog ? { syslog: audit.syslog } : {}),
     },
     report,
   );
@@ -110,11 +113,18 @@ export function auditCheckpoints(
         failures.push((error as Error).message);
       }
     }
+    if (settings.syslog) {
+      try {
+        await sendToSyslog(settings.syslog, checkpoint);
+      } catch (error) {
+        failures.push((error as Error).message);
+      }
+    }
     if (failures.length > 0) {
       throw new CheckpointError(
         `The audit checkpoint at entry ${head.seq} was not written to ${failures.join(", nor to ")}.`,
-        "The audit entry itself is safe in the control store. Fix audit.checkpointFile or " +
-          "audit.witnessUrl in kaivo.json, then run `kaivo audit checkpoint`.",
+        "The audit entry itself is safe in the control store. Fix audit.checkpointFile, " +
+          "audit.witnessUrl or audit.syslog in kaivo.json, then run `kaivo audit checkpoint`.",
       );
     }
     return checkpoint;

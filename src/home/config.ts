@@ -59,6 +59,13 @@ export const KaivoConfigSchema = z.strictObject({
       checkpointFile: z.string().min(1).default("audit-checkpoints.jsonl"),
       /** Optional HTTP witness: every checkpoint is also POSTed here as JSON. */
       witnessUrl: z.url({ protocol: /^https?$/ }).optional(),
+      /** Optional syslog collector: every checkpoint is also sent there over UDP (RFC 5424). */
+      syslog: z
+        .strictObject({
+          host: z.string().min(1),
+          port: z.number().int().min(1).max(65535).default(514),
+        })
+        .optional(),
     })
     .default({
       checkpointEvery: 100,
