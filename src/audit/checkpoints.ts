@@ -104,7 +104,7 @@ export function auditCheckpoints(
       await appendCheckpointFile(settings.file, checkpoint);
       if (!last || checkpoint.seq > last.seq) last = checkpoint;
     } catch (error) {
-      failures.push(`the file ${settings.file} (${(error as Error).message})`);
+      failures.push(`the file ${settings.file} could not be written (${(error as Error).message})`);
     }
     if (settings.witnessUrl) {
       try {
@@ -122,7 +122,7 @@ export function auditCheckpoints(
     }
     if (failures.length > 0) {
       throw new CheckpointError(
-        `The audit checkpoint at entry ${head.seq} was not written to ${failures.join(", nor to ")}.`,
+        `The audit checkpoint at entry ${head.seq} was not written everywhere: ${failures.join("; ")}.`,
         "The audit entry itself is safe in the control store. Fix audit.checkpointFile, " +
           "audit.witnessUrl or audit.syslog in kaivo.json, then run `kaivo audit checkpoint`.",
       );
