@@ -165,7 +165,7 @@ describe.each(DIALECTS)("kaivo CLI on %s", (dialect) => {
     } finally {
       await store.close();
     }
-  });
+  }, 240_000); // a dozen CLI processes: generous, for a loaded machine
 
   it("status names where the keys are but never shows them", () => {
     kaivo(["init"], env);
