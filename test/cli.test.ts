@@ -125,6 +125,11 @@ describe.each(DIALECTS)("kaivo CLI on %s", (dialect) => {
     expect(ok.status).toBe(0);
     expect(ok.stdout).toMatch(/Audit chain intact: 6 entries\.\nMatches signed checkpoint 6 of /);
 
+    const signed = kaivo(["audit", "checkpoint", "--as", "aino"], env);
+    expect(signed.status).toBe(0);
+    expect(signed.stdout).toMatch(/^Signed checkpoint 8:[0-9a-f]{64} \(key [0-9a-f]{16}\)\.\n$/);
+    expect(kaivo(["audit", "checkpoint", "--as", "anna"], env).status).toBe(3);
+
     const checkpoints = join(home, "audit-checkpoints.jsonl");
     const copy = join(home, "copy.jsonl");
     writeFileSync(copy, readFileSync(checkpoints, "utf8").replace(/"seq":6/, '"seq":5'));

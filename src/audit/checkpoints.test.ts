@@ -61,6 +61,10 @@ describe.each(DIALECTS)("audit checkpoints on %s", (dialect) => {
     const key = store.checkpoints?.key;
     if (!key) throw new Error("expected checkpoints");
     for (const line of lines) expect(parseCheckpointLine(line, key)).toMatchObject({ ok: true });
+    const seed = readKeySeed(t);
+    for (const secret of [seed.toString("base64"), seed.toString("hex")]) {
+      expect(readFileSync(file(), "utf8")).not.toContain(secret);
+    }
 
     const verdict = await verifyAudit(store, aino);
     expect(verdict).toMatchObject({
