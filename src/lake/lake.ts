@@ -81,7 +81,7 @@ export class Lake {
           started_at varchar not null, finished_at varchar not null, report json not null)`);
       }
       // A writer may also use the lake's own working folder, where loads stage their rows.
-      const folders = readOnly ? [] : [join(home.dir, "staging"), ...(access.folders ?? [])];
+      const folders = [...(readOnly ? [] : [join(home.dir, "staging")]), ...(access.folders ?? [])];
       await restrictFiles(connection, folders, readOnly);
     } catch (error) {
       connection.closeSync();
