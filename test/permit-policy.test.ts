@@ -47,7 +47,10 @@ const ctx = (actor: Actor): Ctx => ({ home, store, actor });
 
 const SCOPE = () => ({
   cohort: { name: "t2d-any", hash: cohortHash },
-  tables: { "clinical.person": ["sex", "birth_date"], "clinical.diagnosis": ["event_date", "code"] },
+  tables: {
+    "clinical.person": ["sex", "birth_date"],
+    "clinical.diagnosis": ["event_date", "code"],
+  },
   period: { from: "1990-01-01", to: "2025-12-31" },
   formats: ["parquet"],
 });
@@ -161,19 +164,15 @@ describe("separation of duties (issue 15)", () => {
       "Findata decision 2026-10-02",
     );
     await expect(permits.confirmPermit(ctx(stina), other.id, "me again")).rejects.toThrow(
-      /registered it/,
+      /second steward/,
     );
   }, 60_000);
 
   it("(c) checks the reason and the duties of a close before the key is destroyed", async () => {
     await activePermit("P-CLOSE", { team: ["sami"] });
-    await expect(closePermit(ctx(stina), "P-CLOSE", "  ")).rejects.toBeInstanceOf(
-      ValidationError,
-    );
+    await expect(closePermit(ctx(stina), "P-CLOSE", "  ")).rejects.toBeInstanceOf(ValidationError);
     expect("key" in keyOf("P-CLOSE")).toBe(true);
-    await expect(closePermit(ctx(sami), "P-CLOSE", "done")).rejects.toBeInstanceOf(
-      ForbiddenError,
-    );
+    await expect(closePermit(ctx(sami), "P-CLOSE", "done")).rejects.toBeInstanceOf(ForbiddenError);
     expect("key" in keyOf("P-CLOSE")).toBe(true);
     expect((await getPermit(store, "P-CLOSE")).status).toBe("active");
     expect(await denials("P-CLOSE", "sami")).toHaveLength(1);
@@ -184,9 +183,7 @@ describe("separation of duties (issue 15)", () => {
 
   it("(d) audits a refused activation and makes no key for it", async () => {
     await approvedPermit("P-ACT", { team: ["sami"] });
-    await expect(activatePermit(ctx(sami), "P-ACT", "go")).rejects.toBeInstanceOf(
-      ForbiddenError,
-    );
+    await expect(activatePermit(ctx(sami), "P-ACT", "go")).rejects.toBeInstanceOf(ForbiddenError);
     expect(keyOf("P-ACT")).toEqual({ missing: "never created" });
     const [denial] = await denials("P-ACT", "sami");
     expect(JSON.parse(denial?.details ?? "{}")).toMatchObject({
@@ -202,13 +199,15 @@ describe("separation of duties (issue 15)", () => {
       (id) => showPermit(ctx(ville), id),
       (id) => approvePermit(ctx(ville), id, "yes"),
       (id) => closePermit(ctx(ville), id, "no"),
-      (id) => approvePermit(ctx(reija), id, "yes"),
+      (id) => createRelease(ctx(ville), id),
     ];
     for (const call of calls) {
       const hidden = await failure(call("P-HIDDEN"));
       const missing = await failure(call("P-NOPE1"));
       expect(hidden.constructor).toBe(missing.constructor);
-      expect(hidden.message.replace("P-HIDDEN", "ID")).toBe(missing.message.replace("P-NOPE1", "ID"));
+      expect(hidden.message.replace("P-HIDDEN", "ID")).toBe(
+        missing.message.replace("P-NOPE1", "ID"),
+      );
     }
     // Named on it (team), ville sees the permit, and is told no one's name.
     await draftPermit(ctx(riku), application("P-TEAMMATE", { team: ["ville"] }));
