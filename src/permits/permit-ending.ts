@@ -24,8 +24,13 @@ const ENDABLE = ["registered", "approved", "active"];
 async function finishEnding(ctx: Ctx, id: string, step: "close" | "expire"): Promise<number> {
   const { pending, final } = ENDING[step];
   const vault = Vault.open(ctx.home);
+  let key: string;
   try {
     vault.destroyPermitKey(id);
+    const left = vault.permitKey(id);
+    // A permit closed before activation never had a key.
+    if (!("missing" in left)) throw new Error(`the key of permit ${id} survived its destruction`);
+    key = left.missing;
   } finally {
     vault.close();
   }
@@ -39,7 +44,7 @@ async function finishEnding(ctx: Ctx, id: string, step: "close" | "expire"): Pro
     {
       action: `permit.${final}`,
       target: `permit:${id}`,
-      details: { from: pending, to: final, keyDestroyed: true },
+      details: { from: pending, to: final, key },
     },
     async (db) => {
       const updated = await db

@@ -49,7 +49,7 @@ export async function completeReleases(ctx: Ctx, permitId: string, base: string)
     .where("status", "=", "publishing")
     .execute();
   for (const r of pending) {
-    if (!existsSync(r.path)) {
+    if (!existsSync(r.path) && existsSync(dirname(r.path))) {
       const staged = readdirSync(dirname(r.path))
         .filter((name) => stagingPid(r.path, name) !== undefined)
         .map((name) => join(dirname(r.path), name))
