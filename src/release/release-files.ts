@@ -50,11 +50,15 @@ export async function completeReleases(ctx: Ctx, permitId: string, base: string)
     .execute();
   for (const r of pending) {
     if (!existsSync(r.path) && existsSync(dirname(r.path))) {
-      const staged = readdirSync(dirname(r.path))
-        .filter((name) => stagingPid(r.path, name) !== undefined)
-        .map((name) => join(dirname(r.path), name))
-        .find((dir) => checksumOf(dir) === r.checksum);
-      if (staged) renameSync(staged, r.path);
+      const staged = readdirSync(dirname(r.path)).flatMap((name) => {
+        const pid = stagingPid(r.path, name);
+        const dir = join(dirname(r.path), name);
+        return pid !== undefined && checksumOf(dir) === r.checksum ? [{ dir, pid }] : [];
+      });
+      // A release another running process recorded a moment ago is that process's to publish.
+      if (staged.some((s) => s.pid !== process.pid && isRunning(s.pid))) continue;
+      const orphan = staged[0];
+      if (orphan) renameSync(orphan.dir, r.path);
     }
     if (existsSync(r.path))
       await ctx.store.db
