@@ -32,6 +32,7 @@ import { tempDir } from "./support/stores.js";
  */
 const MAIN = join(import.meta.dirname, "../dist/cli/main.js");
 const riku: Actor = { name: "riku", role: "researcher" };
+const ville: Actor = { name: "ville", role: "researcher" };
 const reija: Actor = { name: "reija", role: "reviewer" };
 const stina: Actor = { name: "stina", role: "steward" };
 
@@ -44,7 +45,7 @@ let cohortHash = "";
 const ctx = (actor: Actor): Ctx => ({ home, store, actor });
 const releasesDir = () => join(home.dir, "releases");
 
-function cli(args: string[], crashAt?: string) {
+function cli(args: string[], crashAt?: string, as = "stina") {
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     KAIVO_HOME: home.dir,
@@ -52,7 +53,7 @@ function cli(args: string[], crashAt?: string) {
     ...(crashAt ? { KAIVO_TEST_CRASH_AT: crashAt } : {}),
   };
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\`.`);
-  return spawnSync(process.execPath, [MAIN, ...args, "--as", "stina"], {
+  return spawnSync(process.execPath, [MAIN, ...args, "--as", as], {
     env,
     encoding: "utf8",
     timeout: 180_000,
@@ -159,7 +160,7 @@ beforeAll(async () => {
   home = initHome(join(tmp.dir, "home"), {}).home;
   store = await openControlStore(home);
   const system: Actor = { name: "system", role: "admin" };
-  for (const a of [riku, reija, stina])
+  for (const a of [riku, ville, reija, stina])
     await addUser(store, system, { name: a.name, role: a.role });
   await ingest(ctx(stina), data);
   cohortHash = (
@@ -290,6 +291,42 @@ describe("a permit command killed with SIGKILL, then run again", () => {
     rerun(["release", "create", id]);
     await expectConsistent(id);
   }, 300_000);
+
+  it("expire: decided and audited first, and the next `permits expire` finishes", async () => {
+    const id = "P-EXPIRE";
+    await approvedPermit(id);
+    await activatePermit(ctx(stina), id, "go");
+    const release = await createRelease(ctx(stina), id);
+    await store.db
+      .updateTable("permits")
+      .set({ valid_until: "2020-01-01" })
+      .where("id", "=", id)
+      .execute();
+    killedAt("expire:after-key-destroyed", ["permits", "expire"]);
+    expect((await getPermit(store, id)).status).toBe("expiring");
+    expect(keyState(id)).toBe("destroyed");
+    expect(existsSync(release.path)).toBe(true);
+    await expect(createRelease(ctx(stina), id)).rejects.toThrow(/is expiring/);
+    rerun(["permits", "expire"]);
+    expect((await getPermit(store, id)).status).toBe("expired");
+    expect(existsSync(release.path)).toBe(false);
+    await expectConsistent(id);
+  }, 300_000);
+
+  it("(e) on the command line: a permit one may not see and a missing one give the same error and exit code", async () => {
+    await approvedPermit("P-NOT-VILLES");
+    for (const verb of ["submit", "show"]) {
+      const args = (id: string) =>
+        verb === "show" ? ["permit", "show", id] : ["permit", verb, id, "--reason", "x"];
+      const hidden = cli(args("P-NOT-VILLES"), undefined, "ville");
+      const missing = cli(args("P-NOT-THERE"), undefined, "ville");
+      expect(hidden.status, verb).toBe(missing.status);
+      expect(hidden.stderr.replace("P-NOT-VILLES", "ID"), verb).toBe(
+        missing.stderr.replace("P-NOT-THERE", "ID"),
+      );
+      expect(hidden.stderr).not.toMatch(/riku/);
+    }
+  }, 120_000);
 
   it("opt-out: killed after the register changed, the rerun profiles the catalog without the person", async () => {
     const personsShown = async () => {
