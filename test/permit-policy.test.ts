@@ -248,25 +248,34 @@ describe.each(DIALECTS)("separation of duties (issue 15) on %s", (dialect) => {
     expect((await getPermit(store, "P-NARROW")).status).toBe("in_review");
   }, 60_000);
 
-  it("(g) gives distinct permit ids distinct release folders", async () => {
-    await activePermit("FINDATA_2026_77");
-    const findata = await registerPermit(
-      ctx(stina),
-      application("FINDATA/2026/77", { principalInvestigator: "ville" }),
-      "Findata decision 2026-11-01",
+  it("(g) gives distinct permit ids distinct release folders, and leaves external numbers to stewards", async () => {
+    // A researcher cannot take an id shaped like an external number.
+    await expect(draftPermit(ctx(riku), application("FINDATA_2026_77"))).rejects.toThrow(
+      /letters, digits and hyphens/,
     );
-    if (findata.status === "registered")
-      await permits.confirmPermit(ctx(sami), findata.id, "checked");
-    if ((await getPermit(store, findata.id)).status === "approved")
-      await activatePermit(ctx(stina), findata.id, "go");
-    const squat = await createRelease(ctx(stina), "FINDATA_2026_77");
-    const real = await createRelease(ctx(stina), "FINDATA/2026/77");
-    expect(real.path).not.toBe(squat.path);
-    expect(existsSync(squat.path) && existsSync(real.path)).toBe(true);
-    expect(squat.path).not.toMatch(/FINDATA_2026_77-r1$/);
+    const external = async (id: string) => {
+      await registerPermit(
+        ctx(stina),
+        application(id, { principalInvestigator: "ville" }),
+        "Findata decision",
+      );
+      await permits.confirmPermit(ctx(sami), id, "checked");
+      await activatePermit(ctx(stina), id, "go");
+      return createRelease(ctx(stina), id);
+    };
+    const lookalike = await external("FINDATA_2026_77");
+    const real = await external("FINDATA/2026/77");
+    expect(real.path).not.toBe(lookalike.path);
+    expect(existsSync(lookalike.path) && existsSync(real.path)).toBe(true);
+    expect(lookalike.path).toMatch(/\/FINDATA%5F2026%5F77-r1$/);
+    expect(real.path).toMatch(/\/FINDATA%2F2026%2F77-r1$/);
     // A permit id of letters, digits and hyphens is its own folder name (the README names one).
     const plain = await activePermit("KAIVO-PLAIN-0001");
     expect((await createRelease(ctx(stina), plain.id)).path).toMatch(/\/KAIVO-PLAIN-0001-r1$/);
+    // Ids differing only in case would share a folder on a case-insensitive disk.
+    await expect(draftPermit(ctx(riku), application("kaivo-plain-0001"))).rejects.toThrow(
+      /exists already/,
+    );
   }, 120_000);
 
   it("(i) deletes a closed or expired permit's release files and audits the deletion", async () => {

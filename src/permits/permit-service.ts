@@ -184,6 +184,12 @@ async function insertPermit(
 export async function draftPermit(ctx: Ctx, raw: unknown, source = "application"): Promise<Permit> {
   await enforceRole(ctx, "draft");
   const app = parseWithPaths(ApplicationSchema, raw, source);
+  // Numbers with other characters (Findata's `FINDATA/2026/77`) are the data service's to register.
+  if (app.id && !/^[A-Za-z0-9-]+$/.test(app.id))
+    throw new ValidationError(
+      `${source}: id: an application's id is letters, digits and hyphens (like KAIVO-2026-0001).`,
+      "Leave it out to be given one; a permit decided elsewhere is registered by a steward (`kaivo permit register`).",
+    );
   return insertPermit(ctx, app, "draft", false, "application drafted");
 }
 
