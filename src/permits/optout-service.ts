@@ -5,6 +5,7 @@ import { homeKey } from "../home/home.js";
 import { HETU_SYSTEM, parseHetu } from "../identity/hetu.js";
 import { lakePseudoId } from "../identity/pseudonym.js";
 import { Lake } from "../lake/lake.js";
+import { crashPoint } from "../shared/crash-point.js";
 import { ValidationError } from "../shared/errors.js";
 import type { Ctx } from "./permit-service.js";
 
@@ -23,7 +24,11 @@ function pseudoIdOf(ctx: Ctx, code: string): string {
   return lakePseudoId(homeKey(ctx.home, "lake"), system, value);
 }
 
-/** `kaivo optout add`: the person is left out of every later release and researcher-facing count. */
+/**
+ * `kaivo optout add`: the person is left out of every later release and researcher-facing count.
+ * The catalog is profiled again even when the person was already opted out: a run killed after
+ * recording the opt-out is completed by running it again.
+ */
 export async function addOptout(ctx: Ctx, code: string): Promise<{ added: boolean }> {
   await authorize(ctx.store, ctx.actor, "optout.manage");
   const pseudoId = pseudoIdOf(ctx, code);
@@ -49,7 +54,8 @@ export async function addOptout(ctx: Ctx, code: string): Promise<{ added: boolea
       return true;
     },
   );
-  if (result) await reprofile(ctx);
+  crashPoint("optout:after-record");
+  await reprofile(ctx);
   return { added: result };
 }
 
@@ -79,7 +85,8 @@ export async function removeOptout(ctx: Ctx, code: string): Promise<{ removed: b
       return Number(r.numDeletedRows) > 0;
     },
   );
-  if (result) await reprofile(ctx);
+  crashPoint("optout:after-record");
+  await reprofile(ctx);
   return { removed: result };
 }
 

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from "kysely";
 import pg from "pg";
+import { type AuditCheckpoints, checkpointsForHome } from "../audit/checkpoints.js";
 import type { Home } from "../home/home.js";
 import { ConfigError } from "../shared/errors.js";
 import type { Dialect } from "./dialect.js";
@@ -14,6 +15,8 @@ export interface ControlStore {
   readonly dialect: Dialect;
   /** Where the store is, safe to print (no password). */
   readonly location: string;
+  /** Signed checkpoints of the audit chain; absent on a store opened without a home. */
+  readonly checkpoints?: AuditCheckpoints;
   close(): Promise<void>;
 }
 
@@ -35,6 +38,7 @@ export async function openControlStore(home: Home): Promise<ControlStore> {
       "Unset it to use the SQLite store in the home.",
     );
   }
+  const checkpoints = checkpointsForHome(home); // loads the signing key: fail before opening
   const store = url
     ? openPostgres(url)
     : openSqlite(join(home.dir, home.config.controlStore.sqliteFile));
@@ -44,7 +48,7 @@ export async function openControlStore(home: Home): Promise<ControlStore> {
     await store.close();
     throw error;
   }
-  return store;
+  return { ...store, checkpoints };
 }
 
 export function openSqlite(file: string): ControlStore {
