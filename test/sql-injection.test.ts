@@ -181,16 +181,24 @@ describe("a release of a saved cohort that carries a payload (issue 15, finding 
     const reviewer: Actor = { name: "reija", role: "reviewer" };
     for (const a of [researcher, reviewer, steward])
       await addUser(store, system, { name: a.name, role: a.role }).catch(() => undefined);
-    const def = {
+    const named = (name: string) => ({
       ...base(),
       name: "ra-payload",
-      inclusion: [
-        {
-          name: `x\n    cast(${readKey()} as integer) as leak,\n    --`,
-          criteria: { events: { table: "clinical.diagnosis", codeSet: "ra" } },
-        },
-      ],
-    };
+      inclusion: [{ name, criteria: { events: { table: "clinical.diagnosis", codeSet: "ra" } } }],
+    });
+    // A newline is refused as the definition is read (docs/cohorts.md, Limits), so it is never
+    // saved; a quote is printable text, saved, and must stay a value all the way to the release.
+    const refused = await outcome(() =>
+      validateCohort(
+        ctx(researcher),
+        named(`x\n    cast(${readKey()} as integer) as leak,\n    --`),
+      ),
+    );
+    expect(refused).toMatch(
+      /^ValidationError: .*inclusion\[0\]\.name: contains a control character/,
+    );
+    expect(leaks(refused)).toEqual([]);
+    const def = named(`x' || cast(${readKey()} as integer) || '`);
     const { hash } = await validateCohort(ctx(researcher), def);
     const exact = await feasibility(ctx(steward), def);
     expect(exact.persons).toBe(2);
