@@ -19,7 +19,7 @@ import {
   validateCohort,
 } from "../src/cohort/cohort-service.js";
 import { compileCohort } from "../src/cohort/compile.js";
-import { parseDefinition } from "../src/cohort/definition.js";
+import { type CohortDefinition, parseDefinition } from "../src/cohort/definition.js";
 import { feasibility } from "../src/feasibility/feasibility-service.js";
 import type { Home } from "../src/home/home.js";
 import { Lake } from "../src/lake/lake.js";
@@ -314,16 +314,20 @@ function stringPaths(
   return [];
 }
 
-function withValue(path: Array<string | number>, payload: string): unknown {
-  const def = fuzzBase() as unknown as Record<string | number, unknown>;
+function withValue(
+  path: Array<string | number>,
+  payload: string,
+  from: unknown = fuzzBase(),
+): unknown {
+  const def = structuredClone(from) as Record<string | number, unknown>;
   let at = def as Record<string | number, unknown>;
   for (const p of path.slice(0, -1)) at = at[p] as Record<string | number, unknown>;
   at[path[path.length - 1] as string | number] = payload;
   return def;
 }
 
-function withCodeSetName(payload: string): unknown {
-  const def = fuzzBase();
+function withCodeSetName(payload: string, from = fuzzBase()): unknown {
+  const def = structuredClone(from);
   const codeSets: Record<string, unknown> = { [payload]: def.codeSets.ra, crp: def.codeSets.crp };
   return {
     ...def,
@@ -337,13 +341,28 @@ describe("a fuzz of every string field of a cohort definition (issue 15, finding
     const before = hashes();
     const paths = stringPaths(fuzzBase());
     expect(paths.length).toBeGreaterThan(15);
-    const cases = [
+    // Each payload once through the reader (which refuses control characters and long text)
+    // and once past it, into an already read definition: the compiler must hold on its own.
+    const read = parseDefinition(fuzzBase());
+    const cases = [false, true].flatMap((past) => [
       ...paths.flatMap((p) =>
-        PAYLOADS.map((payload) => ({ where: p.join("."), def: withValue(p, payload) })),
+        PAYLOADS.map((payload) => ({
+          where: p.join("."),
+          past,
+          def: withValue(p, payload, past ? read : fuzzBase()),
+        })),
       ),
-      ...PAYLOADS.map((payload) => ({ where: "codeSets.<name>", def: withCodeSetName(payload) })),
-    ];
+      ...PAYLOADS.map((payload) => ({
+        where: "codeSets.<name>",
+        past,
+        def: withCodeSetName(
+          payload,
+          past ? (read as unknown as ReturnType<typeof fuzzBase>) : fuzzBase(),
+        ),
+      })),
+    ]);
     const compiledShapes = new Map<string, number>();
+    const pastShapes = new Map<string, number>();
     // Compiled and run as feasibility runs them, on one read-only lake: opening it per case
     // would make the test slow, not stronger.
     const lake = await Lake.open(home, { readOnly: true });
@@ -351,24 +370,32 @@ describe("a fuzz of every string field of a cohort definition (issue 15, finding
       const cctx = await cohortContext(lake, store);
       expect(compileCohort(parseDefinition(fuzzBase()), cctx).sql.compile().params.length).toBe(21);
       // The statement for a plain value in the same place ("M05*" is a prefix, "plain" is not).
-      const plainText = (where: string, def: unknown) => {
+      const plainText = (where: string, past: boolean) => {
         try {
           const path = where.split(".").map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+          const from = past ? read : fuzzBase();
           const plain =
-            where === "codeSets.<name>" ? withCodeSetName("plain") : withValue(path, "plain");
-          return compileCohort(parseDefinition(plain ?? def), cctx).sql.compile().text;
+            where === "codeSets.<name>"
+              ? withCodeSetName("plain", from as unknown as ReturnType<typeof fuzzBase>)
+              : withValue(path, "plain", from);
+          const def = past ? (plain as CohortDefinition) : parseDefinition(plain);
+          return compileCohort(def, cctx).sql.compile().text;
         } catch {
           return undefined;
         }
       };
-      for (const { where, def } of cases) {
+      for (const { where, past, def } of cases) {
         const printed: string[] = [];
         try {
-          const compiled = compileCohort(parseDefinition(def), cctx);
+          const compiled = compileCohort(
+            past ? (def as CohortDefinition) : parseDefinition(def),
+            cctx,
+          );
           const { text, params } = compiled.sql.compile();
           // Values went into parameters: the statement text is the plain value's.
-          expect(text, where).toBe(plainText(where, def));
-          compiledShapes.set(where, (compiledShapes.get(where) ?? 0) + 1);
+          expect(text, where).toBe(plainText(where, past));
+          const shapes = past ? pastShapes : compiledShapes;
+          shapes.set(where, (shapes.get(where) ?? 0) + 1);
           await materialise(lake, compiled);
           printed.push(JSON.stringify(params), JSON.stringify(await attrition(lake, compiled)));
         } catch (error) {
@@ -390,8 +417,11 @@ describe("a fuzz of every string field of a cohort definition (issue 15, finding
       "inclusion.1.criteria.events.where.0.contains.0",
       "inclusion.2.criteria.events.where.0.in.0",
       "title",
-    ])
+    ]) {
       expect(compiledShapes.get(field), field).toBeGreaterThan(0);
+      // Past the reader every payload compiles there, to the plain value's text.
+      expect(pastShapes.get(field), field).toBe(PAYLOADS.length);
+    }
     expect(hashes()).toEqual(before);
   }, 300_000);
 

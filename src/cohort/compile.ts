@@ -13,6 +13,7 @@ import {
 import {
   type CohortDefinition,
   type Criterion,
+  codeSetOf,
   type Events,
   type Filter,
   groupParts,
@@ -141,7 +142,7 @@ class Compiler {
     const visit = visitColumn(this.ctx.catalog, t);
     const where: Sql[] = [this.asOf("e"), sql`e.event_date is not null`];
     if (events.codeSet) {
-      const set = ownValue(this.def.codeSets, events.codeSet);
+      const set = codeSetOf(this.def, events.codeSet);
       const { column } = codeColumnFor(this.ctx.catalog, this.def, events);
       if (set && column) {
         const exact = set.codes.filter((c) => !c.endsWith("*"));
@@ -345,9 +346,4 @@ class Compiler {
     const atLeast = c.count?.atLeast ?? 1;
     return sql`coalesce(${cte}.${c.count?.distinctDays ? sql`days` : sql`n`}, 0) >= ${int(atLeast)}`;
   }
-}
-
-/** A user-named entry of a record, own properties only (`constructor` is not a code set). */
-function ownValue<T>(record: Record<string, T>, key: string): T | undefined {
-  return Object.hasOwn(record, key) ? record[key] : undefined;
 }

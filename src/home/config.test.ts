@@ -26,6 +26,14 @@ describe("kaivo.json", () => {
     expect(readConfig(file)).toEqual(DEFAULT_CONFIG);
   });
 
+  it("says where a file is not valid JSON without quoting it (a key file put there by mistake)", () => {
+    const key = "9602PMu/9n86EoyNk1+Sy5mPIrZYV4O2wl3+zRVe/qk=";
+    const error = errorFor(`${key}\n`);
+    expect(error.message).toMatch(/is not valid JSON \(line 1, column \d+\)/);
+    for (let i = 0; i + 6 <= key.length; i++)
+      expect(error.message).not.toContain(key.slice(i, i + 6));
+  });
+
   it("names an unknown key, nested or top-level, and the file", () => {
     const error = errorFor(JSON.stringify({ version: 1, controlStore: { sqlitFile: "x.db" } }));
     expect(error.message).toContain('unknown key "controlStore.sqlitFile"');

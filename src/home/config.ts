@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { HETU_SYSTEM } from "../identity/hetu.js";
 import { ConfigError } from "../shared/errors.js";
+import { jsonErrorPlace } from "../shared/json-text.js";
 
 /**
  * kaivo.json. Strict: an unknown key is far more often a typo than an intention, and a typo in a
@@ -115,8 +116,10 @@ export function readConfig(file: string): KaivoConfig {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
-  } catch (error) {
-    return fail(file, `is not valid JSON: ${(error as Error).message}`);
+  } catch {
+    // Say where, never what: the file may be a key file given by mistake.
+    const { line, column } = jsonErrorPlace(text);
+    return fail(file, `is not valid JSON (line ${line}, column ${column})`);
   }
   return parseConfig(raw, file);
 }
