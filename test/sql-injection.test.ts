@@ -160,6 +160,19 @@ describe("no user text reaches SQL (issue 15, finding 1)", () => {
     expect(await cohortRowsOf(municipalities())).not.toContainEqual({ municipality: "000" });
   });
 
+  it("names the steps beside the statement, never inside it", async () => {
+    const name = "it's a rule -- with a /* comment */ in it";
+    const def = {
+      ...base(),
+      inclusion: [{ name, criteria: { events: { table: "clinical.diagnosis", codeSet: "ra" } } }],
+    };
+    const { text, params, steps } = await cohortSql(ctx(researcher), def);
+    expect(text).not.toContain("rule");
+    expect(text).toContain("-- step 1");
+    expect(params).not.toContain(name);
+    expect(steps).toEqual([{ name, column: "s1" }]);
+  });
+
   it("refuses to read a file, even on a writable lake", async () => {
     const { sql } = await import("../src/lake/sql.js");
     const lake = await Lake.open(home);

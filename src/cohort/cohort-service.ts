@@ -201,7 +201,8 @@ export async function compileFor(
 export function cohortSql(ctx: Ctx, raw: unknown, snapshot?: number, source?: string) {
   return withLake(ctx, "cohort.read", async (lake) => {
     const { compiled } = await compileFor(ctx, lake, raw, snapshot, source);
-    return compiled.sql.compile();
+    // The steps name the flag columns (`s1`, `s2`, …) the statement's comments only number.
+    return { ...compiled.sql.compile(), steps: compiled.steps };
   });
 }
 

@@ -63,10 +63,10 @@ export function registerCohort(program: Command): void {
     .option("--snapshot <load>", "the lake snapshot (default: latest)", loadNumber)
     .option("--json", "print JSON")
     .action(async (file: string, o: { snapshot?: number; json?: boolean }, command: Command) => {
-      const { text, params } = await withActor(command, (ctx) =>
+      const { text, params, steps } = await withActor(command, (ctx) =>
         cohortSql(ctx, readDefinition(file), o.snapshot, file),
       );
-      if (o.json) printJson({ sql: text, params });
+      if (o.json) printJson({ sql: text, params, steps });
       else {
         // The statement, then the values it binds: they never enter the SQL text. Each line
         // goes through printLine, which escapes whatever could hide text on a terminal.
@@ -77,6 +77,11 @@ export function registerCohort(program: Command): void {
           params.forEach((p, i) => {
             out(`  $${i + 1} = ${JSON.stringify(p)}`);
           });
+        }
+        if (steps.length > 0) {
+          out();
+          out("steps:");
+          for (const s of steps) out(`  ${s.column} = ${s.name}`);
         }
       }
     });
