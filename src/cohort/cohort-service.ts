@@ -2,6 +2,7 @@ import { appendAudit } from "../audit/append.js";
 import type { Actor } from "../auth/roles.js";
 import { ensureCatalogSchema, readCatalog } from "../catalog/catalog-store.js";
 import type { Home } from "../home/home.js";
+import { assertNoIdentifyingText } from "../identity/free-text.js";
 import { withLake } from "../lake/access.js";
 import type { Lake } from "../lake/lake.js";
 import { NotFoundError, ValidationError } from "../shared/errors.js";
@@ -69,6 +70,7 @@ export async function cohortContext(
 
 /** Stores a version once; later saves of the same content are no-ops. Audited when new. */
 export async function saveDefinition(ctx: Ctx, def: CohortDefinition): Promise<string> {
+  assertNoIdentifyingText({ "cohort's title": def.title, "cohort's description": def.description });
   const hash = definitionHash(def);
   const existing = await ctx.store.db
     .selectFrom("cohort_definitions")

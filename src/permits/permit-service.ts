@@ -4,11 +4,13 @@ import type { Actor } from "../auth/roles.js";
 import { ensureCatalogSchema, readCatalog } from "../catalog/catalog-store.js";
 import { isFreeText } from "../catalog/metadata.js";
 import type { Home } from "../home/home.js";
+import { assertNoIdentifyingText } from "../identity/free-text.js";
 import { Vault } from "../identity/vault.js";
 import { Lake } from "../lake/lake.js";
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "../shared/errors.js";
 import type { ControlStore } from "../store/control-store.js";
 import type { PermitsTable } from "../store/schema.js";
+import { assertNoIdentifyingApplication } from "./permit-text.js";
 import {
   type Application,
   ApplicationSchema,
@@ -181,6 +183,7 @@ async function insertPermit(
   external: boolean,
   reason: string,
 ) {
+  assertNoIdentifyingApplication(app, external ? reason : undefined);
   const id = app.id ?? (await nextDraftId(ctx.store));
   if (await ctx.store.db.selectFrom("permits").select("id").where("id", "=", id).executeTakeFirst())
     throw new ConflictError(`Permit ${id} exists already.`);
@@ -305,6 +308,7 @@ async function transition(
   change: Partial<PermitsTable> = {},
   extra: Record<string, string | number | boolean> = {},
 ): Promise<Permit> {
+  assertNoIdentifyingText({ [`${verb} reason`]: reason });
   const t = TRANSITIONS[verb];
   await authorize(ctx.store, ctx.actor, t.permission);
   if (!reason.trim())
@@ -391,6 +395,7 @@ export async function approvePermit(
 
 /** Activation makes the permit's key; its releases can then be made. */
 export async function activatePermit(ctx: Ctx, id: string, reason: string): Promise<Permit> {
+  assertNoIdentifyingText({ "activate reason": reason });
   await authorize(ctx.store, ctx.actor, "permit.manage");
   const permit = await getPermit(ctx.store, id);
   if (permit.validUntil < today())
@@ -401,6 +406,7 @@ export async function activatePermit(ctx: Ctx, id: string, reason: string): Prom
 
 /** Closing destroys the permit's key first: after it no one can map the permit's IDs back. */
 export async function closePermit(ctx: Ctx, id: string, reason: string): Promise<Permit> {
+  assertNoIdentifyingText({ "close reason": reason });
   await authorize(ctx.store, ctx.actor, "permit.manage");
   const permit = await getPermit(ctx.store, id);
   if (!TRANSITIONS.close.from.includes(permit.status))
