@@ -2,6 +2,7 @@ import { chmodSync } from "node:fs";
 import { join } from "node:path";
 import { type DuckDBConnection, DuckDBInstance, type Json } from "@duckdb/node-api";
 import type { Home } from "../home/home.js";
+import { assertLakeNotLost, recordLakeExists } from "./lake-file.js";
 
 /** Columns every lake table has besides its own: who, when, where from, which versions. */
 export const META_COLUMNS = [
@@ -44,6 +45,7 @@ export class Lake {
   ) {}
 
   static async open(home: Home): Promise<Lake> {
+    assertLakeNotLost(home);
     // A bounded memory limit with a spill folder keeps large loads from growing the process. A
     // load runs two statements at once (its checks beside the rest), which share it: at 512 MB a
     // 200 k-person export once ran out of memory; at 1 GB (the default) 500 k people load.
@@ -53,6 +55,7 @@ export class Lake {
       temp_directory: join(home.dir, "staging", "duckdb"),
     });
     chmodSync(file, 0o600); // pseudonymized, but still the service's own data
+    recordLakeExists(home);
     const connection = await instance.connect();
     await connection.run(`create table if not exists main._loads (
       load_id integer primary key, source varchar not null, fingerprint varchar not null,

@@ -24,7 +24,7 @@ export function registerStatus(program: Command): void {
           ),
           ...s.files.map(
             (f) =>
-              `${f.name.padEnd(15)}${f.present ? `${f.file} (${((f.bytes ?? 0) / 1e6).toFixed(1)} MB, mode ${f.mode})` : `${f.file} (not created yet: kaivo ingest creates it)`}`,
+              `${f.name.padEnd(15)}${f.present ? `${f.file} (${((f.bytes ?? 0) / 1e6).toFixed(1)} MB, mode ${f.mode})` : f.lost ? `${f.file} MISSING: this home had a lake; restore it from a backup` : `${f.file} (not created yet: kaivo ingest creates it)`}`,
           ),
           `users          ${s.users.total} (${Object.entries(s.users.byRole)
             .map(([role, n]) => `${role} ${n}`)
