@@ -105,6 +105,8 @@ export async function verifyAudit(
 ): Promise<VerifyResult> {
   await authorize(store, actor, "audit.verify");
   const result = await verifyChain(store, anchor);
+  // A read-only home (an auditor's copy, a read-only mount) is verified without a record.
+  if (store.readOnly) return result;
   await appendAudit(store, actor, {
     action: "audit.verify",
     details: result.ok

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import type { AuditEntry } from "../../audit/entry.js";
 import { parseAnchor, tailAudit, verifyAudit } from "../../audit/log.js";
-import { actorFor, printJson, withStore } from "../context.js";
+import { actorFor, printJson, READ_ONLY_HOME, withStore } from "../context.js";
 import { EXIT } from "../exit-codes.js";
 
 export function registerAudit(program: Command): void {
@@ -48,8 +48,12 @@ export function registerAudit(program: Command): void {
               `Entries 1-${result.entries} verify.\n`,
           );
         }
+        if (store.readOnly)
+          process.stderr.write(
+            "The home is read-only: this verification is not recorded in the audit log.\n",
+          );
         if (!result.ok) process.exitCode = EXIT.verifyFailed;
-      });
+      }, READ_ONLY_HOME);
     });
 }
 

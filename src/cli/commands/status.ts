@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { getStatus } from "../../status/status.js";
-import { actorFor, printJson, withStore } from "../context.js";
+import { actorFor, printJson, READ_ONLY_HOME, withStore } from "../context.js";
 
 export function registerStatus(program: Command): void {
   program
@@ -32,6 +32,6 @@ export function registerStatus(program: Command): void {
           `audit log      ${s.audit.entries} entries, chain ${s.audit.chainOk ? "ok" : `BROKEN: ${s.audit.problem}`}`,
         ];
         process.stdout.write(`${lines.join("\n")}\n`);
-      });
+      }, READ_ONLY_HOME);
     });
 }
