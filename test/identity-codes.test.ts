@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -96,6 +96,41 @@ describe("identity codes on the command line", () => {
       child.stdin.end(`${CODE}\n`);
       expect(await exited).toBe(0);
       expect(stdout).toMatch(/^opted out/);
+    },
+    E2E_TEST_TIMEOUT_MS,
+  );
+});
+
+const hasScript = spawnSync("script", ["--version"]).status === 0;
+
+describe.skipIf(!hasScript)("an identity code typed at a terminal", () => {
+  it(
+    "is not echoed",
+    async () => {
+      const tmp = tempDir();
+      try {
+        const env = { PATH: process.env.PATH, KAIVO_HOME: join(tmp.dir, "home") };
+        expect(kaivo(["init"], env).status).toBe(0);
+        kaivo(["user", "add", "stina", "--role", "steward", "--as", "admin"], env);
+        // script(1) gives the command a terminal; what it shows is what a person would see.
+        const command = `${process.execPath} ${MAIN} optout add --as stina`;
+        const child = spawn("script", ["-q", "-e", "-c", command, "/dev/null"], { env });
+        let shown = "";
+        const prompted = new Promise<void>((resolve) =>
+          child.stdout.on("data", (d: Buffer) => {
+            shown += d.toString();
+            if (shown.includes("(not shown): ")) resolve();
+          }),
+        );
+        const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+        await prompted;
+        child.stdin.write(`${CODE}\r`);
+        expect(await exited).toBe(0);
+        expect(shown).toMatch(/Identity code \(not shown\): \r?\nopted out/);
+        expect(shown).not.toContain("131052");
+      } finally {
+        tmp.remove();
+      }
     },
     E2E_TEST_TIMEOUT_MS,
   );
