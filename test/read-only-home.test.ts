@@ -68,6 +68,7 @@ describe.skipIf(!canDropRoot)("a read-only home", () => {
       for (const args of [
         ["user", "add", "bob", "--role", "researcher", "--as", "admin"],
         ["audit", "tail", "--as", "aino"],
+        ["init"],
       ]) {
         const refused = kaivoUnprivileged(args, env);
         expect(refused.status, args.join(" ")).toBe(1);

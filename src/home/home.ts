@@ -40,7 +40,14 @@ export function initHome(dir: string, env: NodeJS.ProcessEnv = process.env): Ini
   const created: string[] = [];
   const keysDir = join(dir, "keys");
   if (!existsSync(dir)) {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    try {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+    } catch (error) {
+      throw new ConfigError(
+        `Cannot create the Kaivo home ${dir} (${(error as NodeJS.ErrnoException).code ?? "error"}).`,
+        "Create it as the service account, or set KAIVO_HOME to a folder the service may write.",
+      );
+    }
     created.push(dir);
   }
   if (!existsSync(keysDir)) {
