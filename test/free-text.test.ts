@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { appendAudit } from "../src/audit/append.js";
 import type { Actor } from "../src/auth/roles.js";
 import { addUser } from "../src/auth/users.js";
 import { annotateCatalog, exportCatalog } from "../src/catalog/catalog-service.js";
@@ -119,6 +120,19 @@ describe("free text users type", () => {
     expect(await auditText()).toBe(before);
     const exported = await exportCatalog(ctx(stina), "healthdcat");
     for (const part of PARTS) expect(JSON.stringify(exported)).not.toContain(part);
+  });
+
+  it("are backed by the audit log's own guard, which knows the dashes too", async () => {
+    const before = await auditText();
+    for (const code of [HETU_EN_DASH, "131052\u2014308T", "131052 - 308T"]) {
+      const error = await appendAudit(store, stina, {
+        action: "x",
+        details: { note: `about ${code}` },
+      }).catch((e: unknown) => e);
+      expect(error, code).toBeInstanceOf(ValidationError);
+      expect((error as Error).message).not.toContain("308T");
+    }
+    expect(await auditText()).toBe(before);
   });
 
   it("refuses a cohort description with an identity code", async () => {

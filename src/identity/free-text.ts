@@ -20,11 +20,18 @@ const SPACED_HETU = /(\d{6})\s*([-+A-FU-Ya-fu-y])\s*(\d{3}[0-9A-Ya-y])/g;
 const NOT_PHONES = /\d{4}-\d{2}-\d{2}(?:T[\d:.]+Z?)?|[A-Za-z]+(?:-\d+)+/g;
 const CAPITALISED = /[A-ZÅÄÖÉ][a-zåäöéü]+(?:-[A-ZÅÄÖÉ][a-zåäöéü]+)?/g;
 
+/** Whether the text holds something shaped like a hetu, however its dash or digits were typed. */
+export function containsHetuLikeTyped(text: string): boolean {
+  return containsHetuLike(
+    text.normalize("NFKC").replace(DASHES, "-").replace(SPACED_HETU, "$1$2$3"),
+  );
+}
+
 /** The kinds of direct identifier in a text typed by a user, in a fixed order; empty if none. */
 export function identifierKindsIn(text: string): RedactionType[] {
   const normalised = text.normalize("NFKC").replace(DASHES, "-");
   const found = new Set<RedactionType>();
-  if (containsHetuLike(normalised.replace(SPACED_HETU, "$1$2$3"))) found.add("HETU");
+  if (containsHetuLikeTyped(text)) found.add("HETU");
   const scrubbed = scrubText(normalised.replace(NOT_PHONES, " "));
   for (const kind of Object.keys(scrubbed.redactions)) found.add(kind as RedactionType);
   if (hasFullName(normalised)) found.add("NAME");
