@@ -89,7 +89,7 @@ for (const file of readdirSync(examples).sort()) {
       t0 = performance.now();
       const { compiled: c } = await compileFor(ctx, lake, def);
       await materialise(lake, c);
-      await lake.rows("select count(distinct pseudo_id) n from cohort_members");
+      await lake.query(sql`select count(distinct pseudo_id) n from cohort_members`);
       compiled.push(performance.now() - t0);
     } finally {
       lake.close();

@@ -39,8 +39,8 @@ export async function millionLake({ patients, replicas, data, home }) {
     );
     t0 = performance.now();
     const lake = await Lake.open(initHome(home, {}).home);
-    const tables = await lake.rows(
-      "select table_schema s, table_name t from information_schema.tables where table_schema not in ('main') and not starts_with(table_schema, '_') and table_type = 'BASE TABLE'",
+    const tables = await lake.query(
+      sql`select table_schema s, table_name t from information_schema.tables where table_schema not in ('main') and not starts_with(table_schema, '_') and table_type = 'BASE TABLE'`,
     );
     for (const { s, t } of tables) {
       const cols = (

@@ -22,6 +22,7 @@ import { ingest } from "../src/ingest/ingest-service.js";
 import { Lake } from "../src/lake/lake.js";
 import { openControlStore } from "../src/store/control-store.js";
 import { DEFAULT_SYNTH_OPTIONS, runSynth } from "../src/synth/synth.js";
+import { lakeRows } from "./support/lake-rows.js";
 import { tempDir } from "./support/stores.js";
 
 const steward: Actor = { name: "stina", role: "steward" };
@@ -97,8 +98,9 @@ describe("catalog of a synthetic lake", () => {
         const p = await profileAsOf(lake, t.registry, t.table);
         expect(p, `${t.registry}.${t.table}`).toBeDefined();
         if (!p) continue;
-        const from = `${Lake.qualified(t.registry, t.table)} where load_to is null`;
-        const [direct] = await lake.rows(
+        const from = `"${t.registry}"."${t.table}" where load_to is null`;
+        const [direct] = await lakeRows(
+          lake,
           `select count(*) n, count(distinct pseudo_id) p, min(${t.eventColumn ? "event_date" : "null"}) f, max(${t.eventColumn ? "event_date" : "null"}) l from ${from}`,
         );
         expect(p.rows).toBe(num(direct?.n));
@@ -106,7 +108,8 @@ describe("catalog of a synthetic lake", () => {
         expect(p.firstEvent).toBe(direct?.f ?? null);
         expect(p.lastEvent).toBe(direct?.l ?? null);
         if (t.eventColumn) {
-          const years = await lake.rows(
+          const years = await lakeRows(
+            lake,
             `select year(event_date) y, count(*) n from ${from} and event_date is not null group by 1 order by 1`,
           );
           expect(p.perYear.map((y) => [y.year, y.rows])).toEqual(
@@ -115,8 +118,9 @@ describe("catalog of a synthetic lake", () => {
         }
       }
       const lab = await profileAsOf(lake, "clinical", "lab");
-      const [values] = await lake.rows(
-        "select count(value) n, min(value) lo, max(value) hi from clinical.lab where load_to is null",
+      const [values] = await lakeRows(
+        lake,
+        `select count(value) n, min(value) lo, max(value) hi from clinical.lab where load_to is null`,
       );
       expect(lab?.variables.value).toMatchObject({
         nonNull: num(values?.n),
@@ -124,13 +128,15 @@ describe("catalog of a synthetic lake", () => {
         max: num(values?.hi),
       });
       const hba1c = lab?.measurements?.find((m) => m.code === "17863");
-      const [h] = await lake.rows(
-        "select count(*) n, count(distinct pseudo_id) p from clinical.lab where load_to is null and local_code = '17863'",
+      const [h] = await lakeRows(
+        lake,
+        `select count(*) n, count(distinct pseudo_id) p from clinical.lab where load_to is null and local_code = '17863'`,
       );
       expect(hba1c).toMatchObject({ rows: num(h?.n), persons: num(h?.p), unit: "mmol/mol" });
       const diagnosis = await profileAsOf(lake, "clinical", "diagnosis");
-      const top = await lake.rows(
-        "select code, count(*) n from clinical.diagnosis where load_to is null group by 1 order by n desc, code limit 3",
+      const top = await lakeRows(
+        lake,
+        `select code, count(*) n from clinical.diagnosis where load_to is null group by 1 order by n desc, code limit 3`,
       );
       expect(diagnosis?.variables.code?.top?.slice(0, 3).map((t) => [t.value, t.rows])).toEqual(
         top.map((r) => [r.code, num(r.n)]),
@@ -142,7 +148,10 @@ describe("catalog of a synthetic lake", () => {
     await withLake(async (lake) => {
       const first = await profileAsOf(lake, "clinical", "visit", 1);
       const latest = await profileAsOf(lake, "clinical", "visit");
-      const [was] = await lake.rows(`select count(*) n from clinical.visit where ${Lake.asOf(1)}`);
+      const [was] = await lakeRows(
+        lake,
+        "select count(*) n from clinical.visit where load_from <= 1 and (load_to is null or load_to > 1)",
+      );
       expect(first?.rows).toBe(num(was?.n));
       expect(latest?.loadId).toBeGreaterThan(1);
       expect(latest?.rows).not.toBe(first?.rows);
@@ -163,7 +172,7 @@ describe("catalog of a synthetic lake", () => {
     copyFileSync(join(homeDir, "lake.duckdb"), join(copy, "lake.duckdb"));
     await withLake(async (lake) => {
       const c = lake.connection;
-      const count = async (sql: string) => num((await lake.rows(sql))[0]?.n);
+      const count = async (sql: string) => num((await lakeRows(lake, sql))[0]?.n);
       const sample = "load_to is null and hash(record_key) % 20 = 0";
       const planted: Record<string, { table: string; n: number }> = {};
       planted.event_before_birth = {
@@ -228,7 +237,7 @@ describe("catalog of a synthetic lake", () => {
       );
 
       const catalog = await readCatalog(lake);
-      const [load] = await lake.rows("select max(load_id) l from main._loads");
+      const [load] = await lakeRows(lake, `select max(load_id) l from main._loads`);
       const results = await runQualityChecks(lake, catalog, num(load?.l), "2026-06-01");
       for (const [check, { table, n }] of Object.entries(planted)) {
         const hits = results.filter((r) => r.check === check && r.table === table);

@@ -12,6 +12,7 @@ import { Lake } from "../src/lake/lake.js";
 import { RateLimitError } from "../src/shared/errors.js";
 import { openControlStore } from "../src/store/control-store.js";
 import { DEFAULT_SYNTH_OPTIONS, runSynth } from "../src/synth/synth.js";
+import { lakeRows } from "./support/lake-rows.js";
 import { tempDir } from "./support/stores.js";
 
 const steward: Actor = { name: "stina", role: "steward" };
@@ -43,7 +44,7 @@ type Rows = Array<Record<string, unknown>>;
 async function current(sql: string): Promise<Rows> {
   const lake = await Lake.open(initHome(homeDir, {}).home);
   try {
-    return await lake.rows(sql);
+    return await lakeRows(lake, sql);
   } finally {
     lake.close();
   }

@@ -116,7 +116,7 @@ async function expectExactPathAgreement(homeDir: string, exportDir: string, labe
       const types = new Map(lakeColumns(t));
       const rows = (
         await lake.connection.runAndReadAll(
-          `select * from ${Lake.qualified(t.registry, t.name)} where load_to is null`,
+          `select * from "${t.registry}"."${t.name}" where load_to is null`,
         )
       ).getRowObjectsJson() as Array<Record<string, unknown>>;
       const want = expected.get(t.name) ?? new Map();

@@ -274,7 +274,7 @@ describe("ingest of kaivo synth output (500 people, 2 days, 2 % defects)", () =>
         (
           await query(
             home,
-            `select count(distinct record_key) n from clinical.lab where ${Lake.asOf(load)}`,
+            `select count(distinct record_key) n from clinical.lab where load_from <= ${load} and (load_to is null or load_to > ${load})`,
           )
         )[0]?.n,
       );

@@ -1,6 +1,7 @@
 import { createHmac } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Actor } from "../src/auth/roles.js";
 import { addUser } from "../src/auth/users.js";
@@ -30,6 +31,7 @@ import { createRelease, ReleaseBlockedError } from "../src/release/release-servi
 import { ConflictError, ForbiddenError, ValidationError } from "../src/shared/errors.js";
 import { type ControlStore, openControlStore } from "../src/store/control-store.js";
 import { DEFAULT_SYNTH_OPTIONS, runSynth } from "../src/synth/synth.js";
+import { lakeRows } from "./support/lake-rows.js";
 import { tempDir } from "./support/stores.js";
 
 const riku: Actor = { name: "riku", role: "researcher" };
@@ -98,11 +100,15 @@ async function readParquet(
   path: string,
   sql = "select * from t",
 ): Promise<Array<Record<string, unknown>>> {
-  const lake = await Lake.open(home);
+  // A released file is read as a recipient would: by a DuckDB of its own, not the lake's.
+  const db = await DuckDBInstance.create(":memory:");
+  const connection = await db.connect();
   try {
-    return await lake.rows(sql.replace(/\bt\b/, `read_parquet('${path}')`));
+    const text = sql.replace(/\bt\b/, `read_parquet('${path}')`);
+    return (await connection.runAndReadAll(text)).getRowObjectsJson();
   } finally {
-    lake.close();
+    connection.closeSync();
+    db.closeSync();
   }
 }
 
@@ -457,7 +463,8 @@ describe("releases", () => {
     ).map((m) => `'${m.pseudo_id}'`);
     const lake = await Lake.open(home);
     try {
-      const [member] = await lake.rows(
+      const [member] = await lakeRows(
+        lake,
         `select pseudo_id from clinical.note where load_to is null and event_date between date '1990-01-01' and date '2025-12-31' and pseudo_id in (${members.join(",")}) order by pseudo_id limit 1`,
       );
       expect(member?.pseudo_id).toBeTruthy();

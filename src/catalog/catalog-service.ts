@@ -5,7 +5,8 @@ import { type DisclosureRule, seesExactCounts } from "../feasibility/disclosure.
 import type { Home } from "../home/home.js";
 import { assertNoIdentifyingText } from "../identity/free-text.js";
 import { withLake } from "../lake/access.js";
-import { Lake } from "../lake/lake.js";
+import { Lake, type LakeAccess } from "../lake/lake.js";
+import { EMPTY, int, join, sql } from "../lake/sql.js";
 import { ForbiddenError, NotFoundError, ValidationError } from "../shared/errors.js";
 import type { ControlStore } from "../store/control-store.js";
 import {
@@ -31,16 +32,24 @@ export interface Ctx {
 }
 
 const rule = (ctx: Ctx): DisclosureRule => ctx.home.config.disclosure;
+/** Annotations and vocabularies are written into the lake's catalog schema. */
+const WRITE: LakeAccess = {};
 
 async function withCatalog<T>(
   ctx: Ctx,
   permission: Permission,
   work: (lake: Lake, catalog: Catalog) => Promise<T>,
+  access: LakeAccess = { readOnly: true },
 ): Promise<T> {
-  return withLake(ctx, permission, async (lake) => {
-    await ensureCatalogSchema(lake);
-    return work(lake, await readCatalog(lake));
-  });
+  return withLake(
+    ctx,
+    permission,
+    async (lake) => {
+      await ensureCatalogSchema(lake);
+      return work(lake, await readCatalog(lake));
+    },
+    access,
+  );
 }
 
 /**
@@ -49,7 +58,7 @@ async function withCatalog<T>(
  */
 async function checkSnapshot(ctx: Ctx, lake: Lake, asOf?: number): Promise<void> {
   if (asOf === undefined || seesExactCounts(ctx.actor.role)) return;
-  const [latest] = await lake.rows("select max(load_id) as l from _catalog.profile_runs");
+  const [latest] = await lake.query(sql`select max(load_id) as l from _catalog.profile_runs`);
   if (latest?.l !== null && latest?.l !== undefined && asOf < Number(latest.l))
     throw new ForbiddenError(
       `Figures of earlier snapshots are shown to stewards only (snapshot ${asOf}; the latest is ${latest.l}).`,
@@ -207,45 +216,55 @@ export async function annotateCatalog(ctx: Ctx, name: string, fields: Record<str
       Object.entries(fields).map(([field, text]) => [`annotation's ${field}`, text]),
     ),
   );
-  return withCatalog(ctx, "catalog.annotate", async (lake, catalog) => {
-    const target = resolveTarget(catalog, name);
-    const allowed: readonly string[] = ANNOTATABLE[target.level];
-    const unknown = Object.keys(fields).filter((f) => !allowed.includes(f));
-    if (unknown.length > 0 || Object.keys(fields).length === 0)
-      throw new ValidationError(
-        unknown.length > 0
-          ? `A ${target.level} has no annotatable field ${unknown.join(", ")}.`
-          : "Nothing to annotate.",
-        `Fields of a ${target.level}: ${allowed.join(", ")}.`,
-      );
-    if (fields.updateFrequency !== undefined) {
-      const ok = ["daily", "weekly", "monthly", "quarterly", "annual", "irregular"];
-      if (!ok.includes(fields.updateFrequency))
-        throw new ValidationError(`updateFrequency must be one of ${ok.join(", ")}.`);
-    }
-    // Audit first: the identifier guard refuses an annotation that looks like an identity code.
-    await appendAudit(ctx.store, ctx.actor, {
-      action: "catalog.annotate",
-      target: `catalog:${name}`,
-      details: { fields },
-    });
-    await addAnnotations(lake, name, fields, ctx.actor.name);
-    return { target: name, fields };
-  });
+  return withCatalog(
+    ctx,
+    "catalog.annotate",
+    async (lake, catalog) => {
+      const target = resolveTarget(catalog, name);
+      const allowed: readonly string[] = ANNOTATABLE[target.level];
+      const unknown = Object.keys(fields).filter((f) => !allowed.includes(f));
+      if (unknown.length > 0 || Object.keys(fields).length === 0)
+        throw new ValidationError(
+          unknown.length > 0
+            ? `A ${target.level} has no annotatable field ${unknown.join(", ")}.`
+            : "Nothing to annotate.",
+          `Fields of a ${target.level}: ${allowed.join(", ")}.`,
+        );
+      if (fields.updateFrequency !== undefined) {
+        const ok = ["daily", "weekly", "monthly", "quarterly", "annual", "irregular"];
+        if (!ok.includes(fields.updateFrequency))
+          throw new ValidationError(`updateFrequency must be one of ${ok.join(", ")}.`);
+      }
+      // Audit first: the identifier guard refuses an annotation that looks like an identity code.
+      await appendAudit(ctx.store, ctx.actor, {
+        action: "catalog.annotate",
+        target: `catalog:${name}`,
+        details: { fields },
+      });
+      await addAnnotations(lake, name, fields, ctx.actor.name);
+      return { target: name, fields };
+    },
+    WRITE,
+  );
 }
 
 /** `kaivo vocab load FILE --system S`: adds or replaces the titles of a code system. */
 export function loadVocabulary(ctx: Ctx, file: string, system: string) {
-  return withCatalog(ctx, "vocab.load", async (lake) => {
-    const entries = readVocabularyCsv(file);
-    const codes = await storeVocabulary(lake, system, entries);
-    await appendAudit(ctx.store, ctx.actor, {
-      action: "vocab.load",
-      target: `vocab:${system}`,
-      details: { codes },
-    });
-    return { system, codes };
-  });
+  return withCatalog(
+    ctx,
+    "vocab.load",
+    async (lake) => {
+      const entries = readVocabularyCsv(file);
+      const codes = await storeVocabulary(lake, system, entries);
+      await appendAudit(ctx.store, ctx.actor, {
+        action: "vocab.load",
+        target: `vocab:${system}`,
+        details: { codes },
+      });
+      return { system, codes };
+    },
+    WRITE,
+  );
 }
 
 /** `kaivo vocab lookup SYSTEM PATTERN...`: codes and titles, `M05*` as a prefix. */
@@ -265,16 +284,15 @@ export interface QualityReport {
 /** `kaivo quality report`: the checks stored for a snapshot (latest by default). */
 export function qualityReport(ctx: Ctx, asOf?: number): Promise<QualityReport> {
   return withCatalog(ctx, "quality.read", async (lake) => {
-    const [latest] = await lake.rows(
-      `select max(load_id) as l from _catalog.profile_runs ${asOf === undefined ? "" : `where load_id <= ${Math.trunc(asOf)}`}`,
+    const [latest] = await lake.query(
+      sql`select max(load_id) as l from _catalog.profile_runs ${asOf === undefined ? EMPTY : sql`where load_id <= ${int(Math.trunc(asOf))}`}`,
     );
     const loadId = latest?.l === null || latest?.l === undefined ? null : Number(latest.l);
     const rows =
       loadId === null
         ? []
-        : await lake.rows(
-            "select * from _catalog.quality where load_id = $loadId order by check_id, registry, table_name, variable",
-            { loadId },
+        : await lake.query(
+            sql`select * from _catalog.quality where load_id = ${int(loadId)} order by check_id, registry, table_name, variable`,
           );
     const results = rows.map((r) => {
       const result: QualityResult = {
@@ -335,23 +353,23 @@ async function registryFigures(
     const tables = catalog.tables.filter((t) => t.registry === r.registry);
     const existing = [];
     for (const t of tables) {
-      const [e] = await lake.rows(
-        "select count(*) as n from information_schema.tables where table_schema = $r and table_name = $t",
-        { r: t.registry, t: t.table },
+      const [e] = await lake.query(
+        sql`select count(*) as n from information_schema.tables where table_schema = ${t.registry} and table_name = ${t.table}`,
       );
       if (Number(e?.n) > 0) existing.push(t);
     }
     if (existing.length === 0) continue;
-    const union = existing
-      .map(
+    const union = join(
+      existing.map(
         (t) =>
-          `select ${t.personColumn ? "pseudo_id" : "null::varchar as pseudo_id"}, ${t.eventColumn ? "event_date" : "null::date as event_date"} from ${Lake.qualified(t.registry, t.table)} where load_to is null${t.personColumn ? " and pseudo_id not in (select pseudo_id from _optouts)" : ""}`,
-      )
-      .join(" union all ");
-    const [f] = await lake.rows(
-      `select count(*) as records, count(distinct pseudo_id) as persons, min(event_date) as first, max(event_date) as last from (${union})`,
+          sql`select ${t.personColumn ? sql`pseudo_id` : sql`null::varchar as pseudo_id`}, ${t.eventColumn ? sql`event_date` : sql`null::date as event_date`} from ${Lake.qualified(t.registry, t.table)} where load_to is null${t.personColumn ? sql` and pseudo_id not in (select pseudo_id from _optouts)` : EMPTY}`,
+      ),
+      sql` union all `,
     );
-    const [load] = await lake.rows("select max(finished_at) as at from main._loads");
+    const [f] = await lake.query(
+      sql`select count(*) as records, count(distinct pseudo_id) as persons, min(event_date) as first, max(event_date) as last from (${union})`,
+    );
+    const [load] = await lake.query(sql`select max(finished_at) as at from main._loads`);
     out.push({
       registry: r.registry,
       records: Number(f?.records ?? 0),

@@ -1,4 +1,5 @@
 import type { Lake } from "../lake/lake.js";
+import { sql } from "../lake/sql.js";
 import { NotFoundError, ValidationError } from "../shared/errors.js";
 import type { RegistryDescription, RegistryMeta, TableMeta, VariableMeta } from "./metadata.js";
 
@@ -7,6 +8,8 @@ import type { RegistryDescription, RegistryMeta, TableMeta, VariableMeta } from 
  * are per lake snapshot, and the cohort compiler reads it over the same connection.
  */
 export async function ensureCatalogSchema(lake: Lake): Promise<void> {
+  // Every writable open makes the schema, so a read-only lake has it already.
+  if (lake.readOnly) return;
   const c = lake.connection;
   await c.run("create schema if not exists _catalog");
   await c.run(`create table if not exists _catalog.registries (
@@ -89,8 +92,8 @@ export interface Catalog {
 /** The whole catalog with stewards' annotations applied (the latest per field wins). */
 export async function readCatalog(lake: Lake): Promise<Catalog> {
   const annotations = new Map<string, Record<string, string>>();
-  for (const a of await lake.rows(
-    "select target, field, value from _catalog.annotations order by seq",
+  for (const a of await lake.query(
+    sql`select target, field, value from _catalog.annotations order by seq`,
   )) {
     const fields = annotations.get(String(a.target)) ?? {};
     fields[String(a.field)] = String(a.value ?? "");
@@ -111,16 +114,18 @@ export async function readCatalog(lake: Lake): Promise<Catalog> {
     return out as T;
   };
   const registries = (
-    await lake.rows("select registry, meta from _catalog.registries order by registry")
+    await lake.query(sql`select registry, meta from _catalog.registries order by registry`)
   ).map((r) => overlay(String(r.registry), JSON.parse(String(r.meta)) as RegistryMeta));
   const tables = (
-    await lake.rows("select meta from _catalog.tables order by registry, table_name")
+    await lake.query(sql`select meta from _catalog.tables order by registry, table_name`)
   ).map((r) => {
     const t = JSON.parse(String(r.meta)) as TableMeta;
     return overlay(`${t.registry}.${t.table}`, t);
   });
   const variables = (
-    await lake.rows("select meta from _catalog.variables order by registry, table_name, position")
+    await lake.query(
+      sql`select meta from _catalog.variables order by registry, table_name, position`,
+    )
   ).map((r) => {
     const v = JSON.parse(String(r.meta)) as VariableMeta;
     return overlay(`${v.registry}.${v.table}.${v.variable}`, v);
@@ -169,7 +174,8 @@ export async function addAnnotations(
   byUser: string,
 ): Promise<void> {
   const next = Number(
-    (await lake.rows("select coalesce(max(seq), 0) + 1 as n from _catalog.annotations"))[0]?.n ?? 1,
+    (await lake.query(sql`select coalesce(max(seq), 0) + 1 as n from _catalog.annotations`))[0]
+      ?.n ?? 1,
   );
   const at = new Date().toISOString();
   let seq = next;

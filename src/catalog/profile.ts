@@ -1,4 +1,5 @@
 import { Lake } from "../lake/lake.js";
+import { EMPTY, ident, int, join, type Sql, sql } from "../lake/sql.js";
 import type { Catalog } from "./catalog-store.js";
 import type { TableMeta, VariableMeta } from "./metadata.js";
 
@@ -44,7 +45,6 @@ const NUMERIC = new Set(["DOUBLE", "BIGINT", "INTEGER"]);
 const TEMPORAL_SOURCE = new Set(["date", "dateTime", "instant"]);
 const TOP_N = 10;
 
-const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
 const num = (v: unknown) => (v === null || v === undefined ? 0 : Number(v));
 const text = (v: unknown) => (v === null || v === undefined ? null : String(v));
 
@@ -55,6 +55,10 @@ function kind(v: VariableMeta): "numeric" | "temporal" | "json" | "other" {
   return "other";
 }
 
+const personCountOf = (t: TableMeta) =>
+  t.personColumn ? sql`count(distinct ${ident(t.personColumn)})` : sql`0`;
+const eventOf = (t: TableMeta) => (t.eventColumn ? ident(t.eventColumn) : sql`null`);
+
 /** Profiles one table as of a load, in a few set-based queries. */
 export async function profileTable(
   lake: Lake,
@@ -63,28 +67,30 @@ export async function profileTable(
   loadId: number,
 ): Promise<TableProfile> {
   // People who opted out of secondary use are left out of every figure (`_optouts`, see refresh).
-  const from = `${Lake.qualified(table.registry, table.table)} where ${Lake.asOf(loadId)}${table.personColumn ? ` and ${q(table.personColumn)} not in (select pseudo_id from _optouts)` : ""}`;
+  const from = sql`${Lake.qualified(table.registry, table.table)} where ${Lake.asOf(loadId)}${table.personColumn ? sql` and ${ident(table.personColumn)} not in (select pseudo_id from _optouts)` : EMPTY}`;
   const profiled = variables.filter((v) => v.role === "value" || v.role === "key");
   const aggregates = profiled.flatMap((v, i) => {
-    const c = q(v.variable);
+    const c = ident(v.variable);
     const k = kind(v);
-    const parts = [`count(${c}) as n${i}`];
-    if (k !== "json") parts.push(`approx_count_distinct(${c}) as d${i}`);
+    const as = (name: string) => ident(`${name}${i}`);
+    const parts = [sql`count(${c}) as ${as("n")}`];
+    if (k !== "json") parts.push(sql`approx_count_distinct(${c}) as ${as("d")}`);
     if (k === "numeric")
       parts.push(
-        `min(${c}) as min${i}`,
-        `max(${c}) as max${i}`,
-        `avg(${c}) as avg${i}`,
-        `quantile_cont(${c}, [0.05, 0.25, 0.5, 0.75, 0.95]) as q${i}`,
+        sql`min(${c}) as ${as("min")}`,
+        sql`max(${c}) as ${as("max")}`,
+        sql`avg(${c}) as ${as("avg")}`,
+        sql`quantile_cont(${c}, [0.05, 0.25, 0.5, 0.75, 0.95]) as ${as("q")}`,
       );
-    if (k === "temporal") parts.push(`min(${c}) as min${i}`, `max(${c}) as max${i}`);
+    if (k === "temporal")
+      parts.push(sql`min(${c}) as ${as("min")}`, sql`max(${c}) as ${as("max")}`);
     return parts;
   });
-  const person = table.personColumn ? `count(distinct ${q(table.personColumn)})` : "0";
-  const event = table.eventColumn ? q(table.eventColumn) : "null";
-  const [head] = await lake.rows(
-    `select count(*) as rows, ${person} as persons, min(${event}) as first, max(${event}) as last
-     ${aggregates.length ? `, ${aggregates.join(", ")}` : ""} from ${from}`,
+  const person = personCountOf(table);
+  const event = eventOf(table);
+  const [head] = await lake.query(
+    sql`select count(*) as rows, ${person} as persons, min(${event}) as first, max(${event}) as last
+     ${aggregates.length ? sql`, ${join(aggregates)}` : EMPTY} from ${from}`,
   );
   const row = head ?? {};
   const rows = num(row.rows);
@@ -116,12 +122,11 @@ export async function profileTable(
     variableProfiles[v.variable] = p;
   });
 
-  const personCount = table.personColumn ? `count(distinct ${q(table.personColumn)})` : "0";
   for (const v of profiled.filter((v) => v.categorical)) {
-    const c = q(v.variable);
-    const top = await lake.rows(
-      `select ${c}::varchar as value, count(*) as n, ${personCount} as p from ${from} and ${c} is not null
-       group by 1 order by n desc, value limit ${TOP_N}`,
+    const c = ident(v.variable);
+    const top = await lake.query(
+      sql`select ${c}::varchar as value, count(*) as n, ${person} as p from ${from} and ${c} is not null
+       group by 1 order by n desc, value limit ${int(TOP_N)}`,
     );
     const profile = variableProfiles[v.variable];
     if (profile)
@@ -130,8 +135,8 @@ export async function profileTable(
 
   const perYear = table.eventColumn
     ? (
-        await lake.rows(
-          `select year(${event}) as y, count(*) as n, ${personCount} as p from ${from} and ${event} is not null group by 1 order by 1`,
+        await lake.query(
+          sql`select year(${event}) as y, count(*) as n, ${person} as p from ${from} and ${event} is not null group by 1 order by 1`,
         )
       ).map((r) => ({ year: num(r.y), rows: num(r.n), persons: num(r.p) }))
     : [];
@@ -154,20 +159,20 @@ export async function profileTable(
 async function profileMeasurements(
   lake: Lake,
   table: TableMeta,
-  from: string,
+  from: Sql,
 ): Promise<MeasurementProfile[]> {
   const m = table.measurement;
   if (!m) return [];
-  const code = q(m.code);
-  const event = table.eventColumn ? q(table.eventColumn) : "null";
-  const person = table.personColumn ? `count(distinct ${q(table.personColumn)})` : "0";
-  const byUnit = await lake.rows(
-    `select ${code}::varchar as code, ${q(m.unit)}::varchar as unit, count(*) as n, ${person} as p,
-            count(${q(m.value)}) as v, min(${event}) as first, max(${event}) as last
+  const code = ident(m.code);
+  const event = eventOf(table);
+  const person = personCountOf(table);
+  const byUnit = await lake.query(
+    sql`select ${code}::varchar as code, ${ident(m.unit)}::varchar as unit, count(*) as n, ${person} as p,
+            count(${ident(m.value)}) as v, min(${event}) as first, max(${event}) as last
      from ${from} and ${code} is not null group by 1, 2 order by 1, n desc`,
   );
-  const years = await lake.rows(
-    `select ${code}::varchar as code, year(${event}) as y, count(*) as n, ${person} as p
+  const years = await lake.query(
+    sql`select ${code}::varchar as code, year(${event}) as y, count(*) as n, ${person} as p
      from ${from} and ${code} is not null and ${event} is not null group by 1, 2 order by 1, 2`,
   );
   const perCode = new Map<string, MeasurementProfile["perYear"]>();
@@ -196,8 +201,8 @@ export async function tablesChangedIn(
 ): Promise<TableMeta[]> {
   const changed: TableMeta[] = [];
   for (const t of catalog.tables) {
-    const [r] = await lake.rows(
-      `select count(*) as n from ${Lake.qualified(t.registry, t.table)} where load_from = ${loadId} or load_to = ${loadId}`,
+    const [r] = await lake.query(
+      sql`select count(*) as n from ${Lake.qualified(t.registry, t.table)} where load_from = ${int(loadId)} or load_to = ${int(loadId)}`,
     );
     if (num(r?.n) > 0) changed.push(t);
   }
@@ -211,10 +216,9 @@ export async function profileAsOf(
   table: string,
   loadId?: number,
 ): Promise<TableProfile | undefined> {
-  const [r] = await lake.rows(
-    `select profile from _catalog.profiles where registry = $registry and table_name = $table
-     ${loadId === undefined ? "" : `and load_id <= ${Math.trunc(loadId)}`} order by load_id desc limit 1`,
-    { registry, table },
+  const [r] = await lake.query(
+    sql`select profile from _catalog.profiles where registry = ${registry} and table_name = ${table}
+     ${loadId === undefined ? EMPTY : sql`and load_id <= ${int(Math.trunc(loadId))}`} order by load_id desc limit 1`,
   );
   return r ? (JSON.parse(String(r.profile)) as TableProfile) : undefined;
 }

@@ -1,4 +1,5 @@
 import { Lake } from "../lake/lake.js";
+import { date, ident, join, type Sql, sql } from "../lake/sql.js";
 import type { Catalog } from "./catalog-store.js";
 import type { TableMeta } from "./metadata.js";
 
@@ -47,13 +48,13 @@ interface Check {
   run(ctx: CheckContext): Promise<Array<Omit<QualityResult, "check" | "threshold" | "fatal">>>;
 }
 
-const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
 const n = (v: unknown) => Number(v ?? 0);
-const at = (t: TableMeta, alias: string) => `${Lake.qualified(t.registry, t.table)} ${alias}`;
+const at = (t: TableMeta, alias: string) =>
+  sql`${Lake.qualified(t.registry, t.table)} ${ident(alias)}`;
 const current = (ctx: CheckContext, alias: string) => Lake.asOf(ctx.loadId, alias);
 
-async function count(ctx: CheckContext, sql: string): Promise<{ failing: number; total: number }> {
-  const [r] = await ctx.lake.rows(sql);
+async function count(ctx: CheckContext, query: Sql): Promise<{ failing: number; total: number }> {
+  const [r] = await ctx.lake.query(query);
   return { failing: n(r?.failing), total: n(r?.total) };
 }
 
@@ -70,11 +71,11 @@ function againstPerson(which: "birth" | "death"): Check["run"] {
       if (t === persons.table) continue;
       const day =
         which === "birth"
-          ? `try_cast(substr(p.${q(persons.birth)}, 1, 10) as date)`
-          : `try_cast(substr(p.${q(persons.death)}, 1, 10) as date)`;
+          ? sql`try_cast(substr(${ident("p", persons.birth)}, 1, 10) as date)`
+          : sql`try_cast(substr(${ident("p", persons.death)}, 1, 10) as date)`;
       const { failing, total } = await count(
         ctx,
-        `select count(*) filter (where e.event_date ${which === "birth" ? "<" : ">"} ${day}) as failing,
+        sql`select count(*) filter (where e.event_date ${which === "birth" ? sql`<` : sql`>`} ${day}) as failing,
                 count(*) filter (where e.event_date is not null and ${day} is not null) as total
          from ${at(t, "e")} join ${at(persons.table, "p")} on p.pseudo_id = e.pseudo_id
          where ${current(ctx, "e")} and ${current(ctx, "p")}`,
@@ -110,7 +111,7 @@ export const CHECKS: Check[] = [
       for (const t of eventTables(ctx)) {
         const { failing, total } = await count(
           ctx,
-          `select count(*) filter (where e.event_date > date '${ctx.loadDate}') as failing,
+          sql`select count(*) filter (where e.event_date > ${date(ctx.loadDate)}) as failing,
                   count(e.event_date) as total from ${at(t, "e")} where ${current(ctx, "e")}`,
         );
         out.push({ registry: t.registry, table: t.table, variable: "event_date", failing, total });
@@ -127,11 +128,11 @@ export const CHECKS: Check[] = [
       const out = [];
       for (const t of ctx.catalog.tables.filter((t) => t.period)) {
         const { start, end } = t.period as { start: string; end: string };
-        const s = `try_cast(e.${q(start)} as timestamptz)`;
-        const f = `try_cast(e.${q(end)} as timestamptz)`;
+        const s = sql`try_cast(${ident("e", start)} as timestamptz)`;
+        const f = sql`try_cast(${ident("e", end)} as timestamptz)`;
         const r = await count(
           ctx,
-          `select count(*) filter (where ${f} < ${s}) as failing,
+          sql`select count(*) filter (where ${f} < ${s}) as failing,
                   count(*) filter (where ${f} is not null and ${s} is not null) as total
            from ${at(t, "e")} where ${current(ctx, "e")}`,
         );
@@ -151,13 +152,13 @@ export const CHECKS: Check[] = [
         const m = t.measurement as NonNullable<TableMeta["measurement"]>;
         const system = codeSystemOf(ctx, t, m.code);
         if (!system) continue;
-        const v = `e.${q(m.value)}`;
+        const v = ident("e", m.value);
         const r = await count(
           ctx,
-          `select count(*) filter (where ${v} < c.plausible_min or ${v} > c.plausible_max) as failing,
+          sql`select count(*) filter (where ${v} < c.plausible_min or ${v} > c.plausible_max) as failing,
                   count(*) as total
            from ${at(t, "e")} join _catalog.vocabulary c
-             on c.system = '${system}' and c.code = e.${q(m.code)}::varchar
+             on c.system = ${system} and c.code = ${ident("e", m.code)}::varchar
            where ${current(ctx, "e")} and ${v} is not null
              and (c.plausible_min is not null or c.plausible_max is not null)`,
         );
@@ -177,19 +178,21 @@ export const CHECKS: Check[] = [
       for (const t of ctx.catalog.tables.filter((t) => t.measurement)) {
         const m = t.measurement as NonNullable<TableMeta["measurement"]>;
         const system = codeSystemOf(ctx, t, m.code) ?? "";
-        const code = `e.${q(m.code)}::varchar`;
+        const code = sql`${ident("e", m.code)}::varchar`;
+        const unit = ident("e", m.unit);
+        const value = ident("e", m.value);
         const r = await count(
           ctx,
-          `with modal as (
-             select ${code} as code, mode(e.${q(m.unit)}) as unit from ${at(t, "e")}
-             where ${current(ctx, "e")} and e.${q(m.value)} is not null group by 1),
+          sql`with modal as (
+             select ${code} as code, mode(${unit}) as unit from ${at(t, "e")}
+             where ${current(ctx, "e")} and ${value} is not null group by 1),
            expected as (
              select modal.code, coalesce(c.unit, modal.unit) as unit from modal
-             left join _catalog.vocabulary c on c.system = '${system}' and c.code = modal.code)
-           select count(*) filter (where e.${q(m.unit)} is distinct from x.unit) as failing,
+             left join _catalog.vocabulary c on c.system = ${system} and c.code = modal.code)
+           select count(*) filter (where ${unit} is distinct from x.unit) as failing,
                   count(*) as total
            from ${at(t, "e")} join expected x on x.code = ${code}
-           where ${current(ctx, "e")} and e.${q(m.value)} is not null`,
+           where ${current(ctx, "e")} and ${value} is not null`,
         );
         out.push({ registry: t.registry, table: t.table, variable: m.unit, ...r });
       }
@@ -203,7 +206,7 @@ export const CHECKS: Check[] = [
     fatal: false,
     run: async (ctx) => {
       const systems = new Set(
-        (await ctx.lake.rows("select distinct system from _catalog.vocabulary")).map((r) =>
+        (await ctx.lake.query(sql`select distinct system from _catalog.vocabulary`)).map((r) =>
           String(r.system),
         ),
       );
@@ -212,13 +215,13 @@ export const CHECKS: Check[] = [
         if (!v.codeSystem || !systems.has(v.codeSystem)) continue;
         const t = ctx.catalog.tables.find((t) => t.registry === v.registry && t.table === v.table);
         if (!t) continue;
-        const c = `e.${q(v.variable)}::varchar`;
+        const c = ident("e", v.variable);
         const r = await count(
           ctx,
-          `select count(*) filter (where k.code is null) as failing, count(*) as total
+          sql`select count(*) filter (where k.code is null) as failing, count(*) as total
            from ${at(t, "e")} left join _catalog.vocabulary k
-             on k.system = '${v.codeSystem}' and k.code = ${c}
-           where ${current(ctx, "e")} and e.${q(v.variable)} is not null`,
+             on k.system = ${v.codeSystem} and k.code = ${c}::varchar
+           where ${current(ctx, "e")} and ${c} is not null`,
         );
         out.push({ registry: v.registry, table: v.table, variable: v.variable, ...r });
       }
@@ -234,13 +237,14 @@ export const CHECKS: Check[] = [
       const persons = ctx.persons;
       if (!persons) return [];
       const others = ctx.catalog.tables.filter((t) => t.personColumn && t !== persons.table);
-      const any = others
-        .map((t) => `select e.pseudo_id from ${at(t, "e")} where ${current(ctx, "e")}`)
-        .join(" union ");
+      const any = join(
+        others.map((t) => sql`select e.pseudo_id from ${at(t, "e")} where ${current(ctx, "e")}`),
+        sql` union `,
+      );
       const r = await count(
         ctx,
-        `select count(*) filter (where a.pseudo_id is null) as failing, count(*) as total
-         from ${at(persons.table, "p")} left join (${any || "select null as pseudo_id"}) a
+        sql`select count(*) filter (where a.pseudo_id is null) as failing, count(*) as total
+         from ${at(persons.table, "p")} left join (${others.length ? any : sql`select null as pseudo_id`}) a
            on a.pseudo_id = p.pseudo_id
          where ${current(ctx, "p")}`,
       );

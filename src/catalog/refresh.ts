@@ -1,4 +1,5 @@
 import type { Lake } from "../lake/lake.js";
+import { sql } from "../lake/sql.js";
 import {
   type Catalog,
   ensureCatalogSchema,
@@ -33,8 +34,8 @@ export async function refreshCatalog(
   for (const d of descriptions) await saveRegistryDescription(lake, d);
   await loadShippedVocabularies(lake);
   const catalog = await readCatalog(lake);
-  const pending = await lake.rows(
-    `select load_id, finished_at from main._loads
+  const pending = await lake.query(
+    sql`select load_id, finished_at from main._loads
      where load_id not in (select load_id from _catalog.profile_runs) order by load_id`,
   );
   const runs: CatalogRun[] = [];
@@ -106,7 +107,7 @@ const useOptouts = (lake: Lake, optouts: string[]) => lake.tempIds("_optouts", o
 export async function reprofileLatest(lake: Lake, optouts: string[]): Promise<number | undefined> {
   await ensureCatalogSchema(lake);
   await useOptouts(lake, optouts);
-  const [latest] = await lake.rows("select max(load_id) as l from _catalog.profile_runs");
+  const [latest] = await lake.query(sql`select max(load_id) as l from _catalog.profile_runs`);
   if (latest?.l === null || latest?.l === undefined) return undefined;
   const loadId = Number(latest.l);
   const catalog = await readCatalog(lake);
@@ -135,8 +136,8 @@ async function storeProfiles(lake: Lake, loadId: number, profiles: TableProfile[
 
 /** `registry.table` of every table the lake file has (a described registry may not be loaded yet). */
 async function lakeTableNames(lake: Lake): Promise<Set<string>> {
-  const rows = await lake.rows(
-    "select table_schema || '.' || table_name as t from information_schema.tables where table_type = 'BASE TABLE'",
+  const rows = await lake.query(
+    sql`select table_schema || '.' || table_name as t from information_schema.tables where table_type = 'BASE TABLE'`,
   );
   return new Set(rows.map((r) => String(r.t)));
 }

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { parse } from "csv-parse/sync";
 import type { Lake } from "../lake/lake.js";
+import { sql } from "../lake/sql.js";
 import { ValidationError } from "../shared/errors.js";
 
 /** Code lists shipped with Kaivo: titles for the codes the synthetic data uses (vocab/*.csv). */
@@ -116,7 +117,7 @@ export async function storeVocabulary(
  */
 export async function loadShippedVocabularies(lake: Lake, dir = VOCAB_DIR): Promise<string[]> {
   const present = new Set(
-    (await lake.rows("select distinct system from _catalog.vocabulary")).map((r) =>
+    (await lake.query(sql`select distinct system from _catalog.vocabulary`)).map((r) =>
       String(r.system),
     ),
   );
@@ -151,11 +152,10 @@ export async function resolveCodes(
   const out = new Map<string, CodeTitle[]>();
   for (const pattern of patterns) {
     const prefix = pattern.endsWith("*");
-    const rows = await lake.rows(
+    const rows = await lake.query(
       prefix
-        ? "select code, title_fi, title_en from _catalog.vocabulary where system = $system and starts_with(code, $p) order by code"
-        : "select code, title_fi, title_en from _catalog.vocabulary where system = $system and code = $p",
-      { system, p: prefix ? pattern.slice(0, -1) : pattern },
+        ? sql`select code, title_fi, title_en from _catalog.vocabulary where system = ${system} and starts_with(code, ${pattern.slice(0, -1)}) order by code`
+        : sql`select code, title_fi, title_en from _catalog.vocabulary where system = ${system} and code = ${pattern}`,
     );
     out.set(
       pattern,
@@ -173,8 +173,8 @@ export async function resolveCodes(
 /** Every vocabulary entry, for search and for titles in profiles. */
 export async function allCodes(lake: Lake): Promise<CodeTitle[]> {
   return (
-    await lake.rows(
-      "select system, code, title_fi, title_en from _catalog.vocabulary order by system, code",
+    await lake.query(
+      sql`select system, code, title_fi, title_en from _catalog.vocabulary order by system, code`,
     )
   ).map((r) => ({
     system: String(r.system),

@@ -5,6 +5,7 @@ import type { Home } from "../home/home.js";
 import { assertNoIdentifyingText } from "../identity/free-text.js";
 import { withLake } from "../lake/access.js";
 import type { Lake } from "../lake/lake.js";
+import { EMPTY, ident, int, join, sql } from "../lake/sql.js";
 import { NotFoundError, ValidationError } from "../shared/errors.js";
 import type { ControlStore } from "../store/control-store.js";
 import { type CompiledCohort, compileCohort } from "./compile.js";
@@ -26,8 +27,8 @@ export async function cohortContext(
   snapshot?: number,
 ): Promise<CohortContext> {
   await ensureCatalogSchema(lake);
-  const loads = await lake.rows(
-    "select load_id, json_extract_string(report, '$.transactionTime') as t from main._loads order by load_id",
+  const loads = await lake.query(
+    sql`select load_id, json_extract_string(report, '$.transactionTime') as t from main._loads order by load_id`,
   );
   if (loads.length === 0)
     throw new NotFoundError(
@@ -48,7 +49,7 @@ export async function cohortContext(
     .sort()
     .pop();
   const codes = new Map<string, Set<string>>();
-  for (const r of await lake.rows("select system, code from _catalog.vocabulary")) {
+  for (const r of await lake.query(sql`select system, code from _catalog.vocabulary`)) {
     const set = codes.get(String(r.system)) ?? new Set<string>();
     set.add(String(r.code));
     codes.set(String(r.system), set);
@@ -120,8 +121,8 @@ export function explainCohort(ctx: Ctx, raw: unknown, source?: string): Promise<
   return withLake(ctx, "cohort.read", async (lake) => {
     const def = parseDefinition(raw, source);
     await ensureCatalogSchema(lake);
-    const vocabulary = await lake.rows(
-      "select system, code, title_fi, title_en from _catalog.vocabulary order by system, code",
+    const vocabulary = await lake.query(
+      sql`select system, code, title_fi, title_en from _catalog.vocabulary order by system, code`,
     );
     const titles = (system: string, pattern: string) =>
       vocabulary
@@ -160,17 +161,17 @@ export async function compileFor(
 export function cohortSql(ctx: Ctx, raw: unknown, snapshot?: number, source?: string) {
   return withLake(ctx, "cohort.read", async (lake) => {
     const { compiled } = await compileFor(ctx, lake, raw, snapshot, source);
-    return compiled.sql;
+    return compiled.sql.compile();
   });
 }
 
 /** Builds the flags and members of a compiled cohort as temp tables on the lake connection. */
 export async function materialise(lake: Lake, compiled: CompiledCohort): Promise<void> {
-  await lake.connection.run(
-    `create or replace temp table cohort_flags as with ${compiled.ctes} select * from flags`,
+  await lake.query(
+    sql`create or replace temp table cohort_flags as with ${compiled.ctes} select * from flags`,
   );
-  await lake.connection.run(
-    `create or replace temp table cohort_members as ${compiled.cohortFrom("cohort_flags")}`,
+  await lake.query(
+    sql`create or replace temp table cohort_members as ${compiled.cohortFrom(sql`cohort_flags`)}`,
   );
 }
 
@@ -178,8 +179,8 @@ export async function materialise(lake: Lake, compiled: CompiledCohort): Promise
 export async function excludePersons(lake: Lake, pseudoIds: string[]): Promise<void> {
   await lake.tempIds("_excluded", pseudoIds);
   for (const t of ["cohort_flags", "cohort_members"])
-    await lake.connection.run(
-      `delete from ${t} where pseudo_id in (select pseudo_id from _excluded)`,
+    await lake.query(
+      sql`delete from ${ident(t)} where pseudo_id in (select pseudo_id from _excluded)`,
     );
 }
 
@@ -196,18 +197,18 @@ export async function attrition(
   lake: Lake,
   compiled: CompiledCohort,
 ): Promise<{ entered: number; steps: AttritionStep[] }> {
-  const cols = compiled.steps.map((s) => s.column);
-  const parts = ["count(distinct pseudo_id) as entered"];
+  const cols = compiled.steps.map((s) => ident(s.column));
+  const parts = [sql`count(distinct pseudo_id) as entered`];
   cols.forEach((c, k) => {
     parts.push(
-      `count(distinct pseudo_id) filter (where ${cols.slice(0, k + 1).join(" and ")}) as r${k}`,
+      sql`count(distinct pseudo_id) filter (where ${join(cols.slice(0, k + 1), sql` and `)}) as ${ident(`r${k}`)}`,
     );
-    const others = cols.filter((o) => o !== c);
+    const others = cols.filter((_, j) => j !== k);
     parts.push(
-      `count(distinct pseudo_id) filter (where not ${c}${others.length ? ` and ${others.join(" and ")}` : ""}) as x${k}`,
+      sql`count(distinct pseudo_id) filter (where not ${c}${others.length ? sql` and ${join(others, sql` and `)}` : EMPTY}) as ${ident(`x${k}`)}`,
     );
   });
-  const [row] = await lake.rows(`select ${parts.join(", ")} from cohort_flags`);
+  const [row] = await lake.query(sql`select ${join(parts)} from cohort_flags`);
   return {
     entered: Number(row?.entered ?? 0),
     steps: compiled.steps.map((s, k) => ({
@@ -223,56 +224,53 @@ export async function attrition(
  * the lake's `_cohort` schema, for releases. Stewards only; audited with the definition's hash.
  */
 export function runCohort(ctx: Ctx, raw: unknown, snapshot?: number, source?: string) {
-  return withLake(ctx, "cohort.run", async (lake) => {
-    const { def, hash, compiled } = await compileFor(ctx, lake, raw, snapshot, source);
-    await saveDefinition(ctx, def);
-    await materialise(lake, compiled);
-    const c = lake.connection;
-    await c.run("create schema if not exists _cohort");
-    await c.run(`create table if not exists _cohort.runs (run_id integer, hash varchar, name varchar,
+  return withLake(
+    ctx,
+    "cohort.run",
+    async (lake) => {
+      const { def, hash, compiled } = await compileFor(ctx, lake, raw, snapshot, source);
+      await saveDefinition(ctx, def);
+      await materialise(lake, compiled);
+      const c = lake.connection;
+      await c.run("create schema if not exists _cohort");
+      await c.run(`create table if not exists _cohort.runs (run_id integer, hash varchar, name varchar,
       snapshot integer, persons integer, episodes integer, created_by varchar, created_at varchar)`);
-    await c.run(
-      "create table if not exists _cohort.members (run_id integer, pseudo_id varchar, index_date date, exit_date date)",
-    );
-    const { runId, persons } = await lake.transaction(async () => {
-      const [next] = await lake.rows("select coalesce(max(run_id), 0) + 1 as n from _cohort.runs");
-      const runId = Number(next?.n ?? 1);
       await c.run(
-        `insert into _cohort.members select ${runId}, pseudo_id, index_date, exit_date from cohort_members`,
+        "create table if not exists _cohort.members (run_id integer, pseudo_id varchar, index_date date, exit_date date)",
       );
-      const [n] = await lake.rows(
-        "select count(distinct pseudo_id) p, count(*) e from cohort_members",
-      );
-      const persons = Number(n?.p ?? 0);
-      await c.run(
-        "insert into _cohort.runs values ($runId, $hash, $name, $snapshot, $persons, $episodes, $by, $at)",
-        {
-          runId,
-          hash,
-          name: def.name,
-          snapshot: compiled.snapshot,
-          persons,
-          episodes: Number(n?.e ?? 0),
-          by: ctx.actor.name,
-          at: new Date().toISOString(),
-        },
-      );
-      return { runId, persons };
-    });
-    await appendAudit(ctx.store, ctx.actor, {
-      action: "cohort.run",
-      target: `cohort:${def.name}@${hash.slice(0, 12)}`,
-      details: { runId, snapshot: compiled.snapshot, persons },
-    });
-    return {
-      runId,
-      name: def.name,
-      hash,
-      snapshot: compiled.snapshot,
-      persons,
-      ...(await attrition(lake, compiled)),
-    };
-  });
+      const { runId, persons } = await lake.transaction(async () => {
+        const [next] = await lake.query(
+          sql`select coalesce(max(run_id), 0) + 1 as n from _cohort.runs`,
+        );
+        const runId = Number(next?.n ?? 1);
+        await lake.query(
+          sql`insert into _cohort.members select ${int(runId)}, pseudo_id, index_date, exit_date from cohort_members`,
+        );
+        const [n] = await lake.query(
+          sql`select count(distinct pseudo_id) p, count(*) e from cohort_members`,
+        );
+        const persons = Number(n?.p ?? 0);
+        await lake.query(
+          sql`insert into _cohort.runs values (${int(runId)}, ${hash}, ${def.name}, ${int(compiled.snapshot)}, ${int(persons)}, ${int(Number(n?.e ?? 0))}, ${ctx.actor.name}, ${new Date().toISOString()})`,
+        );
+        return { runId, persons };
+      });
+      await appendAudit(ctx.store, ctx.actor, {
+        action: "cohort.run",
+        target: `cohort:${def.name}@${hash.slice(0, 12)}`,
+        details: { runId, snapshot: compiled.snapshot, persons },
+      });
+      return {
+        runId,
+        name: def.name,
+        hash,
+        snapshot: compiled.snapshot,
+        persons,
+        ...(await attrition(lake, compiled)),
+      };
+    },
+    {},
+  );
 }
 
 /** `kaivo cohort list`: saved versions and, for stewards, materialised runs. */
@@ -284,14 +282,14 @@ export function listCohorts(ctx: Ctx) {
       .orderBy("name")
       .orderBy("created_at")
       .execute();
-    const hasRuns = await lake.rows(
-      "select count(*) n from information_schema.tables where table_schema = '_cohort' and table_name = 'runs'",
+    const hasRuns = await lake.query(
+      sql`select count(*) n from information_schema.tables where table_schema = '_cohort' and table_name = 'runs'`,
     );
     const runs =
       Number(hasRuns[0]?.n) > 0
         ? (
-            await lake.rows(
-              "select run_id, hash, name, snapshot, persons, created_by, created_at from _cohort.runs order by run_id",
+            await lake.query(
+              sql`select run_id, hash, name, snapshot, persons, created_by, created_at from _cohort.runs order by run_id`,
             )
           ).map((r) => ({
             runId: Number(r.run_id),

@@ -1,5 +1,3 @@
-import { sql } from "kysely";
-import { appendAudit } from "../audit/append.js";
 import { authorize } from "../auth/permissions.js";
 import { readCatalog } from "../catalog/catalog-store.js";
 import {
@@ -11,10 +9,13 @@ import {
   saveDefinition,
 } from "../cohort/cohort-service.js";
 import { findTable, personsOf } from "../cohort/context.js";
+import { type CohortDefinition, definitionHash, parseDefinition } from "../cohort/definition.js";
 import { withLake } from "../lake/access.js";
 import { Lake } from "../lake/lake.js";
-import { NotFoundError, RateLimitError } from "../shared/errors.js";
+import { EMPTY, ident, int, join, type Sql, sql } from "../lake/sql.js";
+import { NotFoundError } from "../shared/errors.js";
 import { seesExactCounts } from "./disclosure.js";
+import { recordOutcome, recordQuery } from "./query-record.js";
 import {
   type Disclosed,
   type DisclosedTable,
@@ -81,35 +82,6 @@ export type FeasibilityResult =
       }>;
     };
 
-/** Refuses a researcher over the per-minute or per-day limit, counted from the audit log. */
-async function checkRateLimit(ctx: Ctx): Promise<void> {
-  if (seesExactCounts(ctx.actor.role)) return;
-  const limits = ctx.home.config.feasibility;
-  const since = (ms: number) => new Date(Date.now() - ms).toISOString();
-  const count = async (from: string) =>
-    Number(
-      (
-        await ctx.store.db
-          .selectFrom("audit_log")
-          .select(sql<number>`count(*)`.as("n"))
-          .where("actor", "=", ctx.actor.name)
-          .where("action", "=", "feasibility.run")
-          .where("time", ">=", from)
-          .executeTakeFirst()
-      )?.n ?? 0,
-    );
-  if ((await count(since(60_000))) >= limits.perMinute)
-    throw new RateLimitError(
-      `${ctx.actor.name} has run ${limits.perMinute} feasibility queries in the last minute.`,
-      "Wait a minute and try again (the limit guards against differencing small counts).",
-    );
-  if ((await count(since(86_400_000))) >= limits.perDay)
-    throw new RateLimitError(
-      `${ctx.actor.name} has run ${limits.perDay} feasibility queries today.`,
-      "Try again tomorrow, or ask a data steward.",
-    );
-}
-
 /**
  * `kaivo feasibility DEF.json`: the data availability assessment. Cohort size, attrition,
  * breakdowns by sex, age band and index year, and for each requested table or variable how many
@@ -122,15 +94,52 @@ export async function feasibility(
   options: { snapshot?: number; data?: string[]; source?: string } = {},
 ): Promise<FeasibilityResult> {
   await authorize(ctx.store, ctx.actor, "feasibility.run");
-  await checkRateLimit(ctx);
-  const figures = await withLake(ctx, "feasibility.run", async (lake) => {
-    const { def, hash, compiled } = await compileFor(
-      ctx,
-      lake,
-      raw,
-      options.snapshot,
-      options.source,
-    );
+  // Recorded (and counted) before anything runs, so a query that fails still counts.
+  const parsed = tryParse(raw, options.source);
+  const query = await recordQuery(ctx, {
+    target: parsed.ok
+      ? `cohort:${parsed.def.name}@${parsed.hash.slice(0, 12)}`
+      : "cohort:(invalid definition)",
+    details: {
+      ...(parsed.ok ? { hash: parsed.hash } : {}),
+      snapshot: options.snapshot ?? "latest",
+      data: options.data ?? [],
+    },
+  });
+  let figures: FeasibilityFigures;
+  try {
+    if (!parsed.ok) throw parsed.error;
+    figures = await assess(ctx, parsed.def, options);
+  } catch (error) {
+    await recordOutcome(ctx, query, { ok: false, error });
+    throw error;
+  }
+  await recordOutcome(ctx, query, { ok: true });
+  return seesExactCounts(ctx.actor.role)
+    ? { exact: true, ...figures }
+    : disclose(figures, ctx.home.config.disclosure.minCount);
+}
+
+function tryParse(
+  raw: unknown,
+  source?: string,
+): { ok: true; def: CohortDefinition; hash: string } | { ok: false; error: unknown } {
+  try {
+    const def = parseDefinition(raw, source);
+    return { ok: true, def, hash: definitionHash(def) };
+  } catch (error) {
+    return { ok: false, error };
+  }
+}
+
+/** The exact figures, on a read-only lake. */
+function assess(
+  ctx: Ctx,
+  def: CohortDefinition,
+  options: { snapshot?: number; data?: string[] },
+): Promise<FeasibilityFigures> {
+  return withLake(ctx, "feasibility.run", async (lake) => {
+    const { hash, compiled } = await compileFor(ctx, lake, def, options.snapshot);
     await saveDefinition(ctx, def);
     await materialise(lake, compiled);
     // People who opted out are in no count shown outside the service.
@@ -142,21 +151,26 @@ export async function feasibility(
     const catalog = await readCatalog(lake);
     const persons = personsOf(catalog);
     const asOf = (alias: string) => Lake.asOf(compiled.snapshot, alias);
-    const one = async (q: string) => Number((await lake.rows(q))[0]?.n ?? 0);
-    const size = await one("select count(distinct pseudo_id) n from cohort_members");
+    const one = async (q: Sql) => Number((await lake.query(q))[0]?.n ?? 0);
+    const size = await one(sql`select count(distinct pseudo_id) n from cohort_members`);
     // One row per person: the first episode's index date.
-    await lake.connection.run(
-      "create or replace temp table cohort_people as select pseudo_id, min(index_date) as index_date from cohort_members group by 1",
+    await lake.query(
+      sql`create or replace temp table cohort_people as select pseudo_id, min(index_date) as index_date from cohort_members group by 1`,
     );
     let bySex: FeasibilityFigures["bySex"] = [];
     let byAgeBand: FeasibilityFigures["byAgeBand"] = [];
     let sexByAgeBand: FeasibilityFigures["sexByAgeBand"] = { rows: [], columns: [], cells: [] };
     if (persons) {
-      const band = `case ${AGE_BANDS.map(([lo, hi]) => `when a between ${lo} and ${hi} then '${bandLabel([lo, hi])}'`).join(" ")} else 'unknown' end`;
-      const age = `date_part('year', age(c.index_date, try_cast(substr(p."${persons.birth}", 1, 10) as date)))`;
-      const rows = await lake.rows(
-        `select coalesce(sex, 'unknown') as sex, ${band} as band, count(*) as n
-         from (select c.pseudo_id, p."${persons.sex}" as sex, ${age} as a
+      const band = sql`case ${join(
+        AGE_BANDS.map(
+          ([lo, hi]) => sql`when a between ${int(lo)} and ${int(hi)} then ${bandLabel([lo, hi])}`,
+        ),
+        sql` `,
+      )} else 'unknown' end`;
+      const age = sql`date_part('year', age(c.index_date, try_cast(substr(${ident("p", persons.birth)}, 1, 10) as date)))`;
+      const rows = await lake.query(
+        sql`select coalesce(sex, 'unknown') as sex, ${band} as band, count(*) as n
+         from (select c.pseudo_id, ${ident("p", persons.sex)} as sex, ${age} as a
                from cohort_people c
                left join ${Lake.qualified(persons.table.registry, persons.table.table)} p
                  on p.pseudo_id = c.pseudo_id and ${asOf("p")})
@@ -181,8 +195,8 @@ export async function feasibility(
       }));
     }
     const byIndexYear = (
-      await lake.rows(
-        "select year(index_date) y, count(*) n from cohort_people group by 1 order by 1",
+      await lake.query(
+        sql`select year(index_date) y, count(*) n from cohort_people group by 1 order by 1`,
       )
     ).map((r) => ({ label: String(r.y), persons: Number(r.n) }));
 
@@ -208,10 +222,10 @@ export async function feasibility(
           `No variable ${variable} in ${registry}.${table}.`,
           `See \`kaivo catalog show ${registry}.${table}\`.`,
         );
-      const rows = await lake.rows(
-        `select ${t.eventColumn ? "year(e.event_date)" : "null"} as y, count(distinct e.pseudo_id) as n
+      const rows = await lake.query(
+        sql`select ${t.eventColumn ? sql`year(e.event_date)` : sql`null`} as y, count(distinct e.pseudo_id) as n
          from ${Lake.qualified(t.registry, t.table)} e semi join cohort_people c on c.pseudo_id = e.pseudo_id
-         where ${asOf("e")}${variable ? ` and e."${variable}" is not null` : ""}
+         where ${asOf("e")}${variable ? sql` and ${ident("e", variable)} is not null` : EMPTY}
          group by grouping sets ((), (1)) order by 1 nulls first`,
       );
       const total = rows.find((r) => r.y === null);
@@ -239,14 +253,6 @@ export async function feasibility(
       data,
     } satisfies FeasibilityFigures;
   });
-  await appendAudit(ctx.store, ctx.actor, {
-    action: "feasibility.run",
-    target: `cohort:${figures.name}@${figures.hash.slice(0, 12)}`,
-    details: { hash: figures.hash, snapshot: figures.snapshot, data: options.data ?? [] },
-  });
-  return seesExactCounts(ctx.actor.role)
-    ? { exact: true, ...figures }
-    : disclose(figures, ctx.home.config.disclosure.minCount);
 }
 
 function disclose(f: FeasibilityFigures, minCount: number): FeasibilityResult {

@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { basename, join, relative } from "node:path";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { basename, dirname, join, relative } from "node:path";
 import { appendAudit } from "../audit/append.js";
 import { authorize, type Permission } from "../auth/permissions.js";
 import type { Actor } from "../auth/roles.js";
@@ -10,6 +10,7 @@ import { type Home, homeKey } from "../home/home.js";
 import { Vault } from "../identity/vault.js";
 import { withLake } from "../lake/access.js";
 import { Lake, type LoadInfo, type TableInfo } from "../lake/lake.js";
+import { sql } from "../lake/sql.js";
 import { NotFoundError } from "../shared/errors.js";
 import type { ControlStore } from "../store/control-store.js";
 import { loadRegistryCsv, loadRegistryMappings, type RegistryMapping } from "./csv-ingest.js";
@@ -49,7 +50,10 @@ export async function ingest(
   await authorize(ctx.store, ctx.actor, "ingest.run");
   const { exports, registries } = findInputs(path);
   const tables = loadLakeRegistry().tables;
-  const lake = await Lake.open(ctx.home);
+  // DuckDB reads the export and the load's staging files, and nothing else outside the lake.
+  const lake = await Lake.open(ctx.home, {
+    folders: [statSync(path).isDirectory() ? path : dirname(path), join(ctx.home.dir, "staging")],
+  });
   const vault = Vault.open(ctx.home);
   const lakeKey = homeKey(ctx.home, "lake");
   const common = {
@@ -111,7 +115,7 @@ export async function ingest(
 /** What the mappings say about the registries the lake now holds. */
 async function loadedRegistries(lake: Lake): Promise<RegistryDescription[]> {
   const schemas = new Set(
-    (await lake.rows("select schema_name from information_schema.schemata")).map((r) =>
+    (await lake.query(sql`select schema_name from information_schema.schemata`)).map((r) =>
       String(r.schema_name),
     ),
   );

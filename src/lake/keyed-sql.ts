@@ -1,5 +1,6 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { SecretKey } from "../home/keys.js";
+import { ident, runSql, sql } from "./sql.js";
 
 /**
  * Installs a SQL macro `name(x)`: HMAC-SHA256(key, x) in hex, cut to 80 bits (20 characters), as
@@ -17,12 +18,11 @@ export async function installKeyedHash(
   const opad = new Uint8Array(block.map((b) => b ^ 0x5c));
   block.fill(0);
   const table = `_key_${name}`;
-  await connection.run(`create or replace temp table ${table} (ipad blob, opad blob)`);
-  const appender = await connection.createAppender(table);
-  appender.appendBlob(ipad);
-  appender.appendBlob(opad);
-  appender.endRow();
-  appender.closeSync();
+  // Bound as parameters: a read-only lake takes no appender, and SQL text never holds a key.
+  await runSql(
+    connection,
+    sql`create or replace temp table ${ident(table)} as select ${ipad}::blob as ipad, ${opad}::blob as opad`,
+  );
   ipad.fill(0);
   opad.fill(0);
   await connection.run(

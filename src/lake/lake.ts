@@ -1,8 +1,10 @@
-import { chmodSync } from "node:fs";
-import { join } from "node:path";
+import { chmodSync, existsSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { type DuckDBConnection, DuckDBInstance, type Json } from "@duckdb/node-api";
+import { ensureCatalogSchema } from "../catalog/catalog-store.js";
 import type { Home } from "../home/home.js";
 import { assertLakeNotLost, recordLakeExists } from "./lake-file.js";
+import { ident, int, runSql, type Sql, sql } from "./sql.js";
 
 /** Columns every lake table has besides its own: who, when, where from, which versions. */
 export const META_COLUMNS = [
@@ -31,36 +33,62 @@ export interface TableInfo {
   people: number;
 }
 
-const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
-
 /**
  * The data lake: one DuckDB file of registries (schemas) and their tables. Rows are versioned by
  * load: a row is current while `load_to` is null, and the lake as of load L is every row with
  * `load_from <= L` and `load_to` null or above L. A load is one transaction.
  */
+/** How a command may use the lake. */
+export interface LakeAccess {
+  /**
+   * Open read-only: what every query path gets (feasibility, cohort sql/explain/validate,
+   * catalog reads), so no statement through it can change the lake.
+   */
+  readOnly?: boolean;
+  /** Folders DuckDB may read and write besides the lake and its spill folder (a load's export). */
+  folders?: string[];
+}
+
 export class Lake {
   private constructor(
     readonly connection: DuckDBConnection,
     private readonly instance: DuckDBInstance,
+    /** Opened read-only: writes fail in DuckDB itself. */
+    readonly readOnly: boolean,
   ) {}
 
-  static async open(home: Home): Promise<Lake> {
+  static async open(home: Home, access: LakeAccess = {}): Promise<Lake> {
     assertLakeNotLost(home);
+    const readOnly = access.readOnly === true;
+    const file = join(home.dir, "lake.duckdb");
+    // A read-only open needs the file and the service's own schemas: a writer makes them first.
+    if (readOnly && !existsSync(file)) (await Lake.open(home)).close();
     // A bounded memory limit with a spill folder keeps large loads from growing the process. A
     // load runs two statements at once (its checks beside the rest), which share it: at 512 MB a
     // 200 k-person export once ran out of memory; at 1 GB (the default) 500 k people load.
-    const file = join(home.dir, "lake.duckdb");
     const instance = await DuckDBInstance.create(file, {
       memory_limit: home.config.lake.memoryLimit,
       temp_directory: join(home.dir, "staging", "duckdb"),
+      ...(readOnly ? { access_mode: "READ_ONLY" } : {}),
     });
-    chmodSync(file, 0o600); // pseudonymized, but still the service's own data
-    recordLakeExists(home);
     const connection = await instance.connect();
-    await connection.run(`create table if not exists main._loads (
-      load_id integer primary key, source varchar not null, fingerprint varchar not null,
-      started_at varchar not null, finished_at varchar not null, report json not null)`);
-    return new Lake(connection, instance);
+    try {
+      if (!readOnly) {
+        chmodSync(file, 0o600); // pseudonymized, but still the service's own data
+        recordLakeExists(home);
+        await connection.run(`create table if not exists main._loads (
+          load_id integer primary key, source varchar not null, fingerprint varchar not null,
+          started_at varchar not null, finished_at varchar not null, report json not null)`);
+      }
+      await restrictFiles(connection, access.folders ?? [], readOnly);
+    } catch (error) {
+      connection.closeSync();
+      instance.closeSync();
+      throw error;
+    }
+    const lake = new Lake(connection, instance, readOnly);
+    if (!readOnly) await ensureCatalogSchema(lake);
+    return lake;
   }
 
   /** Another connection to the lake, for work beside the main connection's; close it when done. */
@@ -68,13 +96,12 @@ export class Lake {
     return this.instance.connect();
   }
 
-  /** Rows as JSON-safe objects (BIGINT as string, DATE as `YYYY-MM-DD`). */
-  async rows(
-    sql: string,
-    params?: Record<string, string | number | boolean | null>,
-  ): Promise<Array<Record<string, Json>>> {
-    const reader = await this.connection.runAndReadAll(sql, params as never);
-    return reader.getRowObjectsJson();
+  /**
+   * Runs one statement built with the `sql` tag: values bound, one statement only. Rows come back
+   * as JSON-safe objects (BIGINT as string, DATE as `YYYY-MM-DD`).
+   */
+  query(statement: Sql): Promise<Array<Record<string, Json>>> {
+    return runSql(this.connection, statement);
   }
 
   /** Runs `work` in one transaction: all of it lands, or none. */
@@ -90,19 +117,18 @@ export class Lake {
     }
   }
 
-  /** A temp table of IDs (opt-outs, exclusions) for queries on this connection to join. */
+  /**
+   * A temp table of IDs (opt-outs, exclusions) for queries on this connection to join; bound as
+   * one list, since a read-only lake takes no appender, not even on a temp table.
+   */
   async tempIds(table: string, ids: Iterable<string>): Promise<void> {
-    await this.connection.run(`create or replace temp table ${quote(table)} (pseudo_id varchar)`);
-    const appender = await this.connection.createAppender(table);
-    for (const id of ids) {
-      appender.appendVarchar(id);
-      appender.endRow();
-    }
-    appender.closeSync();
+    await this.query(
+      sql`create or replace temp table ${ident(table)} as select unnest(${[...ids]}::varchar[]) as pseudo_id`,
+    );
   }
 
-  static qualified(registry: string, table: string): string {
-    return `${quote(registry)}.${quote(table)}`;
+  static qualified(registry: string, table: string): Sql {
+    return ident(registry, table);
   }
 
   async nextLoadId(): Promise<number> {
@@ -115,11 +141,9 @@ export class Lake {
   }
 
   async loadWithFingerprint(source: string, fingerprint: string): Promise<number | undefined> {
-    const reader = await this.connection.runAndReadAll(
-      "select load_id from main._loads where source = $source and fingerprint = $fingerprint",
-      { source, fingerprint },
+    const [row] = await this.query(
+      sql`select load_id from main._loads where source = ${source} and fingerprint = ${fingerprint}`,
     );
-    const row = reader.getRowObjectsJson()[0];
     return row ? Number(row.load_id) : undefined;
   }
 
@@ -148,26 +172,50 @@ export class Lake {
     for (const t of list) {
       const registry = String(t.table_schema);
       const table = String(t.table_name);
-      const r = (
-        await this.connection.runAndReadAll(
-          `select count(*) as n, count(distinct pseudo_id) as p from ${Lake.qualified(registry, table)} where ${Lake.asOf(asOfLoad)}`,
-        )
-      ).getRowObjectsJson()[0];
+      const [r] = await this.query(
+        sql`select count(*) as n, count(distinct pseudo_id) as p from ${Lake.qualified(registry, table)} where ${Lake.asOf(asOfLoad)}`,
+      );
       out.push({ registry, table, rows: Number(r?.n ?? 0), people: Number(r?.p ?? 0) });
     }
     return out;
   }
 
   /** The SQL condition for rows visible at a load (latest when undefined), of an aliased table if given. */
-  static asOf(load?: number, alias?: string): string {
-    const a = alias ? `${alias}.` : "";
-    if (load === undefined) return `${a}load_to is null`;
-    const l = Math.trunc(load);
-    return `${a}load_from <= ${l} and (${a}load_to is null or ${a}load_to > ${l})`;
+  static asOf(load?: number, alias?: string): Sql {
+    const col = (c: string) => (alias ? ident(alias, c) : ident(c));
+    if (load === undefined) return sql`${col("load_to")} is null`;
+    const l = int(Math.trunc(load));
+    return sql`${col("load_from")} <= ${l} and (${col("load_to")} is null or ${col("load_to")} > ${l})`;
   }
 
   close(): void {
     this.connection.closeSync();
     this.instance.closeSync();
+  }
+}
+
+/**
+ * Defence in depth behind bound parameters: DuckDB may touch no file but the lake, its spill
+ * folder and the folders named. Once external access is off DuckDB refuses to turn it on again
+ * or to widen the folders, so even an injected statement could not read `keys/` or write outside
+ * the lake. DuckDB does not resolve `..` in an allowed folder's paths, so query paths, where
+ * researchers' input goes, get no folder at all; they also get their whole configuration locked
+ * (UTC, memory, threads), where a load still tunes its own settings as it goes.
+ */
+async function restrictFiles(
+  connection: DuckDBConnection,
+  folders: string[],
+  lock: boolean,
+): Promise<void> {
+  if (folders.length > 0) {
+    const list = folders
+      .map((f) => `'${resolve(f).replace(/\/*$/, "/").replace(/'/g, "''")}'`)
+      .join(", ");
+    await connection.run(`set allowed_directories = [${list}]`);
+  }
+  await connection.run("set enable_external_access = false");
+  if (lock) {
+    await connection.run("set TimeZone = 'UTC'");
+    await connection.run("set lock_configuration = true");
   }
 }

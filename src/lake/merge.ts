@@ -1,7 +1,8 @@
 import { createHash, type Hash } from "node:crypto";
 import { createReadStream, existsSync, statSync } from "node:fs";
 import type { LoadReport, TableReport } from "../ingest/report.js";
-import { Lake } from "./lake.js";
+import type { Lake } from "./lake.js";
+import { quoteIdent } from "./sql.js";
 
 /**
  * The content hash of a staged record: equal hashes mean an unchanged record. Hex, so it never
@@ -50,10 +51,10 @@ export async function mergeLoad(
   const started = new Date().toISOString();
   await lake.transaction(async () => {
     for (const t of tables) {
-      const target = Lake.qualified(t.registry, t.name);
-      await c.run(`create schema if not exists "${t.registry}"`);
+      const target = `${quoteIdent(t.registry)}.${quoteIdent(t.name)}`;
+      await c.run(`create schema if not exists ${quoteIdent(t.registry)}`);
       await c.run(
-        `create table if not exists ${target} (${t.columns.map(([n, ty]) => `"${n}" ${ty}`).join(", ")})`,
+        `create table if not exists ${target} (${t.columns.map(([n, ty]) => `${quoteIdent(n)} ${ty}`).join(", ")})`,
       );
       const stagingColumns = t.columns.filter(([n]) => n !== "load_from" && n !== "load_to");
       if ("file" in t.staging) {
@@ -84,7 +85,7 @@ export async function mergeLoad(
       t.report.unchanged = Number(counts.unchanged ?? 0);
       await c.run(`update ${target} set load_to = ${loadId} where load_to is null and record_key in
         (select record_key from stg_keys where current_hash is not null and current_hash <> record_hash)`);
-      const names = stagingColumns.map(([n]) => `"${n}"`).join(", ");
+      const names = stagingColumns.map(([n]) => quoteIdent(n)).join(", ");
       await c.run(`insert into ${target} (${names}, load_from, load_to)
         select ${names}, ${loadId}, null from ${stg} where record_key in
         (select record_key from stg_keys where current_hash is null or current_hash <> record_hash)`);

@@ -107,7 +107,7 @@ async function checkScope(ctx: Ctx, scope: Scope): Promise<void> {
       `scope.cohort: no saved version ${scope.cohort.hash.slice(0, 12)} of cohort ${scope.cohort.name}.`,
       "Validate the definition first (`kaivo cohort validate`); it prints the version.",
     );
-  const lake = await Lake.open(ctx.home);
+  const lake = await Lake.open(ctx.home, { readOnly: true });
   try {
     await ensureCatalogSchema(lake);
     const catalog = await readCatalog(lake);

@@ -2,6 +2,7 @@ import type { Catalog } from "../catalog/catalog-store.js";
 import { isFreeText, type TableMeta, type VariableMeta } from "../catalog/metadata.js";
 import { personsOf } from "../cohort/context.js";
 import { Lake } from "../lake/lake.js";
+import { date, EMPTY, ident, int, join, type Sql, sql } from "../lake/sql.js";
 import type { Scope } from "../permits/scope.js";
 import { ValidationError } from "../shared/errors.js";
 
@@ -13,9 +14,11 @@ export interface ReleaseRequest {
 
 export interface ReleaseColumn {
   name: string;
-  sql: string;
+  sql: Sql;
   /** A reference to another record: pseudonymized once per distinct key through `_ref_ids`. */
   reference?: string;
+  /** The alias its `_ref_ids` join goes by. */
+  alias?: string;
   /** Frictionless Table Schema type. */
   type: string;
   variable?: VariableMeta;
@@ -26,7 +29,7 @@ export interface ReleaseTable {
   name: string;
   table: TableMeta;
   columns: ReleaseColumn[];
-  sql: string;
+  sql: Sql;
 }
 
 /** Refuses anything outside the permit's scope, naming it; returns what to extract. */
@@ -54,7 +57,6 @@ export function resolveRequest(permitId: string, scope: Scope, request: ReleaseR
   return { tables, period };
 }
 
-const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
 const TYPES: Record<string, string> = {
   VARCHAR: "string",
   DOUBLE: "number",
@@ -76,7 +78,7 @@ export function planRelease(
   tables: Record<string, string[]>,
   period: { from: string; to: string },
   snapshot: number,
-): { tables: ReleaseTable[]; referenceIds: string } {
+): { tables: ReleaseTable[]; referenceIds: Sql } {
   const persons = personsOf(catalog);
   const rules = scope.rules;
   const asOf = Lake.asOf(snapshot, "e");
@@ -105,23 +107,25 @@ export function planRelease(
       const columns: ReleaseColumn[] = [
         {
           name: "person_id",
-          sql: "p.person_id",
+          sql: sql`p.person_id`,
           type: "string",
           note: "the person, pseudonymized for this permit",
         },
         {
           name: "row_id",
-          sql: isTarget ? pseudonymOf("rowref", "e.record_key") : "rel_id('row|' || e.record_key)",
+          sql: isTarget
+            ? pseudonymOf("rowref", sql`e.record_key`)
+            : sql`rel_id('row|' || e.record_key)`,
           type: "string",
           note: "the record, pseudonymized for this permit",
         },
       ];
-      const coarse = (expr: string): ReleaseColumn["sql"] =>
+      const coarse = (expr: Sql): Sql =>
         rules.birthDate === "year"
-          ? `strftime(${expr}, '%Y')`
+          ? sql`strftime(${expr}, '%Y')`
           : rules.birthDate === "year-month"
-            ? `strftime(${expr}, '%Y-%m')`
-            : `${expr} + p.shift`;
+            ? sql`strftime(${expr}, '%Y-%m')`
+            : sql`${expr} + p.shift`;
       const coarseType =
         rules.birthDate === "year"
           ? "year"
@@ -136,22 +140,23 @@ export function planRelease(
           throw new ValidationError(
             `${name}.${v} is free text and the permit does not allow notes.`,
           );
-        const col = `e.${q(v)}`;
+        const col = ident("e", v);
         const birth = isPersons && (v === persons?.birth || v === "event_date");
         if (birth) {
           columns.push({
             name: v,
-            sql: coarse(`try_cast(substr(${col}::varchar, 1, 10) as date)`),
+            sql: coarse(sql`try_cast(substr(${col}::varchar, 1, 10) as date)`),
             type: coarseType,
             variable: meta,
             note: `birth date as ${rules.birthDate}`,
           });
         } else if (v === "event_date") {
-          columns.push({ name: v, sql: `${col} + p.shift`, type: "date", variable: meta });
+          columns.push({ name: v, sql: sql`${col} + p.shift`, type: "date", variable: meta });
         } else if (meta.references) {
           columns.push({
             name: v,
             sql: pseudonymOf(`ref_${columns.length}`, col),
+            alias: `ref_${columns.length}`,
             reference: v,
             type: "string",
             variable: meta,
@@ -160,7 +165,7 @@ export function planRelease(
         } else if (meta.role === "key") {
           columns.push({
             name: v,
-            sql: `rel_id('row|' || ${col})`,
+            sql: sql`rel_id('row|' || ${col})`,
             type: "string",
             variable: meta,
             note: "pseudonymized for this permit",
@@ -168,14 +173,14 @@ export function planRelease(
         } else if (meta.sourceType === "date" || (isPersons && v === persons?.death)) {
           columns.push({
             name: v,
-            sql: `try_cast(substr(${col}, 1, 10) as date) + p.shift`,
+            sql: sql`try_cast(substr(${col}, 1, 10) as date) + p.shift`,
             type: "date",
             variable: meta,
           });
         } else if (meta.sourceType === "dateTime" || meta.sourceType === "instant") {
           columns.push({
             name: v,
-            sql: `try_cast(${col} as timestamptz) + to_days(p.shift)`,
+            sql: sql`try_cast(${col} as timestamptz) + to_days(p.shift)`,
             type: "datetime",
             variable: meta,
           });
@@ -183,7 +188,7 @@ export function planRelease(
           const d = rules.postalCodeDigits;
           columns.push({
             name: v,
-            sql: `left(${col}, ${d}) || repeat('0', ${5 - d})`,
+            sql: sql`left(${col}, ${int(d)}) || repeat('0', ${int(5 - d)})`,
             type: "string",
             variable: meta,
             note: `first ${d} digits kept`,
@@ -194,45 +199,50 @@ export function planRelease(
       }
       const where = [asOf];
       if (table.eventColumn && !isPersons)
-        where.push(`e.event_date between date '${period.from}' and date '${period.to}'`);
-      const from = `from ${Lake.qualified(table.registry, table.table)} e join _release_people p on p.pseudo_id = e.pseudo_id`;
-      const references = columns.filter((c) => c.reference);
+        where.push(sql`e.event_date between ${date(period.from)} and ${date(period.to)}`);
+      const from = sql`from ${Lake.qualified(table.registry, table.table)} e join _release_people p on p.pseudo_id = e.pseudo_id`;
       const joins = [
-        ...(isTarget ? ["left join _ref_ids rowref on rowref.k = e.record_key"] : []),
-        ...references.map((c, i) => {
-          const alias = c.sql.match(/(ref_\d+)\.id/)?.[1] ?? `ref_x${i}`;
-          return `left join _ref_ids ${alias} on ${alias}.k = e.${q(c.reference as string)}`;
-        }),
+        ...(isTarget ? [sql`left join _ref_ids rowref on rowref.k = e.record_key`] : []),
+        ...columns.flatMap((c) =>
+          c.reference && c.alias
+            ? [
+                sql`left join _ref_ids ${ident(c.alias)} on ${ident(c.alias, "k")} = ${ident("e", c.reference)}`,
+              ]
+            : [],
+        ),
       ];
-      const sql = `select ${columns.map((c) => `${c.sql} as ${q(c.name)}`).join(", ")}
-        ${from} ${joins.join(" ")}
-        where ${where.join(" and ")}
+      const select = sql`select ${join(columns.map((c) => sql`${c.sql} as ${ident(c.name)}`))}
+        ${from} ${join(joins, sql` `)}
+        where ${join(where, sql` and `)}
         order by person_id, row_id`;
-      return { name, table, columns, sql };
+      return { name, table, columns, sql: select };
     });
   return { tables: released, referenceIds };
 }
 
 /** The pseudonym from the reference map, or computed when the key is not in it. */
-function pseudonymOf(alias: string, key: string): string {
-  return `case when ${alias}.id is null and ${key} is not null then rel_id('row|' || ${key}) else ${alias}.id end`;
+function pseudonymOf(alias: string, key: Sql): Sql {
+  const id = ident(alias, "id");
+  return sql`case when ${id} is null and ${key} is not null then rel_id('row|' || ${key}) else ${id} end`;
 }
 
 /**
  * `_ref_ids (k, id)`: every current row of the target tables (for person tables, the release's
  * people only; periods aside, since a reference may point outside them), pseudonymized once.
  */
-function referenceIdsSql(catalog: Catalog, targets: string[], asOf: string): string {
+function referenceIdsSql(catalog: Catalog, targets: string[], asOf: Sql): Sql {
   const sources = targets.flatMap((name) => {
     const t = catalog.tables.find((x) => `${x.registry}.${x.table}` === name);
     if (!t) return [];
-    const people = t.personColumn ? " join _release_people p on p.pseudo_id = e.pseudo_id" : "";
+    const people = t.personColumn
+      ? sql` join _release_people p on p.pseudo_id = e.pseudo_id`
+      : EMPTY;
     return [
-      `select e.record_key as k from ${Lake.qualified(t.registry, t.table)} e${people} where ${asOf}`,
+      sql`select e.record_key as k from ${Lake.qualified(t.registry, t.table)} e${people} where ${asOf}`,
     ];
   });
   const source = sources.length
-    ? sources.join(" union all ")
-    : "select null::varchar as k where false";
-  return `create or replace temp table _ref_ids as select k, rel_id('row|' || k) as id from (${source})`;
+    ? join(sources, sql` union all `)
+    : sql`select null::varchar as k where false`;
+  return sql`create or replace temp table _ref_ids as select k, rel_id('row|' || k) as id from (${source})`;
 }

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { Lake } from "../lake/lake.js";
+import { ident, join, sql } from "../lake/sql.js";
 
 /**
  * Patterns of direct identifiers, in RE2 syntax for DuckDB (no look-behind: the edges are
@@ -32,8 +33,8 @@ export async function scanRelease(
 ): Promise<GuardHit[]> {
   const hits: GuardHit[] = [];
   for (const { file, path, pseudonyms } of parquetFiles) {
-    const source = `read_parquet('${path.replace(/'/g, "''")}')`;
-    const columns = (await lake.rows(`describe select * from ${source}`))
+    const source = sql`read_parquet(${path})`;
+    const columns = (await lake.query(sql`describe select * from ${source}`))
       // The permit's own pseudonyms are hex digests: digit runs in them are not phone numbers.
       .filter(
         (c) => String(c.column_type) === "VARCHAR" && !pseudonyms.includes(String(c.column_name)),
@@ -44,17 +45,15 @@ export async function scanRelease(
     const any = Object.values(IDENTIFIER_PATTERNS)
       .map((p) => `(${p})`)
       .join("|");
-    const col = (c: string) => `"${c.replace(/"/g, '""')}"`;
-    const match = (c: string, pattern: string) =>
-      `regexp_matches(${col(c)}, '${pattern.replace(/'/g, "''")}')`;
-    const [first] = await lake.rows(
-      `select ${columns.map((c, i) => `count(*) filter (where ${match(c, any)}) as h${i}`).join(", ")} from ${source}`,
+    const match = (c: string, pattern: string) => sql`regexp_matches(${ident(c)}, ${pattern})`;
+    const [first] = await lake.query(
+      sql`select ${join(columns.map((c, i) => sql`count(*) filter (where ${match(c, any)}) as ${ident(`h${i}`)}`))} from ${source}`,
     );
     for (const [i, column] of columns.entries()) {
       if (Number(first?.[`h${i}`] ?? 0) === 0) continue;
       const kinds = Object.entries(IDENTIFIER_PATTERNS);
-      const [row] = await lake.rows(
-        `select ${kinds.map(([, p], j) => `count(*) filter (where ${match(column, p)}) as k${j}`).join(", ")} from ${source}`,
+      const [row] = await lake.query(
+        sql`select ${join(kinds.map(([, p], j) => sql`count(*) filter (where ${match(column, p)}) as ${ident(`k${j}`)}`))} from ${source}`,
       );
       for (const [j, [kind]] of kinds.entries()) {
         const n = Number(row?.[`k${j}`] ?? 0);

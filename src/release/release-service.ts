@@ -10,6 +10,7 @@ import { parseDefinition } from "../cohort/definition.js";
 import type { SecretKey } from "../home/keys.js";
 import { Vault } from "../identity/vault.js";
 import { Lake } from "../lake/lake.js";
+import { ident, sql } from "../lake/sql.js";
 import { type Ctx, getPermit } from "../permits/permit-service.js";
 import { ConflictError, KaivoError, NotFoundError } from "../shared/errors.js";
 import { planRelease, type ReleaseRequest, resolveRequest } from "./extract.js";
@@ -125,32 +126,24 @@ export async function createRelease(
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(join(staging, "data"), { recursive: true });
 
-  const lake = await Lake.open(ctx.home);
+  // A release reads the lake and writes only its own folder.
+  const lake = await Lake.open(ctx.home, { readOnly: true, folders: [base] });
   let members: string[] = [];
   try {
-    await lake.connection.run("set TimeZone = 'UTC'");
     const cctx = await cohortContext(lake, ctx.store, options.snapshot);
     const compiled = compileCohort(parseDefinition(JSON.parse(saved.definition)), cctx);
     await materialise(lake, compiled);
     lap("cohort");
     await lake.tempIds("_optouts", optouts);
     members = (
-      await lake.rows(
-        "select distinct pseudo_id from cohort_members where pseudo_id not in (select pseudo_id from _optouts) order by 1",
+      await lake.query(
+        sql`select distinct pseudo_id from cohort_members where pseudo_id not in (select pseudo_id from _optouts) order by 1`,
       )
     ).map((r) => String(r.pseudo_id));
-    await lake.connection.run(
-      "create or replace temp table _release_people (pseudo_id varchar, person_id varchar, shift integer)",
+    const mapped = members.map((m) => personMapping(key, m, permit.scope.rules.dateShiftDays));
+    await lake.query(
+      sql`create or replace temp table _release_people as select unnest(${members}::varchar[]) as pseudo_id, unnest(${mapped.map((p) => p.personId)}::varchar[]) as person_id, unnest(${mapped.map((p) => p.shift)}::integer[]) as shift`,
     );
-    const people = await lake.connection.createAppender("_release_people");
-    for (const m of members) {
-      const { personId, shift } = personMapping(key, m, permit.scope.rules.dateShiftDays);
-      people.appendVarchar(m);
-      people.appendVarchar(personId);
-      people.appendInteger(shift);
-      people.endRow();
-    }
-    people.closeSync();
     await usePermitKey(lake, key);
     const catalog = await readCatalog(lake);
     const { tables: plans, referenceIds } = planRelease(
@@ -160,30 +153,31 @@ export async function createRelease(
       period,
       cctx.snapshot,
     );
-    await lake.connection.run(referenceIds);
+    await lake.query(referenceIds);
     lap("pseudonyms");
     const packaged: PackagedTable[] = [];
-    const esc = (p: string) => p.replace(/'/g, "''");
     const parquetOf = (plan: (typeof plans)[number]) =>
       join(staging, "data", `${plan.name}.parquet`);
     for (const plan of plans) {
       // One pass over the lake per table: Parquet first (the guard reads it), the rest from it.
-      const parquet = esc(parquetOf(plan));
-      await lake.connection.run(`copy (${plan.sql}) to '${parquet}' (format parquet)`);
-      const rows = `read_parquet('${parquet}')`;
+      const parquet = parquetOf(plan);
+      await lake.query(sql`copy (${plan.sql}) to ${parquet} (format parquet)`);
+      const rows = sql`read_parquet(${parquet})`;
       if (permit.scope.formats.includes("csv"))
-        await lake.connection.run(
-          `copy (select * from ${rows}) to '${esc(join(staging, "data", `${plan.name}.csv`))}' (format csv, header true)`,
+        await lake.query(
+          sql`copy (select * from ${rows}) to ${join(staging, "data", `${plan.name}.csv`)} (format csv, header true)`,
         );
-      const [n] = await lake.rows(`select count(*) r, count(distinct person_id) p from ${rows}`);
+      const [n] = await lake.query(
+        sql`select count(*) r, count(distinct person_id) p from ${rows}`,
+      );
       const examples: PackagedTable["examples"] = {};
       for (const c of plan.columns.filter((c) => c.variable?.codeSystem)) {
         const system = c.variable?.codeSystem as string;
         examples[c.name] = (
-          await lake.rows(
-            `select r."${c.name}"::varchar as code, any_value(v.title_fi) as title, count(*) n from ${rows} r
-             left join _catalog.vocabulary v on v.system = '${system}' and v.code = r."${c.name}"::varchar
-             where r."${c.name}" is not null group by 1 order by n desc, code limit 5`,
+          await lake.query(
+            sql`select ${ident("r", c.name)}::varchar as code, any_value(v.title_fi) as title, count(*) n from ${rows} r
+             left join _catalog.vocabulary v on v.system = ${system} and v.code = ${ident("r", c.name)}::varchar
+             where ${ident("r", c.name)} is not null group by 1 order by n desc, code limit 5`,
           )
         ).map((r) => ({ code: String(r.code), title: r.title === null ? null : String(r.title) }));
       }

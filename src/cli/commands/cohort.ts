@@ -69,11 +69,18 @@ export function registerCohort(program: Command): void {
     .option("--snapshot <load>", "the lake snapshot (default: latest)", loadNumber)
     .option("--json", "print JSON")
     .action(async (file: string, o: { snapshot?: number; json?: boolean }, command: Command) => {
-      const text = await withActor(command, (ctx) =>
+      const { text, params } = await withActor(command, (ctx) =>
         cohortSql(ctx, readDefinition(file), o.snapshot, file),
       );
-      if (o.json) printJson({ sql: text });
-      else out(text);
+      if (o.json) printJson({ sql: text, params });
+      else {
+        // The statement, then the values it binds: they never enter the SQL text.
+        out(text);
+        if (params.length > 0)
+          out(
+            `\nparameters:\n${params.map((p, i) => `  $${i + 1} = ${JSON.stringify(p).replace(/[\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)}`).join("\n")}`,
+          );
+      }
     });
   cohort
     .command("run <file>")
