@@ -40,6 +40,16 @@ describe("identifierKindsIn", () => {
   });
 });
 
+describe("organisations named after people", () => {
+  it("pass when names count only after a cue, and still fail on contact details", () => {
+    const rules = { namesOnlyAfterCues: true };
+    expect(identifierKindsIn("Emil Aaltonen Foundation", rules)).toEqual([]);
+    expect(identifierKindsIn("Max Planck Institute", rules)).toEqual([]);
+    expect(identifierKindsIn("Max Planck Institute, 040 123 4567", rules)).toEqual(["PHONE"]);
+    expect(identifierKindsIn("Emil Aaltonen Foundation")).toEqual(["NAME"]);
+  });
+});
+
 describe("assertNoIdentifyingText", () => {
   it("names the field and the kind, never the value", () => {
     const value = "call Liisa Korhonen on 050 555 1234";

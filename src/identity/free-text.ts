@@ -27,14 +27,22 @@ export function containsHetuLikeTyped(text: string): boolean {
   );
 }
 
+export interface FreeTextRules {
+  /**
+   * Take two capitalised words for a name only after a cue ("Potilas", "Dr"): for fields that
+   * are often named after people, such as organisations ("Emil Aaltonen Foundation").
+   */
+  namesOnlyAfterCues?: boolean;
+}
+
 /** The kinds of direct identifier in a text typed by a user, in a fixed order; empty if none. */
-export function identifierKindsIn(text: string): RedactionType[] {
+export function identifierKindsIn(text: string, rules: FreeTextRules = {}): RedactionType[] {
   const normalised = text.normalize("NFKC").replace(DASHES, "-");
   const found = new Set<RedactionType>();
   if (containsHetuLikeTyped(text)) found.add("HETU");
   const scrubbed = scrubText(normalised.replace(NOT_PHONES, " "));
   for (const kind of Object.keys(scrubbed.redactions)) found.add(kind as RedactionType);
-  if (hasFullName(normalised)) found.add("NAME");
+  if (!rules.namesOnlyAfterCues && hasFullName(normalised)) found.add("NAME");
   return (Object.keys(KIND_WORDS) as RedactionType[]).filter((kind) => found.has(kind));
 }
 
@@ -59,10 +67,13 @@ function hasFullName(text: string): boolean {
  * are what the text is, e.g. "review reason". The error names the field and the kind of
  * identifier, never the text: the error itself is printed and may be logged.
  */
-export function assertNoIdentifyingText(fields: Record<string, string | null | undefined>): void {
+export function assertNoIdentifyingText(
+  fields: Record<string, string | null | undefined>,
+  rules: FreeTextRules = {},
+): void {
   for (const [field, text] of Object.entries(fields)) {
     if (!text) continue;
-    const kinds = identifierKindsIn(text);
+    const kinds = identifierKindsIn(text, rules);
     if (kinds.length === 0) continue;
     const words = kinds.map((k) => KIND_WORDS[k]);
     const list =

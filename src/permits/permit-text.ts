@@ -6,9 +6,13 @@ import type { Application } from "./scope.js";
  * a registration's reason too. Refused before anything is written if it identifies anyone.
  */
 export function assertNoIdentifyingApplication(app: Application, registrationReason?: string) {
+  // Foundations and institutes are often named after people: there only cued names count.
+  assertNoIdentifyingText(
+    { "application's organisation": app.organisation },
+    { namesOnlyAfterCues: true },
+  );
   assertNoIdentifyingText({
     "application's title": app.title,
-    "application's organisation": app.organisation,
     "application's legal basis": app.legalBasis,
     "application's purpose": app.purpose,
     "registration reason": registrationReason,
