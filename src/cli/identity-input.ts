@@ -51,11 +51,14 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
-/** One line from the terminal, with echo off: readline writes what is typed to a sink. */
+/**
+ * One line from the terminal, with echo off: readline puts the terminal in raw mode and writes
+ * what is typed to a sink. The prompt comes after, so nothing typed once it shows is echoed.
+ */
 function askUnseen(prompt: string): Promise<string> {
-  process.stderr.write(prompt);
   const sink = new Writable({ write: (_chunk, _encoding, done) => done() });
   const rl = createInterface({ input: process.stdin, output: sink, terminal: true });
+  process.stderr.write(prompt);
   return new Promise((resolve, reject) => {
     rl.once("line", (line) => {
       rl.close();
