@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { tailAudit, verifyAudit } from "../src/audit/log.js";
+import { checkpointAudit, tailAudit, verifyAudit } from "../src/audit/log.js";
 import { type Actor, ROLES, type Role } from "../src/auth/roles.js";
 import { addUser, listUsers } from "../src/auth/users.js";
 import {
@@ -38,6 +38,7 @@ const MATRIX: Record<string, Role[]> = {
   listUsers: ["admin", "auditor"],
   tailAudit: ["auditor", "admin"],
   verifyAudit: ["auditor", "admin"],
+  checkpointAudit: ["auditor", "admin"],
   getStatus: ["steward", "researcher", "reviewer", "auditor", "admin"],
   ingest: ["steward"],
   lakeTables: ["steward", "auditor"],
@@ -73,6 +74,7 @@ const SERVICES: Record<keyof typeof MATRIX, (t: TestDeployment, actor: Actor) =>
     listUsers: (t, actor) => listUsers(t.store, actor),
     tailAudit: (t, actor) => tailAudit(t.store, actor, 5),
     verifyAudit: (t, actor) => verifyAudit(t.store, actor),
+    checkpointAudit: (t, actor) => checkpointAudit(t.store, actor),
     getStatus: (t, actor) => getStatus(t.home, t.store, actor),
     ingest: (t, actor) => ingest({ home: t.home, store: t.store, actor }, emptyExport(t.home.dir)),
     lakeTables: (t, actor) => lakeTables({ home: t.home, store: t.store, actor }),

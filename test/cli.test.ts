@@ -8,6 +8,7 @@ import { Lake } from "../src/lake/lake.js";
 import { openControlStore } from "../src/store/control-store.js";
 import { E2E_TEST_TIMEOUT_MS, kaivo } from "./support/cli.js";
 import { DIALECTS, tempDir, tempPostgresDatabase } from "./support/stores.js";
+import { asAttacker, forgeChain } from "./support/tamper.js";
 
 // Every test here runs the CLI, several times: the limits hold on a machine a third as fast.
 vi.setConfig({ testTimeout: E2E_TEST_TIMEOUT_MS, hookTimeout: E2E_TEST_TIMEOUT_MS });
@@ -103,6 +104,77 @@ describe.each(DIALECTS)("kaivo CLI on %s", (dialect) => {
     expect(broken.stderr).toMatch(/BROKEN at entry 3 \(edited\)/);
   });
 
+  it("audit verify tells a cut, wiped or rewritten log and bad checkpoints apart by exit code", async () => {
+    const home = env.KAIVO_HOME as string;
+    kaivo(["init"], env);
+    const configFile = join(home, "kaivo.json");
+    const config = JSON.parse(readFileSync(configFile, "utf8"));
+    writeFileSync(configFile, JSON.stringify({ ...config, audit: { checkpointEvery: 2 } }));
+    for (const [name, role] of [
+      ["aino", "auditor"],
+      ["anna", "researcher"],
+      ["bert", "researcher"],
+      ["cilla", "researcher"],
+    ]) {
+      expect(
+        kaivo(["user", "add", name as string, "--role", role as string, "--as", "admin"], env)
+          .status,
+      ).toBe(0);
+    }
+    const verify = (...args: string[]) => kaivo(["audit", "verify", "--as", "aino", ...args], env);
+
+    const ok = verify();
+    expect(ok.stderr).toBe("");
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toMatch(/Audit chain intact: 6 entries\.\nMatches signed checkpoint 6 of /);
+
+    const signed = kaivo(["audit", "checkpoint", "--as", "aino"], env);
+    expect(signed.status).toBe(0);
+    expect(signed.stdout).toMatch(/^Signed checkpoint 8:[0-9a-f]{64} \(key [0-9a-f]{16}\)\.\n$/);
+    expect(kaivo(["audit", "checkpoint", "--as", "anna"], env).status).toBe(3);
+
+    const checkpoints = join(home, "audit-checkpoints.jsonl");
+    const copy = join(home, "copy.jsonl");
+    writeFileSync(copy, readFileSync(checkpoints, "utf8").replace(/"seq":6/, '"seq":5'));
+    const edited = verify("--checkpoints", copy);
+    expect(edited.status).toBe(9);
+    expect(edited.stderr).toMatch(
+      /Audit checkpoints DO NOT VERIFY: line \d+ of the checkpoint file/,
+    );
+
+    const none = verify("--checkpoints", join(home, "elsewhere.jsonl"));
+    expect(none.status).toBe(10);
+    expect(none.stderr).toMatch(
+      /NOT CHECKPOINTED: the log has \d+ entries but there is no checkpoint file/,
+    );
+
+    const store = await openControlStore(openHome(home, env));
+    try {
+      await asAttacker(store, async () => {
+        await store.db.deleteFrom("audit_log").where("seq", ">=", 5).execute();
+      });
+      const cut = verify();
+      expect(cut.status).toBe(6);
+      expect(cut.stderr).toMatch(/Audit log TRUNCATED: the log ends at entry 4 but checkpoint \d+/);
+
+      await asAttacker(store, async () => {
+        await store.db.deleteFrom("audit_log").execute();
+      });
+      const wiped = verify();
+      expect(wiped.status).toBe(7);
+      expect(wiped.stderr).toMatch(/Audit log WIPED: the log is empty/);
+
+      await forgeChain(store, 20);
+      const rewritten = verify();
+      expect(rewritten.status).toBe(8);
+      expect(rewritten.stderr).toMatch(
+        /Audit log REWRITTEN: entry 1 is not the one checkpoint 1 signed/,
+      );
+    } finally {
+      await store.close();
+    }
+  }, 240_000); // a dozen CLI processes: generous, for a loaded machine
+
   it("status names where the keys are but never shows them", () => {
     kaivo(["init"], env);
     const status = kaivo(["status", "--as", "admin"], env);
@@ -111,7 +183,11 @@ describe.each(DIALECTS)("kaivo CLI on %s", (dialect) => {
     expect(status.stdout).toMatch(/lake key .*lake\.key \(mode 0600\)/);
     expect(status.stdout).toMatch(/lake +\S+lake\.duckdb \(not created yet/);
     const json = kaivo(["status", "--json", "--as", "admin"], env);
-    for (const name of ["lake", "vault"]) {
+    expect(status.stdout).toMatch(
+      /audit-signing key .*audit-signing\.key \(mode 0600\), public key id [0-9a-f]{16}/,
+    );
+    expect(status.stdout).toMatch(/checkpoints +latest 1 of /);
+    for (const name of ["lake", "vault", "audit-signing"]) {
       const key = readFileSync(
         join(env.KAIVO_HOME as string, "keys", `${name}.key`),
         "utf8",

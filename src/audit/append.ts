@@ -50,7 +50,7 @@ export async function auditedWrite<T>(
   assertNoIdentifiers(target, "target");
   assertNoIdentifiers(details, "details");
 
-  return withAppendLock(store, async (db) => {
+  const written = await withAppendLock(store, async (db) => {
     const result = await work(db);
     const head = await db
       .selectFrom("audit_log")
@@ -72,6 +72,9 @@ export async function auditedWrite<T>(
     await db.insertInto("audit_log").values(rowFromEntry(entry)).execute();
     return { result, entry };
   });
+  // After the commit and outside the lock: the entry never waits on, or is lost to, a sink.
+  await store.checkpoints?.afterAppend(store, written.entry);
+  return written;
 }
 
 async function withAppendLock<T>(

@@ -9,7 +9,7 @@ import type { Actor } from "../auth/roles.js";
 import { ValidationError } from "../shared/errors.js";
 import { appendAudit } from "./append.js";
 import { entryFromRow, entryHash, rowFromEntry } from "./entry.js";
-import { verifyChain } from "./log.js";
+import { verifyAudit, verifyChain } from "./log.js";
 
 const alice: Actor = { name: "alice", role: "steward" };
 
@@ -197,6 +197,11 @@ describe.each(DIALECTS)("audit log on %s", (dialect) => {
       [1, 2, 3, 4].map((w) => run(process.execPath, [worker, String(w), "50"], { env: t.env })),
     );
     expect(await verifyChain(t.store)).toMatchObject({ ok: true, entries: 200 });
+    // Each process signed checkpoints into the one file; every line must still verify.
+    expect(await verifyAudit(t.store, { name: "aino", role: "auditor" })).toMatchObject({
+      outcome: "intact",
+      checkpoint: { seq: expect.any(Number) },
+    });
   });
 
   it("rejects details that contain a personal identity code, without echoing it", async () => {

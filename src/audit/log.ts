@@ -1,9 +1,11 @@
 import { authorize } from "../auth/permissions.js";
 import type { Actor } from "../auth/roles.js";
-import { ValidationError } from "../shared/errors.js";
+import { ConfigError, ValidationError } from "../shared/errors.js";
 import type { ControlStore } from "../store/control-store.js";
 import { appendAudit } from "./append.js";
+import type { Checkpoint } from "./checkpoint.js";
 import { type AuditEntry, entryFromRow, entryHash, GENESIS_HASH } from "./entry.js";
+import { type AuditVerdict, judge } from "./verdict.js";
 
 const VERIFY_BATCH = 5_000;
 
@@ -97,23 +99,66 @@ function broken(entries: number, seq: number, problem: ChainBreak, message: stri
   return { ok: false, entries, seq, problem, message };
 }
 
-/** Verifies the chain for an auditor; the verification itself is audited. */
+export interface VerifyOptions {
+  /** A head recorded by hand earlier. */
+  anchor?: Anchor;
+  /** A copy of the checkpoint file from elsewhere (another host, a witness) to verify against. */
+  checkpointFile?: string;
+}
+
+/**
+ * Verifies the chain for an auditor, then holds it against the signed checkpoints, so a log cut
+ * short, wiped or rewritten is told from an intact one. The verification itself is audited.
+ */
 export async function verifyAudit(
   store: ControlStore,
   actor: Actor,
-  anchor?: Anchor,
-): Promise<VerifyResult> {
+  options: VerifyOptions = {},
+): Promise<AuditVerdict> {
   await authorize(store, actor, "audit.verify");
-  const result = await verifyChain(store, anchor);
+  if (options.checkpointFile && !store.checkpoints) {
+    throw new ConfigError(
+      "This control store was opened without a home, so it has no signing key.",
+    );
+  }
+  const chain = await verifyChain(store, options.anchor);
+  const reading = store.checkpoints ? await store.checkpoints.read(options.checkpointFile) : null;
+  const verdict = await judge(store, chain, reading);
   // A read-only home (an auditor's copy, a read-only mount) is verified without a record.
-  if (store.readOnly) return result;
+  if (store.readOnly) return verdict;
   await appendAudit(store, actor, {
     action: "audit.verify",
-    details: result.ok
-      ? { ok: true, entries: result.entries, anchored: anchor !== undefined }
-      : { ok: false, seq: result.seq, problem: result.problem },
+    details: {
+      ok: verdict.ok,
+      outcome: verdict.outcome,
+      entries: verdict.entries,
+      anchored: options.anchor !== undefined,
+      ...(verdict.outcome === "broken" ? { seq: verdict.seq, problem: verdict.problem } : {}),
+      ...("checkpoint" in verdict && verdict.checkpoint
+        ? { checkpoint: verdict.checkpoint.seq }
+        : {}),
+    },
   });
-  return result;
+  return verdict;
+}
+
+/**
+ * Signs a checkpoint of the chain now, e.g. before handing the checkpoint file to a witness.
+ * The request is audited first, so the checkpoint covers it.
+ */
+export async function checkpointAudit(store: ControlStore, actor: Actor): Promise<Checkpoint> {
+  await authorize(store, actor, "audit.checkpoint");
+  const checkpoints = store.checkpoints;
+  if (!checkpoints) {
+    throw new ConfigError(
+      "This control store was opened without a home, so it has no signing key.",
+    );
+  }
+  const entry = await appendAudit(store, actor, { action: "audit.checkpoint" });
+  const latest = await checkpoints.latest();
+  // The append may have signed it already, when a checkpoint was due.
+  if (latest && latest.seq === entry.seq && latest.hash === entry.hash) return latest;
+  return checkpoints.write(store, entry);
 }
 
 /** The newest `n` entries, oldest first. Reading the log is itself audited. */

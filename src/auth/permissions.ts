@@ -12,6 +12,7 @@ export const PERMISSIONS = {
   "user.list": ["admin", "auditor"],
   "audit.read": ["auditor", "admin"],
   "audit.verify": ["auditor", "admin"],
+  "audit.checkpoint": ["auditor", "admin"],
   "status.read": ROLES,
   "ingest.run": ["steward"],
   "lake.read": ["steward", "auditor"],

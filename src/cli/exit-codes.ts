@@ -6,4 +6,9 @@ export const EXIT = {
   forbidden: 3,
   verifyFailed: 4,
   qualityFailed: 5,
+  auditTruncated: 6,
+  auditWiped: 7,
+  auditRewritten: 8,
+  auditCheckpointInvalid: 9,
+  auditUnwitnessed: 10,
 } as const;

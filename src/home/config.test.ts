@@ -46,6 +46,26 @@ describe("kaivo.json", () => {
     );
   });
 
+  it("takes audit checkpoint settings, and refuses a witness that is not http(s)", () => {
+    expect(DEFAULT_CONFIG.audit).toEqual({
+      checkpointEvery: 100,
+      checkpointMaxAgeHours: 24,
+      checkpointFile: "audit-checkpoints.jsonl",
+    });
+    writeFileSync(
+      file,
+      JSON.stringify({ version: 1, audit: { checkpointEvery: 10, syslog: { host: "siem" } } }),
+    );
+    expect(readConfig(file).audit).toMatchObject({
+      checkpointEvery: 10,
+      syslog: { host: "siem", port: 514 },
+    });
+    const ftp = errorFor(JSON.stringify({ version: 1, audit: { witnessUrl: "ftp://w/x" } }));
+    expect(ftp.message).toMatch(/"audit\.witnessUrl"/);
+    const zero = errorFor(JSON.stringify({ version: 1, audit: { checkpointEvery: 0 } }));
+    expect(zero.message).toMatch(/"audit\.checkpointEvery"/);
+  });
+
   it("names a missing or unsupported version", () => {
     expect(errorFor("{}").message).toContain('"version"');
     expect(errorFor(JSON.stringify({ version: 2 })).message).toContain('"version"');

@@ -46,6 +46,32 @@ export const KaivoConfigSchema = z.strictObject({
       perDay: z.number().int().min(1).default(200),
     })
     .default({ perMinute: 10, perDay: 200 }),
+  audit: z
+    .strictObject({
+      /** A signed checkpoint is written whenever the chain passes a multiple of this. */
+      checkpointEvery: z.number().int().min(1).default(100),
+      /** ...and on the first append once the latest checkpoint is older than this. */
+      checkpointMaxAgeHours: z.number().positive().default(24),
+      /**
+       * Append-only file of signed checkpoints, relative to the home or absolute. It must live
+       * outside the control store; in production, on another volume or host.
+       */
+      checkpointFile: z.string().min(1).default("audit-checkpoints.jsonl"),
+      /** Optional HTTP witness: every checkpoint is also POSTed here as JSON. */
+      witnessUrl: z.url({ protocol: /^https?$/ }).optional(),
+      /** Optional syslog collector: every checkpoint is also sent there over UDP (RFC 5424). */
+      syslog: z
+        .strictObject({
+          host: z.string().min(1),
+          port: z.number().int().min(1).max(65535).default(514),
+        })
+        .optional(),
+    })
+    .default({
+      checkpointEvery: 100,
+      checkpointMaxAgeHours: 24,
+      checkpointFile: "audit-checkpoints.jsonl",
+    }),
   catalog: z
     .strictObject({
       /** Publisher and contact point of the HealthDCAT-AP catalog export. */

@@ -1,4 +1,4 @@
-import { chmodSync, readFileSync, statSync } from "node:fs";
+import { chmodSync, readFileSync, rmSync, statSync } from "node:fs";
 import { inspect } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { tempDir } from "../../test/support/stores.js";
@@ -31,6 +31,16 @@ describe("keys", () => {
     );
   });
 
+  it("tells the admin of a home from before audit checkpoints to run init, which adds the key", () => {
+    const { home } = initHome(tmp.dir, {});
+    const file = keyFile(home.keysDir, "audit-signing");
+    rmSync(file);
+    expect(() => openHome(tmp.dir, {})).toThrow(/audit-signing key file .* is missing/);
+    expect(initHome(tmp.dir, {}).created).toEqual([file]);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(() => openHome(tmp.dir, {})).not.toThrow();
+  });
+
   it("never overwrites an existing key on a second init", () => {
     const { home } = initHome(tmp.dir, {});
     const before = readFileSync(keyFile(home.keysDir, "lake"));
@@ -55,6 +65,7 @@ describe("keys", () => {
     const env = {
       KAIVO_LAKE_KEY: Buffer.alloc(32, 7).toString("base64"),
       KAIVO_VAULT_KEY: "ab".repeat(32),
+      KAIVO_AUDIT_SIGNING_KEY: Buffer.alloc(32, 9).toString("base64"),
     };
     const { home, created } = initHome(tmp.dir, env);
     expect(created.some((p) => p.endsWith(".key"))).toBe(false);

@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { inspect } from "node:util";
 import { ConfigError } from "../shared/errors.js";
 
-export const KEY_NAMES = ["lake", "vault"] as const;
+/** `audit-signing` is the 32-byte seed of the Ed25519 key that signs audit checkpoints. */
+export const KEY_NAMES = ["lake", "vault", "audit-signing"] as const;
 export type KeyName = (typeof KEY_NAMES)[number];
 
 const KEY_BYTES = 32;
@@ -12,6 +13,7 @@ const KEY_BYTES = 32;
 export const KEY_ENV: Record<KeyName, string> = {
   lake: "KAIVO_LAKE_KEY",
   vault: "KAIVO_VAULT_KEY",
+  "audit-signing": "KAIVO_AUDIT_SIGNING_KEY",
 };
 
 /**

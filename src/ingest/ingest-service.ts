@@ -50,9 +50,9 @@ export async function ingest(
   await authorize(ctx.store, ctx.actor, "ingest.run");
   const { exports, registries } = findInputs(path);
   const tables = loadLakeRegistry().tables;
-  // DuckDB reads the export and the load's staging files, and nothing else outside the lake.
+  // DuckDB reads the export, besides the lake's own staging files, and nothing else.
   const lake = await Lake.open(ctx.home, {
-    folders: [statSync(path).isDirectory() ? path : dirname(path), join(ctx.home.dir, "staging")],
+    folders: [statSync(path).isDirectory() ? path : dirname(path)],
   });
   const vault = Vault.open(ctx.home);
   const lakeKey = homeKey(ctx.home, "lake");

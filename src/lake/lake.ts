@@ -45,7 +45,10 @@ export interface LakeAccess {
    * catalog reads), so no statement through it can change the lake.
    */
   readOnly?: boolean;
-  /** Folders DuckDB may read and write besides the lake and its spill folder (a load's export). */
+  /**
+   * Folders DuckDB may read and write besides the lake, its spill folder and, when writing, its
+   * staging folder: a load's export, a release's folder.
+   */
   folders?: string[];
 }
 
@@ -80,7 +83,9 @@ export class Lake {
           load_id integer primary key, source varchar not null, fingerprint varchar not null,
           started_at varchar not null, finished_at varchar not null, report json not null)`);
       }
-      await restrictFiles(connection, access.folders ?? [], readOnly);
+      // A writer may also use the lake's own working folder, where loads stage their rows.
+      const folders = [...(readOnly ? [] : [join(home.dir, "staging")]), ...(access.folders ?? [])];
+      await restrictFiles(connection, folders, readOnly);
     } catch (error) {
       connection.closeSync();
       instance.closeSync();

@@ -14,6 +14,8 @@ export interface KeyStatus {
   file?: string;
   /** Octal permission bits of the key file, e.g. "0600". */
   mode?: string;
+  /** The audit signing key's public key id (a fingerprint; the key itself is never shown). */
+  publicKeyId?: string;
 }
 
 export interface StatusReport {
@@ -32,7 +34,13 @@ export interface StatusReport {
     mode?: string;
   }>;
   users: { total: number; byRole: Record<Role, number> };
-  audit: { entries: number; chainOk: boolean; problem?: string };
+  audit: {
+    entries: number;
+    chainOk: boolean;
+    problem?: string;
+    /** The latest signed checkpoint, unverified against the chain (that is `audit verify`). */
+    checkpoint: { file: string; seq: number; time: string } | null;
+  };
 }
 
 /** Health of a deployment. Names where keys live, never their contents. */
@@ -44,6 +52,7 @@ export async function getStatus(
   await authorize(store, actor, "status.read");
   const byRole = await countUsersByRole(store);
   const chain = await verifyChain(store);
+  const latest = await store.checkpoints?.latest();
   return {
     home: home.dir,
     configFile: home.configFile,
@@ -57,6 +66,9 @@ export async function getStatus(
       source: k.source,
       ...(k.file
         ? { file: k.file, mode: (statSync(k.file).mode & 0o777).toString(8).padStart(4, "0") }
+        : {}),
+      ...(k.name === "audit-signing" && store.checkpoints
+        ? { publicKeyId: store.checkpoints.key.keyId }
         : {}),
     })),
     files: (["lake", "vault"] as const).map((name) => {
@@ -79,6 +91,10 @@ export async function getStatus(
       entries: chain.ok ? chain.entries : await countAudit(store),
       chainOk: chain.ok,
       ...(chain.ok ? {} : { problem: chain.message }),
+      checkpoint:
+        store.checkpoints && latest
+          ? { file: store.checkpoints.settings.file, seq: latest.seq, time: latest.time }
+          : null,
     },
   };
 }

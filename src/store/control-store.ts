@@ -3,6 +3,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from "kysely";
 import pg from "pg";
+import { type AuditCheckpoints, checkpointsForHome } from "../audit/checkpoints.js";
 import type { Home } from "../home/home.js";
 import { ConfigError } from "../shared/errors.js";
 import type { Dialect } from "./dialect.js";
@@ -15,6 +16,8 @@ export interface ControlStore {
   readonly dialect: Dialect;
   /** Where the store is, safe to print (no password). */
   readonly location: string;
+  /** Signed checkpoints of the audit chain; absent on a store opened without a home. */
+  readonly checkpoints?: AuditCheckpoints;
   /** Opened from a read-only home: reads only, and nothing is audited (see openSqliteReadOnly). */
   readonly readOnly?: boolean;
   close(): Promise<void>;
@@ -44,8 +47,9 @@ export async function openControlStore(
       "Unset it to use the SQLite store in the home.",
     );
   }
+  const checkpoints = checkpointsForHome(home); // loads the signing key: fail before opening
   const file = join(home.dir, home.config.controlStore.sqliteFile);
-  if (!url && options.readOnly) return openSqliteReadOnly(file);
+  if (!url && options.readOnly) return { ...openSqliteReadOnly(file), checkpoints };
   const store = url ? openPostgres(url) : openSqlite(file);
   try {
     await migrate(store);
@@ -53,7 +57,7 @@ export async function openControlStore(
     await store.close();
     throw error;
   }
-  return store;
+  return { ...store, checkpoints };
 }
 
 export function openSqlite(file: string): ControlStore {

@@ -66,6 +66,7 @@ export async function testDeployment(dialect: Dialect): Promise<TestDeployment> 
   delete env.KAIVO_DATABASE_URL;
   delete env.KAIVO_LAKE_KEY;
   delete env.KAIVO_VAULT_KEY;
+  delete env.KAIVO_AUDIT_SIGNING_KEY;
   delete env.KAIVO_USER;
   if (database) env.KAIVO_DATABASE_URL = database.url;
   const { home } = initHome(tmp.dir, env);

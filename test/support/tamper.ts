@@ -1,4 +1,5 @@
 import { sql } from "kysely";
+import { entryHash, GENESIS_HASH, rowFromEntry } from "../../src/audit/entry.js";
 import type { ControlStore } from "../../src/store/control-store.js";
 
 /**
@@ -13,4 +14,33 @@ export async function asAttacker(store: ControlStore, work: () => Promise<void>)
     await sql`alter table audit_log disable trigger user`.execute(store.db);
   }
   await work();
+}
+
+/**
+ * Replaces the whole audit log with `entries` forged ones whose hashes are all consistent: the
+ * chain verifies, only a signed checkpoint can tell. Returns the forged head hash.
+ */
+export async function forgeChain(store: ControlStore, entries: number): Promise<string> {
+  let prevHash = GENESIS_HASH;
+  await asAttacker(store, async () => {
+    await store.db.deleteFrom("audit_log").execute();
+    for (let seq = 1; seq <= entries; seq++) {
+      const unhashed = {
+        seq,
+        time: new Date().toISOString(),
+        actor: "mallory",
+        actorRole: "admin",
+        action: "test.event",
+        target: null,
+        details: { seq },
+        prevHash,
+      };
+      prevHash = entryHash(unhashed);
+      await store.db
+        .insertInto("audit_log")
+        .values(rowFromEntry({ ...unhashed, hash: prevHash }))
+        .execute();
+    }
+  });
+  return prevHash;
 }

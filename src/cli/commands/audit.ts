@@ -1,6 +1,8 @@
+import { resolve } from "node:path";
 import type { Command } from "commander";
 import type { AuditEntry } from "../../audit/entry.js";
-import { parseAnchor, tailAudit, verifyAudit } from "../../audit/log.js";
+import { checkpointAudit, parseAnchor, tailAudit, verifyAudit } from "../../audit/log.js";
+import type { AuditOutcome, AuditVerdict } from "../../audit/verdict.js";
 import { actorFor, printJson, READ_ONLY_HOME, withStore } from "../context.js";
 import { EXIT } from "../exit-codes.js";
 
@@ -27,34 +29,91 @@ export function registerAudit(program: Command): void {
 
   audit
     .command("verify")
-    .description("check the hash chain; exits non-zero at the first broken entry")
-    .option("--anchor <seq:hash>", "a head recorded earlier; also detects entries cut from the end")
+    .description(
+      "check the hash chain and hold it against the signed checkpoints; exits 4 at a broken entry, 6-10 when the log was cut, wiped or rewritten or its checkpoints do not verify",
+    )
+    .option("--anchor <seq:hash>", "a head recorded earlier by hand")
+    .option("--checkpoints <file>", "verify against this copy of the checkpoint file")
     .option("--json", "print JSON")
-    .action(async (options: { anchor?: string; json?: boolean }, command: Command) => {
-      await withStore(async ({ store }) => {
-        const anchor = options.anchor ? parseAnchor(options.anchor) : undefined;
-        const result = await verifyAudit(store, await actorFor(command, store), anchor);
-        if (options.json) printJson(result);
-        else if (result.ok) {
-          process.stdout.write(`Audit chain intact: ${result.entries} entries.\n`);
-          if (result.head) {
-            process.stdout.write(
-              `Head ${result.head.seq}:${result.head.hash}\n(record it elsewhere and pass it as --anchor later)\n`,
+    .action(
+      async (
+        options: { anchor?: string; checkpoints?: string; json?: boolean },
+        command: Command,
+      ) => {
+        await withStore(async ({ store }) => {
+          const verdict = await verifyAudit(store, await actorFor(command, store), {
+            ...(options.anchor ? { anchor: parseAnchor(options.anchor) } : {}),
+            ...(options.checkpoints ? { checkpointFile: resolve(options.checkpoints) } : {}),
+          });
+          if (options.json) printJson(verdict);
+          else if (verdict.ok) process.stdout.write(intactText(verdict));
+          else process.stderr.write(failureText(verdict));
+          if (store.readOnly)
+            process.stderr.write(
+              "The home is read-only: this verification is not recorded in the audit log.\n",
             );
-          }
-        } else {
-          process.stderr.write(
-            `Audit chain BROKEN at entry ${result.seq} (${result.problem}): ${result.message}.\n` +
-              `Entries 1-${result.entries} verify.\n`,
-          );
-        }
-        if (store.readOnly)
-          process.stderr.write(
-            "The home is read-only: this verification is not recorded in the audit log.\n",
-          );
-        if (!result.ok) process.exitCode = EXIT.verifyFailed;
-      }, READ_ONLY_HOME);
+          process.exitCode = VERIFY_EXIT[verdict.outcome];
+        }, READ_ONLY_HOME);
+      },
+    );
+
+  audit
+    .command("checkpoint")
+    .description("sign a checkpoint of the audit chain now (auditor, admin)")
+    .option("--json", "print JSON")
+    .action(async (options: { json?: boolean }, command: Command) => {
+      await withStore(async ({ store }) => {
+        const c = await checkpointAudit(store, await actorFor(command, store));
+        if (options.json) printJson(c);
+        else process.stdout.write(`Signed checkpoint ${c.seq}:${c.hash} (key ${c.keyId}).\n`);
+      });
     });
+}
+
+const VERIFY_EXIT: Record<AuditOutcome, number> = {
+  intact: EXIT.ok,
+  broken: EXIT.verifyFailed,
+  truncated: EXIT.auditTruncated,
+  wiped: EXIT.auditWiped,
+  rewritten: EXIT.auditRewritten,
+  "checkpoint-invalid": EXIT.auditCheckpointInvalid,
+  unwitnessed: EXIT.auditUnwitnessed,
+};
+
+function intactText(v: Extract<AuditVerdict, { ok: true }>): string {
+  const lines = [`Audit chain intact: ${v.entries} entries.`];
+  if (v.checkpoint) {
+    lines.push(
+      `Matches signed checkpoint ${v.checkpoint.seq} of ${v.checkpoint.time} (key ${v.checkpoint.keyId})${v.uncovered > 0 ? `; ${v.uncovered} newer entries are not checkpointed yet` : ""}.`,
+    );
+  } else if (v.entries === 0) {
+    lines.push("No checkpoint yet.");
+  }
+  if (v.head) lines.push(`Head ${v.head.seq}:${v.head.hash}`);
+  return `${lines.join("\n")}\n`;
+}
+
+function failureText(v: Extract<AuditVerdict, { ok: false }>): string {
+  switch (v.outcome) {
+    case "broken":
+      return (
+        `Audit chain BROKEN at entry ${v.seq} (${v.problem}): ${v.message}.\n` +
+        `Entries 1-${v.entries} verify.\n`
+      );
+    case "truncated":
+      return `Audit log TRUNCATED: ${v.message}.\n`;
+    case "wiped":
+      return `Audit log WIPED: ${v.message}.\n`;
+    case "rewritten":
+      return `Audit log REWRITTEN: ${v.message}.\n`;
+    case "checkpoint-invalid":
+      return `Audit checkpoints DO NOT VERIFY: ${v.message}.\n`;
+    case "unwitnessed":
+      return (
+        `Audit log NOT CHECKPOINTED: ${v.message}.\n` +
+        "  If this home predates checkpoints, run `kaivo audit checkpoint` once; otherwise treat the log as tampered with.\n"
+      );
+  }
 }
 
 function formatEntry(e: AuditEntry): string {

@@ -20,7 +20,7 @@ export function registerStatus(program: Command): void {
           `migrations     ${s.controlStore.migrations.applied.length} applied, ${s.controlStore.migrations.pending.length} pending`,
           ...s.keys.map(
             (k) =>
-              `${`${k.name} key`.padEnd(15)}${k.source === "env" ? "from environment" : `${k.file} (mode ${k.mode})`}`,
+              `${`${k.name} key `.padEnd(15)}${k.source === "env" ? "from environment" : `${k.file} (mode ${k.mode})`}${k.publicKeyId ? `, public key id ${k.publicKeyId}` : ""}`,
           ),
           ...s.files.map(
             (f) =>
@@ -30,6 +30,7 @@ export function registerStatus(program: Command): void {
             .map(([role, n]) => `${role} ${n}`)
             .join(", ")})`,
           `audit log      ${s.audit.entries} entries, chain ${s.audit.chainOk ? "ok" : `BROKEN: ${s.audit.problem}`}`,
+          `checkpoints    ${s.audit.checkpoint ? `latest ${s.audit.checkpoint.seq} of ${s.audit.checkpoint.time} in ${s.audit.checkpoint.file}` : "none yet"}`,
         ];
         process.stdout.write(`${lines.join("\n")}\n`);
       }, READ_ONLY_HOME);
