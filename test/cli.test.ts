@@ -336,7 +336,7 @@ describe("kaivo CLI without a home", () => {
     } finally {
       tmp.remove();
     }
-  });
+  }, 300_000);
 
   it("quality report exits 5 when a fatal check is over its threshold", async () => {
     const tmp = tempDir();

@@ -162,8 +162,9 @@ describe("permits", () => {
     await expect(draftPermit(ctx(reija), application("P-X"))).rejects.toBeInstanceOf(
       ForbiddenError,
     );
+    // ville is not named on it: to him it does not exist.
     await expect(submitPermit(ctx(ville), "P-LIFE", "not mine")).rejects.toThrow(
-      /Only the applicant \(riku\)/,
+      /^No permit P-LIFE\.$/,
     );
     await expect(reviewPermit(ctx(reija), "P-LIFE", "too early")).rejects.toBeInstanceOf(
       ConflictError,
@@ -194,6 +195,7 @@ describe("permits", () => {
       .selectFrom("audit_log")
       .selectAll()
       .where("target", "=", "permit:P-LIFE")
+      .where("action", "!=", "access.denied")
       .orderBy("seq")
       .execute();
     expect(entries.map((e) => e.action)).toEqual([
@@ -203,6 +205,7 @@ describe("permits", () => {
       "permit.approve",
       "permit.activate",
       "permit.close",
+      "permit.closed",
     ]);
     expect(entries.map((e) => e.actor)).toEqual([
       "riku",
@@ -211,7 +214,17 @@ describe("permits", () => {
       "reija",
       "stina",
       "stina",
+      "stina",
     ]);
+    // Every refusal is on the log too: ville (not on it), riku (role), rolf (team), reija (role).
+    const denied = await store.db
+      .selectFrom("audit_log")
+      .select("actor")
+      .where("target", "=", "permit:P-LIFE")
+      .where("action", "=", "access.denied")
+      .orderBy("seq")
+      .execute();
+    expect(denied.map((d) => d.actor)).toEqual(["ville", "riku", "rolf", "reija"]);
     const events = await store.db
       .selectFrom("permit_events")
       .selectAll()
@@ -220,13 +233,17 @@ describe("permits", () => {
     expect(events.map((e) => e.reason)).toContain("only what is needed");
   });
 
-  it("registers a Findata permit under its number, active with its key", async () => {
+  it("registers a Findata permit under its number, to be confirmed by a second steward", async () => {
     const p = await registerPermit(
       ctx(stina),
       application("FINDATA/2026/123", { principalInvestigator: "ville" }),
       "Findata decision 2026-10-01",
     );
-    expect(p).toMatchObject({ status: "active", external: true, principalInvestigator: "ville" });
+    expect(p).toMatchObject({
+      status: "registered",
+      external: true,
+      principalInvestigator: "ville",
+    });
     await expect(
       registerPermit(
         ctx(riku),
@@ -287,8 +304,18 @@ describe("releases", () => {
     await submitPermit(ctx(riku), "P-NOTES", "ready");
     await reviewPermit(ctx(reija), "P-NOTES", "taking it");
     const noNotes = { ...SCOPE(), rules: { ...SCOPE().rules, notes: false } };
-    await approvePermit(ctx(reija), "P-NOTES", "no free text", noNotes);
+    // A narrowed scope is held to the rules an application is.
+    await expect(approvePermit(ctx(reija), "P-NOTES", "no free text", noNotes)).rejects.toThrow(
+      /free text needs rules\.notes = true/,
+    );
+    await approvePermit(ctx(reija), "P-NOTES", "as applied");
     await activatePermit(ctx(stina), "P-NOTES", "go");
+    // The release checks again, for a permit granted before that rule.
+    await store.db
+      .updateTable("permits")
+      .set({ scope: JSON.stringify(noNotes) })
+      .where("id", "=", "P-NOTES")
+      .execute();
     await expect(createRelease(ctx(stina), "P-NOTES")).rejects.toThrow(
       /clinical\.note\.text is free text and the permit does not allow notes/,
     );
@@ -350,14 +377,14 @@ describe("releases", () => {
       .execute();
     await expect(createRelease(ctx(stina), "P-OLD")).rejects.toThrow(/valid until 2020-01-01/);
     const expired = await expirePermits(ctx(stina));
-    expect(expired).toContainEqual({ id: "P-OLD", validUntil: "2020-01-01", releasesWithdrawn: 1 });
+    expect(expired).toContainEqual({ id: "P-OLD", validUntil: "2020-01-01", releasesDeleted: 1 });
     expect((await getPermit(store, "P-OLD")).status).toBe("expired");
     const release = await store.db
       .selectFrom("releases")
       .selectAll()
       .where("id", "=", old.id)
       .executeTakeFirst();
-    expect(release?.status).toBe("withdrawn");
+    expect(release?.status).toBe("deleted");
   });
 
   it("makes re-pseudonymizing impossible once the key is destroyed, and refuses a refresh", async () => {

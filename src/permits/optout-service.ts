@@ -8,6 +8,7 @@ import { HETU_SYSTEM, parseHetu } from "../identity/hetu.js";
 import { lakePseudoId } from "../identity/pseudonym.js";
 import { Vault } from "../identity/vault.js";
 import { Lake } from "../lake/lake.js";
+import { crashPoint } from "../shared/crash-point.js";
 import { ValidationError } from "../shared/errors.js";
 import type { Ctx } from "./permit-service.js";
 
@@ -64,7 +65,10 @@ export async function addOptout(
   return { added: !!r?.changed, matched: !!r?.matched };
 }
 
-/** Several opt-outs at once (one per line of the steward's input); the catalog is refigured once. */
+/**
+ * Several opt-outs at once (one per line of the steward's input); the catalog is profiled again
+ * once, after all are recorded.
+ */
 export async function addOptouts(ctx: Ctx, codes: string[]): Promise<OptoutChange[]> {
   await authorize(ctx.store, ctx.actor, "optout.manage");
   const ids = pseudoIdsOf(ctx, codes);
@@ -95,7 +99,9 @@ export async function addOptouts(ctx: Ctx, codes: string[]): Promise<OptoutChang
     );
     out.push({ changed: result, matched: !!matched[i] });
   }
-  if (out.some((r) => r.changed)) await reprofile(ctx);
+  crashPoint("optout:after-record");
+  // Even when nothing changed: a run killed after recording is completed by running it again.
+  await reprofile(ctx);
   return out;
 }
 
@@ -138,7 +144,9 @@ export async function removeOptouts(ctx: Ctx, codes: string[]): Promise<OptoutCh
     );
     out.push({ changed: result, matched: !!matched[i] });
   }
-  if (out.some((r) => r.changed)) await reprofile(ctx);
+  crashPoint("optout:after-record");
+  // Even when nothing changed: a run killed after recording is completed by running it again.
+  await reprofile(ctx);
   return out;
 }
 

@@ -1,16 +1,18 @@
+import { sql } from "kysely";
 import { auditedWrite } from "../audit/append.js";
-import { authorize, type Permission } from "../auth/permissions.js";
-import type { Actor } from "../auth/roles.js";
 import { ensureCatalogSchema, readCatalog } from "../catalog/catalog-store.js";
 import { isFreeText } from "../catalog/metadata.js";
-import type { Home } from "../home/home.js";
 import { assertNoIdentifyingText } from "../identity/free-text.js";
 import { Vault } from "../identity/vault.js";
 import { Lake } from "../lake/lake.js";
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "../shared/errors.js";
+import { crashPoint } from "../shared/crash-point.js";
+import { ConflictError, ValidationError } from "../shared/errors.js";
 import type { ControlStore } from "../store/control-store.js";
 import type { PermitsTable } from "../store/schema.js";
+import { type Ctx, getPermit, type Permit, type PermitStatus, permitFromRow } from "./permit.js";
+import { enforcePermit, enforceRole } from "./permit-access.js";
 import { assertNoIdentifyingApplication } from "./permit-text.js";
+import { maySee } from "./policy.js";
 import {
   type Application,
   ApplicationSchema,
@@ -20,80 +22,13 @@ import {
   scopeHash,
   wideningsOf,
 } from "./scope.js";
+import { recordTransition, requireReason } from "./transition.js";
 
-export interface Ctx {
-  home: Home;
-  store: ControlStore;
-  actor: Actor;
-}
-
-export type PermitStatus =
-  | "draft"
-  | "submitted"
-  | "in_review"
-  | "approved"
-  | "rejected"
-  | "active"
-  | "closed"
-  | "expired";
-
-export interface Permit {
-  id: string;
-  title: string;
-  organisation: string;
-  legalBasis: string;
-  purpose: string;
-  principalInvestigator: string;
-  team: string[];
-  applicant: string;
-  external: boolean;
-  status: PermitStatus;
-  requestedScope: Scope;
-  scope: Scope;
-  scopeHash: string;
-  decisionDate: string | null;
-  validUntil: string;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export function permitFromRow(r: PermitsTable): Permit {
-  return {
-    id: r.id,
-    title: r.title,
-    organisation: r.organisation,
-    legalBasis: r.legal_basis,
-    purpose: r.purpose,
-    principalInvestigator: r.principal_investigator,
-    team: JSON.parse(r.team) as string[],
-    applicant: r.applicant,
-    external: r.external === 1,
-    status: r.status as PermitStatus,
-    requestedScope: JSON.parse(r.requested_scope) as Scope,
-    scope: JSON.parse(r.scope) as Scope,
-    scopeHash: r.scope_hash,
-    decisionDate: r.decision_date,
-    validUntil: r.valid_until,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-  };
-}
+export type { Ctx, Permit, PermitStatus } from "./permit.js";
+export { getPermit, permitFromRow } from "./permit.js";
+export { closePermit, expirePermits } from "./permit-ending.js";
 
 const today = () => new Date().toISOString().slice(0, 10);
-
-export async function getPermit(store: ControlStore, id: string): Promise<Permit> {
-  const row = await store.db
-    .selectFrom("permits")
-    .selectAll()
-    .where("id", "=", id)
-    .executeTakeFirst();
-  if (!row) throw new NotFoundError(`No permit ${id}.`, "See `kaivo permit list`.");
-  return permitFromRow(row);
-}
-
-/** Everyone named on a permit: they may see it, and may not decide it. */
-const members = (p: Pick<Permit, "applicant" | "principalInvestigator" | "team">) =>
-  new Set([p.applicant, p.principalInvestigator, ...p.team]);
 
 /** The scope must fit the lake and the saved cohorts: every table, variable and the cohort exist. */
 async function checkScope(ctx: Ctx, scope: Scope): Promise<void> {
@@ -185,7 +120,14 @@ async function insertPermit(
 ) {
   assertNoIdentifyingApplication(app, external ? reason : undefined);
   const id = app.id ?? (await nextDraftId(ctx.store));
-  if (await ctx.store.db.selectFrom("permits").select("id").where("id", "=", id).executeTakeFirst())
+  // Ids differing only in case would share a release folder on a case-insensitive disk.
+  if (
+    await ctx.store.db
+      .selectFrom("permits")
+      .select("id")
+      .where(sql<string>`lower(id)`, "=", id.toLowerCase())
+      .executeTakeFirst()
+  )
     throw new ConflictError(`Permit ${id} exists already.`);
   if (app.validUntil < today())
     throw new ValidationError(`validUntil ${app.validUntil} has passed.`);
@@ -243,19 +185,29 @@ async function insertPermit(
 
 /** A researcher's application: a draft with its data request (cohort, variables, period, purpose). */
 export async function draftPermit(ctx: Ctx, raw: unknown, source = "application"): Promise<Permit> {
-  await authorize(ctx.store, ctx.actor, "permit.apply");
+  await enforceRole(ctx, "draft");
   const app = parseWithPaths(ApplicationSchema, raw, source);
+  // Numbers with other characters (Findata's `FINDATA/2026/77`) are the data service's to register.
+  if (app.id && !/^[A-Za-z0-9-]+$/.test(app.id))
+    throw new ValidationError(
+      `${source}: id: an application's id is letters, digits and hyphens (like KAIVO-2026-0001).`,
+      "Leave it out to be given one; a permit decided elsewhere is registered by a steward (`kaivo permit register`).",
+    );
   return insertPermit(ctx, app, "draft", false, "application drafted");
 }
 
-/** A permit decided elsewhere (Findata), registered by a steward under its external number. */
+/**
+ * A permit decided elsewhere (Findata), registered by a steward under its external number. It
+ * waits, `registered`, until a second steward not named on it confirms it (`confirmPermit`).
+ */
 export async function registerPermit(
   ctx: Ctx,
   raw: unknown,
   reason: string,
   source = "permit",
 ): Promise<Permit> {
-  await authorize(ctx.store, ctx.actor, "permit.manage");
+  await enforceRole(ctx, "register");
+  requireReason(reason);
   const app = parseWithPaths(ApplicationSchema, raw, source);
   if (!app.id)
     throw new ValidationError(
@@ -263,9 +215,7 @@ export async function registerPermit(
     );
   if (!app.principalInvestigator)
     throw new ValidationError(`${source}: principalInvestigator: name the permit holder.`);
-  const permit = await insertPermit(ctx, app, "active", true, reason);
-  withVault(ctx, (vault) => vault.createPermitKey(permit.id));
-  return permit;
+  return insertPermit(ctx, app, "registered", true, reason);
 }
 
 function withVault<T>(ctx: Ctx, work: (vault: Vault) => T): T {
@@ -277,28 +227,29 @@ function withVault<T>(ctx: Ctx, work: (vault: Vault) => T): T {
   }
 }
 
-type Verb = "submit" | "review" | "approve" | "reject" | "activate" | "close";
+type Verb = "submit" | "review" | "approve" | "reject" | "confirm" | "activate";
 
-const TRANSITIONS: Record<
-  Verb,
-  { from: PermitStatus[]; to: PermitStatus; permission: Permission }
-> = {
-  submit: { from: ["draft"], to: "submitted", permission: "permit.apply" },
-  review: { from: ["submitted"], to: "in_review", permission: "permit.decide" },
-  approve: { from: ["in_review"], to: "approved", permission: "permit.decide" },
-  reject: { from: ["in_review"], to: "rejected", permission: "permit.decide" },
-  activate: { from: ["approved"], to: "active", permission: "permit.manage" },
-  close: { from: ["approved", "active"], to: "closed", permission: "permit.manage" },
+const TRANSITIONS: Record<Verb, { from: PermitStatus; to: PermitStatus; done: string }> = {
+  submit: { from: "draft", to: "submitted", done: "submitted" },
+  review: { from: "submitted", to: "in_review", done: "taken into review" },
+  approve: { from: "in_review", to: "approved", done: "approved" },
+  reject: { from: "in_review", to: "rejected", done: "rejected" },
+  confirm: { from: "registered", to: "approved", done: "confirmed" },
+  activate: { from: "approved", to: "active", done: "activated" },
 };
 
-const DONE: Record<Verb, string> = {
-  submit: "submitted",
-  review: "taken into review",
-  approve: "approved",
-  reject: "rejected",
-  activate: "activated",
-  close: "closed",
-};
+/** Every check of a transition, in order, before any effect: the policy, the reason, the status. */
+async function checked(ctx: Ctx, id: string, verb: Verb, reason: string): Promise<Permit> {
+  const t = TRANSITIONS[verb];
+  const permit = await enforcePermit(ctx, verb, id);
+  requireReason(reason);
+  assertNoIdentifyingText({ [`${verb} reason`]: reason });
+  if (permit.status !== t.from)
+    throw new ConflictError(
+      `Permit ${id} is ${permit.status}; only a ${t.from} permit can be ${t.done}.`,
+    );
+  return permit;
+}
 
 async function transition(
   ctx: Ctx,
@@ -306,56 +257,9 @@ async function transition(
   verb: Verb,
   reason: string,
   change: Partial<PermitsTable> = {},
-  extra: Record<string, string | number | boolean> = {},
 ): Promise<Permit> {
-  assertNoIdentifyingText({ [`${verb} reason`]: reason });
-  const t = TRANSITIONS[verb];
-  await authorize(ctx.store, ctx.actor, t.permission);
-  if (!reason.trim())
-    throw new ValidationError("Give a reason (--reason): it goes on the permit's record.");
-  const permit = await getPermit(ctx.store, id);
-  if (!t.from.includes(permit.status))
-    throw new ConflictError(
-      `Permit ${id} is ${permit.status}; only a ${t.from.join(" or ")} permit can be ${DONE[verb]}.`,
-    );
-  if (verb === "submit" && ctx.actor.name !== permit.applicant)
-    throw new ForbiddenError(`Only the applicant (${permit.applicant}) submits permit ${id}.`);
-  if (t.permission !== "permit.apply" && members(permit).has(ctx.actor.name))
-    throw new ForbiddenError(
-      `${ctx.actor.name} is named on permit ${id} and may not ${verb} it (separation of duties).`,
-    );
-  const now = new Date().toISOString();
-  await auditedWrite(
-    ctx.store,
-    ctx.actor,
-    {
-      action: `permit.${verb}`,
-      target: `permit:${id}`,
-      details: { from: permit.status, to: t.to, reason, ...extra },
-    },
-    async (db) => {
-      const updated = await db
-        .updateTable("permits")
-        .set({ ...change, status: t.to, updated_at: now })
-        .where("id", "=", id)
-        .where("status", "=", permit.status)
-        .executeTakeFirst();
-      if (Number(updated.numUpdatedRows) !== 1)
-        throw new ConflictError(`Permit ${id} changed meanwhile; try again.`);
-      await db
-        .insertInto("permit_events")
-        .values({
-          permit_id: id,
-          at: now,
-          from_status: permit.status,
-          to_status: t.to,
-          actor: ctx.actor.name,
-          reason,
-        })
-        .execute();
-    },
-  );
-  return getPermit(ctx.store, id);
+  const permit = await checked(ctx, id, verb, reason);
+  return recordTransition(ctx, permit, `permit.${verb}`, TRANSITIONS[verb].to, reason, change);
 }
 
 export const submitPermit = (ctx: Ctx, id: string, reason: string) =>
@@ -364,6 +268,9 @@ export const reviewPermit = (ctx: Ctx, id: string, reason: string) =>
   transition(ctx, id, "review", reason);
 export const rejectPermit = (ctx: Ctx, id: string, reason: string) =>
   transition(ctx, id, "reject", reason, { decision_date: today() });
+/** A second steward, not named on an external permit nor its registrant, confirms its registration. */
+export const confirmPermit = (ctx: Ctx, id: string, reason: string) =>
+  transition(ctx, id, "confirm", reason);
 
 /** Approves as applied for, or a narrowed scope: a reviewer may only take away. */
 export async function approvePermit(
@@ -372,7 +279,7 @@ export async function approvePermit(
   reason: string,
   narrowed?: unknown,
 ): Promise<Permit> {
-  const permit = await getPermit(ctx.store, id);
+  const permit = await checked(ctx, id, "approve", reason);
   let scope = permit.requestedScope;
   if (narrowed !== undefined) {
     scope = parseWithPaths(ScopeSchema, narrowed, "narrowed scope");
@@ -381,111 +288,46 @@ export async function approvePermit(
       throw new ValidationError(
         `The narrowed scope asks for more than was applied for: ${widened.join("; ")}.`,
       );
+    await checkScope(ctx, scope);
   }
   const hash = scopeHash(scope);
-  return transition(
+  return recordTransition(
     ctx,
-    id,
-    "approve",
+    permit,
+    "permit.approve",
+    "approved",
     reason,
     { scope: JSON.stringify(scope), scope_hash: hash, decision_date: today() },
     { scopeHash: hash, narrowed: narrowed !== undefined },
   );
 }
 
-/** Activation makes the permit's key; its releases can then be made. */
+/**
+ * Activation makes the permit's key, then records the change. The key is made only after every
+ * check; a kill -9 between the two leaves an approved permit with a key, which no release can use
+ * (only an active permit is released), and a rerun finds the key and records the activation.
+ */
 export async function activatePermit(ctx: Ctx, id: string, reason: string): Promise<Permit> {
-  assertNoIdentifyingText({ "activate reason": reason });
-  await authorize(ctx.store, ctx.actor, "permit.manage");
-  const permit = await getPermit(ctx.store, id);
+  const permit = await checked(ctx, id, "activate", reason);
   if (permit.validUntil < today())
     throw new ConflictError(`Permit ${id} was valid until ${permit.validUntil}.`);
-  if (permit.status === "approved") withVault(ctx, (vault) => vault.createPermitKey(id));
-  return transition(ctx, id, "activate", reason);
-}
-
-/** Closing destroys the permit's key first: after it no one can map the permit's IDs back. */
-export async function closePermit(ctx: Ctx, id: string, reason: string): Promise<Permit> {
-  assertNoIdentifyingText({ "close reason": reason });
-  await authorize(ctx.store, ctx.actor, "permit.manage");
-  const permit = await getPermit(ctx.store, id);
-  if (!TRANSITIONS.close.from.includes(permit.status))
-    throw new ConflictError(
-      `Permit ${id} is ${permit.status}; only an approved or active permit can be closed.`,
-    );
-  const destroyed = withVault(ctx, (vault) => vault.destroyPermitKey(id));
-  return transition(ctx, id, "close", reason, {}, { keyDestroyed: destroyed });
-}
-
-/** `kaivo permits expire`: permits past their date are expired, keys destroyed, releases withdrawn. */
-export async function expirePermits(
-  ctx: Ctx,
-): Promise<Array<{ id: string; validUntil: string; releasesWithdrawn: number }>> {
-  await authorize(ctx.store, ctx.actor, "permit.manage");
-  const due = await ctx.store.db
-    .selectFrom("permits")
-    .selectAll()
-    .where("status", "in", ["approved", "active"])
-    .where("valid_until", "<", today())
-    .execute();
-  const out = [];
-  for (const row of due) {
-    const destroyed = withVault(ctx, (vault) => vault.destroyPermitKey(row.id));
-    const now = new Date().toISOString();
-    const reason = `valid until ${row.valid_until}`;
-    const { result } = await auditedWrite(
-      ctx.store,
-      ctx.actor,
-      {
-        action: "permit.expire",
-        target: `permit:${row.id}`,
-        details: { from: row.status, to: "expired", reason, keyDestroyed: destroyed },
-      },
-      async (db) => {
-        await db
-          .updateTable("permits")
-          .set({ status: "expired", updated_at: now })
-          .where("id", "=", row.id)
-          .execute();
-        await db
-          .insertInto("permit_events")
-          .values({
-            permit_id: row.id,
-            at: now,
-            from_status: row.status,
-            to_status: "expired",
-            actor: ctx.actor.name,
-            reason,
-          })
-          .execute();
-        const withdrawn = await db
-          .updateTable("releases")
-          .set({ status: "withdrawn" })
-          .where("permit_id", "=", row.id)
-          .where("status", "=", "published")
-          .executeTakeFirst();
-        return Number(withdrawn.numUpdatedRows);
-      },
-    );
-    out.push({ id: row.id, validUntil: row.valid_until, releasesWithdrawn: result });
-  }
-  return out;
+  crashPoint("activate:checked");
+  withVault(ctx, (vault) => vault.createPermitKey(id));
+  crashPoint("activate:after-key");
+  return recordTransition(ctx, permit, "permit.activate", "active", reason);
 }
 
 /** Researchers see the permits they are named on; reviewers, stewards and auditors see all. */
 export async function listPermits(ctx: Ctx): Promise<Permit[]> {
-  await authorize(ctx.store, ctx.actor, "permit.read");
+  await enforceRole(ctx, "read");
   const all = (await ctx.store.db.selectFrom("permits").selectAll().orderBy("id").execute()).map(
     permitFromRow,
   );
-  return ctx.actor.role === "researcher" ? all.filter((p) => members(p).has(ctx.actor.name)) : all;
+  return all.filter((p) => maySee(ctx.actor, p));
 }
 
 export async function showPermit(ctx: Ctx, id: string) {
-  await authorize(ctx.store, ctx.actor, "permit.read");
-  const permit = await getPermit(ctx.store, id);
-  if (ctx.actor.role === "researcher" && !members(permit).has(ctx.actor.name))
-    throw new NotFoundError(`No permit ${id}.`, "See `kaivo permit list`.");
+  const permit = await enforcePermit(ctx, "read", id);
   const events = await ctx.store.db
     .selectFrom("permit_events")
     .selectAll()

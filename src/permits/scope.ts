@@ -17,7 +17,9 @@ export const ScopeSchema = z.strictObject({
   tables: z
     .record(z.string().regex(/^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$/), z.array(z.string()).min(1))
     .refine((t) => Object.keys(t).length > 0, "at least one table"),
-  period: z.strictObject({ from: z.iso.date(), to: z.iso.date() }),
+  period: z
+    .strictObject({ from: z.iso.date(), to: z.iso.date() })
+    .refine((p) => p.from <= p.to, "from is after to"),
   formats: z
     .array(z.enum(["parquet", "csv"]))
     .min(1)
@@ -86,6 +88,7 @@ export function wideningsOf(requested: Scope, narrowed: Scope): string[] {
   const out: string[] = [];
   if (narrowed.cohort.hash !== requested.cohort.hash)
     out.push("cohort: a different cohort version");
+  if (narrowed.cohort.name !== requested.cohort.name) out.push("cohort: renamed");
   for (const [table, vars] of Object.entries(narrowed.tables)) {
     const allowed = requested.tables[table];
     if (!allowed) out.push(`tables.${table}: not applied for`);
@@ -95,6 +98,7 @@ export function wideningsOf(requested: Scope, narrowed: Scope): string[] {
   }
   if (narrowed.period.from < requested.period.from || narrowed.period.to > requested.period.to)
     out.push("period: wider than applied for");
+  if (narrowed.period.from > narrowed.period.to) out.push("period: from is after to");
   for (const f of narrowed.formats)
     if (!requested.formats.includes(f)) out.push(`formats: ${f} not applied for`);
   const r = requested.rules;

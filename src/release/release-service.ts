@@ -11,9 +11,12 @@ import type { SecretKey } from "../home/keys.js";
 import { Vault } from "../identity/vault.js";
 import { Lake } from "../lake/lake.js";
 import { ident, sql } from "../lake/sql.js";
-import { type Ctx, getPermit } from "../permits/permit-service.js";
+import type { Ctx } from "../permits/permit.js";
+import { enforcePermit } from "../permits/permit-access.js";
+import { crashPoint } from "../shared/crash-point.js";
 import { ConflictError, KaivoError, NotFoundError } from "../shared/errors.js";
 import { planRelease, type ReleaseRequest, resolveRequest } from "./extract.js";
+import { releaseFolderName, stagingFolder } from "./folder.js";
 import { scanRelease } from "./guard.js";
 import {
   codebook,
@@ -24,6 +27,7 @@ import {
   writeChecksums,
 } from "./package.js";
 import { forgetPermitKey, usePermitKey } from "./pseudonymize.js";
+import { completeReleases } from "./release-files.js";
 
 /** A release the identifier guard stopped: nothing was published. */
 export class ReleaseBlockedError extends KaivoError {}
@@ -60,14 +64,15 @@ function personMapping(key: SecretKey, pseudoId: string, shiftDays: number) {
  * `kaivo release create PERMIT`: the permit's cohort on a snapshot, without opted-out people,
  * only the permitted tables, variables and period, re-pseudonymized with the permit's key,
  * packaged with a Data Package, codebook, README, provenance and checksums, then scanned for
- * identifiers. It is built in a staging folder and published only when everything has passed.
+ * identifiers. It is built in a staging folder; when everything has passed it is recorded and
+ * audited (status `publishing`), then moved into place and marked published. A run killed between
+ * the record and the move is completed by the permit's next release (`completeReleases`).
  */
 export async function createRelease(
   ctx: Ctx,
   permitId: string,
   options: { snapshot?: number; request?: ReleaseRequest; outDir?: string } = {},
 ): Promise<ReleaseResult> {
-  await authorize(ctx.store, ctx.actor, "release.create");
   const started = performance.now();
   const phases: Record<string, number> = {};
   let mark = started;
@@ -76,7 +81,7 @@ export async function createRelease(
     phases[name] = Math.round(now - mark) / 1000;
     mark = now;
   };
-  const permit = await getPermit(ctx.store, permitId);
+  const permit = await enforcePermit(ctx, "release", permitId);
   const today = new Date().toISOString().slice(0, 10);
   if (permit.status !== "active")
     throw new ConflictError(
@@ -112,6 +117,8 @@ export async function createRelease(
   const optouts = (await ctx.store.db.selectFrom("optouts").select("pseudo_id").execute()).map(
     (r) => r.pseudo_id,
   );
+  const base = options.outDir ?? join(ctx.home.dir, "releases");
+  await completeReleases(ctx, permitId, base);
   const previous = await ctx.store.db
     .selectFrom("releases")
     .select(({ fn }) => fn.max("number").as("n"))
@@ -119,16 +126,20 @@ export async function createRelease(
     .executeTakeFirst();
   const number = Number(previous?.n ?? 0) + 1;
   const id = `${permitId}-r${number}`;
-  const base = options.outDir ?? join(ctx.home.dir, "releases");
-  const final = join(base, id.replace(/[^A-Za-z0-9._-]/g, "_"));
-  if (existsSync(final)) throw new ConflictError(`${final} exists already.`);
-  const staging = join(base, `.staging-${id.replace(/[^A-Za-z0-9._-]/g, "_")}-${process.pid}`);
+  const final = join(base, releaseFolderName(permitId, number));
+  if (existsSync(final))
+    throw new ConflictError(
+      `${final} exists but is no recorded release of permit ${permitId}.`,
+      "Kaivo did not publish it: move it out of the way, then release again.",
+    );
+  const staging = stagingFolder(final);
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(join(staging, "data"), { recursive: true });
 
   // A release reads the lake and writes only its own folder.
   const lake = await Lake.open(ctx.home, { readOnly: true, folders: [base] });
   let members: string[] = [];
+  let recorded = false;
   try {
     const cctx = await cohortContext(lake, ctx.store, options.snapshot);
     const compiled = compileCohort(parseDefinition(JSON.parse(saved.definition)), cctx);
@@ -258,7 +269,7 @@ export async function createRelease(
       for (const t of packaged) rmSync(parquetOf(t.plan));
     lap("guard");
     const checksum = writeChecksums(staging);
-    renameSync(staging, final);
+    crashPoint("release:before-record");
     const tables = packaged.map((t) => ({ name: t.plan.name, rows: t.rows, persons: t.persons }));
     const rows = tables.reduce((a, t) => a + t.rows, 0);
     await auditedWrite(
@@ -277,6 +288,16 @@ export async function createRelease(
         },
       },
       async (db) => {
+        // A close decided while this release was being built wins: nothing is recorded.
+        const current = await db
+          .selectFrom("permits")
+          .select("status")
+          .where("id", "=", permitId)
+          .executeTakeFirst();
+        if (current?.status !== "active")
+          throw new ConflictError(
+            `Permit ${permitId} became ${current?.status} during the release; nothing was published.`,
+          );
         await db
           .insertInto("releases")
           .values({
@@ -284,7 +305,7 @@ export async function createRelease(
             permit_id: permitId,
             number,
             snapshot: cctx.snapshot,
-            status: "published",
+            status: "publishing",
             path: final,
             persons: members.length,
             rows,
@@ -300,6 +321,15 @@ export async function createRelease(
             .execute();
       },
     );
+    recorded = true;
+    crashPoint("release:after-record");
+    renameSync(staging, final);
+    crashPoint("release:after-rename");
+    await ctx.store.db
+      .updateTable("releases")
+      .set({ status: "published" })
+      .where("id", "=", id)
+      .execute();
     lap("checksums and record");
     return {
       id,
@@ -314,7 +344,8 @@ export async function createRelease(
       phases,
     };
   } catch (error) {
-    rmSync(staging, { recursive: true, force: true });
+    // Once recorded, the staged files are the release: the next run publishes them.
+    if (!recorded) rmSync(staging, { recursive: true, force: true });
     throw error;
   } finally {
     lake.close();

@@ -13,6 +13,7 @@ import {
   approvePermit,
   type Ctx,
   closePermit,
+  confirmPermit,
   draftPermit,
   expirePermits,
   listPermits,
@@ -108,11 +109,22 @@ export function registerPermits(program: Command): void {
       );
     });
   reasoned("reject", "reject an application in review (reviewers)", rejectPermit);
+  reasoned(
+    "confirm",
+    "confirm a registered external permit (a second steward, not its registrant nor named on it)",
+    confirmPermit,
+  );
   reasoned("activate", "activate an approved permit: its key is made (stewards)", activatePermit);
-  reasoned("close", "close a permit: its key is destroyed for good (stewards)", closePermit);
+  reasoned(
+    "close",
+    "close a permit: its key is destroyed for good, its release files deleted (stewards)",
+    closePermit,
+  );
   permit
     .command("register <permit>")
-    .description("register a permit decided elsewhere (Findata) under its number (stewards)")
+    .description(
+      "register a permit decided elsewhere (Findata) under its number; a second steward confirms it (stewards)",
+    )
     .requiredOption("--reason <text>", "e.g. the decision's reference")
     .action(async (file: string, o: { reason: string }, command: Command) => {
       printPermit(
@@ -148,13 +160,13 @@ export function registerPermits(program: Command): void {
     .command("permits")
     .description("permit housekeeping")
     .command("expire")
-    .description("expire permits past their date: keys destroyed, releases withdrawn (stewards)")
+    .description("expire permits past their date: keys destroyed, release files deleted (stewards)")
     .action(async (_o: unknown, command: Command) => {
       const expired = await withActor(command, (ctx) => expirePermits(ctx));
       if (expired.length === 0) out("no permit is past its date");
       for (const e of expired)
         out(
-          `${e.id}: expired (valid until ${e.validUntil}), key destroyed, ${e.releasesWithdrawn} release(s) withdrawn`,
+          `${e.id}: expired (valid until ${e.validUntil}), key destroyed, ${e.releasesDeleted} release(s) deleted`,
         );
     });
 
