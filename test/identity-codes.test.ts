@@ -89,8 +89,12 @@ describe("identity codes on the command line", () => {
         stdout += d.toString();
       });
       const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
-      // The process is running and waiting for its input: what `ps` shows is all it will show.
-      const argv = readFileSync(`/proc/${child.pid}/cmdline`, "utf8").split("\0");
+      // Once the child has exec'd node it waits for its input: what `ps` shows then is all it shows.
+      let argv: string[] = [];
+      for (let tries = 0; tries < 500 && !argv.includes(MAIN); tries++) {
+        argv = readFileSync(`/proc/${child.pid}/cmdline`, "utf8").split("\0");
+        if (!argv.includes(MAIN)) await new Promise((r) => setTimeout(r, 20));
+      }
       expect(argv).toContain("optout");
       expect(argv.join(" ")).not.toContain("131052");
       child.stdin.end(`${CODE}\n`);
