@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Actor } from "../src/auth/roles.js";
+import { addUser } from "../src/auth/users.js";
 import {
   searchCatalogService as searchCatalog,
   showCatalog,
@@ -22,6 +23,14 @@ import { parseDefinition } from "../src/cohort/definition.js";
 import { feasibility } from "../src/feasibility/feasibility-service.js";
 import type { Home } from "../src/home/home.js";
 import { Lake } from "../src/lake/lake.js";
+import {
+  activatePermit,
+  approvePermit,
+  draftPermit,
+  reviewPermit,
+  submitPermit,
+} from "../src/permits/permit-service.js";
+import { createRelease } from "../src/release/release-service.js";
 import { type ControlStore, openControlStore } from "../src/store/control-store.js";
 import { ROWS } from "./support/cohort-rows.js";
 import { fixtureLake } from "./support/fixture-lake.js";
@@ -164,6 +173,60 @@ describe("no user text reaches SQL (issue 15, finding 1)", () => {
       lake.close();
     }
   });
+});
+
+describe("a release of a saved cohort that carries a payload (issue 15, finding 1)", () => {
+  it("releases the cohort's people only, and leaks no key, whoever saved the definition", async () => {
+    const system: Actor = { name: "system", role: "admin" };
+    const reviewer: Actor = { name: "reija", role: "reviewer" };
+    for (const a of [researcher, reviewer, steward])
+      await addUser(store, system, { name: a.name, role: a.role }).catch(() => undefined);
+    const named = (name: string) => ({
+      ...base(),
+      name: "ra-payload",
+      inclusion: [{ name, criteria: { events: { table: "clinical.diagnosis", codeSet: "ra" } } }],
+    });
+    // A newline is refused as the definition is read (docs/cohorts.md, Limits), so it is never
+    // saved; a quote is printable text, saved, and must stay a value all the way to the release.
+    const refused = await outcome(() =>
+      validateCohort(
+        ctx(researcher),
+        named(`x\n    cast(${readKey()} as integer) as leak,\n    --`),
+      ),
+    );
+    expect(refused).toMatch(
+      /^ValidationError: .*inclusion\[0\]\.name: contains a control character/,
+    );
+    expect(leaks(refused)).toEqual([]);
+    const def = named(`x' || cast(${readKey()} as integer) || '`);
+    const { hash } = await validateCohort(ctx(researcher), def);
+    const exact = await feasibility(ctx(steward), def);
+    expect(exact.persons).toBe(2);
+    const id = "P-INJECT";
+    await draftPermit(ctx(researcher), {
+      id,
+      title: "Rheumatoid arthritis follow-up",
+      organisation: "University of Helsinki",
+      legalBasis: "Secondary Use Act 552/2019, scientific research",
+      purpose: "How treatment develops after diagnosis.",
+      validUntil: new Date(Date.now() + 365 * 86_400_000).toISOString().slice(0, 10),
+      scope: {
+        cohort: { name: "ra-payload", hash },
+        tables: { "clinical.diagnosis": ["event_date", "code"] },
+        period: { from: "1990-01-01", to: "2025-12-31" },
+        formats: ["parquet"],
+      },
+    });
+    await submitPermit(ctx(researcher), id, "ready");
+    await reviewPermit(ctx(reviewer), id, "taking it");
+    await approvePermit(ctx(reviewer), id, "fine");
+    await activatePermit(ctx(steward), id, "go");
+    const before = hashes();
+    const seen = await outcome(() => createRelease(ctx(steward), id));
+    expect(leaks(seen)).toEqual([]);
+    expect(JSON.parse(seen).persons).toBe(2);
+    expect(hashes()).toEqual(before);
+  }, 120_000);
 });
 
 /*

@@ -4,6 +4,7 @@ import { resolveActor } from "../auth/users.js";
 import { type Home, openHome, resolveHomeDir } from "../home/home.js";
 import { isReadOnlyWrite, readOnlyHomeError, readOnlyReason } from "../home/read-only.js";
 import { ValidationError } from "../shared/errors.js";
+import { printable } from "../shared/printable.js";
 import { type ControlStore, openControlStore } from "../store/control-store.js";
 
 export interface CliContext {
@@ -42,6 +43,11 @@ export const READ_ONLY_HOME = { readOnlyHome: true } as const;
 export async function actorFor(command: Command, store: ControlStore): Promise<Actor> {
   const name = (command.optsWithGlobals() as { as?: string }).as ?? process.env.KAIVO_USER;
   return resolveActor(store, name);
+}
+
+/** Prints one line; the user's text in it (names, titles, reasons) has its control characters escaped. */
+export function printLine(line = ""): void {
+  process.stdout.write(`${printable(line)}\n`);
 }
 
 export function printJson(value: unknown): void {

@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { ForbiddenError, KaivoError } from "../shared/errors.js";
+import { printable } from "../shared/printable.js";
 import { registerAudit } from "./commands/audit.js";
 import { registerCatalog } from "./commands/catalog.js";
 import { registerCohort } from "./commands/cohort.js";
@@ -55,18 +56,21 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
+/** Messages carry the user's text (file names, keys, values): escaped, keeping our own lines. */
+const printableLines = (text: string) => text.split("\n").map(printable).join("\n");
+
 function exitCodeFor(error: unknown): number {
   if (error instanceof CommanderError) {
     // Commander has already printed help, the version or the usage error.
     return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
   }
   if (error instanceof KaivoError) {
-    process.stderr.write(`kaivo: ${error.message}\n`);
-    if (error.hint) process.stderr.write(`  ${error.hint}\n`);
+    process.stderr.write(`kaivo: ${printableLines(error.message)}\n`);
+    if (error.hint) process.stderr.write(`  ${printableLines(error.hint)}\n`);
     return error instanceof ForbiddenError ? EXIT.forbidden : EXIT.error;
   }
   process.stderr.write(
-    `kaivo: unexpected error (a bug; please report it):\n${(error as Error)?.stack ?? String(error)}\n`,
+    `kaivo: unexpected error (a bug; please report it):\n${printableLines((error as Error)?.stack ?? String(error))}\n`,
   );
   return EXIT.error;
 }

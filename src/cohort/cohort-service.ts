@@ -1,3 +1,4 @@
+import { sql as storeSql } from "kysely";
 import { appendAudit } from "../audit/append.js";
 import type { Actor } from "../auth/roles.js";
 import { ensureCatalogSchema, readCatalog } from "../catalog/catalog-store.js";
@@ -7,11 +8,13 @@ import { withLake } from "../lake/access.js";
 import type { Lake } from "../lake/lake.js";
 import { EMPTY, ident, int, join, sql } from "../lake/sql.js";
 import { NotFoundError, ValidationError } from "../shared/errors.js";
+import { parseJsonText } from "../shared/json-text.js";
 import type { ControlStore } from "../store/control-store.js";
 import { type CompiledCohort, compileCohort } from "./compile.js";
 import type { CohortContext, Issue } from "./context.js";
 import { type CohortDefinition, definitionHash, parseDefinition } from "./definition.js";
 import { explainDefinition } from "./explain.js";
+import { DEFINITION_LIMITS } from "./limits.js";
 import { validateDefinition } from "./validate.js";
 
 export interface Ctx {
@@ -54,24 +57,63 @@ export async function cohortContext(
     set.add(String(r.code));
     codes.set(String(r.system), set);
   }
-  const saved = await store.db.selectFrom("cohort_definitions").selectAll().execute();
   return {
     catalog: await readCatalog(lake),
     snapshot: chosen,
     latest: chosen === latest,
     endOfData: endOfData ?? new Date().toISOString().slice(0, 10),
     codes,
-    cohorts: saved.map((s) => ({
-      name: s.name,
-      hash: s.hash,
-      definition: parseDefinition(JSON.parse(s.definition), `saved cohort ${s.name}`),
-    })),
+    cohorts: await savedCohorts(store),
   };
+}
+
+/**
+ * Every saved version by name and hash, each definition parsed only when a cohort uses it: a
+ * version that is over today's limits (saved by an older Kaivo) fails only where it is used, and
+ * never costs every other command its parsing. Oversized text is not even read.
+ */
+async function savedCohorts(store: ControlStore): Promise<CohortContext["cohorts"]> {
+  const rows = await store.db
+    .selectFrom("cohort_definitions")
+    .select([
+      "name",
+      "hash",
+      storeSql<
+        string | null
+      >`case when length(definition) <= ${DEFINITION_LIMITS.bytes} then definition end`.as(
+        "definition",
+      ),
+    ])
+    .execute();
+  return rows.map(({ name, hash, definition: text }) => {
+    const source = `saved cohort ${name} (${hash.slice(0, 12)})`;
+    let parsed: CohortDefinition | undefined;
+    return {
+      name,
+      hash,
+      get definition(): CohortDefinition {
+        if (text === null)
+          throw new ValidationError(
+            `${source} is larger than the limit of ${DEFINITION_LIMITS.bytes / 1024} KB and can no longer be used.`,
+            "Save a smaller version of it (docs/cohorts.md, Limits) and refer to that one.",
+          );
+        parsed ??= parseDefinition(parseJsonText(text, source), source);
+        return parsed;
+      },
+    };
+  });
 }
 
 /** Stores a version once; later saves of the same content are no-ops. Audited when new. */
 export async function saveDefinition(ctx: Ctx, def: CohortDefinition): Promise<string> {
   assertNoIdentifyingText({ "cohort's title": def.title, "cohort's description": def.description });
+  const text = JSON.stringify(def);
+  // parseDefinition has checked the limits; this keeps any other caller from storing for good
+  // what every later command would have to read.
+  if (text.length > DEFINITION_LIMITS.bytes)
+    throw new ValidationError(
+      `cohort ${def.name} is larger than the limit of ${DEFINITION_LIMITS.bytes / 1024} KB; it is not saved.`,
+    );
   const hash = definitionHash(def);
   const existing = await ctx.store.db
     .selectFrom("cohort_definitions")
@@ -85,7 +127,7 @@ export async function saveDefinition(ctx: Ctx, def: CohortDefinition): Promise<s
       hash,
       name: def.name,
       title: def.title ?? null,
-      definition: JSON.stringify(def),
+      definition: text,
       created_at: new Date().toISOString(),
       created_by: ctx.actor.name,
     })
@@ -278,7 +320,14 @@ export function listCohorts(ctx: Ctx) {
   return withLake(ctx, "cohort.read", async (lake) => {
     const versions = await ctx.store.db
       .selectFrom("cohort_definitions")
-      .select(["name", "hash", "title", "created_at", "created_by"])
+      .select([
+        "name",
+        "hash",
+        // A title saved before titles had a limit is shown in part.
+        storeSql<string | null>`substr(title, 1, ${DEFINITION_LIMITS.titleLength})`.as("title"),
+        "created_at",
+        "created_by",
+      ])
       .orderBy("name")
       .orderBy("created_at")
       .execute();
@@ -305,10 +354,7 @@ export function listCohorts(ctx: Ctx) {
   });
 }
 
+/** JSON text as a value; an error says where it is wrong and never quotes the text. */
 export function requireJson(text: string, source: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new ValidationError(`${source} is not valid JSON: ${(error as Error).message}`);
-  }
+  return parseJsonText(text, source);
 }

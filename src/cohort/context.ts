@@ -1,6 +1,6 @@
 import type { Catalog } from "../catalog/catalog-store.js";
 import type { TableMeta, VariableMeta } from "../catalog/metadata.js";
-import type { CohortDefinition, Events } from "./definition.js";
+import { type CohortDefinition, codeSetOf, type Events } from "./definition.js";
 
 /** What the compiler knows of the lake: the catalog, the snapshot, codes, other cohorts. */
 export interface CohortContext {
@@ -75,7 +75,7 @@ export function codeColumnFor(
   events: Events,
 ): { column?: string; problem?: string } {
   const table = findTable(catalog, events.table);
-  const set = events.codeSet ? def.codeSets[events.codeSet] : undefined;
+  const set = codeSetOf(def, events.codeSet);
   if (!table || !set) return {};
   const coded = variablesOf(catalog, table).filter((v) => v.codeSystem);
   if (events.codeColumn) {

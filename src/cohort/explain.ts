@@ -1,6 +1,7 @@
 import type { CodeTitle } from "../catalog/vocabulary.js";
+import { printable } from "../shared/printable.js";
 import type { CohortDefinition, Criterion, Events, Filter, Node } from "./definition.js";
-import { groupParts, isGroup } from "./definition.js";
+import { codeSetOf, groupParts, isGroup } from "./definition.js";
 
 /** Titles of codes, to name what a code set holds. */
 export type TitleOf = (system: string, pattern: string) => CodeTitle[];
@@ -41,13 +42,14 @@ function windowText(c: Criterion): string {
 
 /**
  * The definition in plain English, for reviewers who do not read JSON or SQL: what starts a
- * person's follow-up, who is kept and why, and when follow-up ends.
+ * person's follow-up, who is kept and why, and when follow-up ends. Control characters are
+ * shown as escapes.
  */
 export function explainDefinition(def: CohortDefinition, titles: TitleOf, hash: string): string {
   const events = (e: Events): string => {
     const parts = [`${e.table} row`];
     if (e.codeSet) {
-      const set = def.codeSets[e.codeSet];
+      const set = codeSetOf(def, e.codeSet);
       if (set) {
         const named = set.codes.map((p) => {
           const found = titles(set.system, p);
@@ -86,7 +88,7 @@ export function explainDefinition(def: CohortDefinition, titles: TitleOf, hash: 
   lines.push(
     `Cohort "${def.name}"${def.title ? `: ${def.title}` : ""} (version ${hash.slice(0, 12)})`,
   );
-  if (def.description) lines.push(def.description);
+  if (def.description) lines.push(...def.description.split("\n"));
   lines.push("");
   const p = def.entry.period;
   lines.push(
@@ -123,5 +125,7 @@ export function explainDefinition(def: CohortDefinition, titles: TitleOf, hash: 
       ? "Exit: follow-up ends at the end of the data."
       : `Exit: follow-up ends at the earliest of ${exit.join(", ")}.`,
   );
-  return `${lines.join("\n")}\n`;
+  // Every line holds the user's text (and the vocabulary's): nothing in it may move the cursor,
+  // recolour or reorder what the reviewer reads.
+  return `${lines.map(printable).join("\n")}\n`;
 }

@@ -1,3 +1,4 @@
+import { ValidationError } from "../shared/errors.js";
 import {
   type CohortContext,
   codeColumnFor,
@@ -11,11 +12,40 @@ import {
 } from "./context.js";
 import {
   type CohortDefinition,
+  codeSetOf,
+  criteriaIn,
   type Events,
   groupParts,
   isGroup,
   type Node,
 } from "./definition.js";
+import { filterValueProblems } from "./filter-values.js";
+import { DEFINITION_LIMITS } from "./limits.js";
+
+/**
+ * The criteria a cohort's query joins, counting those of the cohorts it uses, which are compiled
+ * into it: each definition is within the limit alone, but a chain of them could multiply.
+ * Counting stops once over the limit.
+ */
+function joinsOf(def: CohortDefinition, ctx: CohortContext, level: number): number {
+  if (level > DEFINITION_LIMITS.groupDepth)
+    throw new ValidationError(
+      `cohorts are used inside one another more than ${DEFINITION_LIMITS.groupDepth} deep`,
+    );
+  let joins = def.inclusion.reduce((n, r) => n + criteriaIn(r.criteria), 0);
+  const visit = (node: Node) => {
+    if (joins > DEFINITION_LIMITS.criteria) return;
+    if (isGroup(node)) groupParts(node).members.forEach(visit);
+    else if ("cohort" in node) {
+      const [used, ...others] = ctx.cohorts.filter(
+        (c) => c.name === node.cohort.name && c.hash.startsWith(node.cohort.version),
+      );
+      if (used && others.length === 0) joins += joinsOf(used.definition, ctx, level + 1);
+    }
+  };
+  for (const rule of def.inclusion) visit(rule.criteria);
+  return joins;
+}
 
 export interface Validation {
   errors: Issue[];
@@ -59,7 +89,7 @@ export function validateDefinition(def: CohortDefinition, ctx: CohortContext): V
       return;
     }
     if (events.codeSet !== undefined) {
-      if (!def.codeSets[events.codeSet])
+      if (!codeSetOf(def, events.codeSet))
         errors.push({
           path: `${path}.codeSet`,
           message: `no code set "${events.codeSet}"; code sets: ${Object.keys(def.codeSets).join(", ") || "none"}`,
@@ -70,8 +100,11 @@ export function validateDefinition(def: CohortDefinition, ctx: CohortContext): V
       }
     }
     events.where.forEach((f, i) => {
-      const { problem } = filterColumn(catalog, table, f.column);
+      const { problem, variable } = filterColumn(catalog, table, f.column);
       if (problem) errors.push({ path: `${path}.where[${i}].column`, message: problem });
+      else if (variable)
+        for (const p of filterValueProblems(f, variable))
+          errors.push({ path: `${path}.where[${i}].${p.at}`, message: p.message });
     });
   };
 
@@ -137,6 +170,20 @@ export function validateDefinition(def: CohortDefinition, ctx: CohortContext): V
   def.inclusion.forEach((rule, i) => {
     checkNode(rule.criteria, `inclusion[${i}].criteria`);
   });
+  if (errors.length === 0) {
+    // Only once every cohort it uses is found; a saved one that no longer parses is named.
+    try {
+      const joins = joinsOf(def, ctx, 0);
+      if (joins > DEFINITION_LIMITS.criteria)
+        errors.push({
+          path: "inclusion",
+          message: `over ${DEFINITION_LIMITS.criteria} criteria with those of the cohorts it uses, which are compiled into it`,
+        });
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      errors.push({ path: "inclusion", message: error.message });
+    }
+  }
   const names = def.inclusion.map((r) => r.name);
   names.forEach((n, i) => {
     if (names.indexOf(n) !== i)

@@ -12,10 +12,10 @@ import {
   showCatalog,
 } from "../../catalog/catalog-service.js";
 import { ValidationError } from "../../shared/errors.js";
-import { loadNumber, printJson, withActor } from "../context.js";
+import { loadNumber, printJson, printLine, withActor } from "../context.js";
 import { EXIT } from "../exit-codes.js";
 
-const out = (line = "") => process.stdout.write(`${line}\n`);
+const out = printLine;
 const pct = (v: unknown) => (typeof v === "number" ? `${Math.round(v * 1000) / 10} %` : "(hidden)");
 
 function printEntry(e: CatalogEntry): void {

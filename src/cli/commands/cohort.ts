@@ -1,31 +1,25 @@
-import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import {
   cohortSql,
   explainCohort,
   listCohorts,
-  requireJson,
   runCohort,
   validateCohort,
 } from "../../cohort/cohort-service.js";
 import { definitionJsonSchema } from "../../cohort/definition.js";
+import { DEFINITION_LIMITS } from "../../cohort/limits.js";
 import { feasibility } from "../../feasibility/feasibility-service.js";
-import { NotFoundError } from "../../shared/errors.js";
-import { loadNumber, printJson, withActor } from "../context.js";
+import { loadNumber, printJson, printLine, withActor } from "../context.js";
+import { readJsonFile } from "../json-file.js";
 
-const out = (line = "") => process.stdout.write(`${line}\n`);
+const out = printLine;
 
 function readDefinition(file: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch {
-    throw new NotFoundError(
-      `Cannot read ${file}.`,
-      "Give the path of a cohort definition (JSON); examples are in examples/cohorts/.",
-    );
-  }
-  return requireJson(text, file);
+  return readJsonFile(
+    file,
+    DEFINITION_LIMITS.bytes,
+    "Give the path of a cohort definition (JSON); examples are in examples/cohorts/.",
+  );
 }
 
 const cell = (v: unknown) => String(v).padStart(10);
@@ -74,12 +68,16 @@ export function registerCohort(program: Command): void {
       );
       if (o.json) printJson({ sql: text, params });
       else {
-        // The statement, then the values it binds: they never enter the SQL text.
-        out(text);
-        if (params.length > 0)
-          out(
-            `\nparameters:\n${params.map((p, i) => `  $${i + 1} = ${JSON.stringify(p).replace(/[\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)}`).join("\n")}`,
-          );
+        // The statement, then the values it binds: they never enter the SQL text. Each line
+        // goes through printLine, which escapes whatever could hide text on a terminal.
+        for (const line of text.split("\n")) out(line);
+        if (params.length > 0) {
+          out();
+          out("parameters:");
+          params.forEach((p, i) => {
+            out(`  $${i + 1} = ${JSON.stringify(p)}`);
+          });
+        }
       }
     });
   cohort

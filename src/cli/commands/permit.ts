@@ -1,6 +1,4 @@
-import { readFileSync } from "node:fs";
 import type { Command } from "commander";
-import { requireJson } from "../../cohort/cohort-service.js";
 import {
   addOptouts,
   listOptouts,
@@ -25,20 +23,22 @@ import {
   submitPermit,
 } from "../../permits/permit-service.js";
 import { createRelease, listReleases } from "../../release/release-service.js";
-import { NotFoundError, ValidationError } from "../../shared/errors.js";
-import { loadNumber, printJson, withActor } from "../context.js";
+import { ValidationError } from "../../shared/errors.js";
+import { loadNumber, printJson, printLine, withActor } from "../context.js";
 import { readIdentityCodes, refuseCodeArguments } from "../identity-input.js";
+import { readJsonFile } from "../json-file.js";
 
-const out = (line = "") => process.stdout.write(`${line}\n`);
+const out = printLine;
+
+/** Applications and scopes are a few KB; the limit keeps a wrong file from being read whole. */
+const APPLICATION_BYTES = 256 * 1024;
 
 function readJson(file: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch {
-    throw new NotFoundError(`Cannot read ${file}.`);
-  }
-  return requireJson(text, file);
+  return readJsonFile(
+    file,
+    APPLICATION_BYTES,
+    "Give the path of a permit application or scope (JSON).",
+  );
 }
 
 function printPermit(p: Permit): void {
