@@ -1,9 +1,11 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { kaivo } from "./support/cli.js";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { E2E_TEST_TIMEOUT_MS, kaivo } from "./support/cli.js";
 import { tempDir } from "./support/stores.js";
+
+vi.setConfig({ testTimeout: E2E_TEST_TIMEOUT_MS, hookTimeout: E2E_TEST_TIMEOUT_MS });
 
 const env = { PATH: process.env.PATH };
 const tmp = tempDir("kaivo-view-cli-");

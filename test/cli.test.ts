@@ -1,14 +1,17 @@
-import { readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
 import { sql } from "kysely";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ensureCatalogSchema } from "../src/catalog/catalog-store.js";
 import { initHome, openHome } from "../src/home/home.js";
 import { Lake } from "../src/lake/lake.js";
 import { openControlStore } from "../src/store/control-store.js";
-import { kaivo } from "./support/cli.js";
+import { E2E_TEST_TIMEOUT_MS, kaivo } from "./support/cli.js";
 import { DIALECTS, tempDir, tempPostgresDatabase } from "./support/stores.js";
 import { asAttacker, forgeChain } from "./support/tamper.js";
+
+// Every test here runs the CLI, several times: the limits hold on a machine a third as fast.
+vi.setConfig({ testTimeout: E2E_TEST_TIMEOUT_MS, hookTimeout: E2E_TEST_TIMEOUT_MS });
 
 describe.each(DIALECTS)("kaivo CLI on %s", (dialect) => {
   let env: NodeJS.ProcessEnv;
@@ -198,7 +201,56 @@ describe.each(DIALECTS)("kaivo CLI on %s", (dialect) => {
   });
 });
 
+/** Every folder and file under `dir` whose mode is not 0700 (folders) or 0600 (files). */
+function notPrivate(dir: string, root = dir): string[] {
+  const out: string[] = [];
+  const mode = lstatSync(dir).mode & 0o777;
+  if (mode !== 0o700) out.push(`${relative(root, dir) || "."} ${mode.toString(8)}`);
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...notPrivate(path, root));
+    else if ((lstatSync(path).mode & 0o777) !== 0o600)
+      out.push(`${relative(root, path)} ${(lstatSync(path).mode & 0o777).toString(8)}`);
+  }
+  return out;
+}
+
+/** A home folder made beforehand by someone else, open to all, as `mkdir` makes it under umask 022. */
+function openFolder(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  chmodSync(dir, 0o755);
+  writeFileSync(join(dir, "notes.txt"), "left here before init\n", { mode: 0o644 });
+  chmodSync(join(dir, "notes.txt"), 0o644);
+}
+
+/** Runs `work` with the umask a login shell usually has, so the children do not inherit ours. */
+function withOpenUmask<T>(work: () => T): T {
+  const before = process.umask(0o022);
+  try {
+    return work();
+  } finally {
+    process.umask(before);
+  }
+}
+
 describe("kaivo CLI without a home", () => {
+  it("init makes an existing 0755 folder and everything in it private", () => {
+    const tmp = tempDir();
+    try {
+      const env = { PATH: process.env.PATH, KAIVO_HOME: join(tmp.dir, "home") };
+      openFolder(env.KAIVO_HOME);
+      withOpenUmask(() => {
+        expect(kaivo(["init"], env).status).toBe(0);
+        const anna = kaivo(["user", "add", "anna", "--role", "researcher", "--as", "admin"], env);
+        expect(anna.status).toBe(0);
+      });
+      expect(notPrivate(env.KAIVO_HOME)).toEqual([]);
+      expect(readdirSync(env.KAIVO_HOME)).toContain("control.sqlite");
+    } finally {
+      tmp.remove();
+    }
+  });
+
   it("lists every command with a description", () => {
     const help = kaivo(["--help"], { PATH: process.env.PATH });
     expect(help.status).toBe(0);
@@ -225,7 +277,11 @@ describe("kaivo CLI without a home", () => {
     const tmp = tempDir();
     try {
       const env = { PATH: process.env.PATH, KAIVO_HOME: join(tmp.dir, "demo") };
-      const result = kaivo(["demo"], env);
+      openFolder(env.KAIVO_HOME);
+      const result = withOpenUmask(() => kaivo(["demo"], env));
+      // The lake, vault, control store, staging and the demo's release: all private.
+      expect(notPrivate(env.KAIVO_HOME)).toEqual([]);
+      expect(readdirSync(join(env.KAIVO_HOME, "releases")).length).toBeGreaterThan(0);
       expect(result.status).toBe(0);
       expect(result.stdout).toMatch(/load 1: \d+ records read, \d+ inserted/);
       expect(result.stdout).toMatch(/clinical\.person +\d+ rows +\d+ people/);

@@ -111,5 +111,6 @@ describe("an ingest killed at any point", () => {
     expect(actual._loads?.map((l) => JSON.parse(l).fingerprint)).toEqual(
       expected._loads?.map((l) => JSON.parse(l).fingerprint),
     );
-  }, 120_000);
+    // 56 s measured on a busy two-core machine: the limit holds at a third of that speed.
+  }, 300_000);
 });

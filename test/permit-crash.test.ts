@@ -45,7 +45,7 @@ let cohortHash = "";
 const ctx = (actor: Actor): Ctx => ({ home, store, actor });
 const releasesDir = () => join(home.dir, "releases");
 
-function cli(args: string[], crashAt?: string, as = "stina") {
+function cli(args: string[], crashAt?: string, as = "stina", input?: string) {
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     KAIVO_HOME: home.dir,
@@ -57,14 +57,16 @@ function cli(args: string[], crashAt?: string, as = "stina") {
     env,
     encoding: "utf8",
     timeout: 180_000,
+    ...(input !== undefined ? { input } : {}),
   });
 }
-function killedAt(point: string, args: string[]) {
-  const r = cli(args, point);
+/** `input` is standard input: identity codes are never arguments. */
+function killedAt(point: string, args: string[], input?: string) {
+  const r = cli(args, point, "stina", input);
   expect(r.signal, `${point} was not reached: ${r.stderr}`).toBe("SIGKILL");
 }
-function rerun(args: string[]) {
-  const r = cli(args);
+function rerun(args: string[], input?: string) {
+  const r = cli(args, undefined, "stina", input);
   expect(r.status, r.stderr).toBe(0);
 }
 
@@ -335,10 +337,10 @@ describe("a permit command killed with SIGKILL, then run again", () => {
     };
     const before = await personsShown();
     const hetu = firstIdentityCode();
-    killedAt("optout:after-record", ["optout", "add", hetu]);
+    killedAt("optout:after-record", ["optout", "add"], hetu);
     expect(await store.db.selectFrom("optouts").selectAll().execute()).toHaveLength(1);
     expect(await personsShown()).toBe(before);
-    rerun(["optout", "add", hetu]);
+    rerun(["optout", "add"], hetu);
     expect(await personsShown()).toBe(before - 1);
   }, 300_000);
 });

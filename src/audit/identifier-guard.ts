@@ -1,4 +1,4 @@
-import { containsHetuLike } from "../identity/hetu.js";
+import { containsHetuLikeTyped } from "../identity/free-text.js";
 import { ValidationError } from "../shared/errors.js";
 
 /**
@@ -8,7 +8,7 @@ import { ValidationError } from "../shared/errors.js";
  */
 export function assertNoIdentifiers(value: unknown, path: string): void {
   if (typeof value === "string") {
-    if (containsHetuLike(value)) {
+    if (containsHetuLikeTyped(value)) {
       throw new ValidationError(
         `Refusing to write an audit entry: ${path} contains something that looks like a personal identity code.`,
         "Refer to people by lake pseudo-ID, never by identity code.",

@@ -3,6 +3,7 @@ import type { Permission } from "../auth/permissions.js";
 import type { Actor } from "../auth/roles.js";
 import { type DisclosureRule, seesExactCounts } from "../feasibility/disclosure.js";
 import type { Home } from "../home/home.js";
+import { assertNoIdentifyingText } from "../identity/free-text.js";
 import { withLake } from "../lake/access.js";
 import { Lake, type LakeAccess } from "../lake/lake.js";
 import { EMPTY, int, join, sql } from "../lake/sql.js";
@@ -208,7 +209,13 @@ export function searchCatalogService(ctx: Ctx, text: string) {
 }
 
 /** `kaivo catalog annotate`: a steward's correction of the description; audited with the change. */
-export function annotateCatalog(ctx: Ctx, name: string, fields: Record<string, string>) {
+export async function annotateCatalog(ctx: Ctx, name: string, fields: Record<string, string>) {
+  // Annotations reach the public HealthDCAT export: nothing that identifies anyone.
+  assertNoIdentifyingText(
+    Object.fromEntries(
+      Object.entries(fields).map(([field, text]) => [`annotation's ${field}`, text]),
+    ),
+  );
   return withCatalog(
     ctx,
     "catalog.annotate",

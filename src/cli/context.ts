@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import type { Actor } from "../auth/roles.js";
 import { resolveActor } from "../auth/users.js";
 import { type Home, openHome, resolveHomeDir } from "../home/home.js";
+import { isReadOnlyWrite, readOnlyHomeError, readOnlyReason } from "../home/read-only.js";
 import { ValidationError } from "../shared/errors.js";
 import { printable } from "../shared/printable.js";
 import { type ControlStore, openControlStore } from "../store/control-store.js";
@@ -11,16 +12,32 @@ export interface CliContext {
   store: ControlStore;
 }
 
-/** Opens the home and its control store for one command, and closes the store afterwards. */
-export async function withStore<T>(work: (ctx: CliContext) => Promise<T>): Promise<T> {
+/**
+ * Opens the home and its control store for one command, and closes the store afterwards. On a
+ * read-only home only commands that say `readOnlyHome` run (status, audit verify); the rest stop
+ * before doing anything, and a write refused midway says why.
+ */
+export async function withStore<T>(
+  work: (ctx: CliContext) => Promise<T>,
+  options: { readOnlyHome?: boolean } = {},
+): Promise<T> {
   const home = openHome(resolveHomeDir());
-  const store = await openControlStore(home);
+  const readOnly = readOnlyReason(home);
+  if (readOnly && !options.readOnlyHome) throw readOnlyHomeError(home, readOnly);
+  const store = await openControlStore(home, { readOnly: readOnly !== undefined });
   try {
     return await work({ home, store });
+  } catch (error) {
+    if (isReadOnlyWrite(error))
+      throw readOnlyHomeError(home, readOnly ?? "the database refused a write");
+    throw error;
   } finally {
     await store.close();
   }
 }
+
+/** For withStore: the command only reads, so it runs on a read-only home too. */
+export const READ_ONLY_HOME = { readOnlyHome: true } as const;
 
 /** The acting user: the global `--as` option, else KAIVO_USER. */
 export async function actorFor(command: Command, store: ControlStore): Promise<Actor> {

@@ -3,6 +3,7 @@ import { appendAudit } from "../audit/append.js";
 import type { Actor } from "../auth/roles.js";
 import { ensureCatalogSchema, readCatalog } from "../catalog/catalog-store.js";
 import type { Home } from "../home/home.js";
+import { assertNoIdentifyingText } from "../identity/free-text.js";
 import { withLake } from "../lake/access.js";
 import type { Lake } from "../lake/lake.js";
 import { EMPTY, ident, int, join, sql } from "../lake/sql.js";
@@ -105,6 +106,7 @@ async function savedCohorts(store: ControlStore): Promise<CohortContext["cohorts
 
 /** Stores a version once; later saves of the same content are no-ops. Audited when new. */
 export async function saveDefinition(ctx: Ctx, def: CohortDefinition): Promise<string> {
+  assertNoIdentifyingText({ "cohort's title": def.title, "cohort's description": def.description });
   const text = JSON.stringify(def);
   // parseDefinition has checked the limits; this keeps any other caller from storing for good
   // what every later command would have to read.

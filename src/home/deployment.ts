@@ -4,6 +4,7 @@ import { SYSTEM_ACTOR } from "../auth/roles.js";
 import { bootstrapAdmin, type User } from "../auth/users.js";
 import { type ControlStore, openControlStore } from "../store/control-store.js";
 import { initHome } from "./home.js";
+import { readOnlyHomeError, readOnlyReason } from "./read-only.js";
 
 export interface InitDeploymentResult {
   homeDir: string;
@@ -24,6 +25,8 @@ export async function initDeployment(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<InitDeploymentResult> {
   const { home, created } = initHome(homeDir, env);
+  const readOnly = readOnlyReason(home);
+  if (readOnly) throw readOnlyHomeError(home, readOnly);
   const store = await openControlStore(home);
   try {
     const createdInHome = created.map((path) => relative(home.dir, path) || ".");

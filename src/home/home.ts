@@ -11,6 +11,7 @@ import {
   loadKey,
   type SecretKey,
 } from "./keys.js";
+import { narrowHomeModes, usePrivateUmask } from "./permissions.js";
 
 export const CONFIG_FILE = "kaivo.json";
 
@@ -35,10 +36,18 @@ export interface InitResult {
 
 /** Creates the home, its configuration and missing keys. Safe to run again: it never overwrites. */
 export function initHome(dir: string, env: NodeJS.ProcessEnv = process.env): InitResult {
+  usePrivateUmask();
   const created: string[] = [];
   const keysDir = join(dir, "keys");
   if (!existsSync(dir)) {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    try {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+    } catch (error) {
+      throw new ConfigError(
+        `Cannot create the Kaivo home ${dir} (${(error as NodeJS.ErrnoException).code ?? "error"}).`,
+        "Create it as the service account, or set KAIVO_HOME to a folder the service may write.",
+      );
+    }
     created.push(dir);
   }
   if (!existsSync(keysDir)) {
@@ -48,7 +57,10 @@ export function initHome(dir: string, env: NodeJS.ProcessEnv = process.env): Ini
   }
   const configFile = join(dir, CONFIG_FILE);
   if (!existsSync(configFile)) {
-    writeFileSync(configFile, `${JSON.stringify(DEFAULT_CONFIG, null, 2)}\n`, { flag: "wx" });
+    writeFileSync(configFile, `${JSON.stringify(DEFAULT_CONFIG, null, 2)}\n`, {
+      flag: "wx",
+      mode: 0o600,
+    });
     created.push(configFile);
   }
   for (const name of KEY_NAMES) {
@@ -62,7 +74,8 @@ export function initHome(dir: string, env: NodeJS.ProcessEnv = process.env): Ini
 
 /**
  * Opens an existing home and checks it is safe to run: valid configuration and every key
- * present and private.
+ * present and private. The home and everything in it is made private to the service account
+ * (see permissions.ts), whatever its mode was.
  */
 export function openHome(dir: string, env: NodeJS.ProcessEnv = process.env): Home {
   const configFile = join(dir, CONFIG_FILE);
@@ -72,6 +85,7 @@ export function openHome(dir: string, env: NodeJS.ProcessEnv = process.env): Hom
       "Run `kaivo init` to create one, or set KAIVO_HOME to an existing home.",
     );
   }
+  usePrivateUmask();
   const home: Home = {
     dir,
     configFile,
@@ -80,6 +94,8 @@ export function openHome(dir: string, env: NodeJS.ProcessEnv = process.env): Hom
     env,
   };
   for (const name of KEY_NAMES) loadKey(home.keysDir, name, env);
+  // After the key check: a key others could read is refused, not quietly narrowed.
+  narrowHomeModes(dir);
   return home;
 }
 

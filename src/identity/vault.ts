@@ -128,6 +128,11 @@ export class Vault {
     return pseudoId;
   }
 
+  /** Whether any load has registered this person: an opt-out of an unknown person matches no one. */
+  hasPerson(pseudoId: string): boolean {
+    return !!this.statement("select 1 from persons where pseudo_id = ?").get(pseudoId);
+  }
+
   /** Remembers which source-system patient id is this person, for references in later loads. */
   linkSource(source: string, sourcePatientId: string, pseudoId: string): void {
     const lookup = this.lookup("source", `${source}|${sourcePatientId}`);

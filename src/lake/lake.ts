@@ -3,6 +3,7 @@ import { join, resolve } from "node:path";
 import { type DuckDBConnection, DuckDBInstance, type Json } from "@duckdb/node-api";
 import { ensureCatalogSchema } from "../catalog/catalog-store.js";
 import type { Home } from "../home/home.js";
+import { assertLakeNotLost, recordLakeExists } from "./lake-file.js";
 import { ident, int, runSql, type Sql, sql } from "./sql.js";
 
 /** Columns every lake table has besides its own: who, when, where from, which versions. */
@@ -60,6 +61,7 @@ export class Lake {
   ) {}
 
   static async open(home: Home, access: LakeAccess = {}): Promise<Lake> {
+    assertLakeNotLost(home);
     const readOnly = access.readOnly === true;
     const file = join(home.dir, "lake.duckdb");
     // A read-only open needs the file and the service's own schemas: a writer makes them first.
@@ -76,6 +78,7 @@ export class Lake {
     try {
       if (!readOnly) {
         chmodSync(file, 0o600); // pseudonymized, but still the service's own data
+        recordLakeExists(home);
         await connection.run(`create table if not exists main._loads (
           load_id integer primary key, source varchar not null, fingerprint varchar not null,
           started_at varchar not null, finished_at varchar not null, report json not null)`);

@@ -1,9 +1,12 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { appendAudit, auditedWrite } from "../audit/append.js";
 import { authorize } from "../auth/permissions.js";
 import { reprofileLatest } from "../catalog/refresh.js";
 import { homeKey } from "../home/home.js";
 import { HETU_SYSTEM, parseHetu } from "../identity/hetu.js";
 import { lakePseudoId } from "../identity/pseudonym.js";
+import { Vault } from "../identity/vault.js";
 import { Lake } from "../lake/lake.js";
 import { crashPoint } from "../shared/crash-point.js";
 import { ValidationError } from "../shared/errors.js";
@@ -11,52 +14,95 @@ import type { Ctx } from "./permit-service.js";
 
 /**
  * The lake pseudo-ID of a person named by identity code. The code is checked and never echoed:
- * errors say what is wrong with it, not what it is.
+ * errors say what is wrong with it, not what it is. Only a hetu is upper-cased (its letters are
+ * upper case by definition); any other system's value is used as configured and loaded, or it
+ * would match no one.
  */
-function pseudoIdOf(ctx: Ctx, code: string): string {
+function pseudoIdOf(ctx: Ctx, code: string, where = ""): string {
   const system = ctx.home.config.identity.personIdentifierSystem;
-  const value = code.trim().toUpperCase();
+  const value = system === HETU_SYSTEM ? code.trim().toUpperCase() : code.trim();
   if (system === HETU_SYSTEM) {
     const parsed = parseHetu(value);
     if (!parsed.ok)
-      throw new ValidationError(`That is not a valid personal identity code: ${parsed.reason}.`);
-  } else if (!value) throw new ValidationError("Give the person's identifier.");
+      throw new ValidationError(
+        `${where}That is not a valid personal identity code: ${parsed.reason}.`,
+      );
+  } else if (!value) throw new ValidationError(`${where}Give the person's identifier.`);
   return lakePseudoId(homeKey(ctx.home, "lake"), system, value);
 }
 
+/** Every code checked before any is used, so a typo on line 3 leaves lines 1 and 2 undone too. */
+function pseudoIdsOf(ctx: Ctx, codes: string[]): string[] {
+  if (codes.length === 0) throw new ValidationError("Give at least one identity code.");
+  return codes.map((code, i) => pseudoIdOf(ctx, code, codes.length > 1 ? `Line ${i + 1}: ` : ""));
+}
+
+/** Whether a load has brought each person into the lake (the vault registers every person). */
+function inLake(ctx: Ctx, pseudoIds: string[]): boolean[] {
+  // Before the first load there is no vault, and no one to match; opening would create it.
+  if (!existsSync(join(ctx.home.dir, "vault.sqlite"))) return pseudoIds.map(() => false);
+  const vault = Vault.open(ctx.home);
+  try {
+    return pseudoIds.map((id) => vault.hasPerson(id));
+  } finally {
+    vault.close();
+  }
+}
+
+export interface OptoutChange {
+  /** False when the person was already opted out (add) or was not (remove). */
+  changed: boolean;
+  /** False when no load has had this person: the code may be mistyped, or of another system. */
+  matched: boolean;
+}
+
+/** `kaivo optout add`: the person is left out of every later release and researcher-facing count. */
+export async function addOptout(
+  ctx: Ctx,
+  code: string,
+): Promise<{ added: boolean; matched: boolean }> {
+  const [r] = await addOptouts(ctx, [code]);
+  return { added: !!r?.changed, matched: !!r?.matched };
+}
+
 /**
- * `kaivo optout add`: the person is left out of every later release and researcher-facing count.
- * The catalog is profiled again even when the person was already opted out: a run killed after
- * recording the opt-out is completed by running it again.
+ * Several opt-outs at once (one per line of the steward's input); the catalog is profiled again
+ * once, after all are recorded.
  */
-export async function addOptout(ctx: Ctx, code: string): Promise<{ added: boolean }> {
+export async function addOptouts(ctx: Ctx, codes: string[]): Promise<OptoutChange[]> {
   await authorize(ctx.store, ctx.actor, "optout.manage");
-  const pseudoId = pseudoIdOf(ctx, code);
-  const { result } = await auditedWrite(
-    ctx.store,
-    ctx.actor,
-    { action: "optout.add", target: "optout" },
-    async (db) => {
-      const existing = await db
-        .selectFrom("optouts")
-        .select("pseudo_id")
-        .where("pseudo_id", "=", pseudoId)
-        .executeTakeFirst();
-      if (existing) return false;
-      await db
-        .insertInto("optouts")
-        .values({
-          pseudo_id: pseudoId,
-          added_at: new Date().toISOString(),
-          added_by: ctx.actor.name,
-        })
-        .execute();
-      return true;
-    },
-  );
+  const ids = pseudoIdsOf(ctx, codes);
+  const matched = inLake(ctx, ids);
+  const out: OptoutChange[] = [];
+  for (const [i, pseudoId] of ids.entries()) {
+    const { result } = await auditedWrite(
+      ctx.store,
+      ctx.actor,
+      { action: "optout.add", target: "optout" },
+      async (db) => {
+        const existing = await db
+          .selectFrom("optouts")
+          .select("pseudo_id")
+          .where("pseudo_id", "=", pseudoId)
+          .executeTakeFirst();
+        if (existing) return false;
+        await db
+          .insertInto("optouts")
+          .values({
+            pseudo_id: pseudoId,
+            added_at: new Date().toISOString(),
+            added_by: ctx.actor.name,
+          })
+          .execute();
+        return true;
+      },
+    );
+    out.push({ changed: result, matched: !!matched[i] });
+  }
   crashPoint("optout:after-record");
+  // Even when nothing changed: a run killed after recording is completed by running it again.
   await reprofile(ctx);
-  return { added: result };
+  return out;
 }
 
 /** The catalog's latest figures are computed again without the people now opted out. */
@@ -74,20 +120,34 @@ async function reprofile(ctx: Ctx): Promise<void> {
 }
 
 export async function removeOptout(ctx: Ctx, code: string): Promise<{ removed: boolean }> {
+  const [r] = await removeOptouts(ctx, [code]);
+  return { removed: !!r?.changed };
+}
+
+export async function removeOptouts(ctx: Ctx, codes: string[]): Promise<OptoutChange[]> {
   await authorize(ctx.store, ctx.actor, "optout.manage");
-  const pseudoId = pseudoIdOf(ctx, code);
-  const { result } = await auditedWrite(
-    ctx.store,
-    ctx.actor,
-    { action: "optout.remove", target: "optout" },
-    async (db) => {
-      const r = await db.deleteFrom("optouts").where("pseudo_id", "=", pseudoId).executeTakeFirst();
-      return Number(r.numDeletedRows) > 0;
-    },
-  );
+  const ids = pseudoIdsOf(ctx, codes);
+  const matched = inLake(ctx, ids);
+  const out: OptoutChange[] = [];
+  for (const [i, pseudoId] of ids.entries()) {
+    const { result } = await auditedWrite(
+      ctx.store,
+      ctx.actor,
+      { action: "optout.remove", target: "optout" },
+      async (db) => {
+        const r = await db
+          .deleteFrom("optouts")
+          .where("pseudo_id", "=", pseudoId)
+          .executeTakeFirst();
+        return Number(r.numDeletedRows) > 0;
+      },
+    );
+    out.push({ changed: result, matched: !!matched[i] });
+  }
   crashPoint("optout:after-record");
+  // Even when nothing changed: a run killed after recording is completed by running it again.
   await reprofile(ctx);
-  return { removed: result };
+  return out;
 }
 
 /** The opt-out register: when and by whom, never who (pseudo-IDs only). */
@@ -102,7 +162,7 @@ export async function listOptouts(ctx: Ctx) {
 }
 
 /**
- * `kaivo transparency CODE`: for a data subject's request, the permits and releases that
+ * `kaivo transparency` (the code on standard input): for a data subject's request, the permits and releases that
  * included this person, with dates and purposes, and nothing about anyone else. Audited.
  */
 export async function transparencyReport(ctx: Ctx, code: string) {
@@ -135,5 +195,5 @@ export async function transparencyReport(ctx: Ctx, code: string) {
     action: "transparency.request",
     details: { releases: rows.length },
   });
-  return { optedOut, releases: rows };
+  return { optedOut, matched: !!inLake(ctx, [pseudoId])[0], releases: rows };
 }

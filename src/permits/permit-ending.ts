@@ -1,4 +1,5 @@
 import { auditedWrite } from "../audit/append.js";
+import { assertNoIdentifyingText } from "../identity/free-text.js";
 import { Vault } from "../identity/vault.js";
 import { deleteReleases } from "../release/release-files.js";
 import { crashPoint } from "../shared/crash-point.js";
@@ -78,6 +79,7 @@ async function finishEnding(ctx: Ctx, id: string, step: "close" | "expire"): Pro
 export async function closePermit(ctx: Ctx, id: string, reason: string): Promise<Permit> {
   const permit = await enforcePermit(ctx, "close", id);
   requireReason(reason);
+  assertNoIdentifyingText({ "close reason": reason });
   if (permit.status !== "closing") {
     if (!ENDABLE.includes(permit.status))
       throw new ConflictError(

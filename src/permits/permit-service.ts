@@ -2,6 +2,7 @@ import { sql } from "kysely";
 import { auditedWrite } from "../audit/append.js";
 import { ensureCatalogSchema, readCatalog } from "../catalog/catalog-store.js";
 import { isFreeText } from "../catalog/metadata.js";
+import { assertNoIdentifyingText } from "../identity/free-text.js";
 import { Vault } from "../identity/vault.js";
 import { Lake } from "../lake/lake.js";
 import { crashPoint } from "../shared/crash-point.js";
@@ -10,6 +11,7 @@ import type { ControlStore } from "../store/control-store.js";
 import type { PermitsTable } from "../store/schema.js";
 import { type Ctx, getPermit, type Permit, type PermitStatus, permitFromRow } from "./permit.js";
 import { enforcePermit, enforceRole } from "./permit-access.js";
+import { assertNoIdentifyingApplication } from "./permit-text.js";
 import { maySee } from "./policy.js";
 import {
   type Application,
@@ -116,6 +118,7 @@ async function insertPermit(
   external: boolean,
   reason: string,
 ) {
+  assertNoIdentifyingApplication(app, external ? reason : undefined);
   const id = app.id ?? (await nextDraftId(ctx.store));
   // Ids differing only in case would share a release folder on a case-insensitive disk.
   if (
@@ -240,6 +243,7 @@ async function checked(ctx: Ctx, id: string, verb: Verb, reason: string): Promis
   const t = TRANSITIONS[verb];
   const permit = await enforcePermit(ctx, verb, id);
   requireReason(reason);
+  assertNoIdentifyingText({ [`${verb} reason`]: reason });
   if (permit.status !== t.from)
     throw new ConflictError(
       `Permit ${id} is ${permit.status}; only a ${t.from} permit can be ${t.done}.`,

@@ -5,6 +5,7 @@ import { authorize } from "../auth/permissions.js";
 import type { Actor, Role } from "../auth/roles.js";
 import { countUsersByRole } from "../auth/users.js";
 import { type Home, homeKeySources } from "../home/home.js";
+import { LAKE_MARKER } from "../lake/lake-file.js";
 import { type ControlStore, type MigrationState, migrationState } from "../store/control-store.js";
 
 export interface KeyStatus {
@@ -27,6 +28,8 @@ export interface StatusReport {
     name: "lake" | "vault";
     file: string;
     present: boolean;
+    /** The lake is missing though the home had one: Kaivo refuses to recreate it. */
+    lost?: boolean;
     bytes?: number;
     mode?: string;
   }>;
@@ -70,7 +73,10 @@ export async function getStatus(
     })),
     files: (["lake", "vault"] as const).map((name) => {
       const file = join(home.dir, name === "lake" ? "lake.duckdb" : "vault.sqlite");
-      if (!existsSync(file)) return { name, file, present: false };
+      if (!existsSync(file))
+        return name === "lake" && existsSync(join(home.dir, LAKE_MARKER))
+          ? { name, file, present: false, lost: true }
+          : { name, file, present: false };
       const stat = statSync(file);
       return {
         name,

@@ -1,3 +1,4 @@
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from "kysely";
@@ -17,6 +18,8 @@ export interface ControlStore {
   readonly location: string;
   /** Signed checkpoints of the audit chain; absent on a store opened without a home. */
   readonly checkpoints?: AuditCheckpoints;
+  /** Opened from a read-only home: reads only, and nothing is audited (see openSqliteReadOnly). */
+  readonly readOnly?: boolean;
   close(): Promise<void>;
 }
 
@@ -29,8 +32,14 @@ export function isPostgresUrl(url: string | undefined): url is string {
   return !!url && /^postgres(ql)?:\/\//.test(url);
 }
 
-/** The store for a home: PostgreSQL when KAIVO_DATABASE_URL is set, else SQLite in the home. */
-export async function openControlStore(home: Home): Promise<ControlStore> {
+/**
+ * The store for a home: PostgreSQL when KAIVO_DATABASE_URL is set, else SQLite in the home.
+ * `readOnly` is for a read-only home: SQLite is then read as it is, without migrating it.
+ */
+export async function openControlStore(
+  home: Home,
+  options: { readOnly?: boolean } = {},
+): Promise<ControlStore> {
   const url = home.env.KAIVO_DATABASE_URL;
   if (url && !isPostgresUrl(url)) {
     throw new ConfigError(
@@ -39,9 +48,9 @@ export async function openControlStore(home: Home): Promise<ControlStore> {
     );
   }
   const checkpoints = checkpointsForHome(home); // loads the signing key: fail before opening
-  const store = url
-    ? openPostgres(url)
-    : openSqlite(join(home.dir, home.config.controlStore.sqliteFile));
+  const file = join(home.dir, home.config.controlStore.sqliteFile);
+  if (!url && options.readOnly) return { ...openSqliteReadOnly(file), checkpoints };
+  const store = url ? openPostgres(url) : openSqlite(file);
   try {
     await migrate(store);
   } catch (error) {
@@ -58,6 +67,32 @@ export function openSqlite(file: string): ControlStore {
   database.pragma("foreign_keys = ON");
   const db = new Kysely<ControlDatabase>({ dialect: new SqliteDialect({ database }) });
   return { db, dialect: "sqlite", location: file, close: () => db.destroy() };
+}
+
+/**
+ * SQLite cannot open a WAL database read-only in a folder it may not write (it needs the -shm
+ * file), and this build takes no `immutable` URI. So the file is read into memory, marked as a
+ * rollback-journal database (header bytes 18-19), and opened there read-only: the home is not
+ * touched and no copy is left anywhere. A non-empty -wal holds commits not yet in the file; they
+ * cannot be read without writing, so that is an error rather than a silently older store.
+ */
+export function openSqliteReadOnly(file: string): ControlStore {
+  if (!existsSync(file))
+    throw new ConfigError(
+      `There is no control store at ${file}, and the home is read-only, so none can be made.`,
+      "Run `kaivo init` on a writable home.",
+    );
+  const wal = `${file}-wal`;
+  if (existsSync(wal) && statSync(wal).size > 0)
+    throw new ConfigError(
+      `The home is read-only and ${wal} holds changes not yet in ${file}; they cannot be read without writing.`,
+      "Make the home writable and run `kaivo status` once (SQLite then folds the log in), or copy the home to a writable place.",
+    );
+  const bytes = readFileSync(file);
+  if (bytes[18] === 2 && bytes[19] === 2) bytes.fill(1, 18, 20);
+  const database = new Database(bytes, { readonly: true });
+  const db = new Kysely<ControlDatabase>({ dialect: new SqliteDialect({ database }) });
+  return { db, dialect: "sqlite", location: file, readOnly: true, close: () => db.destroy() };
 }
 
 export function openPostgres(url: string): ControlStore {

@@ -2,7 +2,15 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 
-const MAIN = join(import.meta.dirname, "../../dist/cli/main.js");
+export const MAIN = join(import.meta.dirname, "../../dist/cli/main.js");
+
+/**
+ * A single command may take a few seconds alone (`demo` about ten); the limits hold with the
+ * machine three times slower, as when other jobs share its cores.
+ */
+export const CLI_TIMEOUT_MS = 180_000;
+/** For tests that run several commands, or `demo`. */
+export const E2E_TEST_TIMEOUT_MS = 300_000;
 
 export interface CliResult {
   status: number | null;
@@ -10,14 +18,15 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the built `kaivo` CLI as a child process, as a user would. */
-export function kaivo(args: string[], env: NodeJS.ProcessEnv): CliResult {
+/** Runs the built `kaivo` CLI as a child process, as a user would; `input` is its standard input. */
+export function kaivo(args: string[], env: NodeJS.ProcessEnv, input?: string): CliResult {
   if (!existsSync(MAIN))
     throw new Error(`${MAIN} is missing: run \`npm run build\` (npm test does).`);
   const result = spawnSync(process.execPath, [MAIN, ...args], {
     env,
     encoding: "utf8",
-    timeout: 60_000,
+    timeout: CLI_TIMEOUT_MS,
+    ...(input !== undefined ? { input } : {}),
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }

@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import type { AuditEntry } from "../../audit/entry.js";
 import { checkpointAudit, parseAnchor, tailAudit, verifyAudit } from "../../audit/log.js";
 import type { AuditOutcome, AuditVerdict } from "../../audit/verdict.js";
-import { actorFor, printJson, withStore } from "../context.js";
+import { actorFor, printJson, READ_ONLY_HOME, withStore } from "../context.js";
 import { EXIT } from "../exit-codes.js";
 
 export function registerAudit(program: Command): void {
@@ -48,8 +48,12 @@ export function registerAudit(program: Command): void {
           if (options.json) printJson(verdict);
           else if (verdict.ok) process.stdout.write(intactText(verdict));
           else process.stderr.write(failureText(verdict));
+          if (store.readOnly)
+            process.stderr.write(
+              "The home is read-only: this verification is not recorded in the audit log.\n",
+            );
           process.exitCode = VERIFY_EXIT[verdict.outcome];
-        });
+        }, READ_ONLY_HOME);
       },
     );
 

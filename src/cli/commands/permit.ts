@@ -1,8 +1,9 @@
 import type { Command } from "commander";
 import {
-  addOptout,
+  addOptouts,
   listOptouts,
-  removeOptout,
+  type OptoutChange,
+  removeOptouts,
   transparencyReport,
 } from "../../permits/optout-service.js";
 import {
@@ -24,6 +25,7 @@ import {
 import { createRelease, listReleases } from "../../release/release-service.js";
 import { ValidationError } from "../../shared/errors.js";
 import { loadNumber, printJson, printLine, withActor } from "../context.js";
+import { readIdentityCodes, refuseCodeArguments } from "../identity-input.js";
 import { readJsonFile } from "../json-file.js";
 
 const out = printLine;
@@ -225,20 +227,38 @@ export function registerPermits(program: Command): void {
   const optout = program
     .command("optout")
     .description("people who opted out of secondary use (stewards; audited)");
-  optout
-    .command("add <identity-code>")
-    .description("leave a person out of every later release and researcher-facing count")
-    .action(async (code: string, _o: unknown, command: Command) => {
-      const r = await withActor(command, (ctx) => addOptout(ctx, code));
-      out(r.added ? "opted out" : "already opted out");
-    });
-  optout
-    .command("remove <identity-code>")
-    .description("take an opt-out back")
-    .action(async (code: string, _o: unknown, command: Command) => {
-      const r = await withActor(command, (ctx) => removeOptout(ctx, code));
-      out(r.removed ? "opt-out removed" : "was not opted out");
-    });
+  const codesFrom = "identity codes, one a line, from FILE instead of standard input";
+  const changes = (
+    verb: "add" | "remove",
+    describe: string,
+    run: (ctx: Ctx, codes: string[]) => Promise<OptoutChange[]>,
+    said: (changed: boolean) => string,
+  ) =>
+    optout
+      .command(verb)
+      .description(`${describe}; identity codes on standard input (not shown at a terminal)`)
+      .option("--file <file>", codesFrom)
+      .allowExcessArguments()
+      .action(async (o: { file?: string }, command: Command) => {
+        refuseCodeArguments(command, `kaivo optout ${verb} --as USER < codes.txt`);
+        const codes = await readIdentityCodes(o.file);
+        const results = await withActor(command, (ctx) => run(ctx, codes));
+        results.forEach((r, i) => {
+          const unmatched = r.matched
+            ? ""
+            : "; no one in the lake has this identifier: check it (an opt-out still applies if the person is loaded later)";
+          out(`${results.length > 1 ? `line ${i + 1}: ` : ""}${said(r.changed)}${unmatched}`);
+        });
+      });
+  changes(
+    "add",
+    "leave people out of every later release and researcher-facing count",
+    addOptouts,
+    (changed) => (changed ? "opted out" : "already opted out"),
+  );
+  changes("remove", "take opt-outs back", removeOptouts, (changed) =>
+    changed ? "opt-out removed" : "was not opted out",
+  );
   optout
     .command("list")
     .description("the register: pseudo-IDs and dates, never identity codes")
@@ -250,14 +270,25 @@ export function registerPermits(program: Command): void {
       out(`${list.length} opted out`);
     });
   program
-    .command("transparency <identity-code>")
+    .command("transparency")
     .description(
-      "which permits and releases included a person, for a data subject's request (stewards; audited)",
+      "which permits and releases included a person, for a data subject's request; the identity code on standard input (stewards; audited)",
     )
+    .option("--file <file>", "the identity code from FILE instead of standard input")
     .option("--json", "print JSON")
-    .action(async (code: string, o: { json?: boolean }, command: Command) => {
+    .allowExcessArguments()
+    .action(async (o: { json?: boolean; file?: string }, command: Command) => {
+      refuseCodeArguments(command, "kaivo transparency --as USER < code.txt");
+      const codes = await readIdentityCodes(o.file);
+      if (codes.length > 1)
+        throw new ValidationError(
+          `A transparency report is for one person; got ${codes.length} lines.`,
+          "Give one identity code per request.",
+        );
+      const code = codes[0] as string;
       const r = await withActor(command, (ctx) => transparencyReport(ctx, code));
       if (o.json) return printJson(r);
+      if (!r.matched) out("No one in the lake has this identifier: check it.");
       if (r.optedOut) out("The person has opted out of secondary use.");
       if (r.releases.length === 0) out("The person's data has not been in any release.");
       for (const rel of r.releases)

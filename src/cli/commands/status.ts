@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { getStatus } from "../../status/status.js";
-import { actorFor, printJson, withStore } from "../context.js";
+import { actorFor, printJson, READ_ONLY_HOME, withStore } from "../context.js";
 
 export function registerStatus(program: Command): void {
   program
@@ -24,7 +24,7 @@ export function registerStatus(program: Command): void {
           ),
           ...s.files.map(
             (f) =>
-              `${f.name.padEnd(15)}${f.present ? `${f.file} (${((f.bytes ?? 0) / 1e6).toFixed(1)} MB, mode ${f.mode})` : `${f.file} (not created yet: kaivo ingest creates it)`}`,
+              `${f.name.padEnd(15)}${f.present ? `${f.file} (${((f.bytes ?? 0) / 1e6).toFixed(1)} MB, mode ${f.mode})` : f.lost ? `${f.file} MISSING: this home had a lake; restore it from a backup` : `${f.file} (not created yet: kaivo ingest creates it)`}`,
           ),
           `users          ${s.users.total} (${Object.entries(s.users.byRole)
             .map(([role, n]) => `${role} ${n}`)
@@ -33,6 +33,6 @@ export function registerStatus(program: Command): void {
           `checkpoints    ${s.audit.checkpoint ? `latest ${s.audit.checkpoint.seq} of ${s.audit.checkpoint.time} in ${s.audit.checkpoint.file}` : "none yet"}`,
         ];
         process.stdout.write(`${lines.join("\n")}\n`);
-      });
+      }, READ_ONLY_HOME);
     });
 }

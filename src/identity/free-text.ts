@@ -1,0 +1,86 @@
+import { ValidationError } from "../shared/errors.js";
+import { COMMON_FIRST_NAMES, COMMON_SURNAMES } from "./common-names.js";
+import { containsHetuLike } from "./hetu.js";
+import { type RedactionType, scrubText } from "./scrub.js";
+
+const KIND_WORDS: Record<RedactionType, string> = {
+  HETU: "a personal identity code",
+  NAME: "a person's name",
+  PHONE: "a phone number",
+  EMAIL: "an e-mail address",
+  ADDRESS: "a street address",
+};
+
+// Dashes people type or paste from word processors: hyphen, en and em dash, minus, small and
+// full-width hyphen-minus. A hetu written with any of them is still the person's code.
+const DASHES = /[\u2010-\u2015\u2212\uFE58\uFE63\uFF0D]/g;
+// A hetu typed with spaces around or instead of the century sign ("010190 - 123A").
+const SPACED_HETU = /(\d{6})\s*([-+A-FU-Ya-fu-y])\s*(\d{3}[0-9A-Ya-y])/g;
+// Dates and service IDs (KAIVO-2026-0001) are digit groups the phone pattern would take for numbers.
+const NOT_PHONES = /\d{4}-\d{2}-\d{2}(?:T[\d:.]+Z?)?|[A-Za-z]+(?:-\d+)+/g;
+const CAPITALISED = /[A-ZÅÄÖÉ][a-zåäöéü]+(?:-[A-ZÅÄÖÉ][a-zåäöéü]+)?/g;
+
+/** Whether the text holds something shaped like a hetu, however its dash or digits were typed. */
+export function containsHetuLikeTyped(text: string): boolean {
+  return containsHetuLike(
+    text.normalize("NFKC").replace(DASHES, "-").replace(SPACED_HETU, "$1$2$3"),
+  );
+}
+
+export interface FreeTextRules {
+  /**
+   * Take two capitalised words for a name only after a cue ("Potilas", "Dr"): for fields that
+   * are often named after people, such as organisations ("Emil Aaltonen Foundation").
+   */
+  namesOnlyAfterCues?: boolean;
+}
+
+/** The kinds of direct identifier in a text typed by a user, in a fixed order; empty if none. */
+export function identifierKindsIn(text: string, rules: FreeTextRules = {}): RedactionType[] {
+  const normalised = text.normalize("NFKC").replace(DASHES, "-");
+  const found = new Set<RedactionType>();
+  if (containsHetuLikeTyped(text)) found.add("HETU");
+  const scrubbed = scrubText(normalised.replace(NOT_PHONES, " "));
+  for (const kind of Object.keys(scrubbed.redactions)) found.add(kind as RedactionType);
+  if (!rules.namesOnlyAfterCues && hasFullName(normalised)) found.add("NAME");
+  return (Object.keys(KIND_WORDS) as RedactionType[]).filter((kind) => found.has(kind));
+}
+
+/**
+ * Without a cue such as "Potilas", a name is two capitalised words of which the first is a common
+ * first name or the second a common surname ("Matti Meikäläinen", "Liisa Virtanen").
+ */
+function hasFullName(text: string): boolean {
+  const words = [...text.matchAll(CAPITALISED)];
+  for (let i = 0; i + 1 < words.length; i++) {
+    const [first, second] = [words[i], words[i + 1]] as [RegExpExecArray, RegExpExecArray];
+    const adjacent = /^\s+$/.test(text.slice(first.index + first[0].length, second.index));
+    if (adjacent && (COMMON_FIRST_NAMES.has(first[0]) || COMMON_SURNAMES.has(second[0])))
+      return true;
+  }
+  return false;
+}
+
+/**
+ * Refuses free text a user typed (reasons, comments, titles, descriptions) before it lands on a
+ * permit, the audit log, the catalog or its public export, if it holds a direct identifier. Keys
+ * are what the text is, e.g. "review reason". The error names the field and the kind of
+ * identifier, never the text: the error itself is printed and may be logged.
+ */
+export function assertNoIdentifyingText(
+  fields: Record<string, string | null | undefined>,
+  rules: FreeTextRules = {},
+): void {
+  for (const [field, text] of Object.entries(fields)) {
+    if (!text) continue;
+    const kinds = identifierKindsIn(text, rules);
+    if (kinds.length === 0) continue;
+    const words = kinds.map((k) => KIND_WORDS[k]);
+    const list =
+      words.length === 1 ? words[0] : `${words.slice(0, -1).join(", ")} and ${words.at(-1)}`;
+    throw new ValidationError(
+      `The ${field} contains ${list}; remove it.`,
+      "Free text is kept for good and shown to auditors and data subjects: refer to people by pseudo-ID or role, never by name, code or contact details.",
+    );
+  }
+}
