@@ -116,8 +116,9 @@ try {
     result = await createRelease(ctx(people.stina), id, { outDir: out });
     releaseSeconds.push((performance.now() - t0) / 1000);
 
-    // Baseline: the same rows copied to Parquet as the lake holds them, in one DuckDB session.
-    const lake = await Lake.open(h);
+    // Baseline: the same rows copied to Parquet as the lake holds them, in one DuckDB session
+    // opened as a release opens it (read-only, writing only into its folder).
+    const lake = await Lake.open(h, { readOnly: true, folders: [out] });
     try {
       const { compiled } = await compileFor(ctx(people.stina), lake, COHORT);
       await materialise(lake, compiled);
