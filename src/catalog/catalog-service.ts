@@ -110,7 +110,8 @@ export function listCatalog(ctx: Ctx, asOf?: number): Promise<CatalogListing> {
               table: t.table,
               title: t.title,
               rows: p?.rows ?? null,
-              persons: p?.persons ?? null,
+              // A table of units or hospitals has no persons to count, not a small number.
+              persons: t.personColumn ? (p?.persons ?? null) : null,
               firstEvent: p?.firstEvent ?? null,
               lastEvent: p?.lastEvent ?? null,
             };

@@ -235,23 +235,33 @@ export interface AttritionStep {
   excludedByItAlone: number;
 }
 
-/** Attrition for every step, from the flags table, in one pass. */
+/**
+ * Attrition for every step, from the flags table, in one pass. A person is excluded by a step
+ * alone when they are out of the cohort (no episode passes every step) and some episode of theirs
+ * fails that step and passes every other: with several episodes, one that fails does not exclude
+ * a person another episode keeps in.
+ */
 export async function attrition(
   lake: Lake,
   compiled: CompiledCohort,
 ): Promise<{ entered: number; steps: AttritionStep[] }> {
   const cols = compiled.steps.map((s) => ident(s.column));
-  const parts = [sql`count(distinct pseudo_id) as entered`];
+  const passes = cols.length ? join(cols, sql` and `) : sql`true`;
+  const parts = [sql`count(distinct f.pseudo_id) as entered`];
   cols.forEach((c, k) => {
     parts.push(
-      sql`count(distinct pseudo_id) filter (where ${join(cols.slice(0, k + 1), sql` and `)}) as ${ident(`r${k}`)}`,
+      sql`count(distinct f.pseudo_id) filter (where ${join(cols.slice(0, k + 1), sql` and `)}) as ${ident(`r${k}`)}`,
     );
     const others = cols.filter((_, j) => j !== k);
     parts.push(
-      sql`count(distinct pseudo_id) filter (where not ${c}${others.length ? sql` and ${join(others, sql` and `)}` : EMPTY}) as ${ident(`x${k}`)}`,
+      sql`count(distinct f.pseudo_id) filter (where not p.kept and not ${c}${others.length ? sql` and ${join(others, sql` and `)}` : EMPTY}) as ${ident(`x${k}`)}`,
     );
   });
-  const [row] = await lake.query(sql`select ${join(parts)} from cohort_flags`);
+  const [row] = await lake.query(
+    sql`select ${join(parts)} from cohort_flags f
+      join (select pseudo_id, bool_or(${passes}) as kept from cohort_flags group by 1) p
+        on p.pseudo_id = f.pseudo_id`,
+  );
   return {
     entered: Number(row?.entered ?? 0),
     steps: compiled.steps.map((s, k) => ({

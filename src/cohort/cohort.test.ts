@@ -119,6 +119,33 @@ describe("the cohort language on a hand-made lake", () => {
     });
   });
 
+  it("counts a person as excluded by a step alone only when no episode keeps them in (issue 16)", async () => {
+    // P1 has two RA episodes: the first has methotrexate within 90 days, the second does not.
+    // P1 stays in through the first, so only P2 is excluded by the rule alone.
+    const r = await run(
+      {
+        name: "ra-mtx-all",
+        codeSets: { ...RA, mtx: { system: "atc", codes: ["L04AX03"] } },
+        entry: { ...raEntry, occurrence: "all" },
+        inclusion: [
+          {
+            name: "methotrexate within 90 days",
+            criteria: {
+              events: { table: "clinical.medication_request", codeSet: "mtx" },
+              window: { start: 0, end: 90 },
+            },
+          },
+        ],
+      },
+      1,
+    );
+    expect(r.members).toEqual(["P1 2015-01-10"]);
+    expect(r.attrition).toEqual({
+      entered: 2,
+      steps: [{ step: "methotrexate within 90 days", remaining: 1, excludedByItAlone: 1 }],
+    });
+  });
+
   it("counts occurrences, on distinct days or not, and excludes with NONE", async () => {
     const def = (distinctDays: boolean) => ({
       name: "t2d",

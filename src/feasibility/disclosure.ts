@@ -2,9 +2,9 @@ import type { Role } from "../auth/roles.js";
 
 /**
  * Statistical disclosure control for counts shown outside the data service. One rule for every
- * capability (catalog profiles, feasibility): a count from 1 to k-1 is shown as `<k`; zero is
- * shown as it is (an empty cell reveals nobody). Stewards work inside the service and see exact
- * figures.
+ * capability (catalog profiles, feasibility): a count from 0 to k-1 is shown as `<k`, since a zero
+ * told apart from a small count lets a researcher bisect a small group down to one person.
+ * Stewards work inside the service and see exact figures.
  */
 export type ShownCount = number | `<${number}`;
 
@@ -21,5 +21,5 @@ export function seesExactCounts(role: Role): boolean {
 }
 
 export function suppressSmall(n: number, rule: DisclosureRule): ShownCount {
-  return n > 0 && n < rule.minCount ? `<${rule.minCount}` : n;
+  return n < rule.minCount ? `<${rule.minCount}` : n;
 }

@@ -283,15 +283,16 @@ function disclose(f: FeasibilityFigures, minCount: number): FeasibilityResult {
     byIndexYear: breakdown(f.byIndexYear),
     sexByAgeBand: suppressTable(f.sexByAgeBand, rule),
     data: f.data.map((d) => {
-      const byYear = breakdown(d.byYear);
-      const small = typeof discloseCount(d.persons, rule) !== "number";
+      const persons = discloseCount(d.persons, rule);
+      const small = typeof persons !== "number";
       return {
         name: d.name,
-        persons: discloseCount(d.persons, rule),
-        // The years a small group has data in would narrow it down further.
+        persons,
+        // The years a small group has data in, and how many of its labelled years there are,
+        // would narrow it down further: a small group gets no years at all.
         firstYear: small ? null : d.firstYear,
         lastYear: small ? null : d.lastYear,
-        byYear,
+        byYear: small ? { cells: [], total: persons } : breakdown(d.byYear),
       };
     }),
   };

@@ -11,8 +11,9 @@ export function roundCount(n: number): number {
   return Math.round(n / 5) * 5;
 }
 
+/** 0 to k-1 all read `<k`: a zero told apart from a small count would say "nobody" exactly. */
 export function discloseCount(n: number, rule: DisclosureRule): Disclosed {
-  if (n > 0 && n < rule.minCount) return `<${rule.minCount}`;
+  if (n < rule.minCount) return `<${rule.minCount}`;
   return roundCount(n);
 }
 
@@ -53,7 +54,7 @@ export function suppressTable(t: Table2D, rule: DisclosureRule): DisclosedTable 
   for (const [i, v] of rowTotals.entries()) value.set(`r:${i}`, v);
   for (const [j, v] of columnTotals.entries()) value.set(`k:${j}`, v);
   value.set("t", total);
-  const small = (v: number) => v > 0 && v < rule.minCount;
+  const small = (v: number) => v < rule.minCount;
   const hidden = new Set<Key>([...value].filter(([, v]) => small(v)).map(([key]) => key));
   const lines: Key[][] = [
     ...Array.from({ length: R }, (_, i) => [
