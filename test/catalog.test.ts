@@ -281,6 +281,33 @@ describe("catalog of a synthetic lake", () => {
     expect(value.profile).not.toHaveProperty("max");
   });
 
+  it("shows researchers years with at least k people, never the first and last dates (issue 16)", async () => {
+    const k = 5;
+    type Listing = { registries: Array<{ tables: Array<Record<string, unknown>> }> };
+    const tables = (l: Listing) => l.registries.flatMap((r) => r.tables);
+    const shown = tables((await as(researcher, (ctx) => listCatalog(ctx))) as Listing);
+    const exact = tables((await as(steward, (ctx) => listCatalog(ctx))) as Listing);
+    const person = exact.find((t) => t.table === "person");
+    // The steward's first date is one person's birth date; a researcher sees a year.
+    expect(String(person?.firstEvent)).toMatch(/^\d{4}-\d\d-\d\d$/);
+    for (const t of shown)
+      for (const edge of [t.firstEvent, t.lastEvent])
+        if (edge !== null) expect(String(edge), String(t.table)).toMatch(/^\d{4}$/);
+    const profile = (await as(steward, (ctx) => showCatalog(ctx, "clinical.person"))) as {
+      profile: { perYear: Array<{ year: number; persons: number }> };
+    };
+    const seen = shown.find((t) => t.table === "person");
+    const year = profile.profile.perYear.find((y) => y.year === Number(seen?.firstEvent));
+    expect(year?.persons).toBeGreaterThanOrEqual(k);
+    expect(
+      profile.profile.perYear.filter((y) => y.year < Number(seen?.firstEvent) && y.persons >= k),
+    ).toEqual([]);
+    // The public HealthDCAT export gives the same years.
+    const dcat = (await as(steward, (ctx) => exportCatalog(ctx, "healthdcat"))) as string;
+    expect(dcat).not.toMatch(/"@type": "xsd:date"/);
+    expect(dcat).toMatch(/"@type": "xsd:gYear"/);
+  });
+
   it("finds a variable by a word of its Finnish description, and codes and hospitals by name", async () => {
     const hits = await as(researcher, (ctx) => searchCatalogService(ctx, "kotikunta"));
     expect(

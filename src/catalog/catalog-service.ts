@@ -322,7 +322,7 @@ export function exportCatalog(ctx: Ctx, format: "healthdcat" | "markdown") {
         : `${JSON.stringify(
             healthDcat(
               catalog,
-              await registryFigures(lake, catalog, await optoutIds(ctx)),
+              await registryFigures(lake, catalog, await optoutIds(ctx), rule(ctx)),
               ctx.home.config.catalog,
               rule(ctx),
             ),
@@ -347,6 +347,7 @@ async function registryFigures(
   lake: Lake,
   catalog: Catalog,
   optouts: string[],
+  disclosure: DisclosureRule,
 ): Promise<RegistryFigures[]> {
   await lake.tempIds("_optouts", optouts);
   const out: RegistryFigures[] = [];
@@ -368,15 +369,22 @@ async function registryFigures(
       sql` union all `,
     );
     const [f] = await lake.query(
-      sql`select count(*) as records, count(distinct pseudo_id) as persons, min(event_date) as first, max(event_date) as last from (${union})`,
+      sql`select count(*) as records, count(distinct pseudo_id) as persons from (${union})`,
+    );
+    // The published time span is in years, and only years with at least k people: the first
+    // and last dates are single people's (the oldest person's birth date).
+    const [span] = await lake.query(
+      sql`select min(y) as first, max(y) as last from (
+        select year(event_date) as y from (${union}) where event_date is not null
+        group by 1 having count(distinct pseudo_id) >= ${int(disclosure.minCount)})`,
     );
     const [load] = await lake.query(sql`select max(finished_at) as at from main._loads`);
     out.push({
       registry: r.registry,
       records: Number(f?.records ?? 0),
       persons: Number(f?.persons ?? 0),
-      first: f?.first === null || f?.first === undefined ? null : String(f.first),
-      last: f?.last === null || f?.last === undefined ? null : String(f.last),
+      first: span?.first === null || span?.first === undefined ? null : String(span.first),
+      last: span?.last === null || span?.last === undefined ? null : String(span.last),
       lastLoad: load?.at === null || load?.at === undefined ? null : String(load.at),
     });
   }

@@ -10,6 +10,7 @@ export interface RegistryFigures {
   registry: string;
   records: number;
   persons: number;
+  /** The first and last years with at least k people (`YYYY`). */
   first: string | null;
   last: string | null;
   lastLoad: string | null;
@@ -84,8 +85,8 @@ export function healthDcat(
     if (f?.first || f?.last)
       dataset["dct:temporal"] = {
         "@type": "dct:PeriodOfTime",
-        ...(f.first ? { "dcat:startDate": { "@value": f.first, "@type": "xsd:date" } } : {}),
-        ...(f.last ? { "dcat:endDate": { "@value": f.last, "@type": "xsd:date" } } : {}),
+        ...(f.first ? { "dcat:startDate": { "@value": f.first, "@type": "xsd:gYear" } } : {}),
+        ...(f.last ? { "dcat:endDate": { "@value": f.last, "@type": "xsd:gYear" } } : {}),
       };
     if (f?.lastLoad) dataset["dct:modified"] = { "@value": f.lastLoad, "@type": "xsd:dateTime" };
     const records = f ? count(f.records, rule) : undefined;

@@ -62,6 +62,13 @@ function discloseMeasurement(m: MeasurementProfile, exact: boolean, rule: Disclo
   };
 }
 
+/** The first or last year with at least k people, as `YYYY`; null when there is none. */
+function extentYear(p: TableProfile, rule: DisclosureRule, end: "first" | "last"): string | null {
+  const years = p.perYear.filter((y) => y.persons >= rule.minCount).map((y) => y.year);
+  if (years.length === 0) return null;
+  return String(end === "first" ? Math.min(...years) : Math.max(...years));
+}
+
 export function discloseProfile(p: TableProfile, role: Role, rule: DisclosureRule) {
   const exact = seesExactCounts(role);
   const count = (n: number): ShownCount => (exact ? n : suppressSmall(n, rule));
@@ -72,8 +79,10 @@ export function discloseProfile(p: TableProfile, role: Role, rule: DisclosureRul
     exact,
     rows: count(p.rows),
     persons: count(p.persons),
-    firstEvent: p.firstEvent,
-    lastEvent: p.lastEvent,
+    // The first and last dates are single people's (the oldest person's birth): others see
+    // years, and only years with at least k people in them.
+    firstEvent: exact ? p.firstEvent : extentYear(p, rule, "first"),
+    lastEvent: exact ? p.lastEvent : extentYear(p, rule, "last"),
     perYear: p.perYear.map((y) => ({
       year: y.year,
       rows: count(y.rows),
