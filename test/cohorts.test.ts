@@ -281,6 +281,18 @@ describe("example cohorts on a synthetic lake", () => {
         ]),
         [...r.sexByAgeBand.rowTotals, r.sexByAgeBand.total],
       ];
+      // Every category is listed, empty or not (issue 16): which labels appear says nothing.
+      expect(r.bySex.cells.map((c) => c.label)).toEqual(["female", "male", "other", "unknown"]);
+      expect(r.byAgeBand.cells.map((c) => c.label)).toEqual([
+        "0-17",
+        "18-39",
+        "40-59",
+        "60-79",
+        "80+",
+        "unknown",
+      ]);
+      const years = r.byIndexYear.cells.map((c) => Number(c.label));
+      expect(years).toEqual(years.map((_, i) => (years[0] ?? 0) + i));
       // A group too small to show lists no years either (issue 16): their number would pin it.
       for (const d of r.data)
         if (typeof d.persons === "string") expect(d.byYear.cells, d.name).toEqual([]);

@@ -1,5 +1,5 @@
 import { authorize } from "../auth/permissions.js";
-import { readCatalog } from "../catalog/catalog-store.js";
+import { type Catalog, readCatalog } from "../catalog/catalog-store.js";
 import {
   attrition,
   type Ctx,
@@ -23,6 +23,42 @@ import {
   suppressBreakdown,
   suppressTable,
 } from "./suppression.js";
+
+/** FHIR's administrative genders: always listed, so an empty category says nothing. */
+const SEXES = ["female", "male", "other", "unknown"];
+
+/**
+ * Persons by index year, over every year the entry table has data in (as of the snapshot), not
+ * only the cohort's years: the years listed must not depend on who is in the cohort.
+ */
+async function indexYears(
+  lake: Lake,
+  catalog: Catalog,
+  def: CohortDefinition,
+  snapshot: number,
+): Promise<Array<{ label: string; persons: number }>> {
+  const counts = new Map(
+    (
+      await lake.query(
+        sql`select year(index_date) y, count(*) n from cohort_people group by 1 order by 1`,
+      )
+    ).map((r) => [Number(r.y), Number(r.n)]),
+  );
+  const t = findTable(catalog, def.entry.events.table);
+  const [span] = t
+    ? await lake.query(
+        sql`select min(year(e.event_date)) lo, max(year(e.event_date)) hi from ${Lake.qualified(t.registry, t.table)} e where ${Lake.asOf(snapshot, "e")}`,
+      )
+    : [];
+  const years = [...counts.keys()];
+  const lo = Math.min(Number(span?.lo ?? Number.POSITIVE_INFINITY), ...years);
+  const hi = Math.max(Number(span?.hi ?? Number.NEGATIVE_INFINITY), ...years);
+  if (!Number.isFinite(lo) || !Number.isFinite(hi)) return [];
+  return Array.from({ length: hi - lo + 1 }, (_, i) => ({
+    label: String(lo + i),
+    persons: counts.get(lo + i) ?? 0,
+  }));
+}
 
 export const AGE_BANDS = [
   [0, 17],
@@ -176,11 +212,12 @@ function assess(
                  on p.pseudo_id = c.pseudo_id and ${asOf("p")})
          group by all order by all`,
       );
-      const sexes = [...new Set(rows.map((r) => String(r.sex)))].sort();
-      const bands = [
-        ...AGE_BANDS.map(bandLabel),
-        ...(rows.some((r) => r.band === "unknown") ? ["unknown"] : []),
+      // Every category is listed, empty or not: which labels appear would say who is there.
+      const sexes = [
+        ...SEXES,
+        ...[...new Set(rows.map((r) => String(r.sex)))].filter((s) => !SEXES.includes(s)).sort(),
       ];
+      const bands = [...AGE_BANDS.map(bandLabel), "unknown"];
       const cells = sexes.map((s) =>
         bands.map((b) => Number(rows.find((r) => r.sex === s && r.band === b)?.n ?? 0)),
       );
@@ -194,11 +231,7 @@ function assess(
         persons: cells.reduce((a, r) => a + (r[j] ?? 0), 0),
       }));
     }
-    const byIndexYear = (
-      await lake.query(
-        sql`select year(index_date) y, count(*) n from cohort_people group by 1 order by 1`,
-      )
-    ).map((r) => ({ label: String(r.y), persons: Number(r.n) }));
+    const byIndexYear = await indexYears(lake, catalog, def, compiled.snapshot);
 
     const data: FeasibilityFigures["data"] = [];
     for (const name of options.data ?? []) {
