@@ -41,8 +41,7 @@ const DATE_MARKS = ".,:/-";
 
 /** JavaScript patterns (global) for scanning and replacing. */
 export const JS_PATTERNS = {
-  hetuSeparated: () =>
-    new RegExp(`(?<![${CODE_EDGE}])${HETU_SEPARATED}(?![${CODE_EDGE}])`, "g"),
+  hetuSeparated: () => new RegExp(`(?<![${CODE_EDGE}])${HETU_SEPARATED}(?![${CODE_EDGE}])`, "g"),
   hetuUnseparated: () =>
     new RegExp(`(?<![${CODE_EDGE}])${HETU_UNSEPARATED}(?![${CODE_EDGE}])`, "g"),
   phone: () =>

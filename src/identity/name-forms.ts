@@ -25,7 +25,8 @@ export function personNameMatcher(names: Iterable<string>): (key: string) => boo
 }
 
 /** A word in a text that may be a name: letters, apostrophes, hyphen parts, trailing digits. */
-export const NAME_TOKEN = /(?<![\p{L}\p{M}[])\p{L}[\p{L}\p{M}'’]*(?:-\p{L}[\p{L}\p{M}'’]*)*\p{N}*(?![\p{L}\p{M}\]])/gu;
+export const NAME_TOKEN =
+  /(?<![\p{L}\p{M}[])\p{L}[\p{L}\p{M}'’]*(?:-\p{L}[\p{L}\p{M}'’]*)*\p{N}*(?![\p{L}\p{M}\]])/gu;
 
 // Case endings after the -se-/-s- stem of -nen surnames: Virtasen, Virtaselle, Virtasta, Virtasena,
 // Virtaset, Virtasille ...

@@ -52,7 +52,8 @@ describe("the person's own names", () => {
   });
 
   it("leave ordinary words and other people's names alone", () => {
-    const text = "Potilas kertoo, että ainoa vaiva on Virtasalo-tyyppinen kipu; Mikko Ahonen soitti.";
+    const text =
+      "Potilas kertoo, että ainoa vaiva on Virtasalo-tyyppinen kipu; Mikko Ahonen soitti.";
     expect(scrub(text)).toBe(text);
   });
 });
