@@ -1,6 +1,7 @@
 import { ValidationError } from "../shared/errors.js";
 import { COMMON_FIRST_NAMES, COMMON_SURNAMES } from "./common-names.js";
-import { containsHetuLike } from "./hetu.js";
+import { containsHetuInText } from "./hetu-in-text.js";
+import { UNICODE_DASHES } from "./identifier-patterns.js";
 import { type RedactionType, scrubText } from "./scrub.js";
 
 const KIND_WORDS: Record<RedactionType, string> = {
@@ -11,20 +12,12 @@ const KIND_WORDS: Record<RedactionType, string> = {
   ADDRESS: "a street address",
 };
 
-// Dashes people type or paste from word processors: hyphen, en and em dash, minus, small and
-// full-width hyphen-minus. A hetu written with any of them is still the person's code.
-const DASHES = /[\u2010-\u2015\u2212\uFE58\uFE63\uFF0D]/g;
-// A hetu typed with spaces around or instead of the century sign ("010190 - 123A").
-const SPACED_HETU = /(\d{6})\s*([-+A-FU-Ya-fu-y])\s*(\d{3}[0-9A-Ya-y])/g;
-// Dates and service IDs (KAIVO-2026-0001) are digit groups the phone pattern would take for numbers.
-const NOT_PHONES = /\d{4}-\d{2}-\d{2}(?:T[\d:.]+Z?)?|[A-Za-z]+(?:-\d+)+/g;
+const DASHES = new RegExp(`[${UNICODE_DASHES}]`, "g");
 const CAPITALISED = /[A-ZÅÄÖÉ][a-zåäöéü]+(?:-[A-ZÅÄÖÉ][a-zåäöéü]+)?/g;
 
 /** Whether the text holds something shaped like a hetu, however its dash or digits were typed. */
 export function containsHetuLikeTyped(text: string): boolean {
-  return containsHetuLike(
-    text.normalize("NFKC").replace(DASHES, "-").replace(SPACED_HETU, "$1$2$3"),
-  );
+  return containsHetuInText(text.normalize("NFKC"));
 }
 
 export interface FreeTextRules {
@@ -40,7 +33,7 @@ export function identifierKindsIn(text: string, rules: FreeTextRules = {}): Reda
   const normalised = text.normalize("NFKC").replace(DASHES, "-");
   const found = new Set<RedactionType>();
   if (containsHetuLikeTyped(text)) found.add("HETU");
-  const scrubbed = scrubText(normalised.replace(NOT_PHONES, " "));
+  const scrubbed = scrubText(normalised);
   for (const kind of Object.keys(scrubbed.redactions)) found.add(kind as RedactionType);
   if (!rules.namesOnlyAfterCues && hasFullName(normalised)) found.add("NAME");
   return (Object.keys(KIND_WORDS) as RedactionType[]).filter((kind) => found.has(kind));

@@ -4,16 +4,17 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDir } from "../../test/support/stores.js";
 import { DEFAULT_SYNTH_OPTIONS, runSynth } from "../synth/synth.js";
 import { containsHetuLike } from "./hetu.js";
+import { personNameMatcher } from "./name-forms.js";
 import { scrubText } from "./scrub.js";
 
 describe("scrubText", () => {
   it("replaces each kind of identifier with a typed placeholder and counts them", () => {
-    const names = new Set(["Väinö", "Ahonen", "Marjatta"]);
+    const isPersonName = personNameMatcher(["Väinö", "Ahonen", "Marjatta"]);
     const { text, redactions } = scrubText(
       "Potilas Väinö Ahonen, hetu 161073-663L. Puoliso Marjatta soitti numerosta 045 591 1257. " +
         "Osoite Iso Kylätie 5 B 12, 04130 Sipoo. Sähköposti vaino.ahonen@gmail.com. Väinö voi hyvin. " +
         "Konsultoitu el Olivia Heikkinen. Tel. +358 40 123 4567.\n\nLL Juhani Miettinen",
-      { isPersonName: (w) => names.has(w) },
+      { isPersonName },
     );
     expect(text).toBe(
       "Potilas [NAME], hetu [HETU]. Puoliso [NAME] soitti numerosta [PHONE]. " +
@@ -76,7 +77,8 @@ describe("scrubbing kaivo synth notes", () => {
       const person = people.get(d.subject.reference);
       if (!person) throw new Error("note without a person");
       const raw = Buffer.from(d.content[0].attachment.data, "base64").toString("utf8");
-      const { text, redactions } = scrubText(raw, { isPersonName: (w) => person.names.has(w) });
+      const isPersonName = personNameMatcher(person.names);
+      const { text, redactions } = scrubText(raw, { isPersonName });
       notes++;
       if (Object.keys(redactions).length > 0) withIdentifiers++;
       expect(containsHetuLike(text), text).toBe(false);

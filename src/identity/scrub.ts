@@ -1,5 +1,7 @@
 import { COMMON_FIRST_NAMES, COMMON_SURNAMES } from "./common-names.js";
-import { hetuLikePattern } from "./hetu.js";
+import { replaceHetusInText } from "./hetu-in-text.js";
+import { JS_PATTERNS } from "./identifier-patterns.js";
+import { NAME_TOKEN, nameCandidates } from "./name-forms.js";
 
 export type RedactionType = "HETU" | "NAME" | "PHONE" | "EMAIL" | "ADDRESS";
 
@@ -10,21 +12,18 @@ export interface ScrubResult {
 
 export interface ScrubContext {
   /**
-   * Whether a word is a name of the person the note is about or of their relatives: from the
-   * Patient resource in this load, or from keyed name hashes in the vault in later loads.
+   * Whether a key (a word in lower case, possibly with diacritics folded, see name-forms.ts) is
+   * a name of the person the note is about or of their relatives: from the Patient resource in
+   * this load, or from keyed name hashes in the vault in later loads.
    */
   isPersonName?: (word: string) => boolean;
 }
 
 const WORD = "[A-ZÅÄÖÉ][a-zåäöéü]+(?:-[A-ZÅÄÖÉ][a-zåäöéü]+)?";
-const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
-// Finnish numbers: mobile 04x/050, landline 0x, or +358; digit groups separated by spaces or dashes.
-const PHONE = /(?<![\d.,])(?:\+358[\s-]?\d{1,2}|0\d{1,2})(?:[\s-]?\d{2,5}){1,3}(?![.,]?\d)/g;
 const STREET = new RegExp(
   `(?:(?:Iso|Pikku|Vanha|Uusi|Itäinen|Läntinen|Pohjoinen|Eteläinen|Stora|Lilla|Gamla|Norra|Södra|Östra|Västra)\\s)?${WORD.replace("[a-zåäöéü]+", "[a-zåäöéü]*(?:tie|katu|kuja|polku|väylä|kaari|rinne|gatan|vägen|gränd|stigen)")}\\s\\d{1,3}(?:\\s?[A-H](?:\\s?\\d{1,3})?)?`,
   "g",
 );
-const CAPITALISED_WORD = new RegExp(`(?<![\\p{L}\\[])${WORD}(?![\\p{L}\\]])`, "gu");
 const POSTAL_TOWN = new RegExp(`(?<!\\d)\\d{5}\\s${WORD}`, "g");
 // Titles are always followed by a name; relations and "patient" are when a common name follows.
 const TITLES = ["LL", "el", "sh", "th", "lh", "ft", "Dr", "erikoislääkäri", "lääkäri", "hoitaja"];
@@ -70,15 +69,17 @@ export function scrubText(input: string, context: ScrubContext = {}): ScrubResul
     return `[${type}]`;
   };
   // The e-mail pattern tries a match at every word; most notes have no "@" to find.
-  let text = input.includes("@") ? input.replace(EMAIL, () => count("EMAIL")) : input;
-  text = text.replace(hetuLikePattern(), () => count("HETU"));
+  let text = input.includes("@") ? input.replace(JS_PATTERNS.email(), () => count("EMAIL")) : input;
+  text = replaceHetusInText(text, () => count("HETU"));
   text = text.replace(STREET, () => count("ADDRESS"));
   text = text.replace(POSTAL_TOWN, () => count("ADDRESS"));
-  text = text.replace(PHONE, () => count("PHONE"));
+  text = text.replace(JS_PATTERNS.phone(), () => count("PHONE"));
   text = scrubNamesAfterCues(text, count);
   if (context.isPersonName) {
     const isName = context.isPersonName;
-    text = text.replace(CAPITALISED_WORD, (word) => (isName(word) ? count("NAME") : word));
+    text = text.replace(NAME_TOKEN, (word) =>
+      nameCandidates(word).some(isName) ? count("NAME") : word,
+    );
   }
   return { text, redactions };
 }

@@ -1,4 +1,5 @@
 import { personIdentifierProblem } from "../identity/hetu.js";
+import { nameKeys } from "../identity/name-forms.js";
 import { scrubText } from "../identity/scrub.js";
 import type { Vault } from "../identity/vault.js";
 import { META_COLUMNS } from "../lake/lake.js";
@@ -188,7 +189,7 @@ export function registerPatient(
 ): string {
   const pseudoId = vault.registerPerson(system, identifier);
   vault.linkSource(source, resource.id as string, pseudoId);
-  vault.rememberNames(pseudoId, personNames(resource));
+  vault.rememberNames(pseudoId, personNames(resource).flatMap(nameKeys));
   return pseudoId;
 }
 

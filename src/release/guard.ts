@@ -1,17 +1,17 @@
 import { readFileSync } from "node:fs";
+import { RE2_PATTERNS } from "../identity/identifier-patterns.js";
 import type { Lake } from "../lake/lake.js";
 import { ident, join, sql } from "../lake/sql.js";
 
 /**
  * Patterns of direct identifiers, in RE2 syntax for DuckDB (no look-behind: the edges are
- * explicit). Anything shaped like an identity code counts, valid check character or not.
+ * explicit), built from the same cores as the ingest scrubber's. Anything shaped like an identity
+ * code counts, valid check character or not.
  */
 export const IDENTIFIER_PATTERNS = {
-  "identity code":
-    "(^|[^0-9A-Za-z])(0[1-9]|[12][0-9]|3[01])(0[1-9]|1[0-2])[0-9]{2}[-+A-FU-Ya-fu-y][0-9]{3}[0-9A-Ya-y]($|[^0-9A-Za-z])",
-  "phone number":
-    "(^|[^0-9A-Za-z.,])(\\+358[ -]?[0-9]{1,2}|0[0-9]{1,2})([ -]?[0-9]{2,5}){2,3}($|[^0-9A-Za-z.,]|[.,]($|[^0-9]))",
-  "e-mail address": "[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*\\.[A-Za-z]{2,}",
+  "identity code": RE2_PATTERNS.hetu,
+  "phone number": RE2_PATTERNS.phone,
+  "e-mail address": RE2_PATTERNS.email,
 } as const;
 
 export interface GuardHit {

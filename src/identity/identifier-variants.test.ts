@@ -1,0 +1,48 @@
+import { describe, expect, it } from "vitest";
+import {
+  DATES_AND_TIMES,
+  HETU_VARIANTS,
+  PHONE_VARIANTS,
+} from "../../test/support/identifier-variants.js";
+import { identifierKindsIn } from "./free-text.js";
+import { scrubText } from "./scrub.js";
+
+describe("dates and times", () => {
+  it("are never taken for phone numbers", () => {
+    for (const date of DATES_AND_TIMES) {
+      const text = `Käynti ${date}, kontrolli.`;
+      expect(scrubText(text), date).toEqual({ text, redactions: {} });
+      expect(identifierKindsIn(`Seen ${date}.`), date).toEqual([]);
+    }
+  });
+});
+
+describe("identity codes", () => {
+  it("are found with any dash, spaces around the sign, no sign, or a lower-case check", () => {
+    for (const code of HETU_VARIANTS) {
+      expect(scrubText(`hetu ${code}, soitti`), code).toEqual({
+        text: "hetu [HETU], soitti",
+        redactions: { HETU: 1 },
+      });
+      expect(identifierKindsIn(`code ${code} given`), code).toEqual(["HETU"]);
+    }
+  });
+
+  it("without a sign, only when the check character validates", () => {
+    // Ten digits shaped like a date and an individual number, but with the wrong check digit.
+    expect(scrubText("tilaus 1310523081").text).toBe("tilaus 1310523081");
+    expect(identifierKindsIn("order 1310523081")).toEqual([]);
+  });
+});
+
+describe("phone numbers", () => {
+  it("are found in Finnish, international and US forms", () => {
+    for (const phone of PHONE_VARIANTS) {
+      expect(scrubText(`puh. ${phone}, soita`), phone).toEqual({
+        text: "puh. [PHONE], soita",
+        redactions: { PHONE: 1 },
+      });
+      expect(identifierKindsIn(`call ${phone} today`), phone).toEqual(["PHONE"]);
+    }
+  });
+});
