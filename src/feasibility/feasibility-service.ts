@@ -3,11 +3,12 @@ import { type Catalog, readCatalog } from "../catalog/catalog-store.js";
 import {
   attrition,
   type Ctx,
-  compileFor,
+  cohortContext,
   excludePersons,
   materialise,
   saveDefinition,
 } from "../cohort/cohort-service.js";
+import { compileCohort } from "../cohort/compile.js";
 import { findTable, personsOf } from "../cohort/context.js";
 import { type CohortDefinition, definitionHash, parseDefinition } from "../cohort/definition.js";
 import { withLake } from "../lake/access.js";
@@ -145,7 +146,7 @@ export async function feasibility(
   let figures: FeasibilityFigures;
   try {
     if (!parsed.ok) throw parsed.error;
-    figures = await assess(ctx, parsed.def, options);
+    figures = await assess(ctx, parsed.def, parsed.hash, options);
   } catch (error) {
     await recordOutcome(ctx, query, { ok: false, error });
     throw error;
@@ -168,14 +169,15 @@ function tryParse(
   }
 }
 
-/** The exact figures, on a read-only lake. */
+/** The exact figures of a definition already read (and recorded), on a read-only lake. */
 function assess(
   ctx: Ctx,
   def: CohortDefinition,
+  hash: string,
   options: { snapshot?: number; data?: string[] },
 ): Promise<FeasibilityFigures> {
   return withLake(ctx, "feasibility.run", async (lake) => {
-    const { hash, compiled } = await compileFor(ctx, lake, def, options.snapshot);
+    const compiled = compileCohort(def, await cohortContext(lake, ctx.store, options.snapshot));
     await saveDefinition(ctx, def);
     await materialise(lake, compiled);
     // People who opted out are in no count shown outside the service.

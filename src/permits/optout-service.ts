@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import type { Kysely } from "kysely";
 import { appendAudit, auditedWrite } from "../audit/append.js";
 import { authorize } from "../auth/permissions.js";
 import { reprofileLatest } from "../catalog/refresh.js";
@@ -10,6 +11,7 @@ import { Vault } from "../identity/vault.js";
 import { Lake } from "../lake/lake.js";
 import { crashPoint } from "../shared/crash-point.js";
 import { ValidationError } from "../shared/errors.js";
+import type { ControlDatabase } from "../store/schema.js";
 import type { Ctx } from "./permit-service.js";
 
 /**
@@ -69,7 +71,32 @@ export async function addOptout(
  * Several opt-outs at once (one per line of the steward's input); the catalog is profiled again
  * once, after all are recorded.
  */
-export async function addOptouts(ctx: Ctx, codes: string[]): Promise<OptoutChange[]> {
+export function addOptouts(ctx: Ctx, codes: string[]): Promise<OptoutChange[]> {
+  return changeOptouts(ctx, codes, "optout.add", async (db, pseudoId) => {
+    const existing = await db
+      .selectFrom("optouts")
+      .select("pseudo_id")
+      .where("pseudo_id", "=", pseudoId)
+      .executeTakeFirst();
+    if (existing) return false;
+    await db
+      .insertInto("optouts")
+      .values({ pseudo_id: pseudoId, added_at: new Date().toISOString(), added_by: ctx.actor.name })
+      .execute();
+    return true;
+  });
+}
+
+/**
+ * One audited change of the register per code, then the catalog profiled again once. Every
+ * code is checked (and turned into its pseudo-ID) before any change.
+ */
+async function changeOptouts(
+  ctx: Ctx,
+  codes: string[],
+  action: "optout.add" | "optout.remove",
+  change: (db: Kysely<ControlDatabase>, pseudoId: string) => Promise<boolean>,
+): Promise<OptoutChange[]> {
   await authorize(ctx.store, ctx.actor, "optout.manage");
   const ids = pseudoIdsOf(ctx, codes);
   const matched = inLake(ctx, ids);
@@ -78,24 +105,8 @@ export async function addOptouts(ctx: Ctx, codes: string[]): Promise<OptoutChang
     const { result } = await auditedWrite(
       ctx.store,
       ctx.actor,
-      { action: "optout.add", target: "optout" },
-      async (db) => {
-        const existing = await db
-          .selectFrom("optouts")
-          .select("pseudo_id")
-          .where("pseudo_id", "=", pseudoId)
-          .executeTakeFirst();
-        if (existing) return false;
-        await db
-          .insertInto("optouts")
-          .values({
-            pseudo_id: pseudoId,
-            added_at: new Date().toISOString(),
-            added_by: ctx.actor.name,
-          })
-          .execute();
-        return true;
-      },
+      { action, target: "optout" },
+      (db) => change(db, pseudoId),
     );
     out.push({ changed: result, matched: !!matched[i] });
   }
@@ -124,30 +135,11 @@ export async function removeOptout(ctx: Ctx, code: string): Promise<{ removed: b
   return { removed: !!r?.changed };
 }
 
-export async function removeOptouts(ctx: Ctx, codes: string[]): Promise<OptoutChange[]> {
-  await authorize(ctx.store, ctx.actor, "optout.manage");
-  const ids = pseudoIdsOf(ctx, codes);
-  const matched = inLake(ctx, ids);
-  const out: OptoutChange[] = [];
-  for (const [i, pseudoId] of ids.entries()) {
-    const { result } = await auditedWrite(
-      ctx.store,
-      ctx.actor,
-      { action: "optout.remove", target: "optout" },
-      async (db) => {
-        const r = await db
-          .deleteFrom("optouts")
-          .where("pseudo_id", "=", pseudoId)
-          .executeTakeFirst();
-        return Number(r.numDeletedRows) > 0;
-      },
-    );
-    out.push({ changed: result, matched: !!matched[i] });
-  }
-  crashPoint("optout:after-record");
-  // Even when nothing changed: a run killed after recording is completed by running it again.
-  await reprofile(ctx);
-  return out;
+export function removeOptouts(ctx: Ctx, codes: string[]): Promise<OptoutChange[]> {
+  return changeOptouts(ctx, codes, "optout.remove", async (db, pseudoId) => {
+    const r = await db.deleteFrom("optouts").where("pseudo_id", "=", pseudoId).executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  });
 }
 
 /** The opt-out register: when and by whom, never who (pseudo-IDs only). */
