@@ -4,6 +4,9 @@ import { HETU_SYSTEM } from "../identity/hetu.js";
 import { ConfigError } from "../shared/errors.js";
 import { jsonErrorPlace } from "../shared/json-text.js";
 
+/** Set from what the adversaries in test/disclosure-adversaries.test.ts showed; see docs/disclosure.md. */
+const DEFAULT_APPLICATION_BUDGET = 400;
+
 /**
  * kaivo.json. Strict: an unknown key is far more often a typo than an intention, and a typo in a
  * privacy setting must not silently fall back to a default.
@@ -36,10 +39,27 @@ export const KaivoConfigSchema = z.strictObject({
     .default({ memoryLimit: "1GB" }),
   disclosure: z
     .strictObject({
-      /** Counts from 1 to minCount-1 are shown to researchers as `<minCount`. */
+      /** Counts from 0 to minCount-1 are shown to researchers as `<minCount`. */
       minCount: z.number().int().min(2).max(100).default(5),
+      /** Cell-key perturbation: noise up to maxNoise either way, with this variance. */
+      perturbation: z
+        .strictObject({
+          maxNoise: z.number().int().min(1).max(20).default(3),
+          variance: z.number().positive().default(2),
+        })
+        .refine((p) => p.variance < p.maxNoise * p.maxNoise, "variance must be below maxNoise²")
+        .default({ maxNoise: 3, variance: 2 }),
+      /** Perturbed counts are rounded to a multiple of this; 1 leaves them as they are. */
+      rounding: z.number().int().min(1).max(100).default(1),
+      /** Feasibility answers an application may have in all; null for none. */
+      applicationBudget: z.number().int().min(1).nullable().default(DEFAULT_APPLICATION_BUDGET),
     })
-    .default({ minCount: 5 }),
+    .default({
+      minCount: 5,
+      perturbation: { maxNoise: 3, variance: 2 },
+      rounding: 1,
+      applicationBudget: DEFAULT_APPLICATION_BUDGET,
+    }),
   feasibility: z
     .strictObject({
       /** Feasibility queries per user (stewards excepted), against differencing attacks. */

@@ -2,6 +2,7 @@ import { chmodSync, existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { type DuckDBConnection, DuckDBInstance, type Json } from "@duckdb/node-api";
 import { ensureCatalogSchema } from "../catalog/catalog-store.js";
+import { assignRecordKeys, hasRecordKeyTable } from "../disclosure/record-keys.js";
 import type { Home } from "../home/home.js";
 import { assertLakeNotLost, recordLakeExists } from "./lake-file.js";
 import { ident, int, runSql, type Sql, sql } from "./sql.js";
@@ -92,7 +93,11 @@ export class Lake {
       throw error;
     }
     const lake = new Lake(connection, instance, readOnly);
-    if (!readOnly) await ensureCatalogSchema(lake);
+    if (!readOnly) {
+      await ensureCatalogSchema(lake);
+      // A lake made before record keys gets them once, for everyone in it.
+      if (!(await hasRecordKeyTable(lake))) await assignRecordKeys(lake);
+    }
     return lake;
   }
 

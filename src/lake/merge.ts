@@ -1,5 +1,6 @@
 import { createHash, type Hash } from "node:crypto";
 import { createReadStream, existsSync, statSync } from "node:fs";
+import { assignRecordKeys } from "../disclosure/record-keys.js";
 import type { LoadReport, TableReport } from "../ingest/report.js";
 import type { Lake } from "./lake.js";
 import { quoteIdent } from "./sql.js";
@@ -113,6 +114,8 @@ export async function mergeLoad(
         `update ${target} set load_to = ${loadId} where load_to is null and load_from < ${loadId} and record_key in (select record_key from del_keys)`,
       );
     }
+    // New people get their permanent record key in the same transaction as their first rows.
+    await assignRecordKeys(lake, loadId);
     beforeRecord?.();
     await c.run(
       "insert into main._loads values ($loadId, $source, $fingerprint, $started, $finished, $report)",

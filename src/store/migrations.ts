@@ -122,6 +122,32 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    "0004_disclosure_ledger": {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable("disclosure_ledger")
+          .addColumn("id", dialect === "postgres" ? "bigserial" : "integer", (c) => c.primaryKey())
+          .addColumn("scope", "text", (c) => c.notNull())
+          .addColumn("actor", "text", (c) => c.notNull())
+          .addColumn("application", "text")
+          .addColumn("created_at", "text", (c) => c.notNull())
+          .addColumn("definition_hash", "text")
+          .addColumn("policy", "text", (c) => c.notNull())
+          .addColumn("persons", "integer", (c) => c.notNull())
+          .addColumn("sketch", "text", (c) => c.notNull())
+          .addColumn("shown", "text", (c) => c.notNull())
+          .execute();
+        for (const columns of [
+          ["scope", "actor", "persons"],
+          ["scope", "application", "persons"],
+        ])
+          await db.schema
+            .createIndex(`disclosure_ledger_${columns.join("_")}`)
+            .on("disclosure_ledger")
+            .columns(columns)
+            .execute();
+      },
+    },
   };
 }
 

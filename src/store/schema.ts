@@ -1,3 +1,4 @@
+import type { Generated } from "kysely";
 /** Tables of the control store (users, audit; later permits and jobs). */
 export interface ControlDatabase {
   users: UsersTable;
@@ -8,6 +9,24 @@ export interface ControlDatabase {
   releases: ReleasesTable;
   release_members: { release_id: string; pseudo_id: string };
   optouts: { pseudo_id: string; added_at: string; added_by: string };
+  disclosure_ledger: DisclosureLedgerTable;
+}
+
+/** Every person set a count was shown for outside the service (see src/disclosure/ledger.ts). */
+export interface DisclosureLedgerTable {
+  id: Generated<number>;
+  /** "query" (feasibility and other answers to researchers) or "catalog" (published figures). */
+  scope: string;
+  actor: string;
+  application: string | null;
+  created_at: string;
+  definition_hash: string | null;
+  policy: string;
+  /** The exact size: the ledger is the service's own, never shown. */
+  persons: number;
+  sketch: string;
+  /** What was shown: a number or `<k`. */
+  shown: string;
 }
 
 export interface PermitsTable {

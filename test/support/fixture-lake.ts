@@ -1,6 +1,7 @@
 import { ensureCatalogSchema, saveRegistryDescription } from "../../src/catalog/catalog-store.js";
 import { describeCsvRegistry, describeFhirRegistry } from "../../src/catalog/describe.js";
 import { loadShippedVocabularies } from "../../src/catalog/vocabulary.js";
+import { assignRecordKeys } from "../../src/disclosure/record-keys.js";
 import { type Home, initHome } from "../../src/home/home.js";
 import { loadRegistryMappings, registryColumns } from "../../src/ingest/csv-ingest.js";
 import { lakeColumns } from "../../src/ingest/record-mapping.js";
@@ -62,6 +63,7 @@ export async function fixtureLake(
       await lake.connection.run(
         `insert into main._loads values (${l.id}, 'fixture', 'f${l.id}', 'now', 'now', '${JSON.stringify({ transactionTime: l.transactionTime })}')`,
       );
+    await assignRecordKeys(lake);
     await ensureCatalogSchema(lake);
     await saveRegistryDescription(lake, describeFhirRegistry(fhir));
     for (const m of mappings) await saveRegistryDescription(lake, describeCsvRegistry(m));

@@ -1,0 +1,149 @@
+import { createHash } from "node:crypto";
+import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { type TestDeployment, testDeployment } from "../../test/support/stores.js";
+import { Lake } from "../lake/lake.js";
+import { sql } from "../lake/sql.js";
+import { discloseCells, perturbedCount } from "./engine.js";
+import type { LedgerScope } from "./ledger.js";
+import { measureCells } from "./measure.js";
+import { policyFrom } from "./policy.js";
+import { noiseAt, perturbationTable } from "./ptable.js";
+import { assignRecordKeys } from "./record-keys.js";
+import { addKey, differenceSize, emptySketch } from "./sketch.js";
+
+// Keys from a counter through SHA-256: as good as random, and the same in every run.
+let counter = 0;
+const randomKey = () => createHash("sha256").update(String(counter++)).digest().readBigUInt64BE();
+
+describe("the perturbation table", () => {
+  test("has zero mean, the stated variance where counts allow it, and never goes below zero", () => {
+    const t = perturbationTable({ maxNoise: 3, variance: 2 });
+    for (const [i, row] of t.rows.entries()) {
+      const n = i + 1;
+      expect(Math.abs(row.mean)).toBeLessThan(1e-9);
+      expect(Math.min(...row.values)).toBeGreaterThanOrEqual(-n);
+      expect(Math.max(...row.values)).toBeLessThanOrEqual(3);
+      expect(row.probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
+      if (n >= 3) expect(row.variance).toBeCloseTo(2, 9);
+    }
+    // Read at evenly spread keys, the noise of a large count averages to zero.
+    const draws = Array.from({ length: 10_000 }, (_, i) => noiseAt(t, 50, (i + 0.5) / 10_000));
+    expect(Math.abs(draws.reduce((a, b) => a + b, 0) / draws.length)).toBeLessThan(0.01);
+  });
+
+  test("shows 0 to k-1 as <k, a zero too, and counts far above k within the noise bound", () => {
+    const policy = policyFrom({
+      disclosure: {
+        minCount: 5,
+        perturbation: { maxNoise: 3, variance: 2 },
+        rounding: 1,
+        applicationBudget: null,
+      },
+    });
+    expect(perturbedCount({ n: 0, key: 0.99 }, policy)).toBe("<5");
+    for (let n = 1; n <= 1; n++)
+      for (let u = 0; u < 1; u += 0.01) expect(perturbedCount({ n, key: u }, policy)).toBe("<5");
+    for (let u = 0; u < 1; u += 0.01) {
+      const shown = perturbedCount({ n: 100, key: u }, policy);
+      expect(typeof shown).toBe("number");
+      expect(Math.abs((shown as number) - 100)).toBeLessThanOrEqual(3);
+    }
+  });
+});
+
+describe("sketches", () => {
+  test("tell how many people two sets differ by, up to k-1 and beyond, whatever their size", () => {
+    let undecoded = 0;
+    for (let trial = 0; trial < 300; trial++) {
+      const shared = Array.from({ length: 200 }, randomKey);
+      const a = emptySketch();
+      const b = emptySketch();
+      for (const k of shared) {
+        addKey(a, k);
+        addKey(b, k);
+      }
+      const onlyA = trial % 5;
+      const onlyB = (trial >> 2) % 3;
+      for (let i = 0; i < onlyA; i++) addKey(a, randomKey());
+      for (let i = 0; i < onlyB; i++) addKey(b, randomKey());
+      const d = differenceSize(a, b);
+      if (d === null) undecoded++;
+      else expect(d).toBe(onlyA + onlyB);
+    }
+    expect(undecoded).toBe(0);
+    // Sets far apart are never taken for close ones.
+    const far = emptySketch();
+    for (let i = 0; i < 300; i++) addKey(far, randomKey());
+    const d = differenceSize(far, emptySketch(), 5);
+    expect(d === null || d > 5).toBe(true);
+  });
+});
+
+describe("the engine on a lake and a control store", () => {
+  let deployment: TestDeployment;
+  let lake: Lake;
+  beforeEach(async () => {
+    deployment = await testDeployment("sqlite");
+    lake = await Lake.open(deployment.home, {});
+    await lake.query(sql`create schema if not exists r`);
+    await lake.query(
+      sql`create table r.people as select 'p' || i as pseudo_id, i from range(1000) t(i)`,
+    );
+    await assignRecordKeys(lake);
+  });
+  afterEach(async () => {
+    lake.close();
+    await deployment.cleanup();
+  });
+
+  const cell = (id: string, where: string) => ({
+    id,
+    persons: sql`select pseudo_id from r.people where i < ${Number(where)}`,
+  });
+  const scope = (actor: string): LedgerScope => ({
+    scope: "query",
+    actor,
+    application: null,
+    definitionHash: null,
+  });
+
+  test("gives the same set the same count, and a set within k-1 people of an answered one its answer", async () => {
+    const policy = policyFrom(deployment.home.config);
+    const measured = await measureCells(lake, [cell("a", "500"), cell("b", "497"), cell("c", "0")]);
+    expect(measured.get("a")?.n).toBe(500);
+    expect(measured.get("b")?.n).toBe(497);
+    const first = await discloseCells(
+      deployment.store,
+      policy,
+      scope("r1"),
+      new Map([["a", measured.get("a")!]]),
+    );
+    const again = await discloseCells(deployment.store, policy, scope("r1"), measured);
+    expect(again.get("a")).toBe(first.get("a"));
+    // 497 differs from 500 by three people: the earlier answer stands.
+    expect(again.get("b")).toBe(first.get("a"));
+    expect(again.get("c")).toBe("<5");
+    // Another researcher has no earlier answer: 497 gets its own perturbed count.
+    const other = await discloseCells(
+      deployment.store,
+      policy,
+      scope("r2"),
+      new Map([["b", measured.get("b")!]]),
+    );
+    expect(other.get("b")).toBe(perturbedCount(measured.get("b")!, policy));
+  });
+
+  test("draws unrelated noise for sets that differ by one person, so the draws cover the table", async () => {
+    const policy = policyFrom(deployment.home.config);
+    const cells = Array.from({ length: 200 }, (_, i) => ({
+      id: String(i),
+      persons: sql`select pseudo_id from r.people where i <> ${i} and i < 500`,
+    }));
+    const measured = await measureCells(lake, cells);
+    const noise = [...measured.values()].map((m) => (perturbedCount(m, policy) as number) - m.n);
+    const seen = new Set(noise);
+    expect(seen.size).toBe(7);
+    const mean = noise.reduce((a, b) => a + b, 0) / noise.length;
+    expect(Math.abs(mean)).toBeLessThan(0.5);
+  });
+});

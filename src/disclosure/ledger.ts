@@ -1,0 +1,69 @@
+import type { ControlStore } from "../store/control-store.js";
+import { decodeSketch, differenceSize, encodeSketch, type Sketch } from "./sketch.js";
+
+/** Whose answers a new answer is compared with. */
+export interface LedgerScope {
+  /** "query": answers to researchers; "catalog": the figures published in the catalog. */
+  scope: "query" | "catalog";
+  actor: string;
+  /** The application the answer is for: its researchers' answers are compared together. */
+  application: string | null;
+  definitionHash: string | null;
+}
+
+export interface LedgerEntry {
+  persons: number;
+  sketch: Sketch;
+  shown: string;
+}
+
+/**
+ * The earliest answer in scope (same actor, or same application) whose person set differs from
+ * this one by fewer than k people, identical sets included; undefined if there is none. Only
+ * sets within k-1 of this size can be that close, so only they are read.
+ */
+export async function nearestAnswer(
+  store: ControlStore,
+  scope: LedgerScope,
+  persons: number,
+  sketch: Sketch,
+  k: number,
+): Promise<{ shown: string; difference: number } | undefined> {
+  let q = store.db
+    .selectFrom("disclosure_ledger")
+    .select(["persons", "sketch", "shown"])
+    .where("scope", "=", scope.scope)
+    .where("persons", ">=", persons - (k - 1))
+    .where("persons", "<=", persons + (k - 1));
+  const { application, actor } = scope;
+  q = application
+    ? q.where((eb) => eb.or([eb("actor", "=", actor), eb("application", "=", application)]))
+    : q.where("actor", "=", actor);
+  for (const row of await q.orderBy("id").execute()) {
+    const difference = differenceSize(decodeSketch(row.sketch), sketch, k);
+    if (difference !== null && difference < k) return { shown: row.shown, difference };
+  }
+  return undefined;
+}
+
+export async function recordAnswer(
+  store: ControlStore,
+  scope: LedgerScope,
+  policy: string,
+  entry: LedgerEntry,
+): Promise<void> {
+  await store.db
+    .insertInto("disclosure_ledger")
+    .values({
+      scope: scope.scope,
+      actor: scope.actor,
+      application: scope.application,
+      created_at: new Date().toISOString(),
+      definition_hash: scope.definitionHash,
+      policy,
+      persons: entry.persons,
+      sketch: encodeSketch(entry.sketch),
+      shown: entry.shown,
+    })
+    .execute();
+}

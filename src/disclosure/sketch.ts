@@ -1,0 +1,96 @@
+/**
+ * A person set's sketch for the differencing ledger: an invertible Bloom lookup table over the
+ * members' record keys. Sketches subtract bucket by bucket, and the difference of two sets' sketches
+ * is the sketch of their symmetric difference, which peels back into its members when it is small.
+ * So two answered sets can be compared (do they differ by 1 to k-1 people?) without keeping either
+ * set. Each key falls in one bucket of each of HASHES sub-tables, chosen by bits 32-51 of the key;
+ * a bucket holds how many keys fell in it, their sum and the sum of a non-linear check of each.
+ */
+export const HASHES = 5;
+export const BUCKETS_PER_HASH = 16;
+export const BUCKETS = HASHES * BUCKETS_PER_HASH;
+
+const MOD = 1n << 64n;
+const LOW = (1n << 32n) - 1n;
+
+export interface Bucket {
+  count: number;
+  ids: bigint;
+  checks: bigint;
+}
+
+export type Sketch = Bucket[];
+
+export function emptySketch(): Sketch {
+  return Array.from({ length: BUCKETS }, () => ({ count: 0, ids: 0n, checks: 0n }));
+}
+
+/** The bucket of a record key in sub-table i (the same as the SQL in measure.ts). */
+export function bucketOf(key: bigint, i: number): number {
+  return i * BUCKETS_PER_HASH + Number((key >> BigInt(32 + 4 * i)) & 15n);
+}
+
+/** The check of a key: the product of its halves, which no sum of other keys' checks mimics. */
+export function checkOf(key: bigint): bigint {
+  return (key >> 32n) * (key & LOW);
+}
+
+const mod = (x: bigint) => ((x % MOD) + MOD) % MOD;
+
+export function addKey(sketch: Sketch, key: bigint, sign: 1 | -1 = 1): void {
+  for (let i = 0; i < HASHES; i++) {
+    const b = sketch[bucketOf(key, i)] as Bucket;
+    b.count += sign;
+    b.ids = mod(b.ids + BigInt(sign) * key);
+    b.checks = mod(b.checks + BigInt(sign) * checkOf(key));
+  }
+}
+
+/**
+ * How many people two sets differ by (either way), or null when the difference is too large to
+ * peel (far more than k-1 in practice).
+ */
+export function differenceSize(a: Sketch, b: Sketch, limit = BUCKETS): number | null {
+  const d: Sketch = a.map((x, i) => {
+    const y = b[i] as Bucket;
+    return { count: x.count - y.count, ids: mod(x.ids - y.ids), checks: mod(x.checks - y.checks) };
+  });
+  let found = 0;
+  for (let progress = true; progress; ) {
+    progress = false;
+    for (const [index, bucket] of d.entries()) {
+      if (bucket.count !== 1 && bucket.count !== -1) continue;
+      const sign = bucket.count as 1 | -1;
+      const key = sign === 1 ? bucket.ids : mod(-bucket.ids);
+      const check = sign === 1 ? bucket.checks : mod(-bucket.checks);
+      const home = Array.from({ length: HASHES }, (_, i) => bucketOf(key, i));
+      if (check !== checkOf(key) || !home.includes(index)) continue;
+      addKey(d, key, sign === 1 ? -1 : 1);
+      found++;
+      progress = true;
+      if (found > limit) return null;
+    }
+  }
+  return d.every((x) => x.count === 0 && x.ids === 0n && x.checks === 0n) ? found : null;
+}
+
+/** A sketch as text for the ledger: 80 buckets of count, key sum and check sum, in hex. */
+export function encodeSketch(s: Sketch): string {
+  return s
+    .map((b) =>
+      b.count === 0 && b.ids === 0n && b.checks === 0n
+        ? ""
+        : `${b.count}:${b.ids.toString(16)}:${b.checks.toString(16)}`,
+    )
+    .join(",");
+}
+
+export function decodeSketch(text: string): Sketch {
+  const parts = text.split(",");
+  if (parts.length !== BUCKETS) throw new Error("A ledger sketch has the wrong number of buckets.");
+  return parts.map((p) => {
+    if (p === "") return { count: 0, ids: 0n, checks: 0n };
+    const [count, ids, checks] = p.split(":");
+    return { count: Number(count), ids: BigInt(`0x${ids}`), checks: BigInt(`0x${checks}`) };
+  });
+}
