@@ -5,7 +5,7 @@ import { Lake } from "../lake/lake.js";
 import { sql } from "../lake/sql.js";
 import { discloseCells, perturbedCount } from "./engine.js";
 import type { LedgerScope } from "./ledger.js";
-import { measureCells } from "./measure.js";
+import { type MeasuredCell, measureCells } from "./measure.js";
 import { policyFrom } from "./policy.js";
 import { noiseAt, perturbationTable } from "./ptable.js";
 import { assignRecordKeys } from "./record-keys.js";
@@ -13,6 +13,12 @@ import { addKey, differenceSize, emptySketch } from "./sketch.js";
 
 // Keys from a counter through SHA-256: as good as random, and the same in every run.
 let counter = 0;
+const cellOf = (m: Map<string, MeasuredCell>, id: string): MeasuredCell => {
+  const c = m.get(id);
+  if (!c) throw new Error(`no cell ${id}`);
+  return c;
+};
+
 const randomKey = () => createHash("sha256").update(String(counter++)).digest().readBigUInt64BE();
 
 describe("the perturbation table", () => {
@@ -116,7 +122,7 @@ describe("the engine on a lake and a control store", () => {
       deployment.store,
       policy,
       scope("r1"),
-      new Map([["a", measured.get("a")!]]),
+      new Map([["a", cellOf(measured, "a")]]),
     );
     const again = await discloseCells(deployment.store, policy, scope("r1"), measured);
     expect(again.get("a")).toBe(first.get("a"));
@@ -128,9 +134,9 @@ describe("the engine on a lake and a control store", () => {
       deployment.store,
       policy,
       scope("r2"),
-      new Map([["b", measured.get("b")!]]),
+      new Map([["b", cellOf(measured, "b")]]),
     );
-    expect(other.get("b")).toBe(perturbedCount(measured.get("b")!, policy));
+    expect(other.get("b")).toBe(perturbedCount(cellOf(measured, "b"), policy));
   });
 
   test("draws unrelated noise for sets that differ by one person, so the draws cover the table", async () => {
