@@ -1,7 +1,7 @@
 import { appendAudit } from "../audit/append.js";
 import type { Permission } from "../auth/permissions.js";
 import type { Actor } from "../auth/roles.js";
-import { type DisclosureRule, seesExactCounts } from "../feasibility/disclosure.js";
+import { type DisclosureRule, seesExactCounts } from "../disclosure/rules.js";
 import type { Home } from "../home/home.js";
 import { assertNoIdentifyingText } from "../identity/free-text.js";
 import { withLake } from "../lake/access.js";

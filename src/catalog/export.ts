@@ -1,4 +1,4 @@
-import { type DisclosureRule, suppressSmall } from "../feasibility/disclosure.js";
+import { type DisclosureRule, suppressSmall } from "../disclosure/rules.js";
 import type { KaivoConfig } from "../home/config.js";
 import type { Catalog } from "./catalog-store.js";
 import type { RegistryMeta, TableMeta } from "./metadata.js";

@@ -4,7 +4,7 @@ import {
   type ShownCount,
   seesExactCounts,
   suppressSmall,
-} from "../feasibility/disclosure.js";
+} from "../disclosure/rules.js";
 import type { MeasurementProfile, TableProfile, VariableProfile } from "./profile.js";
 
 /**

@@ -11,11 +11,11 @@ import {
 import { compileCohort } from "../cohort/compile.js";
 import { findTable, personsOf } from "../cohort/context.js";
 import { type CohortDefinition, definitionHash, parseDefinition } from "../cohort/definition.js";
+import { seesExactCounts } from "../disclosure/rules.js";
 import { withLake } from "../lake/access.js";
 import { Lake } from "../lake/lake.js";
 import { EMPTY, ident, int, join, type Sql, sql } from "../lake/sql.js";
 import { NotFoundError } from "../shared/errors.js";
-import { seesExactCounts } from "./disclosure.js";
 import { recordOutcome, recordQuery } from "./query-record.js";
 import {
   type Disclosed,

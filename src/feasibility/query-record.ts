@@ -2,8 +2,8 @@ import { sql } from "kysely";
 import { appendAudit, auditedWrite } from "../audit/append.js";
 import type { AuditEntry } from "../audit/entry.js";
 import type { Ctx } from "../cohort/cohort-service.js";
+import { seesExactCounts } from "../disclosure/rules.js";
 import { KaivoError, RateLimitError } from "../shared/errors.js";
-import { seesExactCounts } from "./disclosure.js";
 
 /** What a feasibility query is recorded as before it runs. */
 export interface QueryEvent {

@@ -1,4 +1,4 @@
-import type { DisclosureRule } from "./disclosure.js";
+import type { DisclosureRule } from "../disclosure/rules.js";
 
 /**
  * A count as a researcher sees it: a rounded number, `<k` (a small count), or "suppressed" (a
