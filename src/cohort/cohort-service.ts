@@ -6,7 +6,7 @@ import type { Home } from "../home/home.js";
 import { assertNoIdentifyingText } from "../identity/free-text.js";
 import { withLake } from "../lake/access.js";
 import type { Lake } from "../lake/lake.js";
-import { EMPTY, ident, int, join, sql } from "../lake/sql.js";
+import { EMPTY, ident, int, join, type Sql, sql } from "../lake/sql.js";
 import { NotFoundError, ValidationError } from "../shared/errors.js";
 import { parseJsonText } from "../shared/json-text.js";
 import type { ControlStore } from "../store/control-store.js";
@@ -241,35 +241,48 @@ export interface AttritionStep {
  * fails that step and passes every other: with several episodes, one that fails does not exclude
  * a person another episode keeps in.
  */
+/**
+ * The person sets behind attrition, over the materialised `cohort_flags` (one row per episode):
+ * who entered; who remains after each step and every one before it; and who is excluded by a step
+ * alone: out of the cohort, with an episode that fails that step and passes every other.
+ */
+export function attritionSets(compiled: CompiledCohort): {
+  entered: Sql;
+  steps: Array<{ step: string; remaining: Sql; excludedByItAlone: Sql }>;
+} {
+  const cols = compiled.steps.map((s) => ident(s.column));
+  const passes = cols.length ? join(cols, sql` and `) : sql`true`;
+  const flagged = sql`cohort_flags f join (select pseudo_id, bool_or(${passes}) as kept from cohort_flags group by 1) p on p.pseudo_id = f.pseudo_id`;
+  return {
+    entered: sql`select distinct pseudo_id from cohort_flags`,
+    steps: compiled.steps.map((s, k) => {
+      const c = cols[k] as Sql;
+      const others = cols.filter((_, j) => j !== k);
+      return {
+        step: s.name,
+        remaining: sql`select distinct pseudo_id from cohort_flags where ${join(cols.slice(0, k + 1), sql` and `)}`,
+        excludedByItAlone: sql`select distinct f.pseudo_id from ${flagged} where not p.kept and not ${c}${others.length ? sql` and ${join(others, sql` and `)}` : EMPTY}`,
+      };
+    }),
+  };
+}
+
+/** Exact attrition counts (for stewards and tests), from the same person sets. */
 export async function attrition(
   lake: Lake,
   compiled: CompiledCohort,
 ): Promise<{ entered: number; steps: AttritionStep[] }> {
-  const cols = compiled.steps.map((s) => ident(s.column));
-  const passes = cols.length ? join(cols, sql` and `) : sql`true`;
-  const parts = [sql`count(distinct f.pseudo_id) as entered`];
-  cols.forEach((c, k) => {
-    parts.push(
-      sql`count(distinct f.pseudo_id) filter (where ${join(cols.slice(0, k + 1), sql` and `)}) as ${ident(`r${k}`)}`,
-    );
-    const others = cols.filter((_, j) => j !== k);
-    parts.push(
-      sql`count(distinct f.pseudo_id) filter (where not p.kept and not ${c}${others.length ? sql` and ${join(others, sql` and `)}` : EMPTY}) as ${ident(`x${k}`)}`,
-    );
-  });
-  const [row] = await lake.query(
-    sql`select ${join(parts)} from cohort_flags f
-      join (select pseudo_id, bool_or(${passes}) as kept from cohort_flags group by 1) p
-        on p.pseudo_id = f.pseudo_id`,
-  );
-  return {
-    entered: Number(row?.entered ?? 0),
-    steps: compiled.steps.map((s, k) => ({
-      step: s.name,
-      remaining: Number(row?.[`r${k}`] ?? 0),
-      excludedByItAlone: Number(row?.[`x${k}`] ?? 0),
-    })),
-  };
+  const sets = attritionSets(compiled);
+  const count = async (q: Sql) =>
+    Number((await lake.query(sql`select count(*) n from (${q})`))[0]?.n ?? 0);
+  const steps: AttritionStep[] = [];
+  for (const s of sets.steps)
+    steps.push({
+      step: s.step,
+      remaining: await count(s.remaining),
+      excludedByItAlone: await count(s.excludedByItAlone),
+    });
+  return { entered: await count(sets.entered), steps };
 }
 
 /**

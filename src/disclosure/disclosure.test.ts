@@ -43,7 +43,8 @@ describe("the perturbation table", () => {
         minCount: 5,
         perturbation: { maxNoise: 3, variance: 2 },
         rounding: 1,
-        applicationBudget: null,
+        breakdownMin: 20,
+        queryBudget: null,
       },
     });
     expect(perturbedCount({ n: 0, key: 0.99 }, policy)).toBe("<5");

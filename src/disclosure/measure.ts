@@ -1,5 +1,5 @@
 import type { Lake } from "../lake/lake.js";
-import { int, join, type Sql, sql } from "../lake/sql.js";
+import { join, type Sql, sql } from "../lake/sql.js";
 import { RECORD_KEYS } from "./record-keys.js";
 import { BUCKETS_PER_HASH, type Bucket, emptySketch, HASHES, type Sketch } from "./sketch.js";
 
@@ -7,6 +7,16 @@ import { BUCKETS_PER_HASH, type Bucket, emptySketch, HASHES, type Sketch } from 
 export interface CellQuery {
   id: string;
   persons: Sql;
+}
+
+/**
+ * Many cells from one query: `members` lists (cell, pseudo_id) pairs, with cell one of `ids`.
+ * Cells of `ids` nobody falls in are measured as empty; a cell not in `ids` is an error, so the
+ * labels of an answer never depend on who is in it.
+ */
+export interface CellGroup {
+  ids: readonly string[];
+  members: Sql;
 }
 
 /** What disclosure control needs of a cell: its size, cell key and sketch. */
@@ -27,13 +37,18 @@ const EMPTY_CELL = (): MeasuredCell => ({ n: 0, key: 0, sketch: emptySketch() })
  */
 export async function measureCells(
   lake: Lake,
-  cells: CellQuery[],
+  cells: Array<CellQuery | CellGroup>,
 ): Promise<Map<string, MeasuredCell>> {
-  const out = new Map<string, MeasuredCell>(cells.map((c) => [c.id, EMPTY_CELL()]));
+  const ids = cells.flatMap((c) => ("id" in c ? [c.id] : c.ids));
+  if (new Set(ids).size !== ids.length) throw new Error("Two cells of an answer share an ID.");
+  const out = new Map<string, MeasuredCell>(ids.map((id) => [id, EMPTY_CELL()]));
   if (cells.length === 0) return out;
-  const ids = cells.map((c) => c.id);
   const members = join(
-    cells.map((c, i) => sql`select ${int(i)} as cell, pseudo_id from (${c.persons})`),
+    cells.map((c) =>
+      "id" in c
+        ? sql`select ${c.id}::varchar as cell, pseudo_id from (${c.persons})`
+        : sql`select cell::varchar as cell, pseudo_id from (${c.members})`,
+    ),
     sql` union all `,
   );
   await lake.query(
@@ -46,6 +61,10 @@ export async function measureCells(
     throw new Error(
       "Some people in the lake have no record key, so their counts cannot be perturbed: open the lake for writing once (for example `kaivo catalog refresh`) to assign them.",
     );
+  const [unknown] = await lake.query(
+    sql`select count(*) n from (select distinct cell from _disclosure_cells) where not list_contains(${ids}::varchar[], cell)`,
+  );
+  if (Number(unknown?.n ?? 0) > 0) throw new Error("A cell of an answer is not among its labels.");
   const rows = await lake.query(
     sql`select c.cell, h.i * ${BUCKETS_PER_HASH} + ((k.record_key >> (32 + 4 * h.i)) & 15) as bucket,
           count(*) as n,
@@ -58,7 +77,8 @@ export async function measureCells(
   );
   const low = new Map<string, bigint>();
   for (const r of rows) {
-    const cell = out.get(ids[Number(r.cell)] as string) as MeasuredCell;
+    const id = String(r.cell);
+    const cell = out.get(id) as MeasuredCell;
     const b = Number(r.bucket);
     const bucket = cell.sketch[b] as Bucket;
     bucket.count = Number(r.n);
@@ -67,7 +87,6 @@ export async function measureCells(
     // Sub-table 0 holds every member once: its buckets give the size and the cell key.
     if (b < BUCKETS_PER_HASH) {
       cell.n += Number(r.n);
-      const id = ids[Number(r.cell)] as string;
       low.set(id, ((low.get(id) ?? 0n) + BigInt(String(r.low))) % (1n << 32n));
     }
   }

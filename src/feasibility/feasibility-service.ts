@@ -1,7 +1,6 @@
 import { authorize } from "../auth/permissions.js";
-import { type Catalog, readCatalog } from "../catalog/catalog-store.js";
+import { readCatalog } from "../catalog/catalog-store.js";
 import {
-  attrition,
   type Ctx,
   cohortContext,
   excludePersons,
@@ -9,128 +8,81 @@ import {
   saveDefinition,
 } from "../cohort/cohort-service.js";
 import { compileCohort } from "../cohort/compile.js";
-import { findTable, personsOf } from "../cohort/context.js";
 import { type CohortDefinition, definitionHash, parseDefinition } from "../cohort/definition.js";
+import { discloseCells, type Shown } from "../disclosure/engine.js";
+import type { MeasuredCell } from "../disclosure/measure.js";
+import { measureCells } from "../disclosure/measure.js";
+import { policyFrom } from "../disclosure/policy.js";
 import { seesExactCounts } from "../disclosure/rules.js";
 import { withLake } from "../lake/access.js";
-import { Lake } from "../lake/lake.js";
-import { EMPTY, ident, int, join, type Sql, sql } from "../lake/sql.js";
-import { NotFoundError } from "../shared/errors.js";
-import { recordOutcome, recordQuery } from "./query-record.js";
+import { checkApplication } from "./application.js";
 import {
-  type Disclosed,
-  type DisclosedTable,
-  discloseCount,
-  suppressBreakdown,
-  suppressTable,
-} from "./suppression.js";
+  type AssessmentLayout,
+  assessmentCells,
+  assessmentLayout,
+  CELL,
+  dataRequests,
+  materialiseAttributes,
+} from "./cells.js";
+import { recordOutcome, recordQuery } from "./query-record.js";
 
-/** FHIR's administrative genders: always listed, so an empty category says nothing. */
-const SEXES = ["female", "male", "other", "unknown"];
+export { AGE_BANDS } from "./cells.js";
+
+type Labelled<T> = Array<{ label: string; persons: T }>;
 
 /**
- * Persons by index year, over every year the entry table has data in (as of the snapshot), not
- * only the cohort's years: the years listed must not depend on who is in the cohort.
+ * A data availability assessment: cohort size, attrition, breakdowns by sex, age band at index
+ * and index year, and for each requested table or variable how many cohort members have data and
+ * in which years. T is `number` for stewards (exact) and `Shown` for everyone else.
  */
-async function indexYears(
-  lake: Lake,
-  catalog: Catalog,
-  def: CohortDefinition,
-  snapshot: number,
-): Promise<Array<{ label: string; persons: number }>> {
-  const counts = new Map(
-    (
-      await lake.query(
-        sql`select year(index_date) y, count(*) n from cohort_people group by 1 order by 1`,
-      )
-    ).map((r) => [Number(r.y), Number(r.n)]),
-  );
-  const t = findTable(catalog, def.entry.events.table);
-  const [span] = t
-    ? await lake.query(
-        sql`select min(year(e.event_date)) lo, max(year(e.event_date)) hi from ${Lake.qualified(t.registry, t.table)} e where ${Lake.asOf(snapshot, "e")}`,
-      )
-    : [];
-  const years = [...counts.keys()];
-  const lo = Math.min(Number(span?.lo ?? Number.POSITIVE_INFINITY), ...years);
-  const hi = Math.max(Number(span?.hi ?? Number.NEGATIVE_INFINITY), ...years);
-  if (!Number.isFinite(lo) || !Number.isFinite(hi)) return [];
-  return Array.from({ length: hi - lo + 1 }, (_, i) => ({
-    label: String(lo + i),
-    persons: counts.get(lo + i) ?? 0,
-  }));
-}
-
-export const AGE_BANDS = [
-  [0, 17],
-  [18, 39],
-  [40, 59],
-  [60, 79],
-  [80, 200],
-] as const;
-const bandLabel = ([lo, hi]: readonly [number, number]) => (hi >= 200 ? `${lo}+` : `${lo}-${hi}`);
-
-/** Exact figures, as a steward sees them and as disclosure control starts from. */
-export interface FeasibilityFigures {
+export interface Assessment<T> {
   name: string;
   hash: string;
   snapshot: number;
-  persons: number;
+  persons: T;
   attrition: {
-    entered: number;
-    steps: Array<{ step: string; remaining: number; excludedByItAlone: number }>;
+    entered: T;
+    steps: Array<{ step: string; remaining: T; excludedByItAlone: T }>;
   };
-  bySex: Array<{ label: string; persons: number }>;
-  byAgeBand: Array<{ label: string; persons: number }>;
-  byIndexYear: Array<{ label: string; persons: number }>;
-  sexByAgeBand: { rows: string[]; columns: string[]; cells: number[][] };
+  bySex: Labelled<T>;
+  byAgeBand: Labelled<T>;
+  byIndexYear: Labelled<T>;
+  sexByAgeBand: { rows: string[]; columns: string[]; cells: T[][] };
   data: Array<{
     name: string;
-    persons: number;
+    persons: T;
+    /** The first and last years with at least k people in them (any k for stewards). */
     firstYear: number | null;
     lastYear: number | null;
-    byYear: Array<{ label: string; persons: number }>;
+    byYear: Labelled<T>;
   }>;
 }
 
 export type FeasibilityResult =
-  | ({ exact: true } & FeasibilityFigures)
-  | {
+  | ({ exact: true } & Assessment<number>)
+  | ({
       exact: false;
-      name: string;
-      hash: string;
-      snapshot: number;
       minCount: number;
-      persons: Disclosed;
-      attrition: {
-        entered: Disclosed;
-        steps: Array<{ step: string; remaining: Disclosed; excludedByItAlone: Disclosed }>;
-      };
-      bySex: ReturnType<typeof suppressBreakdown>;
-      byAgeBand: ReturnType<typeof suppressBreakdown>;
-      byIndexYear: ReturnType<typeof suppressBreakdown>;
-      sexByAgeBand: DisclosedTable;
-      data: Array<{
-        name: string;
-        persons: Disclosed;
-        firstYear: number | null;
-        lastYear: number | null;
-        byYear: ReturnType<typeof suppressBreakdown>;
-      }>;
-    };
+      /** The disclosure policy that produced every count here (src/disclosure/policy.ts). */
+      policy: string;
+    } & Assessment<Shown>);
 
 /**
- * `kaivo feasibility DEF.json`: the data availability assessment. Cohort size, attrition,
- * breakdowns by sex, age band and index year, and for each requested table or variable how many
- * cohort members have data and over which years. Researchers and reviewers get disclosure-
- * controlled counts; every query is audited with the definition's hash and rate-limited.
+ * `kaivo feasibility DEF.json`: the data availability assessment. Researchers and reviewers get
+ * every count through the disclosure engine (perturbed, `<k` below k, and the same answer again
+ * for a set of people within k-1 of one they or their application were answered on); stewards get
+ * exact figures. Every query is audited with the definition's hash, rate-limited and counted
+ * against its application's (or the researcher's) budget before it runs.
  */
 export async function feasibility(
   ctx: Ctx,
   raw: unknown,
-  options: { snapshot?: number; data?: string[]; source?: string } = {},
+  options: { snapshot?: number; data?: string[]; source?: string; application?: string } = {},
 ): Promise<FeasibilityResult> {
   await authorize(ctx.store, ctx.actor, "feasibility.run");
+  const application = options.application ?? null;
+  if (application) await checkApplication(ctx, application);
+  const policy = policyFrom(ctx.home.config);
   // Recorded (and counted) before anything runs, so a query that fails still counts.
   const parsed = tryParse(raw, options.source);
   const query = await recordQuery(ctx, {
@@ -141,20 +93,52 @@ export async function feasibility(
       ...(parsed.ok ? { hash: parsed.hash } : {}),
       snapshot: options.snapshot ?? "latest",
       data: options.data ?? [],
+      ...(application ? { application } : {}),
+      policy: policy.version,
     },
+    application,
+    budget: policy.queryBudget,
   });
-  let figures: FeasibilityFigures;
   try {
     if (!parsed.ok) throw parsed.error;
-    figures = await assess(ctx, parsed.def, parsed.hash, options);
+    const { layout, cells, base } = await assess(ctx, parsed.def, parsed.hash, options);
+    const exact = seesExactCounts(ctx.actor.role);
+    const scope = {
+      scope: "query" as const,
+      actor: ctx.actor.name,
+      application,
+      definitionHash: parsed.hash,
+    };
+    // The totals first: a cohort shown smaller than breakdownMin gets no breakdown, and cells not
+    // shown do not go on the ledger.
+    const disclose = async () => {
+      const isTotal = (id: string) => !isBreakdown(id);
+      const totals = await discloseCells(ctx.store, policy, scope, pick(cells, isTotal));
+      const size = totals.get(CELL.persons);
+      const breakdowns = typeof size === "number" && size >= policy.breakdownMin;
+      const shown = breakdowns
+        ? new Map([
+            ...totals,
+            ...(await discloseCells(ctx.store, policy, scope, pick(cells, isBreakdown))),
+          ])
+        : totals;
+      return present(
+        base,
+        layout,
+        (id) => shown.get(id) ?? `<${policy.minCount}`,
+        breakdowns,
+        policy.minCount,
+      );
+    };
+    const result: FeasibilityResult = exact
+      ? { exact: true, ...present(base, layout, (id) => cells.get(id)?.n ?? 0, true) }
+      : { exact: false, minCount: policy.minCount, policy: policy.version, ...(await disclose()) };
+    await recordOutcome(ctx, query, { ok: true });
+    return result;
   } catch (error) {
     await recordOutcome(ctx, query, { ok: false, error });
     throw error;
   }
-  await recordOutcome(ctx, query, { ok: true });
-  return seesExactCounts(ctx.actor.role)
-    ? { exact: true, ...figures }
-    : disclose(figures, ctx.home.config.disclosure.minCount);
 }
 
 function tryParse(
@@ -169,14 +153,20 @@ function tryParse(
   }
 }
 
-/** The exact figures of a definition already read (and recorded), on a read-only lake. */
+/** Measures every cell of a definition already read (and recorded), on a read-only lake. */
 function assess(
   ctx: Ctx,
   def: CohortDefinition,
   hash: string,
   options: { snapshot?: number; data?: string[] },
-): Promise<FeasibilityFigures> {
+): Promise<{
+  layout: AssessmentLayout;
+  cells: Map<string, MeasuredCell>;
+  base: { name: string; hash: string; snapshot: number };
+}> {
   return withLake(ctx, "feasibility.run", async (lake) => {
+    const catalog = await readCatalog(lake);
+    const data = dataRequests(catalog, options.data ?? []);
     const compiled = compileCohort(def, await cohortContext(lake, ctx.store, options.snapshot));
     await saveDefinition(ctx, def);
     await materialise(lake, compiled);
@@ -186,148 +176,71 @@ function assess(
       lake,
       optouts.map((o) => o.pseudo_id),
     );
-    const catalog = await readCatalog(lake);
-    const persons = personsOf(catalog);
-    const asOf = (alias: string) => Lake.asOf(compiled.snapshot, alias);
-    const one = async (q: Sql) => Number((await lake.query(q))[0]?.n ?? 0);
-    const size = await one(sql`select count(distinct pseudo_id) n from cohort_members`);
-    // One row per person: the first episode's index date.
-    await lake.query(
-      sql`create or replace temp table cohort_people as select pseudo_id, min(index_date) as index_date from cohort_members group by 1`,
-    );
-    let bySex: FeasibilityFigures["bySex"] = [];
-    let byAgeBand: FeasibilityFigures["byAgeBand"] = [];
-    let sexByAgeBand: FeasibilityFigures["sexByAgeBand"] = { rows: [], columns: [], cells: [] };
-    if (persons) {
-      const band = sql`case ${join(
-        AGE_BANDS.map(
-          ([lo, hi]) => sql`when a between ${int(lo)} and ${int(hi)} then ${bandLabel([lo, hi])}`,
-        ),
-        sql` `,
-      )} else 'unknown' end`;
-      const age = sql`date_part('year', age(c.index_date, try_cast(substr(${ident("p", persons.birth)}, 1, 10) as date)))`;
-      const rows = await lake.query(
-        sql`select coalesce(sex, 'unknown') as sex, ${band} as band, count(*) as n
-         from (select c.pseudo_id, ${ident("p", persons.sex)} as sex, ${age} as a
-               from cohort_people c
-               left join ${Lake.qualified(persons.table.registry, persons.table.table)} p
-                 on p.pseudo_id = c.pseudo_id and ${asOf("p")})
-         group by all order by all`,
-      );
-      // Every category is listed, empty or not: which labels appear would say who is there.
-      const sexes = [
-        ...SEXES,
-        ...[...new Set(rows.map((r) => String(r.sex)))].filter((s) => !SEXES.includes(s)).sort(),
-      ];
-      const bands = [...AGE_BANDS.map(bandLabel), "unknown"];
-      const cells = sexes.map((s) =>
-        bands.map((b) => Number(rows.find((r) => r.sex === s && r.band === b)?.n ?? 0)),
-      );
-      sexByAgeBand = { rows: sexes, columns: bands, cells };
-      bySex = sexes.map((s, i) => ({
-        label: s,
-        persons: (cells[i] ?? []).reduce((a, b) => a + b, 0),
-      }));
-      byAgeBand = bands.map((b, j) => ({
-        label: b,
-        persons: cells.reduce((a, r) => a + (r[j] ?? 0), 0),
-      }));
-    }
-    const byIndexYear = await indexYears(lake, catalog, def, compiled.snapshot);
-
-    const data: FeasibilityFigures["data"] = [];
-    for (const name of options.data ?? []) {
-      const [registry, table, variable] = name.split(".");
-      const t = findTable(catalog, `${registry}.${table}`);
-      if (!t?.personColumn)
-        throw new NotFoundError(
-          `No table ${registry}.${table} with persons in the catalog.`,
-          `Tables: ${catalog.tables
-            .filter((x) => x.personColumn)
-            .map((x) => `${x.registry}.${x.table}`)
-            .join(", ")}.`,
-        );
-      if (
-        variable &&
-        !catalog.variables.some(
-          (v) => v.registry === t.registry && v.table === t.table && v.variable === variable,
-        )
-      )
-        throw new NotFoundError(
-          `No variable ${variable} in ${registry}.${table}.`,
-          `See \`kaivo catalog show ${registry}.${table}\`.`,
-        );
-      const rows = await lake.query(
-        sql`select ${t.eventColumn ? sql`year(e.event_date)` : sql`null`} as y, count(distinct e.pseudo_id) as n
-         from ${Lake.qualified(t.registry, t.table)} e semi join cohort_people c on c.pseudo_id = e.pseudo_id
-         where ${asOf("e")}${variable ? sql` and ${ident("e", variable)} is not null` : EMPTY}
-         group by grouping sets ((), (1)) order by 1 nulls first`,
-      );
-      const total = rows.find((r) => r.y === null);
-      const years = rows
-        .filter((r) => r.y !== null)
-        .map((r) => ({ label: String(r.y), persons: Number(r.n) }));
-      data.push({
-        name,
-        persons: Number(total?.n ?? 0),
-        firstYear: years.length ? Number(years[0]?.label) : null,
-        lastYear: years.length ? Number(years[years.length - 1]?.label) : null,
-        byYear: years,
-      });
-    }
-    return {
-      name: def.name,
-      hash,
-      snapshot: compiled.snapshot,
-      persons: size,
-      attrition: await attrition(lake, compiled),
-      bySex,
-      byAgeBand,
-      byIndexYear,
-      sexByAgeBand,
-      data,
-    } satisfies FeasibilityFigures;
+    await materialiseAttributes(lake, catalog, compiled.snapshot);
+    const layout = await assessmentLayout(lake, catalog, compiled, def.entry.events.table, data);
+    const cells = await measureCells(lake, assessmentCells(compiled, layout));
+    return { layout, cells, base: { name: def.name, hash, snapshot: compiled.snapshot } };
   });
 }
 
-function disclose(f: FeasibilityFigures, minCount: number): FeasibilityResult {
-  const rule = { minCount };
-  const breakdown = (cells: Array<{ label: string; persons: number }>) =>
-    suppressBreakdown(
-      cells.map((c) => c.label),
-      cells.map((c) => c.persons),
-      rule,
-    );
+const isBreakdown = (id: string) =>
+  !(id === CELL.persons || id.startsWith("attrition.") || /^data\.\d+$/.test(id));
+
+function pick<V>(cells: ReadonlyMap<string, V>, keep: (id: string) => boolean): Map<string, V> {
+  return new Map([...cells].filter(([id]) => keep(id)));
+}
+
+/**
+ * Lays the cells out as an assessment. Without breakdowns every breakdown is empty; a data group's
+ * first and last years are those shown with at least `minCount` people.
+ */
+function present<T extends number | Shown>(
+  base: { name: string; hash: string; snapshot: number },
+  full: AssessmentLayout,
+  value: (id: string) => T,
+  breakdowns: boolean,
+  minCount = 1,
+): Assessment<T> {
+  const layout: AssessmentLayout = breakdowns
+    ? full
+    : {
+        ...full,
+        sexes: [],
+        bands: [],
+        indexYears: [],
+        data: full.data.map((d) => ({ ...d, years: [] })),
+      };
+  const labelled = (labels: Array<string | number>, id: (l: never) => string): Labelled<T> =>
+    labels.map((l) => ({ label: String(l), persons: value(id(l as never)) }));
+  const shownAtLeast = (v: T) => typeof v === "number" && v >= minCount;
   return {
-    exact: false,
-    name: f.name,
-    hash: f.hash,
-    snapshot: f.snapshot,
-    minCount,
-    persons: discloseCount(f.persons, rule),
+    ...base,
+    persons: value(CELL.persons),
     attrition: {
-      entered: discloseCount(f.attrition.entered, rule),
-      steps: f.attrition.steps.map((s) => ({
-        step: s.step,
-        remaining: discloseCount(s.remaining, rule),
-        excludedByItAlone: discloseCount(s.excludedByItAlone, rule),
+      entered: value(CELL.entered),
+      steps: layout.steps.map((step, k) => ({
+        step,
+        remaining: value(CELL.remaining(k)),
+        excludedByItAlone: value(CELL.excluded(k)),
       })),
     },
-    bySex: breakdown(f.bySex),
-    byAgeBand: breakdown(f.byAgeBand),
-    byIndexYear: breakdown(f.byIndexYear),
-    sexByAgeBand: suppressTable(f.sexByAgeBand, rule),
-    data: f.data.map((d) => {
-      const persons = discloseCount(d.persons, rule);
-      const small = typeof persons !== "number";
+    bySex: labelled([...layout.sexes], CELL.sex),
+    byAgeBand: labelled(layout.bands, CELL.band),
+    byIndexYear: labelled(layout.indexYears, CELL.year),
+    sexByAgeBand: {
+      rows: [...layout.sexes],
+      columns: layout.bands,
+      cells: layout.sexes.map((s) => layout.bands.map((b) => value(CELL.sexBand(s, b)))),
+    },
+    data: layout.data.map((d, i) => {
+      const byYear = labelled(d.years, (y: number) => CELL.dataYear(i, y));
+      const years = byYear.filter((y) => shownAtLeast(y.persons)).map((y) => Number(y.label));
       return {
         name: d.name,
-        persons,
-        // The years a small group has data in, and how many of its labelled years there are,
-        // would narrow it down further: a small group gets no years at all.
-        firstYear: small ? null : d.firstYear,
-        lastYear: small ? null : d.lastYear,
-        byYear: small ? { cells: [], total: persons } : breakdown(d.byYear),
+        persons: value(CELL.data(i)),
+        firstYear: years.length ? Math.min(...years) : null,
+        lastYear: years.length ? Math.max(...years) : null,
+        byYear,
       };
     }),
   };

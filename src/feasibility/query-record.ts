@@ -4,11 +4,16 @@ import type { AuditEntry } from "../audit/entry.js";
 import type { Ctx } from "../cohort/cohort-service.js";
 import { seesExactCounts } from "../disclosure/rules.js";
 import { KaivoError, RateLimitError } from "../shared/errors.js";
+import type { Dialect } from "../store/dialect.js";
 
 /** What a feasibility query is recorded as before it runs. */
 export interface QueryEvent {
   target: string;
   details: Record<string, unknown>;
+  /** The application the query is for, whose budget it draws on; null: the researcher's own. */
+  application: string | null;
+  /** Answers allowed per application, or per researcher outside one; null: no limit. */
+  budget: number | null;
 }
 
 /**
@@ -40,7 +45,19 @@ export async function recordQuery(ctx: Ctx, event: QueryEvent): Promise<AuditEnt
                   .executeTakeFirst()
               )?.n ?? 0,
             );
-          if ((await count(60_000)) >= limits.perMinute)
+          const budget = event.budget;
+          const spent =
+            budget === null
+              ? 0
+              : await answersSoFar(db, ctx.store.dialect, ctx.actor.name, event.application);
+          if (budget !== null && spent >= budget)
+            refusal = new RateLimitError(
+              event.application
+                ? `Application ${event.application} has used its ${budget} feasibility queries.`
+                : `${ctx.actor.name} has used the ${budget} feasibility queries allowed outside an application.`,
+              "Every answer tells a little about the people counted, so their number is bounded; ask a data steward, who sees exact figures, or apply for a permit.",
+            );
+          else if ((await count(60_000)) >= limits.perMinute)
             refusal = new RateLimitError(
               `${ctx.actor.name} has run ${limits.perMinute} feasibility queries in the last minute.`,
               "Wait a minute and try again (the limit guards against differencing small counts).",
@@ -60,10 +77,41 @@ export async function recordQuery(ctx: Ctx, event: QueryEvent): Promise<AuditEnt
       await appendAudit(ctx.store, ctx.actor, {
         action: "feasibility.refused",
         target: event.target,
-        details: { reason: "rate limit" },
+        details: { reason: refusal.message.includes("has used") ? "budget" : "rate limit" },
       });
     throw error;
   }
+}
+
+/**
+ * Feasibility queries recorded so far for an application (by anyone), or by the researcher outside
+ * any application. The application is in the audited details, which are canonical JSON.
+ */
+async function answersSoFar(
+  db: Parameters<Parameters<typeof auditedWrite>[3]>[0],
+  dialect: Dialect,
+  actor: string,
+  application: string | null,
+): Promise<number> {
+  let q = db
+    .selectFrom("audit_log")
+    .select(sql<number>`count(*)`.as("n"))
+    .where("action", "=", "feasibility.run");
+  if (application) {
+    const needle = `"application":${JSON.stringify(application)}`;
+    q = q.where(
+      dialect === "postgres"
+        ? sql<boolean>`strpos(details, ${needle}) > 0`
+        : sql<boolean>`instr(details, ${needle}) > 0`,
+    );
+  } else {
+    q = q
+      .where("actor", "=", actor)
+      .where(
+        sql<boolean>`${dialect === "postgres" ? sql`strpos` : sql`instr`}(details, '"application":') = 0`,
+      );
+  }
+  return Number((await q.executeTakeFirst())?.n ?? 0);
 }
 
 /** Records how a recorded query ended; the kind of error only, never its text. */

@@ -5,7 +5,7 @@ import { ConfigError } from "../shared/errors.js";
 import { jsonErrorPlace } from "../shared/json-text.js";
 
 /** Set from what the adversaries in test/disclosure-adversaries.test.ts showed; see docs/disclosure.md. */
-const DEFAULT_APPLICATION_BUDGET = 400;
+const DEFAULT_QUERY_BUDGET = 400;
 
 /**
  * kaivo.json. Strict: an unknown key is far more often a typo than an intention, and a typo in a
@@ -51,14 +51,20 @@ export const KaivoConfigSchema = z.strictObject({
         .default({ maxNoise: 3, variance: 2 }),
       /** Perturbed counts are rounded to a multiple of this; 1 leaves them as they are. */
       rounding: z.number().int().min(1).max(100).default(1),
-      /** Feasibility answers an application may have in all; null for none. */
-      applicationBudget: z.number().int().min(1).nullable().default(DEFAULT_APPLICATION_BUDGET),
+      /** Below this shown cohort size no breakdown is given at all (by sex, age, year). */
+      breakdownMin: z.number().int().min(1).default(20),
+      /**
+       * Feasibility answers an application may have in all (its researchers together), and a
+       * researcher outside any application; null for no limit.
+       */
+      queryBudget: z.number().int().min(1).nullable().default(DEFAULT_QUERY_BUDGET),
     })
     .default({
       minCount: 5,
       perturbation: { maxNoise: 3, variance: 2 },
       rounding: 1,
-      applicationBudget: DEFAULT_APPLICATION_BUDGET,
+      breakdownMin: 20,
+      queryBudget: DEFAULT_QUERY_BUDGET,
     }),
   feasibility: z
     .strictObject({

@@ -135,16 +135,21 @@ export function registerCohort(program: Command): void {
       "--data <list>",
       "tables or variables to assess, comma-separated (e.g. clinical.lab,reuma.visit.das28)",
     )
+    .option(
+      "--application <permit>",
+      "the application (permit) the query is for: its team shares one ledger and budget",
+    )
     .option("--json", "print JSON")
     .action(
       async (
         file: string,
-        o: { snapshot?: number; data?: string; json?: boolean },
+        o: { snapshot?: number; data?: string; json?: boolean; application?: string },
         command: Command,
       ) => {
         const r = await withActor(command, (ctx) =>
           feasibility(ctx, readDefinition(file), {
             ...(o.snapshot ? { snapshot: o.snapshot } : {}),
+            ...(o.application ? { application: o.application } : {}),
             data: o.data
               ? o.data
                   .split(",")
@@ -156,7 +161,7 @@ export function registerCohort(program: Command): void {
         );
         if (o.json) return printJson(r);
         out(
-          `${r.name} (${r.hash.slice(0, 12)}), snapshot ${r.snapshot}: ${r.persons} persons${r.exact ? " (exact)" : ` (counts under ${r.minCount} shown as <${r.minCount}, others rounded to 5)`}`,
+          `${r.name} (${r.hash.slice(0, 12)}), snapshot ${r.snapshot}: ${r.persons} persons${r.exact ? " (exact)" : ` (counts perturbed, under ${r.minCount} shown as <${r.minCount}; ${r.policy})`}`,
         );
         out(`  entered ${r.attrition.entered}`);
         for (const s of r.attrition.steps)
@@ -165,9 +170,11 @@ export function registerCohort(program: Command): void {
           );
         const line = (title: string, cells: Array<{ label: string; persons: unknown }>) =>
           out(`  ${title}: ${cells.map((c) => `${c.label} ${c.persons}`).join(", ")}`);
-        line("by sex", r.exact ? r.bySex : r.bySex.cells);
-        line("by age at index", r.exact ? r.byAgeBand : r.byAgeBand.cells);
-        line("by index year", r.exact ? r.byIndexYear : r.byIndexYear.cells);
+        if (r.bySex.length) {
+          line("by sex", r.bySex);
+          line("by age at index", r.byAgeBand);
+          line("by index year", r.byIndexYear);
+        } else out(`  no breakdowns: the cohort is too small to break down`);
         for (const d of r.data)
           out(
             `  ${d.name}: ${d.persons} persons with data${d.firstYear ? `, ${d.firstYear}-${d.lastYear}` : ""}`,
