@@ -144,6 +144,7 @@ describe("shiftDatesInText: what is not a date", () => {
       "versio 10.2.15.3",
       "Hb 12.5 g/l, CRP 3",
       "klo 12.30 ja klo 8.15.",
+      "klo 10.05. jälkeen, kello 9.12. aamulla, kl. 8.10. på morgonen",
       "Metformiini 2.5 mg x 2",
       "Annos 0,5 mg.",
       "Puh. 040 123 4567, 09 471 12345",

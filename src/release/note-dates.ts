@@ -286,6 +286,8 @@ const FORMS: Form[] = [
         const d = Number(ds);
         const mo = Number(ms);
         if (!valid(2020, mo, d)) return null;
+        // "klo 10.05." is a time of day, whatever follows it.
+        if (TIME_CUE.test(ctx.text.slice(Math.max(0, m.index - 8), m.index))) return null;
         // A decimal may end a sentence ("Hb 12.5. Jatketaan"): there it cannot be told apart.
         const after = ctx.text.slice(m.index + run.length);
         if (/^\s*(?:$|\p{Lu})/u.test(after)) return undefined;
@@ -384,6 +386,9 @@ const FORMS: Form[] = [
     },
   },
 ];
+
+/** The words before a time of day: Finnish `klo`, `kello`, Swedish `kl.`. */
+const TIME_CUE = /(?<!\p{L})(?:klo|kello|kl)\.?\s*$/iu;
 
 /** A date preceded by the open start of a range ("1.–3.5.2020"): the start has no month. */
 function rangeStartBefore(text: string, index: number): boolean {
