@@ -117,6 +117,9 @@ describe("shiftDatesInText: written months", () => {
     expect(shifted("återbesök 5 maj kl 9", 3)).toBe("återbesök 8 maj kl 9");
     expect(shifted("insatt i mars 2020", 20)).toBe("insatt i april 2020");
     expect(shifted("Maj 2020 påbörjat", -20)).toBe("April 2020 påbörjat");
+    // A capitalised month with a day is still a day, not a month and year.
+    expect(shifted("5 Maj 2020", 20)).toBe("25 Maj 2020");
+    expect(shifted("28 Februari 2020", 2)).toBe("1 Mars 2020");
   });
 
   it("shifts English dates in both orders, with ordinals and short names", () => {

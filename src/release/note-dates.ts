@@ -188,6 +188,7 @@ function ordinal(n: number): string {
 }
 
 const alt = (words: string[]) => words.join("|");
+const capitalised = (word: string) => (word[0]?.toUpperCase() ?? "") + word.slice(1);
 const NOT_LETTER_BEFORE = "(?<![\\p{L}\\d])";
 const NOT_LETTER_AFTER = "(?![\\p{L}\\d])";
 const EN_NAMES = `${alt(EN_MONTHS)}|Sept|${alt(EN_SHORT)}`;
@@ -318,7 +319,7 @@ const FORMS: Form[] = [
   // Swedish and English, day first: 5 maj 2020, 5 May 2020, 5th of May, 5 maj.
   {
     pattern: new RegExp(
-      `${NOT_LETTER_BEFORE}(\\d{1,2})(st|nd|rd|th|:e|:a)?\\s+(?:of\\s+)?(${alt(SV_MONTHS)}|${EN_NAMES})(\\.)?${NOT_LETTER_AFTER}(,?\\s+${YEAR}(?!\\d))?`,
+      `${NOT_LETTER_BEFORE}(\\d{1,2})(st|nd|rd|th|:e|:a)?\\s+(?:of\\s+)?(${alt(SV_MONTHS)}|${alt(SV_MONTHS.map(capitalised))}|${EN_NAMES})(\\.)?${NOT_LETTER_AFTER}(,?\\s+${YEAR}(?!\\d))?`,
       "gu",
     ),
     rewrite: (m, shift, ctx) => {
