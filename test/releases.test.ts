@@ -112,6 +112,32 @@ async function readParquet(
   }
 }
 
+/** What a permit's key makes of lake IDs: person ID, row ID and date shift (in -days..days). */
+function permitMapping(permitId: string, days: number) {
+  const vault = Vault.open(home);
+  try {
+    const found = vault.permitKey(permitId);
+    if (!("key" in found)) throw new Error(`no key for ${permitId}`);
+    const bytes = Buffer.from(found.key.bytes());
+    const mac = (x: string) => createHmac("sha256", bytes).update(x).digest();
+    return {
+      personId: (pseudoId: string) => mac(pseudoId).toString("hex").slice(0, 20),
+      rowId: (recordKey: string) => mac(`row|${recordKey}`).toString("hex").slice(0, 20),
+      shift: (pseudoId: string) =>
+        (mac(`shift|${pseudoId}`).readUInt32BE(0) % (2 * days + 1)) - days,
+    };
+  } finally {
+    vault.close();
+  }
+}
+
+/** Finnish numeric dates (`d.m.yyyy`) in a text, in order, as day numbers since 1970. */
+function finnishDates(text: string): number[] {
+  return [...text.matchAll(/(?<![\d.])(\d{1,2})\.(\d{1,2})\.(\d{4})(?!\d)/g)].map(
+    (m) => Date.UTC(Number(m[3]), Number(m[2]) - 1, Number(m[1])) / 86_400_000,
+  );
+}
+
 /** Identity codes of the synthetic people, with their lake pseudo-IDs. */
 function syntheticPeople(): Array<{ hetu: string; pseudoId: string; names: string[] }> {
   const lakeKey = homeKey(home, "lake");
@@ -559,6 +585,104 @@ describe("releases", () => {
         file,
       ).toEqual([]);
       expect(text).not.toMatch(/[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+\.[A-Za-z]{2,}/);
+    }
+  });
+
+  it("moves every date in released notes by the person's date shift", async () => {
+    await activePermit("P-NOTEDATES");
+    const release = await createRelease(ctx(stina), "P-NOTEDATES");
+    const map = permitMapping("P-NOTEDATES", SCOPE().rules.dateShiftDays);
+    const lake = await Lake.open(home, { readOnly: true });
+    const original = new Map<string, { text: string; shift: number }>();
+    try {
+      for (const r of await lakeRows(
+        lake,
+        "select pseudo_id, record_key, text from clinical.note where load_to is null",
+      ))
+        original.set(map.rowId(String(r.record_key)), {
+          text: String(r.text),
+          shift: map.shift(String(r.pseudo_id)),
+        });
+    } finally {
+      lake.close();
+    }
+    const released = await readParquet(
+      join(release.path, "data/clinical.note.parquet"),
+      "select row_id, text from t",
+    );
+    expect(released.length).toBeGreaterThan(100);
+    let dated = 0;
+    let moved = 0;
+    for (const r of released) {
+      const source = original.get(String(r.row_id));
+      if (!source) throw new Error("a released note with no lake row");
+      const before = finnishDates(source.text);
+      const after = finnishDates(String(r.text));
+      if (before.length > 0) dated++;
+      // Each date moved by exactly the person's shift, so none is left as it was.
+      expect(after).toEqual(before.map((d) => d + source.shift));
+      if (source.shift !== 0 && before.length > 0) moved++;
+    }
+    expect(dated).toBeGreaterThan(100);
+    expect(moved).toBeGreaterThan(dated * 0.8);
+  });
+
+  it("refuses notes with a date it cannot shift, unless the permit accepts unshifted note dates", async () => {
+    await activePermit("P-NODATE");
+    const clean = await createRelease(ctx(stina), "P-NODATE");
+    const members = (
+      await store.db
+        .selectFrom("release_members")
+        .select("pseudo_id")
+        .where("release_id", "=", clean.id)
+        .execute()
+    ).map((m) => `'${m.pseudo_id}'`);
+    // A day and month ending a sentence reads as a decimal too ("Hb 12.5."): it cannot be shifted.
+    const planted = " Kontrolli 15.4.";
+    const lake = await Lake.open(home);
+    try {
+      const [note] = await lakeRows(
+        lake,
+        `select record_key from clinical.note where load_to is null and event_date between date '1990-01-01' and date '2025-12-31' and pseudo_id in (${members.join(",")}) order by record_key limit 1`,
+      );
+      await lake.connection.run(
+        `update clinical.note set text = text || '${planted}' where load_to is null and record_key = '${note?.record_key}'`,
+      );
+    } finally {
+      lake.close();
+    }
+    try {
+      const error = await createRelease(ctx(stina), "P-NODATE").catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ValidationError);
+      expect(String((error as Error).message)).toMatch(
+        /clinical\.note\.text: 1 note has a date that cannot be shifted/,
+      );
+      expect(String((error as Error).message)).not.toContain("15.4.");
+      // A reviewer may not grant what was not applied for.
+      await draftPermit(ctx(riku), application("P-NODATE-WIDE"));
+      await submitPermit(ctx(riku), "P-NODATE-WIDE", "ready");
+      await reviewPermit(ctx(reija), "P-NODATE-WIDE", "taking it");
+      const accepting = { ...SCOPE(), rules: { ...SCOPE().rules, unshiftedNoteDates: true } };
+      await expect(approvePermit(ctx(reija), "P-NODATE-WIDE", "more", accepting)).rejects.toThrow(
+        /rules\.unshiftedNoteDates: unshifted note dates not applied for/,
+      );
+      // A permit that accepts them gets the note, that date as written and the others shifted.
+      await activePermit("P-NODATE-OK", { scope: accepting });
+      const accepted = await createRelease(ctx(stina), "P-NODATE-OK");
+      const texts = await readParquet(
+        join(accepted.path, "data/clinical.note.parquet"),
+        "select text from t",
+      );
+      expect(texts.filter((r) => String(r.text).endsWith(planted))).toHaveLength(1);
+    } finally {
+      const restore = await Lake.open(home);
+      try {
+        await restore.connection.run(
+          `update clinical.note set text = replace(text, '${planted}', '')`,
+        );
+      } finally {
+        restore.close();
+      }
     }
   });
 });

@@ -33,6 +33,12 @@ export const ScopeSchema = z.strictObject({
       dateShiftDays: z.number().int().min(0).max(365).default(0),
       /** Free-text notes in the release. */
       notes: z.boolean().default(false),
+      /**
+       * With notes and a date shift: notes may leave with dates Kaivo cannot shift safely (a day
+       * and month without a year, a slashed date) written as recorded. Otherwise such a release
+       * is refused.
+       */
+      unshiftedNoteDates: z.boolean().default(false),
       /** Smallest count a result leaving the workspace may show. */
       outputThreshold: z.number().int().min(1).default(5),
     })
@@ -41,6 +47,7 @@ export const ScopeSchema = z.strictObject({
       postalCodeDigits: 3,
       dateShiftDays: 0,
       notes: false,
+      unshiftedNoteDates: false,
       outputThreshold: 5,
     }),
 });
@@ -110,6 +117,8 @@ export function wideningsOf(requested: Scope, narrowed: Scope): string[] {
   if (r.dateShiftDays > 0 && n.dateShiftDays < r.dateShiftDays)
     out.push("rules.dateShiftDays: less shifting than applied for");
   if (n.notes && !r.notes) out.push("rules.notes: notes not applied for");
+  if (n.unshiftedNoteDates && !r.unshiftedNoteDates)
+    out.push("rules.unshiftedNoteDates: unshifted note dates not applied for");
   if (n.outputThreshold < r.outputThreshold)
     out.push("rules.outputThreshold: lower than applied for");
   return out;

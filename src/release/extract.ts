@@ -30,6 +30,11 @@ export interface ReleaseTable {
   table: TableMeta;
   columns: ReleaseColumn[];
   sql: Sql;
+  /**
+   * Per free-text column shifted with a date shift: a count of the released rows whose text has
+   * a date that cannot be shifted safely (`note_dates_unshiftable`, see note-dates-sql.ts).
+   */
+  unshiftableNotes: Array<{ column: string; sql: Sql }>;
 }
 
 /** Refuses anything outside the permit's scope, naming it; returns what to extract. */
@@ -132,6 +137,7 @@ export function planRelease(
           : rules.birthDate === "year-month"
             ? "yearmonth"
             : "date";
+      const shiftedText: string[] = [];
       for (const v of wanted) {
         const meta = variables.find((x) => x.variable === v);
         if (!meta) throw new ValidationError(`${name} has no variable ${v}.`);
@@ -141,6 +147,18 @@ export function planRelease(
             `${name}.${v} is free text and the permit does not allow notes.`,
           );
         const col = ident("e", v);
+        if (isFreeText(meta) && rules.dateShiftDays > 0) {
+          // Dates written in the text move with the person's dates (note-dates.ts).
+          columns.push({
+            name: v,
+            sql: sql`shift_note_dates(${col}::varchar, p.shift, e.event_date)`,
+            type: "string",
+            variable: meta,
+            note: "dates in the text shifted with the person's dates",
+          });
+          shiftedText.push(v);
+          continue;
+        }
         const birth = isPersons && (v === persons?.birth || v === "event_date");
         if (birth) {
           columns.push({
@@ -215,7 +233,12 @@ export function planRelease(
         ${from} ${join(joins, sql` `)}
         where ${join(where, sql` and `)}
         order by person_id, row_id`;
-      return { name, table, columns, sql: select };
+      const unshiftableNotes = shiftedText.map((v) => ({
+        column: v,
+        sql: sql`select count(*) as n ${from}
+          where ${join(where, sql` and `)} and note_dates_unshiftable(${ident("e", v)}::varchar, e.event_date) > 0`,
+      }));
+      return { name, table, columns, sql: select, unshiftableNotes };
     });
   return { tables: released, referenceIds };
 }

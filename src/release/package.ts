@@ -126,7 +126,7 @@ ${tables.map((t) => `| ${info.formats.map((f) => `\`${fileOf(t.plan, f)}\``).joi
 - Identifiers are pseudonymized with this permit's own key: IDs match across this permit's releases and tables, and cannot be linked to any other permit's data. When the permit ends the key is destroyed.
 - Birth dates are given as ${r.birthDate === "full" ? "full dates" : r.birthDate === "year" ? "years" : "year and month"}.
 - ${r.dateShiftDays > 0 ? `Every date of a person is moved by the same number of days, between -${r.dateShiftDays} and +${r.dateShiftDays}; intervals within a person are exact.` : "Dates are as recorded."}
-- ${r.notes ? "Clinical notes are included with direct identifiers replaced by [HETU], [NAME], [PHONE], [EMAIL], [ADDRESS]." : "No free-text notes."}
+- ${r.notes ? `Clinical notes are included with direct identifiers replaced by [HETU], [NAME], [PHONE], [EMAIL], [ADDRESS].${r.dateShiftDays > 0 ? ` Dates written in them are moved with the person's dates (a month and year as its 15th would be; years alone and ages as written)${r.unshiftedNoteDates === true ? "; a few the service could not shift safely (a day and month without a year, slashed dates) are as recorded" : ""}.` : ""}` : "No free-text notes."}
 - People who have opted out of secondary use are not included.
 - Results leaving the analysis environment must not show counts under ${r.outputThreshold}.
 `;

@@ -14,10 +14,11 @@ import { ident, sql } from "../lake/sql.js";
 import type { Ctx } from "../permits/permit.js";
 import { enforcePermit } from "../permits/permit-access.js";
 import { crashPoint } from "../shared/crash-point.js";
-import { ConflictError, KaivoError, NotFoundError } from "../shared/errors.js";
+import { ConflictError, KaivoError, NotFoundError, ValidationError } from "../shared/errors.js";
 import { planRelease, type ReleaseRequest, resolveRequest } from "./extract.js";
 import { releaseFolderName, stagingFolder } from "./folder.js";
 import { scanRelease } from "./guard.js";
+import { installNoteDateFunctions } from "./note-dates-sql.js";
 import {
   codebook,
   dataPackage,
@@ -166,6 +167,10 @@ export async function createRelease(
     );
     await lake.query(referenceIds);
     lap("pseudonyms");
+    if (plans.some((p) => p.unshiftableNotes.length > 0)) {
+      installNoteDateFunctions(lake.connection);
+      if (permit.scope.rules.unshiftedNoteDates !== true) await refuseUnshiftableNotes(lake, plans);
+    }
     const packaged: PackagedTable[] = [];
     const parquetOf = (plan: (typeof plans)[number]) =>
       join(staging, "data", `${plan.name}.parquet`);
@@ -350,6 +355,32 @@ export async function createRelease(
   } finally {
     lake.close();
   }
+}
+
+/**
+ * With a date shift, a note whose text holds a date Kaivo cannot shift safely would carry that
+ * date as recorded: such a release is refused, naming table, column and count (never the text),
+ * unless the permit accepts unshifted note dates.
+ */
+async function refuseUnshiftableNotes(
+  lake: Lake,
+  plans: ReturnType<typeof planRelease>["tables"],
+): Promise<void> {
+  const found: string[] = [];
+  for (const plan of plans)
+    for (const check of plan.unshiftableNotes) {
+      const [row] = await lake.query(check.sql);
+      const n = Number(row?.n ?? 0);
+      if (n > 0)
+        found.push(
+          `${plan.name}.${check.column}: ${n} ${n === 1 ? "note has a date" : "notes have dates"} that cannot be shifted safely`,
+        );
+    }
+  if (found.length > 0)
+    throw new ValidationError(
+      `The release was refused: ${found.join("; ")} (a day and month without a year that the note's date does not settle, a day and month ending a sentence, a slashed date, or a date-shaped number that is no calendar date). With the permit's date shift they would leave as recorded. Nothing was published.`,
+      "Correct those notes at the source, leave the text column out of the release, or release under a permit that grants rules.unshiftedNoteDates (applied for and approved).",
+    );
 }
 
 /** `kaivo release list`: releases of a permit, or all. */
