@@ -1,4 +1,5 @@
 import { HETU_SYSTEM } from "../identity/hetu.js";
+import type { AnnotatedSpan, Fragment } from "./annotated-text.js";
 import type { Resource } from "./fhir-types.js";
 import type { Person } from "./person.js";
 import {
@@ -53,6 +54,15 @@ export interface RegistryRow {
   values: Record<string, number | string | null>;
 }
 
+/** A note's text with the span and type of every identifier written into it. */
+export interface AnnotatedNote {
+  /** The DocumentReference id. */
+  id: string;
+  lang: "fi" | "sv" | "en";
+  text: string;
+  spans: AnnotatedSpan[];
+}
+
 export type NoteKind = "referral" | "visit" | "discharge" | "emergency";
 
 const CLASS_DISPLAY = { AMB: "ambulatory", IMP: "inpatient encounter", EMER: "emergency" } as const;
@@ -71,6 +81,7 @@ export class Chart {
   readonly resources: Resource[] = [];
   readonly visits: Visit[] = [];
   readonly registryRows: RegistryRow[] = [];
+  readonly notes: AnnotatedNote[] = [];
 
   constructor(
     readonly person: Person,
@@ -354,12 +365,16 @@ export class Chart {
     });
   }
 
-  note(visit: Visit, kind: NoteKind, text: string, language: "fi" | "sv" | "en"): void {
+  /** A note as a DocumentReference; its identifier spans are kept in `notes` for the benchmark. */
+  note(visit: Visit, kind: NoteKind, note: Fragment, language: "fi" | "sv" | "en"): void {
     const type = NOTE_TYPE[kind];
     const at = kind === "discharge" ? visit.end : visit.start + this.rng.int(10, 120) * 60_000;
+    const id = this.rng.uuid();
+    const { text, spans } = note;
+    this.notes.push({ id, lang: language, text, spans });
     this.resources.push({
       resourceType: "DocumentReference",
-      id: this.rng.uuid(),
+      id,
       meta: this.meta(at),
       status: "current",
       type: {

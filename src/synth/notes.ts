@@ -1,3 +1,4 @@
+import { type Fragment, ident, joinFragments, plain, t } from "./annotated-text.js";
 import type { Chart, NoteKind, Visit } from "./chart.js";
 import type { Person } from "./person.js";
 import { SPECIALTIES } from "./reference/hospitals.js";
@@ -39,82 +40,98 @@ const HEADINGS: Record<Lang, Record<NoteKind, string>> = {
   },
 };
 
-function fullName(p: Person): string {
-  return `${p.given.join(" ")} ${p.family}`;
+function fullName(p: Person): Fragment {
+  return ident("NAME", `${p.given.join(" ")} ${p.family}`);
+}
+
+/** A clinician as written ("LL Anna Virtanen"): the title is text, the rest their name. */
+function clinicianName(written: string): Fragment {
+  const space = written.indexOf(" ");
+  return t`${written.slice(0, space + 1)}${ident("NAME", written.slice(space + 1))}`;
 }
 
 /**
  * Identifiers written into the running text, as clinicians do: the patient's name and code,
  * relatives and their numbers, e-mail and home address. Ingest must scrub every one of them.
+ * Each is marked as it is written (see annotated-text.ts).
  */
-function leaks(chart: Chart, lang: Lang, visit: Visit): string[] {
+function leaks(chart: Chart, lang: Lang, visit: Visit): Fragment[] {
   const { rng, person: p } = chart;
-  const out: string[] = [];
+  const out: Fragment[] = [];
   const rel = p.relative;
   if (rng.chance(0.25)) {
+    const hetu = ident("HETU", p.hetu);
     out.push(
       {
-        fi: `Potilas ${fullName(p)}, hetu ${p.hetu}.`,
-        sv: `Patient ${fullName(p)}, personbeteckning ${p.hetu}.`,
-        en: `Patient ${fullName(p)}, personal identity code ${p.hetu}.`,
+        fi: t`Potilas ${fullName(p)}, hetu ${hetu}.`,
+        sv: t`Patient ${fullName(p)}, personbeteckning ${hetu}.`,
+        en: t`Patient ${fullName(p)}, personal identity code ${hetu}.`,
       }[lang],
     );
   } else if (rng.chance(0.2)) {
+    const given = ident("NAME", p.given[0] as string);
     out.push(
       {
-        fi: `${p.given[0]} kertoo voivansa kohtalaisesti.`,
-        sv: `${p.given[0]} berättar att hen mår hyfsat.`,
-        en: `${p.given[0]} reports feeling fair.`,
+        fi: t`${given} kertoo voivansa kohtalaisesti.`,
+        sv: t`${given} berättar att hen mår hyfsat.`,
+        en: t`${given} reports feeling fair.`,
       }[lang],
     );
   }
   if (rng.chance(0.15)) {
+    const name = ident("NAME", `${rel.given} ${rel.family}`);
+    const phone = ident("PHONE", rel.phone);
     out.push(
       {
-        fi: `${RELATION.fi[rel.relation]} ${rel.given} ${rel.family} oli mukana vastaanotolla ja pyysi soittoa numeroon ${rel.phone}.`,
-        sv: `${RELATION.sv[rel.relation]} ${rel.given} ${rel.family} var med på mottagningen, nås på ${rel.phone}.`,
-        en: `${RELATION.en[rel.relation]} ${rel.given} ${rel.family} accompanied the patient, phone ${rel.phone}.`,
+        fi: t`${RELATION.fi[rel.relation]} ${name} oli mukana vastaanotolla ja pyysi soittoa numeroon ${phone}.`,
+        sv: t`${RELATION.sv[rel.relation]} ${name} var med på mottagningen, nås på ${phone}.`,
+        en: t`${RELATION.en[rel.relation]} ${name} accompanied the patient, phone ${phone}.`,
       }[lang],
     );
   }
   if (rng.chance(0.1)) {
+    const phone = ident("PHONE", p.phone);
     out.push(
       {
-        fi: `Potilaan oma puhelinnumero ${p.phone}.`,
-        sv: `Patientens telefon ${p.phone}.`,
-        en: `Patient's phone ${p.phone}.`,
+        fi: t`Potilaan oma puhelinnumero ${phone}.`,
+        sv: t`Patientens telefon ${phone}.`,
+        en: t`Patient's phone ${phone}.`,
       }[lang],
     );
   }
   if (p.email && rng.chance(0.08)) {
+    const email = ident("EMAIL", p.email);
     out.push(
       {
-        fi: `Toivoo yhteydenottoa sähköpostilla ${p.email}.`,
-        sv: `Önskar kontakt per e-post ${p.email}.`,
-        en: `Prefers e-mail: ${p.email}.`,
+        fi: t`Toivoo yhteydenottoa sähköpostilla ${email}.`,
+        sv: t`Önskar kontakt per e-post ${email}.`,
+        en: t`Prefers e-mail: ${email}.`,
       }[lang],
     );
   }
   if (rng.chance(0.08)) {
+    const street = ident("ADDRESS", p.street);
+    const town = (name: string) => ident("ADDRESS", `${p.postalCode} ${name}`);
     out.push(
       {
-        fi: `Kotiosoite ${p.street}, ${p.postalCode} ${p.municipality.fi}.`,
-        sv: `Hemadress ${p.street}, ${p.postalCode} ${p.municipality.sv}.`,
-        en: `Home address ${p.street}, ${p.postalCode} ${p.city}.`,
+        fi: t`Kotiosoite ${street}, ${town(p.municipality.fi)}.`,
+        sv: t`Hemadress ${street}, ${town(p.municipality.sv)}.`,
+        en: t`Home address ${street}, ${town(p.city)}.`,
       }[lang],
     );
   }
   if (rng.chance(0.15)) {
-    const colleague = chart.clinician("el");
+    const colleague = clinicianName(chart.clinician("el"));
     out.push(
       {
-        fi: `Konsultoitu puhelimitse ${colleague}.`,
-        sv: `Konsulterat ${colleague} per telefon.`,
-        en: `Discussed with ${colleague}.`,
+        fi: t`Konsultoitu puhelimitse ${colleague}.`,
+        sv: t`Konsulterat ${colleague} per telefon.`,
+        en: t`Discussed with ${colleague}.`,
       }[lang],
     );
   }
-  if (rng.chance(0.05)) out.push(`${visit.unit.name}, puh. 09 471 ${rng.int(10000, 99999)}.`);
+  if (rng.chance(0.05))
+    out.push(t`${visit.unit.name}, puh. ${ident("PHONE", `09 471 ${rng.int(10000, 99999)}`)}.`);
   return out;
 }
 
@@ -124,7 +141,7 @@ export function writeNote(chart: Chart, visit: Visit, kind: NoteKind, body: Note
   let lang: Lang = "fi";
   if (body.sv && person.language === "sv" && rng.chance(0.6)) lang = "sv";
   else if (body.en && rng.chance(0.06)) lang = "en";
-  const sentences = [...(body[lang] ?? body.fi)];
+  const sentences: Fragment[] = (body[lang] ?? body.fi).map(plain);
   const leaked = leaks(chart, lang, visit);
   // Leaks go inside the text, not in a separate block, as in real notes.
   for (const sentence of leaked) sentences.splice(rng.int(0, sentences.length), 0, sentence);
@@ -141,7 +158,7 @@ export function writeNote(chart: Chart, visit: Visit, kind: NoteKind, body: Note
   }[lang];
   const view = SPECIALTIES[visit.unit.specialty].view;
   const header = `${view} ${HEADINGS[lang][kind]} ${finnishDate(visit.start)} ${visit.unit.name}`;
-  const signature = `${visit.clinician}${rng.chance(0.5) ? ", erikoislääkäri" : ""}`;
-  const text = `${header}\n\n${intro} ${sentences.join(" ")}\n\n${signature}\n`;
-  chart.note(visit, kind, text, lang);
+  const signature = t`${clinicianName(visit.clinician)}${rng.chance(0.5) ? ", erikoislääkäri" : ""}`;
+  const note = t`${header}\n\n${intro} ${joinFragments(sentences, " ")}\n\n${signature}\n`;
+  chart.note(visit, kind, note, lang);
 }

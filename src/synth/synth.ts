@@ -1,6 +1,7 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
+import { annotatedNotes } from "./annotated-corpus.js";
 import { DEFECT_KINDS, type Defect, DefectPlanner } from "./defects.js";
 import { ExportWriter } from "./export-writer.js";
 import { RESOURCE_TYPES } from "./fhir-types.js";
@@ -10,7 +11,7 @@ import { UNITS } from "./reference/hospitals.js";
 import { REGISTRY_FORMATS, RegistryWriter } from "./registries.js";
 import { Rng } from "./rng.js";
 import { StaticResources } from "./static-resources.js";
-import { DAY, fhirDateTime, parseDay } from "./time.js";
+import { DAY, exportInstant, fhirDateTime } from "./time.js";
 import { type Facts, TruthCounter } from "./truth.js";
 
 export interface SynthOptions {
@@ -27,6 +28,11 @@ export interface SynthOptions {
   asOf: string;
   /** Split NDJSON files at about this many bytes (default 50 MB). */
   splitBytes: number;
+  /**
+   * A file for the annotated notes of the initial export (JSON lines, see annotated-corpus.ts):
+   * each note's text and the span and type of every identifier in it, for the benchmark.
+   */
+  annotations?: string;
 }
 
 export const DEFAULT_SYNTH_OPTIONS = {
@@ -60,7 +66,7 @@ export async function runSynth(
   onProgress?: (p: SynthProgress) => void,
 ): Promise<SynthSummary> {
   const { seed, out } = options;
-  const asOf = parseDay(options.asOf) + DAY - 2 * 3_600_000 - 60_000; // 23:59 local on the export day
+  const asOf = exportInstant(options.asOf);
   const startOf = Date.UTC(options.startYear, 0, 1);
   const statics = new StaticResources(seed);
   const unitByLocation = new Map(UNITS.map((u) => [statics.locationId(u.code), u.code]));
@@ -95,17 +101,21 @@ export async function runSynth(
     diabetes: new RegistryWriter(registryDir, REGISTRY_FORMATS.diabetes),
   };
   const initial = exportWriter("fhir", options.dirty > 0 ? "Observation" : null);
+  const annotations = options.annotations ? openSync(options.annotations, "w") : null;
   initial.writeRecords(statics.resources(fhirDateTime(startOf)), false);
   for (let i = 0; i < options.patients; i++) {
     const g = pop.generate(i, false);
     pop.write(initial, g, g.plan.death);
     if (!g.invalid) writeRegistryRows(g, registries, seed, options.dirty, asOf, defects, truth);
+    if (annotations !== null && !g.invalid)
+      for (const note of annotatedNotes(g)) writeSync(annotations, `${JSON.stringify(note)}\n`);
     if (i % 250 === 249) {
       onProgress?.({ phase: "initial export", done: i + 1, total: options.patients });
       await yieldToEventLoop();
     }
   }
   onProgress?.({ phase: "initial export", done: options.patients, total: options.patients });
+  if (annotations !== null) closeSync(annotations);
   registries.reuma.close();
   registries.diabetes.close();
   finish(initial, "fhir", fhirDateTime(asOf));
@@ -143,7 +153,7 @@ export async function runSynth(
   );
   writeFileSync(
     join(out, "truth.json"),
-    `${JSON.stringify({ generator: "kaivo synth", options: { ...options, out: undefined }, exports: exportsTruth }, null, 2)}\n`,
+    `${JSON.stringify({ generator: "kaivo synth", options: { ...options, out: undefined, annotations: undefined }, exports: exportsTruth }, null, 2)}\n`,
   );
   return summary;
 }

@@ -44,6 +44,11 @@ export function localYear(ms: number): number {
   return Number(fhirDate(ms).slice(0, 4));
 }
 
+/** The instant of an export made on a day (YYYY-MM-DD): 23:59 local time. */
+export function exportInstant(day: string): number {
+  return parseDay(day) + DAY - 2 * 3_600_000 - 60_000;
+}
+
 export function parseDay(text: string): number {
   const ms = Date.parse(`${text}T00:00:00Z`);
   if (Number.isNaN(ms)) throw new Error(`not a date: ${text}`);

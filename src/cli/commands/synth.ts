@@ -53,6 +53,10 @@ export function registerSynth(program: Command): void {
     )
     .option("--as-of <date>", "date of the initial export, YYYY-MM-DD", DEFAULT_SYNTH_OPTIONS.asOf)
     .option("--split-mb <mb>", "split NDJSON files at about this size", integer("split-mb", 1), 50)
+    .option(
+      "--annotations <file>",
+      "also write the initial export's notes with every identifier span, as JSON lines (for the de-identification benchmark)",
+    )
     .option("--json", "print a JSON summary (with timings) instead of text")
     .action(
       async (o: {
@@ -64,6 +68,7 @@ export function registerSynth(program: Command): void {
         dirty: number;
         asOf: string;
         splitMb: number;
+        annotations?: string;
         json?: boolean;
       }) => {
         if (!/^\d{4}-\d\d-\d\d$/.test(o.asOf) || Number.isNaN(Date.parse(o.asOf))) {
@@ -103,6 +108,7 @@ export function registerSynth(program: Command): void {
             dirty: o.dirty,
             asOf: o.asOf,
             splitBytes: o.splitMb * 1024 * 1024,
+            ...(o.annotations ? { annotations: o.annotations } : {}),
           },
           onProgress,
         );

@@ -1,0 +1,113 @@
+import { detectIdentifiers } from "../identity/detect.js";
+import { personNameMatcher } from "../identity/name-forms.js";
+import { annotatedCorpus } from "../synth/annotated-corpus.js";
+import { loadHardCases } from "./hard-cases.js";
+import {
+  type BenchDocument,
+  type Detector,
+  type Score,
+  type Span,
+  scoreDocuments,
+} from "./score.js";
+
+/** The synthetic part: every note of the first 2 000 people of seed 16 (about 8 300 notes). */
+export const SYNTHETIC_CORPUS = {
+  patients: 2000,
+  seed: 16,
+  asOf: "2025-12-31",
+  startYear: 1985,
+} as const;
+
+/** The synthetic notes as benchmark documents, with the names ingest would know for each. */
+export function syntheticDocuments(options = SYNTHETIC_CORPUS): BenchDocument[] {
+  return annotatedCorpus(options).map((n) => ({
+    id: n.id,
+    lang: n.lang,
+    text: n.text,
+    names: [...n.person.names, ...n.person.relatives],
+    gold: n.spans,
+  }));
+}
+
+/** The detector under test, given the person's names as ingest gives them (name-forms.ts). */
+export const kaivoDetector: Detector = (doc) =>
+  detectIdentifiers(doc.text, { isPersonName: personNameMatcher(doc.names) });
+
+export interface Goal {
+  name: string;
+  target: number;
+  actual: number;
+  met: boolean;
+}
+
+/** Issue 16's goals for a scored corpus. */
+export function goals(score: Score): Goal[] {
+  const recallOf = (type: string) => score.byType[type]?.recall ?? 1;
+  const goal = (name: string, target: number, actual: number): Goal => ({
+    name,
+    target,
+    actual,
+    met: actual >= target,
+  });
+  return [
+    goal("overall recall", 0.995, score.overall.recall),
+    goal("HETU recall", 1, recallOf("HETU")),
+    goal("PHONE recall", 1, recallOf("PHONE")),
+    goal("EMAIL recall", 1, recallOf("EMAIL")),
+    goal("precision", 0.95, score.precision),
+  ];
+}
+
+export interface BenchResult {
+  synthetic: Score;
+  hard: Score;
+  combined: Score;
+  /** Overall recall and precision of the combined corpus per language. */
+  byLanguage: Record<string, { documents: number; recall: number; precision: number }>;
+  /** The goals on each part: the synthetic notes alone would hide what the hard cases show. */
+  goals: { synthetic: Goal[]; hard: Goal[]; combined: Goal[] };
+  seconds: number;
+}
+
+export function runBenchmark(
+  hardCasesPath: string,
+  detector: Detector = kaivoDetector,
+  synthetic = syntheticDocuments(),
+): BenchResult {
+  const hard = loadHardCases(hardCasesPath);
+  const started = performance.now();
+  // Each document is detected once; the parts and languages are scored from the same spans.
+  const cache = new Map<BenchDocument, Span[]>();
+  const detect = (doc: BenchDocument) => {
+    const known = cache.get(doc);
+    if (known) return known;
+    const spans = detector(doc);
+    cache.set(doc, spans);
+    return spans;
+  };
+  const all = [...synthetic, ...hard];
+  const combined = scoreDocuments(all, detect);
+  const byLanguage: BenchResult["byLanguage"] = {};
+  for (const lang of [...new Set(all.map((d) => d.lang))].sort()) {
+    const s = scoreDocuments(
+      all.filter((d) => d.lang === lang),
+      detect,
+    );
+    byLanguage[lang] = { documents: s.documents, recall: s.overall.recall, precision: s.precision };
+  }
+  const parts = {
+    synthetic: scoreDocuments(synthetic, detect),
+    hard: scoreDocuments(hard, detect),
+  };
+  return {
+    ...parts,
+    combined,
+    byLanguage,
+    goals: {
+      synthetic: goals(parts.synthetic),
+      hard: goals(parts.hard),
+      combined: goals(combined),
+    },
+    seconds: (performance.now() - started) / 1000,
+  };
+}

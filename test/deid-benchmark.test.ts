@@ -1,0 +1,221 @@
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { HardCaseError, loadHardCases, parseHardCases } from "../src/deid-bench/hard-cases.js";
+import {
+  type BenchResult,
+  kaivoDetector,
+  runBenchmark,
+  syntheticDocuments,
+} from "../src/deid-bench/run.js";
+import { type BenchDocument, type Span, scoreDocuments } from "../src/deid-bench/score.js";
+import { checkCharacter } from "../src/identity/hetu.js";
+import { UNICODE_DASHES } from "../src/identity/identifier-patterns.js";
+
+const HARD_CASES = join(import.meta.dirname, "../bench/deid/hard-cases.jsonl");
+
+const doc = (id: string, text: string, gold: Span[]): BenchDocument => ({
+  id,
+  lang: "en",
+  text,
+  names: [],
+  gold,
+});
+// "Call Ann Lee on 040 123 4567" and "Code 131052-308T, mail a@b.fi".
+const A = doc("a", "Call Ann Lee on 040 123 4567", [
+  { start: 5, end: 12, type: "NAME" },
+  { start: 16, end: 28, type: "PHONE" },
+]);
+const B = doc("b", "Code 131052-308T, mail a@b.fi", [
+  { start: 5, end: 16, type: "HETU" },
+  { start: 23, end: 29, type: "EMAIL" },
+]);
+const perfect = (d: BenchDocument) => d.gold;
+
+// The synthetic corpus takes a few seconds to generate: once for all tests.
+let synthetic: BenchDocument[];
+let r: BenchResult;
+beforeAll(() => {
+  synthetic = syntheticDocuments();
+  r = runBenchmark(HARD_CASES, kaivoDetector, synthetic);
+});
+
+describe("the de-identification scorer", () => {
+  it("gives 3 of 4 when the detector misses one span, and lists the miss", () => {
+    const s = scoreDocuments([A, B], (d) => d.gold.filter((g) => g.type !== "EMAIL"));
+    expect(s.overall).toMatchObject({ gold: 4, found: 3, recall: 0.75 });
+    expect(s.byType.EMAIL).toMatchObject({ gold: 1, found: 0, recall: 0 });
+    expect(s.byType.NAME?.recall).toBe(1);
+    expect(s.precision).toBe(1);
+    expect(s.misses).toEqual([
+      expect.objectContaining({ doc: "b", type: "EMAIL", value: "a@b.fi", partial: false }),
+    ]);
+  });
+
+  it("gives precision 4 of 5 for one false positive, counted under the detected type", () => {
+    const s = scoreDocuments([A, B], (d) =>
+      d.id === "a" ? [{ start: 0, end: 4, type: "NAME" }, ...d.gold] : d.gold,
+    );
+    expect(s.overall.recall).toBe(1);
+    expect(s).toMatchObject({ detected: 5, truePositives: 4, precision: 0.8 });
+    expect(s.falsePositivesByType).toEqual({ NAME: 1 });
+    expect(s.falsePositives[0]).toMatchObject({ doc: "a", value: "Call" });
+  });
+
+  it("counts a span covered in pieces (spaces left between) as found, a partly covered one as missed", () => {
+    const words = scoreDocuments([A], () => [
+      { start: 5, end: 8, type: "NAME" },
+      { start: 9, end: 12, type: "NAME" },
+      { start: 16, end: 19, type: "PHONE" },
+    ]);
+    expect(words.byType.NAME?.found).toBe(1);
+    expect(words.byType.PHONE?.found).toBe(0);
+    expect(words.misses[0]).toMatchObject({ type: "PHONE", partial: true });
+    // Non-space characters: 6 of the name and 10 of the phone, of which 6 + 3 are covered.
+    expect(words.characters).toMatchObject({ gold: 16, covered: 9 });
+  });
+
+  it("credits a span found under another type to recall but not to type-exact recall", () => {
+    const s = scoreDocuments([B], (d) => d.gold.map((g) => ({ ...g, type: "PHONE" })));
+    expect(s.byType.HETU).toMatchObject({ found: 1, foundTypeExact: 0, recallTypeExact: 0 });
+    expect(s.overall).toMatchObject({ recall: 1, recallTypeExact: 0 });
+  });
+
+  it("takes a span that overreaches as correct and shows the overreach in character precision", () => {
+    // "Call Ann Lee" (10 non-space characters) for the name (6): 6 of 10 inside gold.
+    const s = scoreDocuments([A], (d) => [{ start: 0, end: 12, type: "NAME" }, d.gold[1] as Span]);
+    expect(s.precision).toBe(1);
+    expect(s.characters.detected).toBe(20);
+    expect(s.characters.inGold).toBe(16);
+    expect(s.characters.precision).toBe(0.8);
+  });
+
+  it("gives recall and precision 1 on an empty corpus and when nothing is detected", () => {
+    expect(scoreDocuments([], perfect)).toMatchObject({ precision: 1, overall: { recall: 1 } });
+    const none = scoreDocuments([doc("n", "2024-05-16", [])], () => []);
+    expect(none).toMatchObject({ detected: 0, precision: 1 });
+  });
+});
+
+describe("the hard-case loader", () => {
+  const line = (o: object) => JSON.stringify({ id: "x", lang: "fi", text: "", ...o });
+
+  it("resolves identifier substrings to offsets, nth picking one of several", () => {
+    const [d] = parseHardCases(
+      line({
+        text: "Smith met Smith at Elm Street",
+        identifiers: [
+          { text: "Smith", type: "NAME", nth: 2 },
+          { text: "Smith", type: "NAME", nth: 1 },
+        ],
+      }),
+    );
+    expect(d?.gold).toEqual([
+      { start: 0, end: 5, type: "NAME" },
+      { start: 10, end: 15, type: "NAME" },
+    ]);
+  });
+
+  it.each([
+    ["a substring not in the text", { text: "abc", identifiers: [{ text: "x", type: "NAME" }] }],
+    ["an ambiguous substring", { text: "aa", identifiers: [{ text: "a", type: "NAME" }] }],
+    [
+      "an nth past the last occurrence",
+      { text: "aa", identifiers: [{ text: "a", type: "NAME", nth: 3 }] },
+    ],
+    [
+      "overlapping identifiers",
+      {
+        text: "Ann Lee",
+        identifiers: [
+          { text: "Ann Lee", type: "NAME" },
+          { text: "Lee", type: "NAME" },
+        ],
+      },
+    ],
+    ["an unknown language", { lang: "de", identifiers: [] }],
+  ])("refuses %s", (_, o) => {
+    expect(() => parseHardCases(line(o))).toThrow(HardCaseError);
+  });
+
+  it("refuses a duplicate id", () => {
+    const l = line({ text: "a", identifiers: [] });
+    expect(() => parseHardCases(`${l}\n${l}\n`)).toThrow(/duplicate id/);
+  });
+});
+
+describe("the benchmark corpus", () => {
+  it("has at least 100 hard cases in fi, sv and en, negatives among them, every code valid", () => {
+    const cases = loadHardCases(HARD_CASES);
+    expect(cases.length).toBeGreaterThanOrEqual(100);
+    expect(new Set(cases.map((c) => c.lang))).toEqual(new Set(["fi", "sv", "en"]));
+    expect(cases.filter((c) => c.gold.length === 0).length).toBeGreaterThanOrEqual(25);
+    const codes = cases.flatMap((c) =>
+      c.gold.filter((g) => g.type === "HETU").map((g) => c.text.slice(g.start, g.end)),
+    );
+    expect(codes.length).toBeGreaterThanOrEqual(10);
+    for (const written of codes) {
+      const code = written.replace(/\s/g, "").replace(new RegExp(`[${UNICODE_DASHES}]`), "-");
+      const individual = code.length === 11 ? code.slice(7, 10) : code.slice(6, 9);
+      expect(checkCharacter(code.slice(0, 6), individual), written).toBe(
+        code.slice(-1).toUpperCase(),
+      );
+    }
+  });
+
+  it("has at least 500 synthetic notes in fi, sv and en with well-formed spans", () => {
+    expect(synthetic.length).toBeGreaterThanOrEqual(500);
+    for (const lang of ["fi", "sv", "en"])
+      expect(synthetic.filter((d) => d.lang === lang).length, lang).toBeGreaterThanOrEqual(50);
+    for (const d of synthetic) {
+      let end = 0;
+      for (const g of d.gold) {
+        expect(g.start).toBeGreaterThanOrEqual(end);
+        expect(d.text.slice(g.start, g.end).trim()).toBe(d.text.slice(g.start, g.end));
+        end = g.end;
+      }
+    }
+  });
+});
+
+describe("npm run bench:deid", () => {
+  const unmet = (part: keyof BenchResult["goals"]) => r.goals[part].filter((g) => !g.met);
+
+  it("meets every goal on the synthetic notes", () => {
+    expect(unmet("synthetic")).toEqual([]);
+  });
+
+  it("meets the goals that hold today on the combined corpus and the hard cases", () => {
+    for (const part of ["combined", "hard"] as const) {
+      const met = Object.fromEntries(r.goals[part].map((g) => [g.name, g.met]));
+      expect(met, part).toMatchObject({
+        "HETU recall": true,
+        "EMAIL recall": true,
+        precision: true,
+      });
+    }
+    expect(r.goals.combined.find((g) => g.name === "overall recall")?.met).toBe(true);
+  });
+
+  // Goals not met yet (issue 16 part B): these floors are today's figures, so a regression fails
+  // while the gap stays visible in the output and in docs/deidentification.md.
+  it("holds today's floors where the goals are not met yet, and prints the gap", () => {
+    const { hard } = r;
+    expect(hard.overall.found).toBeGreaterThanOrEqual(121);
+    expect(hard.byType.PHONE?.found).toBeGreaterThanOrEqual(18);
+    expect(hard.byType.NAME?.found).toBeGreaterThanOrEqual(59);
+    expect(hard.byType.ADDRESS?.found).toBeGreaterThanOrEqual(20);
+    expect(hard.byType.ID?.found).toBeGreaterThanOrEqual(1);
+    // Six negatives are flagged today (anatomy and care-pathway words read as streets, a lab
+    // list as a postal code and town, fluid balances as phones); no more may be.
+    expect(hard.detected - hard.truePositives).toBeLessThanOrEqual(6);
+    for (const part of ["hard", "combined"] as const)
+      for (const g of unmet(part))
+        console.info(
+          `deid goal not met (${part}): ${g.name} ${(100 * g.actual).toFixed(2)} % < ${100 * g.target} %`,
+        );
+  });
+
+  it("runs in well under 30 s", () => {
+    expect(r.seconds).toBeLessThan(30);
+  });
+});
