@@ -1,7 +1,14 @@
 import type { Lake } from "../lake/lake.js";
 import { join, type Sql, sql } from "../lake/sql.js";
 import { RECORD_KEYS } from "./record-keys.js";
-import { BUCKETS_PER_HASH, type Bucket, emptySketch, HASHES, type Sketch } from "./sketch.js";
+import {
+  addKey,
+  BUCKETS_PER_HASH,
+  type Bucket,
+  emptySketch,
+  HASHES,
+  type Sketch,
+} from "./sketch.js";
 
 /** A count to be shown: an ID and a query whose `pseudo_id` column lists the people counted. */
 export interface CellQuery {
@@ -93,4 +100,17 @@ export async function measureCells(
   for (const [id, sum] of low) (out.get(id) as MeasuredCell).key = Number(sum) / 2 ** 32;
   await lake.query(sql`drop table if exists _disclosure_cells`);
   return out;
+}
+
+/** The same measurement of a set given its members' record keys, in memory (for evaluations). */
+export function measureKeys(keys: Iterable<bigint>): MeasuredCell {
+  const cell = EMPTY_CELL();
+  let low = 0n;
+  for (const key of keys) {
+    cell.n++;
+    low = (low + (key & 0xffffffffn)) % (1n << 32n);
+    addKey(cell.sketch, key);
+  }
+  cell.key = Number(low) / 2 ** 32;
+  return cell;
 }

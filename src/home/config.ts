@@ -5,7 +5,7 @@ import { ConfigError } from "../shared/errors.js";
 import { jsonErrorPlace } from "../shared/json-text.js";
 
 /** Set from what the adversaries in test/disclosure-adversaries.test.ts showed; see docs/disclosure.md. */
-const DEFAULT_QUERY_BUDGET = 400;
+const DEFAULT_QUERY_BUDGET = 50;
 
 /**
  * kaivo.json. Strict: an unknown key is far more often a typo than an intention, and a typo in a
@@ -44,11 +44,11 @@ export const KaivoConfigSchema = z.strictObject({
       /** Cell-key perturbation: noise up to maxNoise either way, with this variance. */
       perturbation: z
         .strictObject({
-          maxNoise: z.number().int().min(1).max(20).default(3),
-          variance: z.number().positive().default(2),
+          maxNoise: z.number().int().min(1).max(20).default(5),
+          variance: z.number().positive().default(6),
         })
         .refine((p) => p.variance < p.maxNoise * p.maxNoise, "variance must be below maxNoise²")
-        .default({ maxNoise: 3, variance: 2 }),
+        .default({ maxNoise: 5, variance: 6 }),
       /** Perturbed counts are rounded to a multiple of this; 1 leaves them as they are. */
       rounding: z.number().int().min(1).max(100).default(1),
       /** Below this shown cohort size no breakdown is given at all (by sex, age, year). */
@@ -61,7 +61,7 @@ export const KaivoConfigSchema = z.strictObject({
     })
     .default({
       minCount: 5,
-      perturbation: { maxNoise: 3, variance: 2 },
+      perturbation: { maxNoise: 5, variance: 6 },
       rounding: 1,
       breakdownMin: 20,
       queryBudget: DEFAULT_QUERY_BUDGET,
