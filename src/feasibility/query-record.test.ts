@@ -4,7 +4,10 @@ import { ROWS } from "../../test/support/cohort-rows.js";
 import { fixtureLake } from "../../test/support/fixture-lake.js";
 import { tempDir } from "../../test/support/stores.js";
 import type { Actor } from "../auth/roles.js";
+import { addUser } from "../auth/users.js";
+import { validateCohort } from "../cohort/cohort-service.js";
 import type { Home } from "../home/home.js";
+import { draftPermit } from "../permits/permit-service.js";
 import { RateLimitError } from "../shared/errors.js";
 import { type ControlStore, openControlStore } from "../store/control-store.js";
 import { feasibility } from "./feasibility-service.js";
@@ -88,5 +91,65 @@ describe("feasibility queries are counted and recorded before they run (issue 15
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(3);
     const runs = (await entriesOf(actor.name)).filter((e) => e.action === "feasibility.run");
     expect(runs).toHaveLength(3);
+  });
+});
+
+describe("applications share a ledger and a budget (issue 16)", () => {
+  const riku: Actor = { name: "budget-riku", role: "researcher" };
+  const ville: Actor = { name: "budget-ville", role: "researcher" };
+  const outsider: Actor = { name: "budget-outsider", role: "researcher" };
+  const budgeted = (queryBudget: number) => ({
+    home: {
+      ...home,
+      config: { ...home.config, disclosure: { ...home.config.disclosure, queryBudget } },
+    },
+    store,
+  });
+
+  it("counts an application's queries by all its team against one budget, and refuses the next", async () => {
+    for (const a of [riku, ville, outsider])
+      await addUser(store, { name: "system", role: "admin" }, { name: a.name, role: a.role });
+    const v = await validateCohort({ home, store, actor: riku }, RA);
+    await draftPermit(
+      { home, store, actor: riku },
+      {
+        id: "P-BUDGET",
+        title: "Rheumatoid arthritis treatment study",
+        organisation: "University of Helsinki",
+        legalBasis: "Secondary Use Act 552/2019, scientific research",
+        purpose: "How treatment of rheumatoid arthritis begins.",
+        validUntil: new Date(Date.now() + 365 * 86_400_000).toISOString().slice(0, 10),
+        team: [ville.name],
+        scope: {
+          cohort: { name: "ra", hash: v.hash },
+          tables: { "clinical.person": ["sex"] },
+          period: { from: "2000-01-01", to: "2025-12-31" },
+          formats: ["parquet"],
+        },
+      },
+    );
+    const first = await feasibility({ ...budgeted(2), actor: riku }, RA, {
+      application: "P-BUDGET",
+    });
+    const second = await feasibility({ ...budgeted(2), actor: ville }, RA, {
+      application: "P-BUDGET",
+    });
+    expect(second.persons).toEqual(first.persons);
+    await expect(
+      feasibility({ ...budgeted(2), actor: ville }, RA, { application: "P-BUDGET" }),
+    ).rejects.toThrow(/P-BUDGET has used its 2 feasibility queries/);
+    // Outside the application, the researcher's own budget is untouched.
+    await feasibility({ ...budgeted(2), actor: ville }, RA);
+    const refused = await entriesOf(ville.name);
+    expect(
+      refused
+        .filter((e) => e.action === "feasibility.refused")
+        .map((e) => JSON.parse(e.details).reason),
+    ).toEqual(["budget"]);
+    // Someone outside the team is told the application does not exist, before anything is recorded.
+    await expect(
+      feasibility({ ...budgeted(2), actor: outsider }, RA, { application: "P-BUDGET" }),
+    ).rejects.toThrow(/No permit P-BUDGET/);
+    expect(await entriesOf(outsider.name)).toEqual([]);
   });
 });
