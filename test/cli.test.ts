@@ -314,7 +314,7 @@ describe("kaivo CLI without a home", () => {
       expect(feasible.stderr).toBe("");
       expect(feasible.status).toBe(0);
       expect(feasible.stdout).toMatch(
-        /t2d-hba1c \([0-9a-f]{12}\), snapshot \d+: (\d+|<5) persons \(counts under 5/,
+        /t2d-hba1c \([0-9a-f]{12}\), snapshot \d+: (\d+|<5) persons \(counts perturbed, under 5 shown as <5; kaivo-sdc\/2 k=5 D=5 V=6 r=1 b=20\)/,
       );
       expect(feasible.stdout).toMatch(/remain after: never diagnosed with type 1 diabetes/);
       const explained = kaivo(

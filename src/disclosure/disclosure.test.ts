@@ -140,6 +140,33 @@ describe("the engine on a lake and a control store", () => {
     expect(other.get("b")).toBe(perturbedCount(cellOf(measured, "b"), policy));
   });
 
+  test("gives a set within k-1 people of the sum or difference of two answered ones their sum or difference", async () => {
+    const policy = policyFrom(deployment.home.config);
+    const range = (lo: number, hi: number) => ({
+      id: `${lo}-${hi}`,
+      persons: sql`select pseudo_id from r.people where i >= ${lo} and i < ${hi}`,
+    });
+    const m = await measureCells(lake, [
+      range(0, 100),
+      range(100, 300),
+      range(0, 302),
+      range(3, 300),
+      range(10, 300),
+    ]);
+    const ask = async (id: string) =>
+      (
+        await discloseCells(deployment.store, policy, scope("r3"), new Map([[id, cellOf(m, id)]]))
+      ).get(id);
+    const p = (await ask("0-100")) as number;
+    const q = (await ask("100-300")) as number;
+    // 0-302 is 0-100 and 100-300 with two more people: the sum of their answers, no fresh noise.
+    expect(await ask("0-302")).toBe(p + q);
+    // 3-300 is the two less three people: the sum again, however it is asked.
+    expect(await ask("3-300")).toBe(p + q);
+    // 10-300 is ten people short of any sum or difference: a count of its own.
+    expect(await ask("10-300")).toBe(perturbedCount(cellOf(m, "10-300"), policy));
+  });
+
   test("measures a set in memory exactly as in the lake", async () => {
     const keys = await lake.query(
       sql`select pseudo_id, record_key::varchar k from main._record_keys`,

@@ -1,8 +1,10 @@
 import type { ControlStore } from "../store/control-store.js";
-import { type LedgerScope, nearestAnswer, recordAnswer } from "./ledger.js";
+import { AnswerIndex } from "./combinations.js";
+import { type LedgerScope, nearestAnswer, numericAnswers, recordAnswer } from "./ledger.js";
 import type { MeasuredCell } from "./measure.js";
 import type { DisclosurePolicy } from "./policy.js";
 import { noiseAt } from "./ptable.js";
+import { firstCounts } from "./sketch.js";
 
 /** A count as shown outside the service: a perturbed number, or `<k` for anything below k. */
 export type Shown = number | `<${number}`;
@@ -31,8 +33,9 @@ const parseShown = (text: string): Shown => (text.startsWith("<") ? (text as Sho
  * Disclosure control for one answer's cells. Each non-empty cell is compared with the ledger: a
  * person set within k-1 people of one answered before (either way, identical included) gets that
  * earlier answer again, so bisection, one-person tests and padding by a few people learn nothing;
- * any other set gets its perturbed count. Every new set goes on the ledger before the answer is
- * returned.
+ * a set within k-1 people of the sum or difference of two answered sets gets the sum or
+ * difference of their answers, so padding chains learn nothing either; any other set gets its
+ * perturbed count. Every new set goes on the ledger before the answer is returned.
  */
 export async function discloseCells(
   store: ControlStore,
@@ -44,14 +47,24 @@ export async function discloseCells(
   const out = new Map<string, Shown>();
   await store.db.transaction().execute(async (tx) => {
     const txStore = { ...store, db: tx } as ControlStore;
+    const combinable = new AnswerIndex(await numericAnswers(txStore, scope));
     for (const [id, cell] of cells) {
       if (cell.n === 0) {
         out.set(id, `<${k}`);
         continue;
       }
       const earlier = await nearestAnswer(txStore, scope, cell.n, cell.sketch, k);
-      const shown = earlier ? parseShown(earlier.shown) : perturbedCount(cell, policy);
+      const shown = earlier
+        ? parseShown(earlier.shown)
+        : (combinable.combined(cell.n, cell.sketch, k) ?? perturbedCount(cell, policy));
       out.set(id, shown);
+      if (typeof shown === "number" && (!earlier || earlier.difference > 0))
+        combinable.add({
+          persons: cell.n,
+          sketch: () => cell.sketch,
+          counts: firstCounts(cell.sketch),
+          shown,
+        });
       if (!earlier || earlier.difference > 0)
         await recordAnswer(txStore, scope, policy.version, {
           persons: cell.n,

@@ -1,5 +1,13 @@
 import type { ControlStore } from "../store/control-store.js";
-import { decodeSketch, differenceSize, encodeSketch, type Sketch } from "./sketch.js";
+import type { NumericAnswer } from "./combinations.js";
+import {
+  decodeSketch,
+  differenceSize,
+  encodeSketch,
+  firstCounts,
+  firstCountsOfText,
+  type Sketch,
+} from "./sketch.js";
 
 /** Whose answers a new answer is compared with. */
 export interface LedgerScope {
@@ -39,11 +47,46 @@ export async function nearestAnswer(
   q = application
     ? q.where((eb) => eb.or([eb("actor", "=", actor), eb("application", "=", application)]))
     : q.where("actor", "=", actor);
+  const counts = firstCounts(sketch);
   for (const row of await q.orderBy("id").execute()) {
+    // The first sub-table holds every member once: sets k or more apart there are far apart.
+    const theirs = firstCountsOfText(row.sketch);
+    let apart = 0;
+    for (let i = 0; i < counts.length && apart < k; i++)
+      apart += Math.abs((counts[i] as number) - (theirs[i] as number));
+    if (apart >= k) continue;
     const difference = differenceSize(decodeSketch(row.sketch), sketch, k);
     if (difference !== null && difference < k) return { shown: row.shown, difference };
   }
   return undefined;
+}
+
+/** The answers in scope that showed a number, for AnswerIndex. */
+export async function numericAnswers(
+  store: ControlStore,
+  scope: LedgerScope,
+): Promise<NumericAnswer[]> {
+  let q = store.db
+    .selectFrom("disclosure_ledger")
+    .select(["persons", "sketch", "shown"])
+    .where("scope", "=", scope.scope)
+    .where("shown", "not like", "<%");
+  const { application, actor } = scope;
+  q = application
+    ? q.where((eb) => eb.or([eb("actor", "=", actor), eb("application", "=", application)]))
+    : q.where("actor", "=", actor);
+  return (await q.orderBy("id").execute()).map((r) => {
+    let sketch: Sketch | undefined;
+    return {
+      persons: r.persons,
+      sketch: () => {
+        sketch ??= decodeSketch(r.sketch);
+        return sketch;
+      },
+      counts: firstCountsOfText(r.sketch),
+      shown: Number(r.shown),
+    };
+  });
 }
 
 export async function recordAnswer(

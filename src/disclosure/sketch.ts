@@ -51,9 +51,30 @@ export function addKey(sketch: Sketch, key: bigint, sign: 1 | -1 = 1): void {
  * peel (far more than k-1 in practice).
  */
 export function differenceSize(a: Sketch, b: Sketch, limit = BUCKETS): number | null {
-  const d: Sketch = a.map((x, i) => {
-    const y = b[i] as Bucket;
-    return { count: x.count - y.count, ids: mod(x.ids - y.ids), checks: mod(x.checks - y.checks) };
+  return combinationSize([a, b], [1, -1], limit);
+}
+
+/**
+ * The size of a signed sum of sets (e.g. X - Y + Z) when every person in it counts once, either
+ * way; null when it does not peel (a large sum, or someone counted twice).
+ */
+export function combinationSize(
+  sketches: readonly Sketch[],
+  signs: readonly (1 | -1)[],
+  limit = BUCKETS,
+): number | null {
+  const d: Sketch = emptySketch().map((_, i) => {
+    let count = 0;
+    let ids = 0n;
+    let checks = 0n;
+    for (const [j, s] of sketches.entries()) {
+      const b = s[i] as Bucket;
+      const sign = signs[j] as 1 | -1;
+      count += sign * b.count;
+      ids += BigInt(sign) * b.ids;
+      checks += BigInt(sign) * b.checks;
+    }
+    return { count, ids: mod(ids), checks: mod(checks) };
   });
   let found = 0;
   for (let progress = true; progress; ) {
@@ -74,6 +95,11 @@ export function differenceSize(a: Sketch, b: Sketch, limit = BUCKETS): number | 
   return d.every((x) => x.count === 0 && x.ids === 0n && x.checks === 0n) ? found : null;
 }
 
+/** The counts of sub-table 0, where every member falls once: a cheap first test of a sum. */
+export function firstCounts(s: Sketch): Int32Array {
+  return Int32Array.from(s.slice(0, BUCKETS_PER_HASH), (b) => b.count);
+}
+
 /** A sketch as text for the ledger: 80 buckets of count, key sum and check sum, in hex. */
 export function encodeSketch(s: Sketch): string {
   return s
@@ -83,6 +109,13 @@ export function encodeSketch(s: Sketch): string {
         : `${b.count}:${b.ids.toString(16)}:${b.checks.toString(16)}`,
     )
     .join(",");
+}
+
+/** firstCounts of an encoded sketch, without reading the rest of it. */
+export function firstCountsOfText(text: string): Int32Array {
+  return Int32Array.from(text.split(",", BUCKETS_PER_HASH), (p) =>
+    p === "" ? 0 : Number.parseInt(p, 10),
+  );
 }
 
 export function decodeSketch(text: string): Sketch {

@@ -16,8 +16,11 @@ export interface Trial {
 export interface AttackSetting {
   population: Population;
   k: number;
-  /** A fresh oracle with its own ledger and budget, for one target. */
-  oracle: () => Oracle;
+  /**
+   * The attacker's oracle for one target (its own ledger and budget); with a name, another
+   * researcher's, whose answers the attacker's ledger does not hold.
+   */
+  oracle: (researcher?: string) => Oracle;
 }
 
 const clip = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
@@ -96,6 +99,50 @@ export async function paddingChain(set: AttackSetting): Promise<Trial> {
   }
   const guess = clip(Math.round(mean(estimates)), 0, set.k - 1);
   return { success: guess === t.size, baseline: 1 / set.k, queries: o.used };
+}
+
+/**
+ * (2d) Longer padding chains: target ∪ P, P ∪ Q, Q ∪ R and R; the alternating sum is the target,
+ * and no two or three of the sets add up to a set close to another.
+ */
+export async function paddingChain4(set: AttackSetting): Promise<Trial> {
+  const o = set.oracle();
+  const t = smallTarget(set);
+  const estimates: number[] = [];
+  const pad = () => keysOf(set.population.people(set.population.int(20, 200)));
+  while (o.left >= 4) {
+    const [p, q, r] = [pad(), pad(), pad()];
+    const a = numeric(await o.one([...keysOf(t.members), ...p]), set.k) as number;
+    const b = numeric(await o.one([...p, ...q]), set.k) as number;
+    const c = numeric(await o.one([...q, ...r]), set.k) as number;
+    const d = numeric(await o.one(r), set.k) as number;
+    estimates.push(a - b + c - d);
+  }
+  const guess = clip(Math.round(mean(estimates)), 0, set.k - 1);
+  return { success: guess === t.size, baseline: 1 / set.k, queries: o.used };
+}
+
+/**
+ * (2e) Padded pairs around a larger count without ever asking for it: the count is the mean of
+ * (cohort ∪ P) - P over the pairs; the baseline guesses the count's own answer (asked by someone
+ * else, so it does not enter this attacker's ledger).
+ */
+export async function paddingPairsOnly(set: AttackSetting): Promise<Trial> {
+  const o = set.oracle();
+  const target = keysOf(set.population.people(set.population.int(10, 40)));
+  const direct = (await set.oracle("someone else").one(target)) as Shown;
+  const estimates: number[] = [];
+  while (o.left >= 2) {
+    const pad = keysOf(set.population.people(set.population.int(20, 200)));
+    const a = numeric(await o.one(pad), set.k) as number;
+    const b = numeric(await o.one([...pad, ...target]), set.k) as number;
+    estimates.push(b - a);
+  }
+  return {
+    success: Math.round(mean(estimates)) === target.length,
+    baseline: direct === target.length ? 1 : 0,
+    queries: o.used,
+  };
 }
 
 /**
@@ -225,6 +272,8 @@ export const ATTACKS = {
   "2 padding (small count)": paddingSmall,
   "2b padding chain (small count)": paddingChain,
   "2c padding (exact count 10-40)": paddingExact,
+  "2d padding chain of four (small count)": paddingChain4,
+  "2e padded pairs only (exact count 10-40)": paddingPairsOnly,
   "3 catalog subtraction": catalogSubtraction,
   "4 breakdown cell counting": breakdownCounting,
   "5 opt-out diff (sex)": optoutDiff,

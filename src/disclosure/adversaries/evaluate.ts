@@ -38,11 +38,16 @@ export async function evaluateAdversaries(
     for (let i = 0; i < options.targets; i++) {
       const catalog = CATALOG_ATTACKS.includes(attack);
       const actor = `${catalog ? "catalog" : "adversary"}:${attack}:${options.seed ?? ""}:${i}`;
-      const oracle = () =>
+      const oracle = (researcher?: string) =>
         new Oracle(
           store,
           policy,
-          { scope: catalog ? "catalog" : "query", actor, application: null, definitionHash: null },
+          {
+            scope: catalog ? "catalog" : "query",
+            actor: researcher ? `${actor}:${researcher}` : actor,
+            application: null,
+            definitionHash: null,
+          },
           options.budget,
         );
       trials.push(await ATTACKS[attack]({ population, k: policy.minCount, oracle }));
