@@ -1,5 +1,5 @@
 import type { Shown } from "./engine.js";
-import { combinationSize, firstCounts, type Sketch } from "./sketch.js";
+import { combinationSize, type Sketch } from "./sketch.js";
 
 /**
  * An answered set with a number shown: only those can be combined into a new figure. The sketch
@@ -13,45 +13,63 @@ export interface NumericAnswer {
   shown: number;
 }
 
-type Indexed = NumericAnswer;
-
 /**
- * Answers in scope, by size, for finding a new set that is within k-1 people of the sum or the
- * difference of two earlier ones (X ≈ Y + Z, X ≈ Y - Z). Such a set is given the sum or the
- * difference of their answers: otherwise a padding chain (target ∪ P, P ∪ Q, Q), whose no two
- * sets are close, would draw fresh noise each time and average it away.
+ * Answers in scope, for finding a new set that is within k-1 people of the sum or the difference
+ * of two earlier ones (X ≈ Y + Z, X ≈ Y - Z). Such a set is given the sum or the difference of
+ * their answers: otherwise a padding chain (target ∪ P, P ∪ Q, Q), whose no two sets are close,
+ * would draw fresh noise each time and average it away. Sets under k people are left out: they
+ * are shown `<k` or close to it, and an attacker needs numbers.
+ *
+ * Finding Z for each earlier Y must not scan every answer: X - Y ± Z is within k-1 people only if
+ * the first sub-table's counts of ∓Z and X - Y differ in at most k-1 buckets, so (pigeonhole) in
+ * one of k groups of buckets they agree exactly. Answers are indexed by each group's counts.
  */
 export class AnswerIndex {
-  private readonly answers: Indexed[] = [];
+  private readonly answers: NumericAnswer[] = [];
+  private readonly byGroup = new Map<number, NumericAnswer[]>();
+  private readonly groups: number[][];
 
-  constructor(answers: Iterable<NumericAnswer>) {
+  constructor(
+    answers: Iterable<NumericAnswer>,
+    private readonly k: number,
+  ) {
+    const buckets = 16;
+    const n = Math.min(k, buckets);
+    this.groups = Array.from({ length: n }, (_, g) =>
+      Array.from({ length: buckets }, (_, i) => i).filter((i) => i % n === g),
+    );
     for (const a of answers) this.add(a);
   }
 
   add(a: NumericAnswer): void {
-    const item = a;
-    // Kept sorted by size, ties in the order answered.
-    let lo = 0;
-    let hi = this.answers.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if ((this.answers[mid] as Indexed).persons <= a.persons) lo = mid + 1;
-      else hi = mid;
+    if (a.persons < this.k) return;
+    this.answers.push(a);
+    for (const [g, group] of this.groups.entries()) {
+      const key = groupKey(g, group, (i) => a.counts[i] as number);
+      const list = this.byGroup.get(key);
+      if (list) list.push(a);
+      else this.byGroup.set(key, [a]);
     }
-    this.answers.splice(lo, 0, item);
   }
 
   /** The figure a set gets as a sum or difference of two answers, if it is one. */
-  combined(persons: number, sketch: Sketch, k: number): Shown | undefined {
-    const counts = firstCounts(sketch);
+  combined(persons: number, sketch: Sketch, counts: Int32Array): Shown | undefined {
+    const k = this.k;
+    if (persons < k) return undefined;
+    // With more groups than buckets the pigeonhole does not hold: compare with every answer.
+    const exhaustive = k > 16;
     for (const y of this.answers) {
-      // X - Y + Z small: Z's size is Y's minus X's; X - Y - Z small: X's minus Y's.
-      for (const [sign, centre] of [
-        [1, y.persons - persons],
-        [-1, persons - y.persons],
-      ] as const) {
-        for (const z of this.inWindow(centre - (k - 1), centre + (k - 1))) {
-          if (z === y || !this.near(counts, y.counts, z.counts, sign, k)) continue;
+      // sign 1: X - Y + Z small, so Z's counts are Y's minus X's; sign -1: X - Y - Z, X's minus Y's.
+      for (const sign of [1, -1] as const) {
+        const want = (i: number) => sign * ((y.counts[i] as number) - (counts[i] as number));
+        const candidates = exhaustive ? this.answers : this.candidates(want);
+        const centre = sign === 1 ? y.persons - persons : persons - y.persons;
+        for (const z of candidates) {
+          if (z === y || Math.abs(z.persons - centre) > k - 1) continue;
+          let apart = 0;
+          for (let i = 0; i < 16 && apart < k; i++)
+            apart += Math.abs((z.counts[i] as number) - want(i));
+          if (apart >= k) continue;
           const size = combinationSize([sketch, y.sketch(), z.sketch()], [1, -1, sign], k);
           if (size === null || size >= k) continue;
           const value = sign === 1 ? y.shown - z.shown : y.shown + z.shown;
@@ -62,28 +80,20 @@ export class AnswerIndex {
     return undefined;
   }
 
-  private *inWindow(lo: number, hi: number): Generator<Indexed> {
-    let a = 0;
-    let b = this.answers.length;
-    while (a < b) {
-      const mid = (a + b) >> 1;
-      if ((this.answers[mid] as Indexed).persons < lo) a = mid + 1;
-      else b = mid;
+  private candidates(want: (i: number) => number): Set<NumericAnswer> {
+    const out = new Set<NumericAnswer>();
+    for (const [g, group] of this.groups.entries()) {
+      // Stored counts are never negative: a group wanting one matches nothing.
+      if (group.some((i) => want(i) < 0)) continue;
+      for (const z of this.byGroup.get(groupKey(g, group, want)) ?? []) out.add(z);
     }
-    for (let i = a; i < this.answers.length; i++) {
-      const z = this.answers[i] as Indexed;
-      if (z.persons > hi) return;
-      yield z;
-    }
+    return out;
   }
+}
 
-  /** Whether X - Y ± Z can be small: its first sub-table's counts add up to under k. */
-  private near(x: Int32Array, y: Int32Array, z: Int32Array, sign: 1 | -1, k: number): boolean {
-    let total = 0;
-    for (let i = 0; i < x.length; i++) {
-      total += Math.abs((x[i] as number) - (y[i] as number) + sign * (z[i] as number));
-      if (total >= k) return false;
-    }
-    return true;
-  }
+/** A hash of a group's counts; a collision only adds a candidate, which is then checked. */
+function groupKey(g: number, group: number[], count: (i: number) => number): number {
+  let h = g + 1;
+  for (const i of group) h = (Math.imul(h, 0x01000193) ^ count(i)) | 0;
+  return h;
 }

@@ -47,7 +47,7 @@ export async function discloseCells(
   const out = new Map<string, Shown>();
   await store.db.transaction().execute(async (tx) => {
     const txStore = { ...store, db: tx } as ControlStore;
-    const combinable = new AnswerIndex(await numericAnswers(txStore, scope));
+    const combinable = new AnswerIndex(await numericAnswers(txStore, scope), k);
     for (const [id, cell] of cells) {
       if (cell.n === 0) {
         out.set(id, `<${k}`);
@@ -56,7 +56,8 @@ export async function discloseCells(
       const earlier = await nearestAnswer(txStore, scope, cell.n, cell.sketch, k);
       const shown = earlier
         ? parseShown(earlier.shown)
-        : (combinable.combined(cell.n, cell.sketch, k) ?? perturbedCount(cell, policy));
+        : (combinable.combined(cell.n, cell.sketch, firstCounts(cell.sketch)) ??
+          perturbedCount(cell, policy));
       out.set(id, shown);
       if (typeof shown === "number" && (!earlier || earlier.difference > 0))
         combinable.add({
