@@ -3,7 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   DATES_AND_TIMES,
   HETU_VARIANTS,
+  NOT_ADDRESSES,
   PHONE_VARIANTS,
+  POSTAL_TOWN_VARIANTS,
+  STREET_ADDRESS_VARIANTS,
 } from "../../test/support/identifier-variants.js";
 import { IDENTIFIER_PATTERNS } from "./guard.js";
 
@@ -45,6 +48,19 @@ describe("release guard patterns in DuckDB", () => {
     expect(await kindsOf("1310523081")).toEqual([]);
   });
 
+  it("find street addresses and postal codes with towns", async () => {
+    for (const address of STREET_ADDRESS_VARIANTS)
+      expect(await kindsOf(address), address).toEqual(["street address"]);
+    for (const postal of POSTAL_TOWN_VARIANTS)
+      expect(await kindsOf(postal), postal).toContain("postal code with town");
+  });
+
+  it("take no dose, weight, lab value, year or duration for an address", async () => {
+    for (const text of NOT_ADDRESSES) expect(await kindsOf(text), text).toEqual([]);
+    for (const text of ["Codebook: 12 columns, 3 Tables", "Generated 2026-01-15 by Kaivo 0.1"])
+      expect(await kindsOf(text), text).toEqual([]);
+  });
+
   it("read the same in JavaScript, where the guard scans text files", () => {
     const kindsIn = (value: string) =>
       Object.entries(IDENTIFIER_PATTERNS)
@@ -53,5 +69,10 @@ describe("release guard patterns in DuckDB", () => {
     for (const code of HETU_VARIANTS) expect(kindsIn(code), code).toEqual(["identity code"]);
     for (const phone of PHONE_VARIANTS) expect(kindsIn(phone), phone).toEqual(["phone number"]);
     for (const date of DATES_AND_TIMES) expect(kindsIn(date), date).toEqual([]);
+    for (const address of STREET_ADDRESS_VARIANTS)
+      expect(kindsIn(address), address).toEqual(["street address"]);
+    for (const postal of POSTAL_TOWN_VARIANTS)
+      expect(kindsIn(postal), postal).toContain("postal code with town");
+    for (const text of NOT_ADDRESSES) expect(kindsIn(text), text).toEqual([]);
   });
 });
