@@ -376,9 +376,9 @@ describe("the person's own identifier values in notes", () => {
     if (!note) throw new Error("expected a note of the first patient");
     const spaced = mrn.replace(/(\d{3})(?=\d)/g, "$1 ");
     const text = `Potilasnumero ${mrn}. Lähete (MRN ${spaced}). SSN 123 45 6789, toinen 123456789.`;
-    (note.content as Array<{ attachment: { data: string } }>)[0].attachment.data = Buffer.from(
-      text,
-    ).toString("base64");
+    const [content] = note.content as Array<{ attachment: { data: string } }>;
+    if (!content) throw new Error("expected the note's content");
+    content.attachment.data = Buffer.from(text).toString("base64");
     const dir = join(tmp.dir, "identifier-export");
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, "Patient.ndjson"), `${JSON.stringify(patient)}\n`);
@@ -387,9 +387,7 @@ describe("the person's own identifier values in notes", () => {
     const [report] = await withDeployment(home, {}, (ctx) => ingest(ctx, dir));
     expect(report?.tables.note).toMatchObject({ read: 1, inserted: 1 });
     const [row] = await query(home, "select text from clinical.note");
-    expect(row?.text).toBe(
-      "Potilasnumero [ID]. Lähete (MRN [ID]). SSN [ID], toinen [ID].",
-    );
+    expect(row?.text).toBe("Potilasnumero [ID]. Lähete (MRN [ID]). SSN [ID], toinen [ID].");
   });
 });
 

@@ -37,14 +37,14 @@ describe("the values of the person's own identifiers", () => {
 
 describe("US social security numbers", () => {
   it("are found with dashes anywhere, and with spaces or none after an SSN cue", () => {
-    for (const [text, scrubbed] of [
+    const cases: Array<[string, string]> = [
       ["SSN 987-65-4321 on file", "SSN [ID] on file"],
       ["SSN: 987 65 4321 on file", "SSN: [ID] on file"],
       ["SSN#987654321 on file", "SSN#[ID] on file"],
       ["Social Security Number 987654321 on file", "Social Security Number [ID] on file"],
       ["number 987-65-4321 on file", "number [ID] on file"],
-    ])
-      expect(scrubText(text).text, text).toBe(scrubbed);
+    ];
+    for (const [text, scrubbed] of cases) expect(scrubText(text).text, text).toBe(scrubbed);
     expect(identifierKindsIn("applicant 987-65-4321")).toEqual(["ID"]);
   });
 

@@ -12,6 +12,8 @@ export const IDENTIFIER_PATTERNS = {
   "identity code": RE2_PATTERNS.hetu,
   "phone number": RE2_PATTERNS.phone,
   "e-mail address": RE2_PATTERNS.email,
+  "street address": RE2_PATTERNS.streetAddress,
+  "postal code with town": RE2_PATTERNS.postalTown,
 } as const;
 
 export interface GuardHit {
@@ -23,7 +25,8 @@ export interface GuardHit {
 
 /**
  * Reads every packaged Parquet file back and counts, per text column, values that look like an
- * identity code, a phone number or an e-mail address; text files (codebook, README, metadata)
+ * identity code, a phone number, an e-mail address, a street address or a postal code with its
+ * town; text files (codebook, README, metadata)
  * are scanned too. The hits name where, never the value.
  */
 export async function scanRelease(
