@@ -98,8 +98,10 @@ export function detectIdentifiers(text: string, context: ScrubContext = {}): Ide
     const isName = context.isPersonName;
     each(NAME_TOKEN, "NAME", (m) => nameCandidates(m[0]).some(isName));
   }
-  for (const [start, end] of namesInContext(text, context.namesOnlyAfterCues))
-    claim(start, end, "NAME");
+  // Where the person's own name took part of one, the rest is still claimed word by word.
+  for (const name of namesInContext(text, context.namesOnlyAfterCues))
+    if (!claim(name.start, name.end, "NAME"))
+      for (const [start, end] of name.names) claim(start, end, "NAME");
   return mergeNameParts(
     text,
     found.sort((a, b) => a.start - b.start),

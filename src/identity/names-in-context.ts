@@ -55,18 +55,32 @@ const isCommonName = (word: string) => {
   return kind.first || kind.surname;
 };
 
+/** A name found by context: its span, and its words that are names even on their own. */
+export interface NameInContext {
+  start: number;
+  end: number;
+  /** After a title or relation word every word; in a pair the common names only. */
+  names: Array<[number, number]>;
+}
+
 /**
- * Spans of names found by context alone, without knowing whose note it is: after a title, the
+ * Names found by context alone, without knowing whose note it is: after a title, the
  * next capitalised words or common names; after a patient or relation word, common names and the
  * capitalised words right after them; and, unless `onlyAfterCues`, two capitalised words of which
  * the first is a common first name or the second a common surname ("John Smith", "Mikko Ahosta").
  */
-export function namesInContext(text: string, onlyAfterCues = false): Array<[number, number]> {
+export function namesInContext(text: string, onlyAfterCues = false): NameInContext[] {
   const words: Word[] = [];
   for (const m of text.matchAll(WORD))
     words.push({ text: m[0], start: m.index, end: m.index + m[0].length });
   const gap = (i: number) => text.slice(words[i]?.end, words[i + 1]?.start);
-  const spans: Array<[number, number]> = [];
+  const spans: NameInContext[] = [];
+  const span = (from: number, to: number, all: boolean) => {
+    const names: Array<[number, number]> = [];
+    for (const w of words.slice(from, to + 1))
+      if (all || isCommonName(w.text)) names.push([w.start, w.end]);
+    spans.push({ start: (words[from] as Word).start, end: (words[to] as Word).end, names });
+  };
   for (let i = 0; i < words.length; i++) {
     const word = words[i] as Word;
     const cue = word.text.toLocaleLowerCase("fi");
@@ -82,7 +96,7 @@ export function namesInContext(text: string, onlyAfterCues = false): Array<[numb
         last = j;
       }
       if (last > i) {
-        spans.push([(words[i + 1] as Word).start, (words[last] as Word).end]);
+        span(i + 1, last, true);
         i = last;
       }
       continue;
@@ -101,7 +115,7 @@ export function namesInContext(text: string, onlyAfterCues = false): Array<[numb
       isCommonName((words[last + 1] as Word).text)
     )
       last++;
-    spans.push([word.start, (words[last] as Word).end]);
+    span(i, last, false);
     i = last;
   }
   return spans;

@@ -89,6 +89,12 @@ describe("common first names and surnames in name contexts", () => {
     for (const [text, scrubbed] of cases) expect(scrubText(text).text, text).toBe(scrubbed);
   });
 
+  it("are found whole where the person's own name is part of them", () => {
+    // The person is an Aino and an Emil; the clinicians share their first names.
+    expect(scrub("LL Aino Pitkänen kirjasi.")).toBe("LL [NAME] kirjasi.");
+    expect(scrub("Konsultoitu Emil Heikkinen.")).toBe("Konsultoitu [NAME].");
+  });
+
   it("leave words that are also names alone when they are not in a name context", () => {
     for (const text of [
       "Potilas kertoo: onni oli matkassa, toivo paranemisesta.",
