@@ -49,6 +49,20 @@ describe("numbers that are not addresses", () => {
     }
   });
 
+  it("leave anatomy and care words built like streets, measurements and lab lists alone", () => {
+    for (const text of [
+      "Sappitie 9 mm, laajentunut.",
+      "Aortankaari 3,2 cm, ei dissekoitumaa.",
+      "Hoitopolku 2 aloitettu.",
+      "WBC 12000 Platelets 250000 Hgb 13.2 on admission.",
+    ])
+      expect(scrubText(text).text, text).toBe(text);
+    expect(scrubText("Adress Norra Esplanaden 8, 65100 Vasa.").text).toBe(
+      "Adress [ADDRESS], [ADDRESS].",
+    );
+    expect(scrubText("osoite 02400 Kirkkonummi-Masala.").text).toBe("osoite [ADDRESS].");
+  });
+
   it("leave a blood pressure written with a space alone, without a Swedish country prefix", () => {
     const note = "RR 140 90 Pulssi 72.";
     expect(scrubText(note).text).toBe(note);

@@ -40,6 +40,21 @@ export interface ScrubContext {
 // An SSN written with spaces or none is nine digits like many others: taken only after its name.
 const SSN_AFTER_CUE =
   /(?<![\p{L}])(?:SSN|Social Security(?: Number| No\.?)?)[ \t]*[:#]?[ \t]*([0-9]{3} ?[0-9]{2} ?[0-9]{4})(?![\p{L}\p{N}])/gu;
+// A record number after its name: MRN 2038475, Potilasnumero P4829104, Patientnummer: 00123456.
+const ID_AFTER_CUE =
+  /(?<![\p{L}])(?:MRN|potilasnumero|potilasnro|patientnummer|patient number|medical record number|record number)[ \t]*[:#]?[ \t]*(\p{L}{0,3}[0-9][0-9A-Za-z-]{3,})(?![\p{L}\p{N}])/giu;
+// Anatomy and care words built like street names (sappitie "bile duct", aortankaari "aortic
+// arch", hoitopolku "care pathway"), and a number with a unit or a decimal after it (9 mm, 3,2 cm).
+const NOT_STREETS = [
+  ..."sappitie hengitystie virtsatie kyyneltie ilmatie".split(" "),
+  ..."aortankaar hammaskaar kylkikaar nikamankaar hoitopol palvelupol kuntoutuspol potilaspol".split(
+    " ",
+  ),
+];
+const MEASURE_AFTER = /^(?:[,.][0-9]|[ \t]?(?:mm|cm|m|ml|l|mg|g|kg|%)(?![\p{L}]))/u;
+// Phone numbers have seven digits or more: "+1500 ml" is a fluid balance.
+const MIN_PHONE_DIGITS = 7;
+
 // A Swedish postal code without its prefix, right after a street address (Storgatan 5, 111 22 …).
 const SE_POSTAL_AFTER_STREET = new RegExp(
   `^,? {1,2}(${SE_POSTAL_TOWN_CORE})(?![\\p{L}\\p{N}])`,
@@ -78,6 +93,11 @@ export function detectIdentifiers(text: string, context: ScrubContext = {}): Ide
     for (const [start, end] of identifierValueSpans(text, context.isPersonIdentifier))
       claim(start, end, "ID");
   each(JS_PATTERNS.ssn(), "ID");
+  for (const m of text.matchAll(ID_AFTER_CUE)) {
+    const value = m[1] as string;
+    const start = m.index + m[0].length - value.length;
+    claim(start, start + value.length, "ID");
+  }
   for (const m of text.matchAll(SSN_AFTER_CUE)) {
     const value = m[1] as string;
     const start = m.index + m[0].length - value.length;
@@ -85,6 +105,9 @@ export function detectIdentifiers(text: string, context: ScrubContext = {}): Ide
   }
   for (const m of text.matchAll(JS_PATTERNS.streetAddress())) {
     const end = m.index + m[0].length;
+    const street = m[0].toLocaleLowerCase("fi");
+    if (NOT_STREETS.some((w) => street.includes(w)) || MEASURE_AFTER.test(text.slice(end, end + 4)))
+      continue;
     if (!claim(m.index, end, "ADDRESS")) continue;
     const postal = SE_POSTAL_AFTER_STREET.exec(text.slice(end));
     if (postal) {
@@ -92,8 +115,13 @@ export function detectIdentifiers(text: string, context: ScrubContext = {}): Ide
       claim(start, end + postal[0].length, "ADDRESS");
     }
   }
-  each(JS_PATTERNS.postalTown(), "ADDRESS");
-  each(JS_PATTERNS.phone(), "PHONE");
+  // A town followed by a number is a word in a list of lab values (WBC 12000 Platelets 250000).
+  each(
+    JS_PATTERNS.postalTown(),
+    "ADDRESS",
+    (m) => !/^[ \t]*[0-9]/.test(text.slice(m.index + m[0].length)),
+  );
+  each(JS_PATTERNS.phone(), "PHONE", (m) => m[0].replace(/[^0-9]/g, "").length >= MIN_PHONE_DIGITS);
   if (context.isPersonName) {
     const isName = context.isPersonName;
     each(NAME_TOKEN, "NAME", (m) => nameCandidates(m[0]).some(isName));

@@ -53,9 +53,10 @@ const FI_STREET_WORDS = [
   "aukio aukion aukiolla aukiolle aukiolta",
   "ranta rannan rannalla rannalle rannalta",
   "mäki mäen mäellä mäelle mäeltä",
+  "esplanadi esplanadin esplanadilla esplanadille esplanadilta",
 ].flatMap((forms) => forms.split(" "));
 const SV_STREET_WORDS =
-  "gatan gata vägen väg gränd gränden stigen allén backen torget platsen kajen";
+  "gatan gata vägen väg gränd gränden stigen allén backen torget platsen kajen esplanaden";
 const STREET_WORDS = [...FI_STREET_WORDS, ...SV_STREET_WORDS.split(" ")]
   // Longest first: alternation takes the first that fits.
   .sort((a, b) => b.length - a.length)
@@ -64,7 +65,11 @@ const NORDIC_PREFIX =
   "Iso|Pikku|Vanha|Uusi|Itäinen|Läntinen|Pohjoinen|Eteläinen|Stora|Lilla|Gamla|Norra|Södra|Östra|Västra";
 // House number, staircase and flat: 12, 12a, 12-14, 12 A 5, 3 b as. 14.
 const NORDIC_NUMBER = `[0-9]{1,4}[a-hA-H]?(?:[-–][0-9]{1,4})?(?: [A-Ha-h](?: (?:as\\. ?)?[0-9]{1,3})?| as\\. ?[0-9]{1,3})?`;
-const NORDIC_STREET = `(?:(?:${NORDIC_PREFIX}) )?[${UPPER}][${LOWER}]+(?:-[${UPPER}]?[${LOWER}]+)*(?:${STREET_WORDS}) ${NORDIC_NUMBER}`;
+// After a prefix the street word may stand alone (Norra Esplanaden 8, Stora Torget 2).
+const STREET_WORDS_ALONE = STREET_WORDS.split("|")
+  .map((w) => `${(w[0] as string).toUpperCase()}${w.slice(1)}`)
+  .join("|");
+const NORDIC_STREET = `(?:(?:${NORDIC_PREFIX}) (?:${STREET_WORDS_ALONE})|(?:(?:${NORDIC_PREFIX}) )?[${UPPER}][${LOWER}]+(?:-[${UPPER}]?[${LOWER}]+)*(?:${STREET_WORDS})) ${NORDIC_NUMBER}`;
 // "Dr" and "Pl" are left out: in notes they are mostly a title and a plural.
 const EN_STREET_WORDS =
   "Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Court|Ct|Place|Way|Terrace|Circle|Parkway|Pkwy|Highway|Hwy|Square|Sq";
@@ -79,7 +84,7 @@ const PO_BOX = "(?:PL|PB|P\\.? ?O\\.? ?Box|Postilokero|Postbox) ?[0-9]{1,5}";
  */
 export const STREET_ADDRESS_CORE = [NORDIC_STREET, EN_STREET, UNIT, PO_BOX].join("|");
 
-const TOWN = `[${UPPER}](?:[${LOWER}]+|[${UPPER}]+)`;
+const TOWN = `[${UPPER}](?:[${LOWER}]+(?:-[${UPPER}][${LOWER}]+)?|[${UPPER}]+)`;
 const US_STATES =
   "AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC";
 // Without a town before them, states that are also common words or abbreviations (ID, IN, OR,

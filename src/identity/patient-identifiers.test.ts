@@ -30,8 +30,20 @@ describe("the values of the person's own identifiers", () => {
   });
 
   it("leave other numbers alone: other people's, doses, dates, parts of a value", () => {
-    const text = "MRN 7700123457, annos 5 mg, 16.05.1990, tilaus 770012, 12 viikkoa.";
+    const text = "numero 7700123457, annos 5 mg, 16.05.1990, tilaus 770012, 12 viikkoa.";
     expect(scrub(text)).toBe(text);
+  });
+});
+
+describe("record numbers after their name", () => {
+  it("are found without knowing the person", () => {
+    for (const [text, scrubbed] of [
+      ["MRN 2038475, admitted via ED.", "MRN [ID], admitted via ED."],
+      ["MRN: 00123456", "MRN: [ID]"],
+      ["Potilasnumero P4829104 (vanha).", "Potilasnumero [ID] (vanha)."],
+      ["Patientnummer P7712093.", "Patientnummer [ID]."],
+    ] as Array<[string, string]>)
+      expect(scrubText(text).text, text).toBe(scrubbed);
   });
 });
 
