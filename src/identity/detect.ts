@@ -1,5 +1,5 @@
 import { checkCharacter } from "./hetu.js";
-import { JS_PATTERNS, SE_POSTAL_TOWN_CORE } from "./identifier-patterns.js";
+import { JS_PATTERNS, NOT_STREET_STEMS, SE_POSTAL_TOWN_CORE } from "./identifier-patterns.js";
 import { NAME_TOKEN, nameCandidates } from "./name-forms.js";
 import { namesInContext } from "./names-in-context.js";
 import { identifierValueSpans } from "./person-identifiers.js";
@@ -37,20 +37,24 @@ export interface ScrubContext {
   namesOnlyAfterCues?: boolean;
 }
 
+// Built once: matchAll works on a copy, so the global patterns can be shared between calls.
+const PATTERNS = {
+  email: JS_PATTERNS.email(),
+  hetuSeparated: JS_PATTERNS.hetuSeparated(),
+  hetuUnseparated: JS_PATTERNS.hetuUnseparated(),
+  ssn: JS_PATTERNS.ssn(),
+  streetAddress: JS_PATTERNS.streetAddress(),
+  postalTown: JS_PATTERNS.postalTown(),
+  phone: JS_PATTERNS.phone(),
+};
+
 // An SSN written with spaces or none is nine digits like many others: taken only after its name.
 const SSN_AFTER_CUE =
   /(?<![\p{L}])(?:SSN|Social Security(?: Number| No\.?)?)[ \t]*[:#]?[ \t]*([0-9]{3} ?[0-9]{2} ?[0-9]{4})(?![\p{L}\p{N}])/gu;
 // A record number after its name: MRN 2038475, Potilasnumero P4829104, Patientnummer: 00123456.
 const ID_AFTER_CUE =
   /(?<![\p{L}])(?:MRN|potilasnumero|potilasnro|patientnummer|patient number|medical record number|record number)[ \t]*[:#]?[ \t]*(\p{L}{0,3}[0-9][0-9A-Za-z-]{3,})(?![\p{L}\p{N}])/giu;
-// Anatomy and care words built like street names (sappitie "bile duct", aortankaari "aortic
-// arch", hoitopolku "care pathway"), and a number with a unit or a decimal after it (9 mm, 3,2 cm).
-const NOT_STREETS = [
-  ..."sappitie hengitystie virtsatie kyyneltie ilmatie".split(" "),
-  ..."aortankaar hammaskaar kylkikaar nikamankaar hoitopol palvelupol kuntoutuspol potilaspol".split(
-    " ",
-  ),
-];
+// A street number with a unit or a decimal after it is a measurement (Sappitie 9 mm, 3,2 cm).
 const MEASURE_AFTER = /^(?:[,.][0-9]|[ \t]?(?:mm|cm|m|ml|l|mg|g|kg|%)(?![\p{L}]))/u;
 // Phone numbers have seven digits or more: "+1500 ml" is a fluid balance.
 const MIN_PHONE_DIGITS = 7;
@@ -82,17 +86,17 @@ export function detectIdentifiers(text: string, context: ScrubContext = {}): Ide
       if (!keep || keep(m)) claim(m.index, m.index + m[0].length, type);
   };
   // The e-mail pattern tries a match at every word; most notes have no "@" to find.
-  if (text.includes("@")) each(JS_PATTERNS.email(), "EMAIL");
-  each(JS_PATTERNS.hetuSeparated(), "HETU");
+  if (text.includes("@")) each(PATTERNS.email, "EMAIL");
+  each(PATTERNS.hetuSeparated, "HETU");
   each(
-    JS_PATTERNS.hetuUnseparated(),
+    PATTERNS.hetuUnseparated,
     "HETU",
     (m) => checkCharacter(m[1] as string, m[2] as string) === String(m[3]).toUpperCase(),
   );
   if (context.isPersonIdentifier)
     for (const [start, end] of identifierValueSpans(text, context.isPersonIdentifier))
       claim(start, end, "ID");
-  each(JS_PATTERNS.ssn(), "ID");
+  each(PATTERNS.ssn, "ID");
   for (const m of text.matchAll(ID_AFTER_CUE)) {
     const value = m[1] as string;
     const start = m.index + m[0].length - value.length;
@@ -103,10 +107,13 @@ export function detectIdentifiers(text: string, context: ScrubContext = {}): Ide
     const start = m.index + m[0].length - value.length;
     claim(start, start + value.length, "ID");
   }
-  for (const m of text.matchAll(JS_PATTERNS.streetAddress())) {
+  for (const m of text.matchAll(PATTERNS.streetAddress)) {
     const end = m.index + m[0].length;
     const street = m[0].toLocaleLowerCase("fi");
-    if (NOT_STREETS.some((w) => street.includes(w)) || MEASURE_AFTER.test(text.slice(end, end + 4)))
+    if (
+      NOT_STREET_STEMS.some((w) => street.includes(w)) ||
+      MEASURE_AFTER.test(text.slice(end, end + 4))
+    )
       continue;
     if (!claim(m.index, end, "ADDRESS")) continue;
     const postal = SE_POSTAL_AFTER_STREET.exec(text.slice(end));
@@ -117,11 +124,11 @@ export function detectIdentifiers(text: string, context: ScrubContext = {}): Ide
   }
   // A town followed by a number is a word in a list of lab values (WBC 12000 Platelets 250000).
   each(
-    JS_PATTERNS.postalTown(),
+    PATTERNS.postalTown,
     "ADDRESS",
     (m) => !/^[ \t]*[0-9]/.test(text.slice(m.index + m[0].length)),
   );
-  each(JS_PATTERNS.phone(), "PHONE", (m) => m[0].replace(/[^0-9]/g, "").length >= MIN_PHONE_DIGITS);
+  each(PATTERNS.phone, "PHONE", (m) => m[0].replace(/[^0-9]/g, "").length >= MIN_PHONE_DIGITS);
   if (context.isPersonName) {
     const isName = context.isPersonName;
     each(NAME_TOKEN, "NAME", (m) => nameCandidates(m[0]).some(isName));

@@ -107,6 +107,30 @@ export const POSTAL_TOWN_CORE = [
   "[0-9]{5}-[0-9]{4}",
 ].join("|");
 
+/**
+ * Anatomy and care words built like street names (sappitie "bile duct", aortankaari "aortic arch",
+ * hoitopolku "care pathway"): stems, so that inflected forms are covered too.
+ */
+export const NOT_STREET_STEMS = [
+  ..."sappitie hengitystie virtsatie kyyneltie ilmatie".split(" "),
+  ..."aortankaar hammaskaar kylkikaar nikamankaar hoitopol palvelupol kuntoutuspol potilaspol".split(
+    " ",
+  ),
+];
+const anyCaseFirst = (stem: string) =>
+  `[${(stem[0] as string).toUpperCase()}${stem[0]}]${stem.slice(1)}`;
+
+/**
+ * What looks like an address but is not, for the release guard to blank before it looks: the
+ * words above, a measurement (9 mm, 3,2 cm) and a code-and-word followed by a number (a lab list:
+ * WBC 12000 Platelets 250000). The scrubber checks the same things around each match.
+ */
+export const NOT_ADDRESS_CORE = [
+  `[${UPPER}${LOWER}]*(?:${NOT_STREET_STEMS.map(anyCaseFirst).join("|")})[${LOWER}]*`,
+  "[0-9]+(?:[,.][0-9]+)? ?(?:mm|cm|ml|mg|kg|dl|m|l|g|%)(?:[^A-Za-z]|$)",
+  `[0-9]{5} {1,2}${TOWN} [0-9]`,
+].join("|");
+
 /** A Swedish postal code and town without the prefix: taken only right after a street address. */
 export const SE_POSTAL_TOWN_CORE = `[0-9]{3} [0-9]{2} {1,2}${TOWN}`;
 
@@ -130,8 +154,12 @@ export const JS_PATTERNS = {
       "g",
     ),
   email: () => new RegExp(EMAIL_CORE, "g"),
+  // The look-ahead (a number within two words) spares the street-word alternation most words.
   streetAddress: () =>
-    new RegExp(`(?<![${WORD_EDGE}])(?:${STREET_ADDRESS_CORE})(?![${WORD_EDGE}])`, "g"),
+    new RegExp(
+      `(?<![${WORD_EDGE}])(?=[0-9]|[^\\s0-9]+ ?#?[0-9]|[^\\s0-9]+ [^\\s0-9]+ ?[0-9])(?:${STREET_ADDRESS_CORE})(?![${WORD_EDGE}])`,
+      "g",
+    ),
   // Not run into a date or another number: 16.05.1990 is no postal code.
   postalTown: () =>
     new RegExp(`(?<![${WORD_EDGE}.,:/-])(?:${POSTAL_TOWN_CORE})(?![${WORD_EDGE}]|-[0-9])`, "g"),
@@ -149,5 +177,6 @@ export const RE2_PATTERNS = {
   phone: re2Edged(PHONE_CORE, CODE_EDGE, DATE_MARKS),
   email: EMAIL_CORE,
   streetAddress: re2Edged(STREET_ADDRESS_CORE, WORD_EDGE),
+  notAddress: NOT_ADDRESS_CORE,
   postalTown: re2Edged(POSTAL_TOWN_CORE, WORD_EDGE, ".,:/-"),
 };

@@ -32,7 +32,10 @@ interface Word {
   end: number;
 }
 
-const isCapitalised = (w: string) => w[0] !== w[0]?.toLocaleLowerCase("fi");
+const CAPITAL = /^\p{Lu}/u;
+const isCapitalised = (w: string) => CAPITAL.test(w);
+// Cue words are short: longer words are not looked up (erikoislääkäri is the longest).
+const LONGEST_CUE = 14;
 
 /** Kinds of common name a word is, in any inflected form; cached, as notes repeat words. */
 const kinds = new Map<string, { first: boolean; surname: boolean }>();
@@ -83,7 +86,7 @@ export function namesInContext(text: string, onlyAfterCues = false): NameInConte
   };
   for (let i = 0; i < words.length; i++) {
     const word = words[i] as Word;
-    const cue = word.text.toLocaleLowerCase("fi");
+    const cue = word.text.length <= LONGEST_CUE ? word.text.toLowerCase() : "";
     const title = TITLES.has(cue) && TITLE_GAP.test(gap(i));
     const relation = !title && RELATIONS.has(cue) && SPACE.test(gap(i));
     let last = i;

@@ -1,11 +1,12 @@
 /**
  * The values of a person's identifiers (patient number, SSN, other systems' ids) as notes write
  * them: with or without dashes, dots and spaces, in any letter case. Values are compared by key:
- * their letters and digits in lower case. Keys shorter than five characters are not kept or
- * looked for: they are as often counts, doses and room numbers.
+ * their letters and digits in lower case. Keys with fewer than five digits are not kept or looked
+ * for: they are as often counts, doses, years and room numbers, and every lookup is a keyed hash.
  */
 
-export const MIN_IDENTIFIER_KEY = 5;
+const MIN_DIGITS = 5;
+const hasEnoughDigits = (key: string) => key.replace(/[^0-9]/g, "").length >= MIN_DIGITS;
 
 /** The key of an identifier value: letters and digits only, lower case ("123-45-6789" → "123456789"). */
 export function identifierKey(value: string): string {
@@ -17,7 +18,7 @@ export function patientIdentifierKeys(resource: Record<string, unknown>): string
   const identifiers = resource.identifier as Array<{ value?: unknown }> | undefined;
   const keys = (identifiers ?? [])
     .map((i) => (typeof i?.value === "string" ? identifierKey(i.value) : ""))
-    .filter((k) => k.length >= MIN_IDENTIFIER_KEY);
+    .filter(hasEnoughDigits);
   return [...new Set(keys)];
 }
 
@@ -27,11 +28,12 @@ export function personIdentifierMatcher(values: Iterable<string>): (key: string)
   return (key) => keys.has(key);
 }
 
-// A run of chunks with digits (the first may have a letter prefix), joined by single dashes, dots,
-// slashes or spaces: "7700123456", "770 012 3456", "HBB-12345678", "16.5.2024 7700123456".
+// A run of chunks with digits (the first may have a letter prefix), joined by single dashes or
+// spaces: "7700123456", "770 012 3456", "HBB-12345678". Dots, colons and slashes end a run: dates
+// and times (16.05.1990, 12:30) would otherwise be looked up part by part in every note.
 const CHUNK_RUN =
-  /(?<![\p{L}\p{N}])(?:\p{L}{1,6}[-‐]?)?\p{N}[\p{L}\p{N}]*(?:[-–./ ][\p{L}\p{N}]*\p{N}[\p{L}\p{N}]*)*(?![\p{L}\p{N}])/gu;
-const SEPARATOR = /[-–./ ]/gu;
+  /(?<![\p{L}\p{N}])(?:\p{L}{1,6}[-‐]?)?\p{N}[\p{L}\p{N}]*(?:[-– ][\p{L}\p{N}]*\p{N}[\p{L}\p{N}]*)*(?![\p{L}\p{N}])/gu;
+const SEPARATOR = /[-– ]/gu;
 // The most chunks one value is written in (a US SSN with spaces has three).
 const MAX_CHUNKS = 6;
 
@@ -58,7 +60,7 @@ export function identifierValueSpans(
       for (let b = Math.min(ends.length - 1, a + MAX_CHUNKS - 1); b >= a; b--) {
         const part = run[0].slice(starts[a], ends[b]);
         const key = identifierKey(part);
-        if (key.length < MIN_IDENTIFIER_KEY || !isPersonIdentifier(key)) continue;
+        if (!hasEnoughDigits(key) || !isPersonIdentifier(key)) continue;
         spans.push([run.index + (starts[a] as number), run.index + (ends[b] as number)]);
         a = b; // continue after the found value
         break;
