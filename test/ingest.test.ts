@@ -355,6 +355,42 @@ describe("another country's identifier system", () => {
   });
 });
 
+describe("the person's own identifier values in notes", () => {
+  it("scrubs the patient number and SSN of the Patient resource wherever the note writes them", async () => {
+    const source = join(tmp.dir, "identifier-source");
+    await runSynth({ ...DEFAULT_SYNTH_OPTIONS, patients: 5, seed: 31, out: source });
+    const lines = (name: string) =>
+      readFileSync(join(source, "fhir", name), "utf8")
+        .split("\n")
+        .filter((l) => l.trim())
+        .map((l) => JSON.parse(l) as Record<string, unknown> & { id: string });
+    const patient = lines("Patient-1.ndjson")[0] as Record<string, unknown> & { id: string };
+    const ssnSystem = "http://hl7.org/fhir/sid/us-ssn";
+    const identifiers = patient.identifier as Array<{ system: string; value: string }>;
+    identifiers.push({ system: ssnSystem, value: "123-45-6789" });
+    const mrn = identifiers.find((i) => i.system.endsWith("potilasnumero"))?.value ?? "";
+    expect(mrn).toMatch(/\d{5,}/);
+    const note = lines("DocumentReference-1.ndjson").find(
+      (d) => (d.subject as { reference: string }).reference === `Patient/${patient.id}`,
+    );
+    if (!note) throw new Error("expected a note of the first patient");
+    const spaced = mrn.replace(/(\d{3})(?=\d)/g, "$1 ");
+    const text = `Potilasnumero ${mrn}. Lähete (MRN ${spaced}). SSN 123 45 6789, toinen 123456789.`;
+    const [content] = note.content as Array<{ attachment: { data: string } }>;
+    if (!content) throw new Error("expected the note's content");
+    content.attachment.data = Buffer.from(text).toString("base64");
+    const dir = join(tmp.dir, "identifier-export");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "Patient.ndjson"), `${JSON.stringify(patient)}\n`);
+    writeFileSync(join(dir, "DocumentReference.ndjson"), `${JSON.stringify(note)}\n`);
+    const home = join(tmp.dir, "home-identifiers");
+    const [report] = await withDeployment(home, {}, (ctx) => ingest(ctx, dir));
+    expect(report?.tables.note).toMatchObject({ read: 1, inserted: 1 });
+    const [row] = await query(home, "select text from clinical.note");
+    expect(row?.text).toBe("Potilasnumero [ID]. Lähete (MRN [ID]). SSN [ID], toinen [ID].");
+  });
+});
+
 describe("loose NDJSON files", () => {
   it("loads a folder of NDJSON files without a manifest, and the same files again change nothing", async () => {
     const source = join(tmp.dir, "loose-source");

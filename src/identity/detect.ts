@@ -1,9 +1,15 @@
-import { COMMON_FIRST_NAMES, COMMON_SURNAMES } from "./common-names.js";
 import { checkCharacter } from "./hetu.js";
-import { JS_PATTERNS } from "./identifier-patterns.js";
+import { JS_PATTERNS, NOT_STREET_STEMS, SE_POSTAL_TOWN_CORE } from "./identifier-patterns.js";
 import { NAME_TOKEN, nameCandidates } from "./name-forms.js";
+import { namesInContext } from "./names-in-context.js";
+import { identifierValueSpans } from "./person-identifiers.js";
 
-export type RedactionType = "HETU" | "NAME" | "PHONE" | "EMAIL" | "ADDRESS";
+/**
+ * The kinds of identifier found. ID is any other identifier value: one of the person's own
+ * (patient number, SSN, other systems' ids, see person-identifiers.ts) or a US social security
+ * number by its format.
+ */
+export type RedactionType = "HETU" | "NAME" | "PHONE" | "EMAIL" | "ADDRESS" | "ID";
 
 /** A direct identifier found in a text: `text.slice(start, end)` is it. */
 export interface IdentifierSpan {
@@ -19,89 +25,136 @@ export interface ScrubContext {
    * this load, or from keyed name hashes in the vault in later loads.
    */
   isPersonName?: (word: string) => boolean;
+  /**
+   * Whether a key (letters and digits in lower case, see person-identifiers.ts) is the value of
+   * one of the person's identifiers: from the Patient resource, by keyed hashes in the vault.
+   */
+  isPersonIdentifier?: (key: string) => boolean;
+  /**
+   * Take common names only after a cue ("Potilas", "Dr"), not as two capitalised words: for
+   * text often named after people, such as organisations ("Emil Aaltonen Foundation").
+   */
+  namesOnlyAfterCues?: boolean;
 }
 
-const WORD = "[A-ZÅÄÖÉ][a-zåäöéü]+(?:-[A-ZÅÄÖÉ][a-zåäöéü]+)?";
-const STREET = new RegExp(
-  `(?:(?:Iso|Pikku|Vanha|Uusi|Itäinen|Läntinen|Pohjoinen|Eteläinen|Stora|Lilla|Gamla|Norra|Södra|Östra|Västra)\\s)?${WORD.replace("[a-zåäöéü]+", "[a-zåäöéü]*(?:tie|katu|kuja|polku|väylä|kaari|rinne|gatan|vägen|gränd|stigen)")}\\s\\d{1,3}(?:\\s?[A-H](?:\\s?\\d{1,3})?)?`,
-  "g",
-);
-const POSTAL_TOWN = new RegExp(`(?<!\\d)\\d{5}\\s${WORD}`, "g");
-// Titles are always followed by a name; relations and "patient" are when a common name follows.
-const TITLES = ["LL", "el", "sh", "th", "lh", "ft", "Dr", "erikoislääkäri", "lääkäri", "hoitaja"];
-const RELATIONS = [
-  "Potilas",
-  "Patient",
-  "Patienten",
-  "Puoliso",
-  "Tytär",
-  "Poika",
-  "Äiti",
-  "Isä",
-  "Sisar",
-  "Veli",
-  "Maken/makan",
-  "Maken",
-  "Makan",
-  "Dottern",
-  "Sonen",
-  "Modern",
-  "Fadern",
-  "Spouse",
-  "Daughter",
-  "Son",
-  "Mother",
-  "Father",
-];
-const CUE_AND_NAMES = new RegExp(
-  `(?<![\\p{L}])(${[...TITLES, ...RELATIONS].map((c) => c.replace("/", "\\/")).join("|")})(\\s+)(${WORD}(?:\\s+${WORD}){0,2})`,
-  "gu",
+// Built once: matchAll works on a copy, so the global patterns can be shared between calls.
+const PATTERNS = {
+  email: JS_PATTERNS.email(),
+  hetuSeparated: JS_PATTERNS.hetuSeparated(),
+  hetuUnseparated: JS_PATTERNS.hetuUnseparated(),
+  ssn: JS_PATTERNS.ssn(),
+  streetAddress: JS_PATTERNS.streetAddress(),
+  postalTown: JS_PATTERNS.postalTown(),
+  phone: JS_PATTERNS.phone(),
+};
+
+// An SSN written with spaces or none is nine digits like many others: taken only after its name.
+const SSN_AFTER_CUE =
+  /(?<![\p{L}])(?:SSN|Social Security(?: Number| No\.?)?)[ \t]*[:#]?[ \t]*([0-9]{3} ?[0-9]{2} ?[0-9]{4})(?![\p{L}\p{N}])/gu;
+// A record number after its name: MRN 2038475, Potilasnumero P4829104, Patientnummer: 00123456.
+const ID_AFTER_CUE =
+  /(?<![\p{L}])(?:MRN|potilasnumero|potilasnro|patientnummer|patient number|medical record number|record number)[ \t]*[:#]?[ \t]*(\p{L}{0,3}[0-9][0-9A-Za-z-]{3,})(?![\p{L}\p{N}])/giu;
+// A street number with a unit or a decimal after it is a measurement (Sappitie 9 mm, 3,2 cm).
+const MEASURE_AFTER = /^(?:[,.][0-9]|[ \t]?(?:mm|cm|m|ml|l|mg|g|kg|%)(?![\p{L}]))/u;
+// Phone numbers have seven digits or more: "+1500 ml" is a fluid balance.
+const MIN_PHONE_DIGITS = 7;
+
+// A Swedish postal code without its prefix, right after a street address (Storgatan 5, 111 22 …).
+const SE_POSTAL_AFTER_STREET = new RegExp(
+  `^,? {1,2}(${SE_POSTAL_TOWN_CORE})(?![\\p{L}\\p{N}])`,
+  "u",
 );
 
 /**
  * The one detector of direct identifiers in free text, for the ingest scrubber, free-text checks
  * and the de-identification benchmark: identity codes (any written form; unseparated ones only
- * with a valid check character), e-mail addresses, street addresses and postal codes with towns,
- * phone numbers, common first names and surnames after a name cue, and the person's own and
- * relatives' names in any inflected form. Spans are in text order and never overlap: where two
- * detectors claim the same characters, the one listed first here wins.
+ * with a valid check character), e-mail addresses, the person's own identifier values and US
+ * social security numbers, street addresses and postal codes with towns, phone numbers, the
+ * person's own and relatives' names in any inflected form, and common names in a name context. Spans
+ * are in text order and never overlap: where two detectors claim the same characters, the one
+ * listed first here wins.
  */
 export function detectIdentifiers(text: string, context: ScrubContext = {}): IdentifierSpan[] {
   const found: IdentifierSpan[] = [];
   const claim = (start: number, end: number, type: RedactionType) => {
-    if (found.some((s) => start < s.end && s.start < end)) return;
+    if (found.some((s) => start < s.end && s.start < end)) return false;
     found.push({ start, end, type });
+    return true;
   };
   const each = (pattern: RegExp, type: RedactionType, keep?: (m: RegExpExecArray) => boolean) => {
     for (const m of text.matchAll(pattern))
       if (!keep || keep(m)) claim(m.index, m.index + m[0].length, type);
   };
   // The e-mail pattern tries a match at every word; most notes have no "@" to find.
-  if (text.includes("@")) each(JS_PATTERNS.email(), "EMAIL");
-  each(JS_PATTERNS.hetuSeparated(), "HETU");
+  if (text.includes("@")) each(PATTERNS.email, "EMAIL");
+  each(PATTERNS.hetuSeparated, "HETU");
   each(
-    JS_PATTERNS.hetuUnseparated(),
+    PATTERNS.hetuUnseparated,
     "HETU",
     (m) => checkCharacter(m[1] as string, m[2] as string) === String(m[3]).toUpperCase(),
   );
-  each(STREET, "ADDRESS");
-  each(POSTAL_TOWN, "ADDRESS");
-  each(JS_PATTERNS.phone(), "PHONE");
-  for (const m of text.matchAll(CUE_AND_NAMES)) {
-    const [, cue = "", space = "", names = ""] = m;
-    const title = TITLES.includes(cue);
-    const offset = m.index + cue.length + space.length;
-    let end = -1;
-    for (const word of names.matchAll(/\S+/g)) {
-      const known = COMMON_FIRST_NAMES.has(word[0]) || COMMON_SURNAMES.has(word[0]);
-      if (!title && !known) break;
-      end = offset + word.index + word[0].length;
-    }
-    if (end > offset) claim(offset, end, "NAME");
+  if (context.isPersonIdentifier)
+    for (const [start, end] of identifierValueSpans(text, context.isPersonIdentifier))
+      claim(start, end, "ID");
+  each(PATTERNS.ssn, "ID");
+  for (const m of text.matchAll(ID_AFTER_CUE)) {
+    const value = m[1] as string;
+    const start = m.index + m[0].length - value.length;
+    claim(start, start + value.length, "ID");
   }
+  for (const m of text.matchAll(SSN_AFTER_CUE)) {
+    const value = m[1] as string;
+    const start = m.index + m[0].length - value.length;
+    claim(start, start + value.length, "ID");
+  }
+  for (const m of text.matchAll(PATTERNS.streetAddress)) {
+    const end = m.index + m[0].length;
+    const street = m[0].toLocaleLowerCase("fi");
+    if (
+      NOT_STREET_STEMS.some((w) => street.includes(w)) ||
+      MEASURE_AFTER.test(text.slice(end, end + 4))
+    )
+      continue;
+    if (!claim(m.index, end, "ADDRESS")) continue;
+    const postal = SE_POSTAL_AFTER_STREET.exec(text.slice(end));
+    if (postal) {
+      const start = end + postal[0].length - (postal[1] as string).length;
+      claim(start, end + postal[0].length, "ADDRESS");
+    }
+  }
+  // A town followed by a number is a word in a list of lab values (WBC 12000 Platelets 250000).
+  each(
+    PATTERNS.postalTown,
+    "ADDRESS",
+    (m) => !/^[ \t]*[0-9]/.test(text.slice(m.index + m[0].length)),
+  );
+  each(PATTERNS.phone, "PHONE", (m) => m[0].replace(/[^0-9]/g, "").length >= MIN_PHONE_DIGITS);
   if (context.isPersonName) {
     const isName = context.isPersonName;
     each(NAME_TOKEN, "NAME", (m) => nameCandidates(m[0]).some(isName));
   }
-  return found.sort((a, b) => a.start - b.start);
+  // Where the person's own name took part of one, the rest is still claimed word by word.
+  for (const name of namesInContext(text, context.namesOnlyAfterCues))
+    if (!claim(name.start, name.end, "NAME"))
+      for (const [start, end] of name.names) claim(start, end, "NAME");
+  return mergeNameParts(
+    text,
+    found.sort((a, b) => a.start - b.start),
+  );
+}
+
+/** Names found word by word ("Väinö" and "Ahonen") are one name where only a space is between. */
+function mergeNameParts(text: string, spans: IdentifierSpan[]): IdentifierSpan[] {
+  const merged: IdentifierSpan[] = [];
+  for (const span of spans) {
+    const last = merged.at(-1);
+    if (
+      last?.type === "NAME" &&
+      span.type === "NAME" &&
+      /^[ \t\u00a0]+$/.test(text.slice(last.end, span.start))
+    )
+      last.end = span.end;
+    else merged.push({ ...span });
+  }
+  return merged;
 }

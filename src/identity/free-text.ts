@@ -1,5 +1,4 @@
 import { ValidationError } from "../shared/errors.js";
-import { COMMON_FIRST_NAMES, COMMON_SURNAMES } from "./common-names.js";
 import { containsHetuInText } from "./hetu-in-text.js";
 import { UNICODE_DASHES } from "./identifier-patterns.js";
 import { type RedactionType, scrubText } from "./scrub.js";
@@ -10,10 +9,10 @@ const KIND_WORDS: Record<RedactionType, string> = {
   PHONE: "a phone number",
   EMAIL: "an e-mail address",
   ADDRESS: "a street address",
+  ID: "an identifier number",
 };
 
 const DASHES = new RegExp(`[${UNICODE_DASHES}]`, "g");
-const CAPITALISED = /[A-ZÅÄÖÉ][a-zåäöéü]+(?:-[A-ZÅÄÖÉ][a-zåäöéü]+)?/g;
 
 /** Whether the text holds something shaped like a hetu, however its dash or digits were typed. */
 export function containsHetuLikeTyped(text: string): boolean {
@@ -33,25 +32,9 @@ export function identifierKindsIn(text: string, rules: FreeTextRules = {}): Reda
   const normalised = text.normalize("NFKC").replace(DASHES, "-");
   const found = new Set<RedactionType>();
   if (containsHetuLikeTyped(text)) found.add("HETU");
-  const scrubbed = scrubText(normalised);
+  const scrubbed = scrubText(normalised, { namesOnlyAfterCues: rules.namesOnlyAfterCues });
   for (const kind of Object.keys(scrubbed.redactions)) found.add(kind as RedactionType);
-  if (!rules.namesOnlyAfterCues && hasFullName(normalised)) found.add("NAME");
   return (Object.keys(KIND_WORDS) as RedactionType[]).filter((kind) => found.has(kind));
-}
-
-/**
- * Without a cue such as "Potilas", a name is two capitalised words of which the first is a common
- * first name or the second a common surname ("Matti Meikäläinen", "Liisa Virtanen").
- */
-function hasFullName(text: string): boolean {
-  const words = [...text.matchAll(CAPITALISED)];
-  for (let i = 0; i + 1 < words.length; i++) {
-    const [first, second] = [words[i], words[i + 1]] as [RegExpExecArray, RegExpExecArray];
-    const adjacent = /^\s+$/.test(text.slice(first.index + first[0].length, second.index));
-    if (adjacent && (COMMON_FIRST_NAMES.has(first[0]) || COMMON_SURNAMES.has(second[0])))
-      return true;
-  }
-  return false;
 }
 
 /**

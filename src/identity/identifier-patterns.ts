@@ -34,7 +34,111 @@ export const PHONE_CORE = [
 
 export const EMAIL_CORE = "[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)*\\.[A-Za-z]{2,}";
 
+// Letters as the address patterns see them (capitals first): Finnish, Swedish and common accents.
+const UPPER = "A-ZÅÄÖÉÜ";
+const LOWER = "a-zåäöéüß";
+
+// Finnish street words with their genitive and local cases (Mannerheimintiellä 12, Kauppakadun 3),
+// and Swedish ones. Bare words such as "plan" (behandlingsplan 2) are left out for precision.
+const FI_STREET_WORDS = [
+  "tie tien tiellä tielle tieltä",
+  "katu kadun kadulla kadulle kadulta",
+  "kuja kujan kujalla kujalle kujalta",
+  "polku polun polulla polulle polulta",
+  "väylä väylän väylällä väylälle väylältä",
+  "kaari kaaren kaarella kaarelle kaarelta",
+  "rinne rinteen rinteellä rinteelle rinteeltä",
+  "raitti raitin raitilla raitille raitilta",
+  "tori torin torilla torille torilta",
+  "aukio aukion aukiolla aukiolle aukiolta",
+  "ranta rannan rannalla rannalle rannalta",
+  "mäki mäen mäellä mäelle mäeltä",
+  "esplanadi esplanadin esplanadilla esplanadille esplanadilta",
+].flatMap((forms) => forms.split(" "));
+const SV_STREET_WORDS =
+  "gatan gata vägen väg gränd gränden stigen allén backen torget platsen kajen esplanaden";
+const STREET_WORDS = [...FI_STREET_WORDS, ...SV_STREET_WORDS.split(" ")]
+  // Longest first: alternation takes the first that fits.
+  .sort((a, b) => b.length - a.length)
+  .join("|");
+const NORDIC_PREFIX =
+  "Iso|Pikku|Vanha|Uusi|Itäinen|Läntinen|Pohjoinen|Eteläinen|Stora|Lilla|Gamla|Norra|Södra|Östra|Västra";
+// House number, staircase and flat: 12, 12a, 12-14, 12 A 5, 3 b as. 14.
+const NORDIC_NUMBER = `[0-9]{1,4}[a-hA-H]?(?:[-–][0-9]{1,4})?(?: [A-Ha-h](?: (?:as\\. ?)?[0-9]{1,3})?| as\\. ?[0-9]{1,3})?`;
+// After a prefix the street word may stand alone (Norra Esplanaden 8, Stora Torget 2).
+const STREET_WORDS_ALONE = STREET_WORDS.split("|")
+  .map((w) => `${(w[0] as string).toUpperCase()}${w.slice(1)}`)
+  .join("|");
+const NORDIC_STREET = `(?:(?:${NORDIC_PREFIX}) (?:${STREET_WORDS_ALONE})|(?:(?:${NORDIC_PREFIX}) )?[${UPPER}][${LOWER}]+(?:-[${UPPER}]?[${LOWER}]+)*(?:${STREET_WORDS})) ${NORDIC_NUMBER}`;
+// "Dr" and "Pl" are left out: in notes they are mostly a title and a plural.
+const EN_STREET_WORDS =
+  "Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Court|Ct|Place|Way|Terrace|Circle|Parkway|Pkwy|Highway|Hwy|Square|Sq";
+const UNIT = "(?:Apt|Apartment|Suite)\\.? ?#?[0-9]{1,5}[A-Za-z]?";
+const EN_STREET = `[0-9]{1,5}[A-Za-z]? (?:(?:N|S|E|W|North|South|East|West)\\.? )?(?:[A-Z][a-z]+ ){1,3}(?:${EN_STREET_WORDS})\\.?(?: (?:NW|NE|SW|SE|N|S|E|W))?(?:,? ${UNIT})?`;
+const PO_BOX = "(?:PL|PB|P\\.? ?O\\.? ?Box|Postilokero|Postbox) ?[0-9]{1,5}";
+
+/**
+ * Street addresses: Finnish and Swedish street names with a house number (Mannerheimintie 12 A 5,
+ * Runebergsgatan 4 B 12, Mannerheimintiellä 12), English ones (221B Baker Street, 1600
+ * Pennsylvania Ave NW), apartments and post-office boxes (Apt 4, PL 123, P.O. Box 12).
+ */
+export const STREET_ADDRESS_CORE = [NORDIC_STREET, EN_STREET, UNIT, PO_BOX].join("|");
+
+const TOWN = `[${UPPER}](?:[${LOWER}]+(?:-[${UPPER}][${LOWER}]+)?|[${UPPER}]+)`;
+const US_STATES =
+  "AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC";
+// Without a town before them, states that are also common words or abbreviations (ID, IN, OR,
+// ME, OK, HI, OH, PA, MS, CO) are not taken: "ID 12345" is a number, not an address.
+const US_STATES_ALONE = US_STATES.split(" ")
+  .filter((s) => !"ID IN OR ME OK HI OH PA MS CO".includes(s))
+  .join("|");
+const ZIP = "[0-9]{5}(?:-[0-9]{4})?";
+
+/**
+ * Postal codes with their town: Finnish (00100 Helsinki, FI-00100 Helsinki), Swedish with the
+ * country prefix (SE-111 22 Stockholm; without it "140 90" is as often a blood pressure), US
+ * (Springfield, IL 62704; MA 02139) and a ZIP+4 alone (90210-1234).
+ */
+export const POSTAL_TOWN_CORE = [
+  `(?:FI-)?[0-9]{5} {1,2}${TOWN}`,
+  `SE-[0-9]{3} ?[0-9]{2} {1,2}${TOWN}`,
+  `(?:[A-Z][a-z]+ ){0,2}[A-Z][a-z]+, (?:${US_STATES.replaceAll(" ", "|")}) ${ZIP}`,
+  `(?:${US_STATES_ALONE}) ${ZIP}`,
+  "[0-9]{5}-[0-9]{4}",
+].join("|");
+
+/**
+ * Anatomy and care words built like street names (sappitie "bile duct", aortankaari "aortic arch",
+ * hoitopolku "care pathway"): stems, so that inflected forms are covered too.
+ */
+export const NOT_STREET_STEMS = [
+  ..."sappitie hengitystie virtsatie kyyneltie ilmatie".split(" "),
+  ..."aortankaar hammaskaar kylkikaar nikamankaar hoitopol palvelupol kuntoutuspol potilaspol".split(
+    " ",
+  ),
+];
+const anyCaseFirst = (stem: string) =>
+  `[${(stem[0] as string).toUpperCase()}${stem[0]}]${stem.slice(1)}`;
+
+/**
+ * What looks like an address but is not, for the release guard to blank before it looks: the
+ * words above, a measurement (9 mm, 3,2 cm) and a code-and-word followed by a number (a lab list:
+ * WBC 12000 Platelets 250000). The scrubber checks the same things around each match.
+ */
+export const NOT_ADDRESS_CORE = [
+  `[${UPPER}${LOWER}]*(?:${NOT_STREET_STEMS.map(anyCaseFirst).join("|")})[${LOWER}]*`,
+  "[0-9]+(?:[,.][0-9]+)? ?(?:mm|cm|ml|mg|kg|dl|m|l|g|%)(?:[^A-Za-z]|$)",
+  `[0-9]{5} {1,2}${TOWN} [0-9]`,
+].join("|");
+
+/** A Swedish postal code and town without the prefix: taken only right after a street address. */
+export const SE_POSTAL_TOWN_CORE = `[0-9]{3} [0-9]{2} {1,2}${TOWN}`;
+
+/** A US social security number written with dashes (123-45-6789). */
+export const SSN_CORE = "[0-9]{3}-[0-9]{2}-[0-9]{4}";
+
 const CODE_EDGE = "0-9A-Za-z";
+const WORD_EDGE = `0-9A-Za-z${UPPER}${LOWER}`;
 // A digit group right after a date or time mark (1990-05-16, 16.05.1990, 08:00-09:30) is part of
 // the date or time: phone numbers neither start after nor run into one of these.
 const DATE_MARKS = ".,:/-";
@@ -50,6 +154,16 @@ export const JS_PATTERNS = {
       "g",
     ),
   email: () => new RegExp(EMAIL_CORE, "g"),
+  // The look-ahead (a number within two words) spares the street-word alternation most words.
+  streetAddress: () =>
+    new RegExp(
+      `(?<![${WORD_EDGE}])(?=[0-9]|[^\\s0-9]+ ?#?[0-9]|[^\\s0-9]+ [^\\s0-9]+ ?[0-9])(?:${STREET_ADDRESS_CORE})(?![${WORD_EDGE}])`,
+      "g",
+    ),
+  // Not run into a date or another number: 16.05.1990 is no postal code.
+  postalTown: () =>
+    new RegExp(`(?<![${WORD_EDGE}.,:/-])(?:${POSTAL_TOWN_CORE})(?![${WORD_EDGE}]|-[0-9])`, "g"),
+  ssn: () => new RegExp(`(?<![${CODE_EDGE}-])${SSN_CORE}(?![${CODE_EDGE}]|-[0-9])`, "g"),
 };
 
 const re2Edged = (core: string, edge: string, marks = "") => {
@@ -62,4 +176,7 @@ export const RE2_PATTERNS = {
   hetu: re2Edged(`${HETU_SEPARATED}|${HETU_UNSEPARATED_LETTER}`, CODE_EDGE),
   phone: re2Edged(PHONE_CORE, CODE_EDGE, DATE_MARKS),
   email: EMAIL_CORE,
+  streetAddress: re2Edged(STREET_ADDRESS_CORE, WORD_EDGE),
+  notAddress: NOT_ADDRESS_CORE,
+  postalTown: re2Edged(POSTAL_TOWN_CORE, WORD_EDGE, ".,:/-"),
 };

@@ -45,4 +45,9 @@ describe("phone numbers", () => {
       expect(identifierKindsIn(`call ${phone} today`), phone).toEqual(["PHONE"]);
     }
   });
+
+  it("have seven digits or more: a fluid balance is not one", () => {
+    for (const text of ["Nestetasapaino +1500 ml.", "Fluid balance +2300 mL over 24 h."])
+      expect(scrubText(text).text, text).toBe(text);
+  });
 });

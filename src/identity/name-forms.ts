@@ -35,7 +35,8 @@ const NEN_ENDINGS = [
   ..."ta tä ten ia iä ille illa illä ilta iltä issa issä ista istä iin iksi ina inä".split(" "),
 ];
 // Endings of other names (Liisalle, Marjatan, Mattia) and the Swedish and English genitive.
-const CASE_ENDINGS = "lle lla llä lta ltä ssa ssä sta stä ksi na nä n a ä s 's ’s".split(" ");
+// "en" after an e-stem is its genitive (Laine → Laineen).
+const CASE_ENDINGS = "lle lla llä lta ltä ssa ssä sta stä ksi na nä en n a ä s 's ’s".split(" ");
 
 /** The keys under which a word of a text could be a person's name. */
 export function nameCandidates(token: string): string[] {

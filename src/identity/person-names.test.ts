@@ -51,9 +51,61 @@ describe("the person's own names", () => {
       expect(scrub(`Soitin ${name} tänään.`), name).toBe("Soitin [NAME] tänään.");
   });
 
-  it("leave ordinary words and other people's names alone", () => {
-    const text =
-      "Potilas kertoo, että ainoa vaiva on Virtasalo-tyyppinen kipu; Mikko Ahonen soitti.";
+  it("leave ordinary words alone", () => {
+    const text = "Potilas kertoo, että ainoa vaiva on Virtasalo-tyyppinen kipu; Parkinsonin tauti.";
     expect(scrub(text)).toBe(text);
+  });
+});
+
+describe("common first names and surnames in name contexts", () => {
+  const cases: Array<[string, string]> = [
+    ["LL Virtanen kirjasi.", "LL [NAME] kirjasi."],
+    ["Dr. Smith saw her.", "Dr. [NAME] saw her."],
+    ["dr Smith saw her.", "dr [NAME] saw her."],
+    ["el Mikko Ahonen, sh Jenni Koskinen.", "el [NAME], sh [NAME]."],
+    ["Mrs O'Brien called.", "Mrs [NAME] called."],
+    ["Mr McDonald called.", "Mr [NAME] called."],
+    ["Ms. Núñez called.", "Ms. [NAME] called."],
+    ["potilas matti virtanen saapui.", "potilas [NAME] saapui."],
+    ["POTILAS MATTI VIRTANEN saapui.", "POTILAS [NAME] saapui."],
+    ["Potilaan Virtasen vointi hyvä.", "Potilaan [NAME] vointi hyvä."],
+    ["Soitin potilaalle Liisalle.", "Soitin potilaalle [NAME]."],
+    ["Mukana puoliso Pekka.", "Mukana puoliso [NAME]."],
+    ["Tytär Annalle soitettu.", "Tytär [NAME] soitettu."],
+    ["Soitettiin tyttärelle Annalle.", "Soitettiin tyttärelle [NAME]."],
+    ["Äiti Helena Korhonen mukana.", "Äiti [NAME] mukana."],
+    ["isä kalle tuli.", "isä [NAME] tuli."],
+    ["Dottern Ebba ringde.", "Dottern [NAME] ringde."],
+    ["hennes make Lars kom.", "hennes make [NAME] kom."],
+    ["Her daughter Mary-Kate called.", "Her daughter [NAME] called."],
+    ["Her husband James came.", "Her husband [NAME] came."],
+    ["Patient Jennifer Garcia arrived.", "Patient [NAME] arrived."],
+    ["Discussed with John Smith today.", "Discussed with [NAME] today."],
+    ["Soitin Matti Meikäläiselle.", "Soitin [NAME]."],
+    ["Konsultoitu Mikko Ahosta.", "Konsultoitu [NAME]."],
+    ["Seen by Sarah Thompson.", "Seen by [NAME]."],
+  ];
+  it("are found after titles, patient and relation words, and in name pairs", () => {
+    for (const [text, scrubbed] of cases) expect(scrubText(text).text, text).toBe(scrubbed);
+  });
+
+  it("are found whole where the person's own name is part of them", () => {
+    // The person is an Aino and an Emil; the clinicians share their first names.
+    expect(scrub("LL Aino Pitkänen kirjasi.")).toBe("LL [NAME] kirjasi.");
+    expect(scrub("Konsultoitu Emil Heikkinen.")).toBe("Konsultoitu [NAME].");
+  });
+
+  it("leave words that are also names alone when they are not in a name context", () => {
+    for (const text of [
+      "Potilas kertoo: onni oli matkassa, toivo paranemisesta.",
+      "patient brown stool, white cells normal.",
+      "Parkinsonin tauti ja Wilsonin tauti suljettu pois.",
+      "Turner Syndrome was excluded. Bell Palsy unlikely.",
+      "Isä kuoli 2010, äiti elää.",
+      "Patient will return. Mother may call.",
+      "Anna lääke aamulla.",
+      "Helsinki University Hospital, Department of Medicine.",
+    ])
+      expect(scrubText(text).text, text).toBe(text);
   });
 });

@@ -7,6 +7,7 @@ import { tempDir } from "../../test/support/stores.js";
 import { homeKey, initHome } from "../home/home.js";
 import { SecretKey } from "../home/keys.js";
 import { open, seal } from "./crypto-box.js";
+import { identifierKey } from "./person-identifiers.js";
 import { lakePseudoId } from "./pseudonym.js";
 import { Vault } from "./vault.js";
 
@@ -82,6 +83,24 @@ describe("the vault", () => {
     for (const secret of [HETU, "patient-123", "Ahonen", "Väinö"])
       expect(bytes.includes(Buffer.from(secret))).toBe(false);
     vault = Vault.open(initHome(tmp.dir, {}).home);
+  });
+
+  it("keeps the person's identifier values as keyed hashes only, added to over loads", () => {
+    const pseudoId = vault.registerPerson(SYSTEM, HETU);
+    vault.rememberIdentifiers(pseudoId, ["7700123456"].map(identifierKey));
+    vault.rememberIdentifiers(pseudoId, ["123-45-6789"].map(identifierKey));
+    const other = vault.registerPerson(SYSTEM, "010101-123N");
+    const isIdentifier = vault.identifierChecker(pseudoId);
+    expect(isIdentifier(identifierKey("770 012 3456"))).toBe(true);
+    expect(isIdentifier(identifierKey("123 45 6789"))).toBe(true);
+    expect(isIdentifier(identifierKey("7700123457"))).toBe(false);
+    expect(vault.identifierChecker(other)(identifierKey("7700123456"))).toBe(false);
+    vault.close();
+    const bytes = readFileSync(join(tmp.dir, "vault.sqlite"));
+    for (const secret of ["7700123456", "123-45-6789", "123456789"])
+      expect(bytes.includes(Buffer.from(secret))).toBe(false);
+    vault = Vault.open(initHome(tmp.dir, {}).home);
+    expect(vault.identifierChecker(pseudoId)(identifierKey("7700123456"))).toBe(true);
   });
 
   it("keeps name-word hashes from loads and from vaults of the older one-row-per-word layout", () => {

@@ -31,6 +31,9 @@ const SCHEMA = [
   `create table if not exists person_names (
      pseudo_id text primary key,
      tokens text not null)`,
+  `create table if not exists person_identifiers (
+     pseudo_id text primary key,
+     tokens text not null)`,
   `create table if not exists quarantine (
      id integer primary key,
      load_id integer not null,
@@ -64,17 +67,21 @@ function migrateNameTokens(db: Database.Database): void {
   })();
 }
 
+/** The tables of keyed hashes kept per person. */
+type HashTable = "person_names" | "person_identifiers";
+
 /**
  * The identity vault: a store apart from the lake (its own SQLite file and key) holding what links
  * pseudonyms to people. Identifiers and source ids are AES-256-GCM encrypted under the vault key;
- * lookups go through keyed hashes, and names are kept only as keyed hashes of their words.
+ * lookups go through keyed hashes, and names and identifier values are kept only as keyed hashes
+ * (of their words, and of their letters and digits).
  * Only the identity and ingest code opens it.
  */
 export class Vault {
   #findSource: Database.Statement | undefined;
-  #nameTokens: Database.Statement | undefined;
   /** Keyed hashes of words already seen: notes repeat the same words (names and medical terms). */
   readonly #wordHashes = new Map<string, string>();
+  readonly #identifierHashes = new Map<string, string>();
 
   private constructor(
     private readonly db: Database.Database,
@@ -154,33 +161,67 @@ export class Vault {
    * one row per person, the hashes space-separated, added to those of earlier loads.
    */
   rememberNames(pseudoId: string, words: string[]): void {
-    const hashes = this.nameHashes(pseudoId);
-    const before = hashes.size;
-    for (const word of words) if (word.length >= 2) hashes.add(this.wordHash(word));
-    if (hashes.size === before) return;
-    this.statement(
-      "insert into person_names (pseudo_id, tokens) values (?, ?) on conflict (pseudo_id) do update set tokens = excluded.tokens",
-    ).run(pseudoId, [...hashes].join(" "));
+    const fresh = words.filter((w) => w.length >= 2).map((w) => this.wordHash(w));
+    this.remember("person_names", pseudoId, fresh);
   }
 
   /** Whether a word is one of the person's (or their relatives') names, by keyed hash. */
   nameChecker(pseudoId: string): (word: string) => boolean {
-    const hashes = this.nameHashes(pseudoId);
+    const hashes = this.hashes("person_names", pseudoId);
     return (word) => hashes.size > 0 && hashes.has(this.wordHash(word));
   }
 
-  private nameHashes(pseudoId: string): Set<string> {
-    this.#nameTokens ??= this.db.prepare("select tokens from person_names where pseudo_id = ?");
-    const row = this.#nameTokens.get(pseudoId) as { tokens: string } | undefined;
+  /**
+   * Keeps keyed hashes of the keys of a person's identifier values (patient number, SSN, other
+   * systems' ids; see person-identifiers.ts), never the values, as names are kept.
+   */
+  rememberIdentifiers(pseudoId: string, keys: string[]): void {
+    this.remember(
+      "person_identifiers",
+      pseudoId,
+      keys.map((k) => this.cachedHash(this.#identifierHashes, "identifier", k)),
+    );
+  }
+
+  /** Whether a key is the value of one of the person's identifiers, by keyed hash. */
+  identifierChecker(pseudoId: string): (key: string) => boolean {
+    const hashes = this.hashes("person_identifiers", pseudoId);
+    return (key) =>
+      hashes.size > 0 && hashes.has(this.cachedHash(this.#identifierHashes, "identifier", key));
+  }
+
+  private remember(table: HashTable, pseudoId: string, fresh: string[]): void {
+    const hashes = this.hashes(table, pseudoId);
+    const before = hashes.size;
+    for (const hash of fresh) hashes.add(hash);
+    if (hashes.size === before) return;
+    this.statement(
+      `insert into ${table} (pseudo_id, tokens) values (?, ?) on conflict (pseudo_id) do update set tokens = excluded.tokens`,
+    ).run(pseudoId, [...hashes].join(" "));
+  }
+
+  private hashes(table: HashTable, pseudoId: string): Set<string> {
+    const row = this.statement(`select tokens from ${table} where pseudo_id = ?`).get(pseudoId) as
+      | { tokens: string }
+      | undefined;
     return new Set(row ? row.tokens.split(" ") : []);
   }
 
   private wordHash(word: string): string {
-    let hash = this.#wordHashes.get(word);
+    return this.cachedHash(this.#wordHashes, "name", word.toLocaleLowerCase("fi"), word);
+  }
+
+  private cachedHash(
+    cache: Map<string, string>,
+    kind: string,
+    text: string,
+    cacheKey = text,
+  ): string {
+    let hash = cache.get(cacheKey);
     if (hash === undefined) {
-      if (this.#wordHashes.size >= 200_000) this.#wordHashes.clear(); // bounded memory
-      hash = this.lookup("name", word.toLocaleLowerCase("fi"));
-      this.#wordHashes.set(word, hash);
+      if (cache.size >= 200_000) cache.clear(); // bounded memory
+      hash = this.lookup(kind, text);
+      cache.set(cacheKey, hash);
     }
     return hash;
   }

@@ -1,6 +1,7 @@
 import { personIdentifierProblem } from "../identity/hetu.js";
 import { nameKeys } from "../identity/name-forms.js";
-import { scrubText } from "../identity/scrub.js";
+import { patientIdentifierKeys } from "../identity/person-identifiers.js";
+import { type ScrubContext, scrubText } from "../identity/scrub.js";
 import type { Vault } from "../identity/vault.js";
 import { META_COLUMNS } from "../lake/lake.js";
 import { ViewRuntimeError } from "../views/errors.js";
@@ -179,7 +180,10 @@ export async function mapLine(raw: string, ctx: RecordContext): Promise<RecordOu
   return { rows, redactions };
 }
 
-/** Registers a person in the vault (identifier, source id, keyed name words); their pseudo-ID. */
+/**
+ * Registers a person in the vault (identifier, source id, keyed name words and identifier
+ * values); their pseudo-ID.
+ */
 export function registerPatient(
   vault: Vault,
   source: string,
@@ -190,7 +194,16 @@ export function registerPatient(
   const pseudoId = vault.registerPerson(system, identifier);
   vault.linkSource(source, resource.id as string, pseudoId);
   vault.rememberNames(pseudoId, personNames(resource).flatMap(nameKeys));
+  vault.rememberIdentifiers(pseudoId, patientIdentifierKeys(resource));
   return pseudoId;
+}
+
+/** What the scrubber checks a person's notes against: their names and identifier values, by hash. */
+export function personScrubContext(vault: Vault, pseudoId: string): ScrubContext {
+  return {
+    isPersonName: vault.nameChecker(pseudoId),
+    isPersonIdentifier: vault.identifierChecker(pseudoId),
+  };
 }
 
 const typesByTable = new WeakMap<LakeTable, Map<string, string>>();
@@ -233,10 +246,7 @@ export function mapRecord(
       if (c.name === idColumn || c.name === "patient_id") continue;
       if (table.text?.column === c.name) {
         const text = typeof value === "string" ? Buffer.from(value, "base64").toString("utf8") : "";
-        const scrubbed = scrubText(
-          text,
-          pseudoId ? { isPersonName: vault.nameChecker(pseudoId) } : {},
-        );
+        const scrubbed = scrubText(text, pseudoId ? personScrubContext(vault, pseudoId) : {});
         out.text = scrubbed.text;
         out.redactions = scrubbed.redactions;
         for (const [k, n] of Object.entries(scrubbed.redactions)) bump(redactions, k, n);

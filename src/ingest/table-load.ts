@@ -1,13 +1,13 @@
 import { existsSync, statSync } from "node:fs";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { recordKeySql } from "../identity/pseudonym.js";
-import { scrubText } from "../identity/scrub.js";
+import { type ScrubContext, scrubText } from "../identity/scrub.js";
 import type { Vault } from "../identity/vault.js";
 import { type CompiledSql, compileToDuckdb } from "../views/duckdb/compile.js";
 import { literal, quote } from "../views/duckdb/schema.js";
 import type { SelectPlan } from "../views/plan.js";
 import { CHECKS_DB, checksAppender, PATIENTS } from "./line-checks.js";
-import { lakeColumns, needsSubject } from "./record-mapping.js";
+import { lakeColumns, needsSubject, personScrubContext } from "./record-mapping.js";
 import { bump, type TableReport } from "./report.js";
 import { streamRows } from "./stream-rows.js";
 import type { LakeTable } from "./table-config.js";
@@ -131,22 +131,19 @@ export async function scrubNotes(
     WHERE k.reason IS NULL`,
   );
   const appender = await checksAppender(writer, t.scrubbed);
-  const checkers = new Map<string, (word: string) => boolean>();
-  const checker = (pseudoId: string) => {
-    let check = checkers.get(pseudoId);
-    if (!check) {
-      if (checkers.size >= 10_000) checkers.clear();
-      check = vault.nameChecker(pseudoId);
-      checkers.set(pseudoId, check);
+  const contexts = new Map<string, ScrubContext>();
+  const contextOf = (pseudoId: string) => {
+    let context = contexts.get(pseudoId);
+    if (!context) {
+      if (contexts.size >= 10_000) contexts.clear();
+      context = personScrubContext(vault, pseudoId);
+      contexts.set(pseudoId, context);
     }
-    return check;
+    return context;
   };
   for await (const chunk of texts) {
     for (const [rid, pseudoId, text] of chunk) {
-      const scrubbed = scrubText(
-        String(text),
-        pseudoId ? { isPersonName: checker(String(pseudoId)) } : {},
-      );
+      const scrubbed = scrubText(String(text), pseudoId ? contextOf(String(pseudoId)) : {});
       for (const [k, n] of Object.entries(scrubbed.redactions)) bump(report.redactions, k, n);
       appender.appendBigInt(rid as bigint);
       appender.appendVarchar(scrubbed.text);

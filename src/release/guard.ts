@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { RE2_PATTERNS } from "../identity/identifier-patterns.js";
 import type { Lake } from "../lake/lake.js";
-import { ident, join, sql } from "../lake/sql.js";
+import { ident, join, type Sql, sql } from "../lake/sql.js";
 
 /**
  * Patterns of direct identifiers, in RE2 syntax for DuckDB (no look-behind: the edges are
@@ -12,7 +12,35 @@ export const IDENTIFIER_PATTERNS = {
   "identity code": RE2_PATTERNS.hetu,
   "phone number": RE2_PATTERNS.phone,
   "e-mail address": RE2_PATTERNS.email,
+  "street address": RE2_PATTERNS.streetAddress,
+  "postal code with town": RE2_PATTERNS.postalTown,
 } as const;
+
+type Kind = keyof typeof IDENTIFIER_PATTERNS;
+
+/**
+ * Text blanked before a kind is looked for: what looks like an address but is not (anatomy words,
+ * measurements, lab lists; see identifier-patterns.ts). RE2 has no look-around to say it in the
+ * pattern itself.
+ */
+export const BLANKED_BEFORE: Partial<Record<Kind, string>> = {
+  "street address": RE2_PATTERNS.notAddress,
+  "postal code with town": RE2_PATTERNS.notAddress,
+};
+
+/** A SQL condition: whether a text column holds the kind of identifier. */
+export function kindMatchSql(column: Sql, kind: Kind): Sql {
+  const blank = BLANKED_BEFORE[kind];
+  const text = blank ? sql`regexp_replace(${column}, ${blank}, ' ', 'g')` : column;
+  return sql`regexp_matches(${text}, ${IDENTIFIER_PATTERNS[kind]})`;
+}
+
+/** How many times a text holds the kind of identifier, in JavaScript (for text files). */
+export function kindCountIn(text: string, kind: Kind): number {
+  const blank = BLANKED_BEFORE[kind];
+  const scanned = blank ? text.replace(new RegExp(blank, "g"), " ") : text;
+  return scanned.match(new RegExp(IDENTIFIER_PATTERNS[kind], "g"))?.length ?? 0;
+}
 
 export interface GuardHit {
   file: string;
@@ -23,7 +51,8 @@ export interface GuardHit {
 
 /**
  * Reads every packaged Parquet file back and counts, per text column, values that look like an
- * identity code, a phone number or an e-mail address; text files (codebook, README, metadata)
+ * identity code, a phone number, an e-mail address, a street address or a postal code with its
+ * town; text files (codebook, README, metadata)
  * are scanned too. The hits name where, never the value.
  */
 export async function scanRelease(
@@ -51,13 +80,13 @@ export async function scanRelease(
     );
     for (const [i, column] of columns.entries()) {
       if (Number(first?.[`h${i}`] ?? 0) === 0) continue;
-      const kinds = Object.entries(IDENTIFIER_PATTERNS);
+      const kinds = Object.keys(IDENTIFIER_PATTERNS) as Kind[];
       const [row] = await lake.query(
-        sql`select ${join(kinds.map(([, p], j) => sql`count(*) filter (where ${match(column, p)}) as ${ident(`k${j}`)}`))} from ${source}`,
+        sql`select ${join(kinds.map((kind, j) => sql`count(*) filter (where ${kindMatchSql(ident(column), kind)}) as ${ident(`k${j}`)}`))} from ${source}`,
       );
-      for (const [j, [kind]] of kinds.entries()) {
+      for (const [j, kind] of kinds.entries()) {
         const n = Number(row?.[`k${j}`] ?? 0);
-        if (n > 0) hits.push({ file, column, kind: kind as GuardHit["kind"], rows: n });
+        if (n > 0) hits.push({ file, column, kind, rows: n });
       }
     }
   }
@@ -65,9 +94,9 @@ export async function scanRelease(
     // Kaivo's own hashes (hex, 20 characters or more) are not identifiers; digit runs in them
     // could look like phone numbers.
     const text = readFileSync(path, "utf8").replace(/[0-9a-f]{20,}/g, "");
-    for (const [kind, pattern] of Object.entries(IDENTIFIER_PATTERNS)) {
-      const n = text.match(new RegExp(pattern, "g"))?.length ?? 0;
-      if (n > 0) hits.push({ file, column: "(text)", kind: kind as GuardHit["kind"], rows: n });
+    for (const kind of Object.keys(IDENTIFIER_PATTERNS) as Kind[]) {
+      const n = kindCountIn(text, kind);
+      if (n > 0) hits.push({ file, column: "(text)", kind, rows: n });
     }
   }
   return hits;

@@ -36,3 +36,60 @@ export const PHONE_VARIANTS = [
   "555-123-4567",
   "+1 555 123 4567",
 ];
+// Street addresses in Finnish, Swedish and English forms, post-office boxes and apartments.
+export const STREET_ADDRESS_VARIANTS = [
+  "Mannerheimintie 12 A 5",
+  "Kauppakatu 3 b 14",
+  "Kauppakatu 3 b as. 14",
+  "Storgatan 5",
+  "Runebergsgatan 4 B 12",
+  "Aleksanterinkatu 15",
+  "Iso Roobertinkatu 3",
+  "Itä-Pakilantie 7",
+  "12 Main Street",
+  "1600 Pennsylvania Ave NW",
+  "221B Baker Street",
+  "350 Fifth Avenue, Apt 4",
+  "Apt 4",
+  "Suite 210",
+  "PL 123",
+  "PB 45",
+  "P.O. Box 12",
+  "PO Box 1234",
+];
+// Finnish street words inflected in running text, with the number after.
+export const INFLECTED_STREET_VARIANTS = [
+  "Mannerheimintiellä 12",
+  "Kauppakadulla 3",
+  "Kauppakadun 3 B",
+  "Koivukujalle 4",
+  "Rantapolulta 2",
+];
+// Postal codes with their town: Finnish, Swedish and US forms.
+export const POSTAL_TOWN_VARIANTS = [
+  "00100 Helsinki",
+  "00100 HELSINKI",
+  "FI-00100 Helsinki",
+  "02150 Espoo",
+  "SE-111 22 Stockholm",
+  "Springfield, IL 62704",
+  "Cambridge, MA 02139",
+  "MA 02139",
+  "90210-1234",
+];
+// Numbers next to words that are not addresses: doses, weights, lab values, years, durations.
+export const NOT_ADDRESSES = [
+  "5 mg",
+  "10 kg",
+  "12 viikkoa",
+  "Hb 134 g/l",
+  "P-Krea 85 umol/l",
+  "RR 140/90",
+  "vuonna 2019 Helsingissä",
+  "3 Tablets",
+  "2 Times Daily",
+  "Box 2 of the form",
+  "Unit 5",
+  "kontrolli 12345",
+  "Annos 10 mg",
+];

@@ -1,0 +1,70 @@
+import { describe, expect, it } from "vitest";
+import {
+  INFLECTED_STREET_VARIANTS,
+  NOT_ADDRESSES,
+  POSTAL_TOWN_VARIANTS,
+  STREET_ADDRESS_VARIANTS,
+} from "../../test/support/identifier-variants.js";
+import { identifierKindsIn } from "./free-text.js";
+import { scrubText } from "./scrub.js";
+
+describe("street addresses", () => {
+  it("are found in Finnish, Swedish and English forms, boxes and apartments", () => {
+    for (const address of STREET_ADDRESS_VARIANTS) {
+      expect(scrubText(`Osoite ${address}, soitti`).text, address).toBe("Osoite [ADDRESS], soitti");
+      expect(identifierKindsIn(`lives at ${address} now`), address).toEqual(["ADDRESS"]);
+    }
+  });
+
+  it("are found with the Finnish street word inflected in running text", () => {
+    for (const address of INFLECTED_STREET_VARIANTS)
+      expect(scrubText(`Asuu ${address} yksin.`).text, address).toBe("Asuu [ADDRESS] yksin.");
+  });
+
+  it("take the postal code and town after the street as one address", () => {
+    expect(scrubText("Osoite Storgatan 5, 111 22 Stockholm.").text).toBe(
+      "Osoite [ADDRESS], [ADDRESS].",
+    );
+    expect(scrubText("Address 12 Main Street, Springfield, IL 62704.").text).toBe(
+      "Address [ADDRESS], [ADDRESS].",
+    );
+  });
+});
+
+describe("postal codes with towns", () => {
+  it("are found in Finnish, Swedish and US forms", () => {
+    // In lower case: a capitalised word before a US town would be taken for part of its name.
+    for (const postal of POSTAL_TOWN_VARIANTS) {
+      expect(scrubText(`osoite ${postal}, soitti`).text, postal).toBe("osoite [ADDRESS], soitti");
+      expect(identifierKindsIn(`lives in ${postal} now`), postal).toEqual(["ADDRESS"]);
+    }
+  });
+});
+
+describe("numbers that are not addresses", () => {
+  it("are left alone: doses, weights, lab values, years, durations, forms, wards", () => {
+    for (const text of NOT_ADDRESSES) {
+      const note = `Kontrolli: ${text}. Seuraava käynti.`;
+      expect(scrubText(note), text).toEqual({ text: note, redactions: {} });
+    }
+  });
+
+  it("leave anatomy and care words built like streets, measurements and lab lists alone", () => {
+    for (const text of [
+      "Sappitie 9 mm, laajentunut.",
+      "Aortankaari 3,2 cm, ei dissekoitumaa.",
+      "Hoitopolku 2 aloitettu.",
+      "WBC 12000 Platelets 250000 Hgb 13.2 on admission.",
+    ])
+      expect(scrubText(text).text, text).toBe(text);
+    expect(scrubText("Adress Norra Esplanaden 8, 65100 Vasa.").text).toBe(
+      "Adress [ADDRESS], [ADDRESS].",
+    );
+    expect(scrubText("osoite 02400 Kirkkonummi-Masala.").text).toBe("osoite [ADDRESS].");
+  });
+
+  it("leave a blood pressure written with a space alone, without a Swedish country prefix", () => {
+    const note = "RR 140 90 Pulssi 72.";
+    expect(scrubText(note).text).toBe(note);
+  });
+});

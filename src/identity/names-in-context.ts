@@ -1,0 +1,125 @@
+import {
+  COMMON_FIRST_NAME_KEYS,
+  COMMON_SURNAME_KEYS,
+  NAMES_THAT_ARE_WORDS,
+} from "./common-names.js";
+import { nameCandidates } from "./name-forms.js";
+
+// Titles are always followed by a name (any capitalised word, or a common name in any case).
+const TITLES = new Set(
+  "ll el sh th lh ft dr prof mr mrs ms miss mx erikoislääkäri lääkäri hoitaja".split(" "),
+);
+// Words for the patient and relatives, in their common case forms: a common name after one is a
+// name ("potilas Matti", "tyttärelle Annalle", "hennes make Lars").
+const RELATIONS = new Set(
+  `potilas potilaan potilaalle potilaalla potilasta potilaasta potilaalta
+  puoliso puolison puolisolle puolisoa puolisolta vaimo vaimon vaimolle aviomies aviomiehen
+  tytär tyttären tyttärelle tytärtä tyttäreltä poika pojan pojalle poikaa pojalta
+  äiti äidin äidille äitiä äidiltä isä isän isälle isää isältä sisar sisaren sisarelle sisko
+  siskon siskolle veli veljen veljelle omainen omaisen omaiselle
+  patient patienten patientens dotter dottern son sonen mor modern mamma far fadern pappa make
+  maken maka makan hustru hustrun bror brodern syster systern
+  patient's spouse wife husband daughter mother father brother sister mom dad partner`.split(/\s+/),
+);
+const MAX_NAME_WORDS = 3;
+const WORD = /\p{L}[\p{L}\p{M}'’]*(?:-\p{L}[\p{L}\p{M}'’]*)*/gu;
+const SPACE = /^[ \t\u00a0]+$/;
+const TITLE_GAP = /^\.?[ \t\u00a0]+$/;
+
+interface Word {
+  text: string;
+  start: number;
+  end: number;
+}
+
+const CAPITAL = /^\p{Lu}/u;
+const isCapitalised = (w: string) => CAPITAL.test(w);
+// Cue words are short: longer words are not looked up (erikoislääkäri is the longest).
+const LONGEST_CUE = 14;
+
+/** Kinds of common name a word is, in any inflected form; cached, as notes repeat words. */
+const kinds = new Map<string, { first: boolean; surname: boolean }>();
+function nameKind(word: string): { first: boolean; surname: boolean } {
+  let kind = kinds.get(word);
+  if (!kind) {
+    const lowerCase = !isCapitalised(word);
+    const keys = lowerCase && NAMES_THAT_ARE_WORDS.has(word) ? [] : nameCandidates(word);
+    kind = {
+      first: keys.some((k) => COMMON_FIRST_NAME_KEYS.has(k)),
+      surname: keys.some((k) => COMMON_SURNAME_KEYS.has(k)),
+    };
+    if (kinds.size >= 50_000) kinds.clear(); // bounded memory
+    kinds.set(word, kind);
+  }
+  return kind;
+}
+const isCommonName = (word: string) => {
+  const kind = nameKind(word);
+  return kind.first || kind.surname;
+};
+
+/** A name found by context: its span, and its words that are names even on their own. */
+export interface NameInContext {
+  start: number;
+  end: number;
+  /** After a title or relation word every word; in a pair the common names only. */
+  names: Array<[number, number]>;
+}
+
+/**
+ * Names found by context alone, without knowing whose note it is: after a title, the
+ * next capitalised words or common names; after a patient or relation word, common names and the
+ * capitalised words right after them; and, unless `onlyAfterCues`, two capitalised words of which
+ * the first is a common first name or the second a common surname ("John Smith", "Mikko Ahosta").
+ */
+export function namesInContext(text: string, onlyAfterCues = false): NameInContext[] {
+  const words: Word[] = [];
+  for (const m of text.matchAll(WORD))
+    words.push({ text: m[0], start: m.index, end: m.index + m[0].length });
+  const gap = (i: number) => text.slice(words[i]?.end, words[i + 1]?.start);
+  const spans: NameInContext[] = [];
+  const span = (from: number, to: number, all: boolean) => {
+    const names: Array<[number, number]> = [];
+    for (const w of words.slice(from, to + 1))
+      if (all || isCommonName(w.text)) names.push([w.start, w.end]);
+    spans.push({ start: (words[from] as Word).start, end: (words[to] as Word).end, names });
+  };
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i] as Word;
+    const cue = word.text.length <= LONGEST_CUE ? word.text.toLowerCase() : "";
+    const title = TITLES.has(cue) && TITLE_GAP.test(gap(i));
+    const relation = !title && RELATIONS.has(cue) && SPACE.test(gap(i));
+    let last = i;
+    if (title || relation) {
+      for (let j = i + 1; j <= i + MAX_NAME_WORDS && j < words.length; j++) {
+        if (j > i + 1 && !SPACE.test(gap(j - 1))) break;
+        const next = (words[j] as Word).text;
+        const named = isCommonName(next) || ((title || last > i) && isCapitalised(next));
+        if (!named) break;
+        last = j;
+      }
+      if (last > i) {
+        span(i + 1, last, true);
+        i = last;
+      }
+      continue;
+    }
+    if (onlyAfterCues || i + 1 >= words.length || !SPACE.test(gap(i))) continue;
+    const next = words[i + 1] as Word;
+    if (!isCapitalised(word.text) || !isCapitalised(next.text)) continue;
+    if (!nameKind(word.text).first && !nameKind(next.text).surname) continue;
+    last = i + 1;
+    // A third capitalised common name goes with them ("Eino Ilmari Virtanen").
+    while (
+      last + 1 < words.length &&
+      last - i + 1 < MAX_NAME_WORDS &&
+      SPACE.test(gap(last)) &&
+      isCapitalised((words[last + 1] as Word).text) &&
+      isCommonName((words[last + 1] as Word).text)
+    )
+      last++;
+    span(i, last, false);
+    i = last;
+  }
+  return spans;
+}
