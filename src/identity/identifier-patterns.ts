@@ -24,12 +24,15 @@ const HETU_UNSEPARATED_LETTER = `${DATE6}[0-9]{3}[A-FHJ-NPR-Ya-fhj-npr-y]`;
 
 /**
  * Phone numbers: Finnish (0x / (0x) / +358) and international (+CC) digit groups separated by
- * spaces or dashes, and US forms ((555) 123-4567, 555-123-4567).
+ * spaces or dashes, and US forms ((555) 123-4567, 555-123-4567, 1-800-555-0199, 555.123.4567).
  */
 export const PHONE_CORE = [
   "\\+[1-9][0-9]{0,2}[ -]?[0-9]{1,4}(?:[ -]?[0-9]{2,5}){1,3}",
   "(?:\\(0[0-9]{1,2}\\)|0[0-9]{1,2})(?:[ -]?[0-9]{2,5}){1,3}",
-  "(?:\\([0-9]{3}\\) ?|[0-9]{3}-)[0-9]{3}-[0-9]{4}",
+  "(?:1[ -])?(?:\\([0-9]{3}\\) ?|[0-9]{3}-)[0-9]{3}-[0-9]{4}",
+  // US numbers with dots (555.123.4567): three groups of exactly 3, 3 and 4 digits, which no
+  // date or version number written with dots has.
+  "(?:1\\.)?[0-9]{3}\\.[0-9]{3}\\.[0-9]{4}",
 ].join("|");
 
 export const EMAIL_CORE = "[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)*\\.[A-Za-z]{2,}";

@@ -35,6 +35,8 @@ export const PHONE_VARIANTS = [
   "(555) 123-4567",
   "555-123-4567",
   "+1 555 123 4567",
+  "555.123.4567",
+  "1-800-555-0199",
 ];
 // Street addresses in Finnish, Swedish and English forms, post-office boxes and apartments.
 export const STREET_ADDRESS_VARIANTS = [
