@@ -38,7 +38,9 @@ export function formatReport(r: BenchResult, listLimit = 40): string {
     "",
     ...section("Hard cases (bench/deid/hard-cases.jsonl)", r.hard),
     "",
-    ...section("Combined", r.combined),
+    ...section("Combined (synthetic and hard cases)", r.combined),
+    "",
+    ...section("Held-out (bench/deid/held-out.jsonl, never used to tune the detector)", r.heldOut),
     "",
     "By language (combined):",
     ...Object.entries(r.byLanguage).map(
@@ -46,28 +48,32 @@ export function formatReport(r: BenchResult, listLimit = 40): string {
         `  ${lang}: ${l.documents} documents, recall ${pct(l.recall)}, precision ${pct(l.precision)}`,
     ),
     "",
-    "Goals:                synthetic       hard   combined",
+    "Goals:                synthetic       hard   combined   held-out",
     ...r.goals.combined.map((g, i) => {
       const cell = (x: Goal | undefined) =>
         x ? `${pct(x.actual)}${x.met ? " " : "!"}`.padStart(11) : "";
-      return `  ${`${g.name} ${g.target === 1 ? "= 100 %" : `>= ${pct(g.target)}`}`.padEnd(26)}${cell(r.goals.synthetic[i])}${cell(r.goals.hard[i])}${cell(g)}`;
+      return `  ${`${g.name} ${g.target === 1 ? "= 100 %" : `>= ${pct(g.target)}`}`.padEnd(26)}${cell(r.goals.synthetic[i])}${cell(r.goals.hard[i])}${cell(g)}${cell(r.goals.heldOut[i])}`;
     }),
     "  (! = goal not met)",
     "",
   ];
-  const { misses, falsePositives } = r.combined;
-  lines.push(
-    `Misses (${misses.length}${misses.length > listLimit ? `, first ${listLimit}` : ""}):`,
-  );
-  for (const m of misses.slice(0, listLimit))
+  const list = (title: string, s: Score) => {
+    const { misses, falsePositives } = s;
     lines.push(
-      `  ${m.type.padEnd(8)} ${m.partial ? "partly" : "wholly"} ${m.doc}@${m.start}: ${m.context}`,
+      `${title}misses (${misses.length}${misses.length > listLimit ? `, first ${listLimit}` : ""}):`,
     );
-  lines.push(
-    `False positives (${falsePositives.length}${falsePositives.length > listLimit ? `, first ${listLimit}` : ""}):`,
-  );
-  for (const f of falsePositives.slice(0, listLimit))
-    lines.push(`  ${f.type.padEnd(8)} ${f.doc}@${f.start}: ${f.context}`);
+    for (const m of misses.slice(0, listLimit))
+      lines.push(
+        `  ${m.type.padEnd(8)} ${m.partial ? "partly" : "wholly"} ${m.doc}@${m.start}: ${m.context}`,
+      );
+    lines.push(
+      `${title}false positives (${falsePositives.length}${falsePositives.length > listLimit ? `, first ${listLimit}` : ""}):`,
+    );
+    for (const f of falsePositives.slice(0, listLimit))
+      lines.push(`  ${f.type.padEnd(8)} ${f.doc}@${f.start}: ${f.context}`);
+  };
+  list("Combined: ", r.combined);
+  list("Held-out: ", r.heldOut);
   lines.push("", `Scored in ${r.seconds.toFixed(1)} s.`);
   return `${lines.join("\n")}\n`;
 }
