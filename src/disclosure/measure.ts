@@ -39,6 +39,41 @@ export async function measureCells(
   await lake.query(
     sql`create or replace temp table _disclosure_cells as select distinct cell, pseudo_id from (${members}) where pseudo_id is not null`,
   );
+  await measureTempCells(lake, (cell) => ids[Number(cell)] as string, out);
+  return out;
+}
+
+/**
+ * Measures cells given by one query of `cell` (an ID, text) and `pseudo_id` columns, for many
+ * cells of one table in one scan (a catalog profile's values and years). Only cells with a member
+ * are returned: the caller adds the empty ones it expects.
+ */
+export async function measureGroupedCells(
+  lake: Lake,
+  members: Sql,
+): Promise<Map<string, MeasuredCell>> {
+  const out = new Map<string, MeasuredCell>();
+  await lake.query(
+    sql`create or replace temp table _disclosure_cells as select distinct cell::varchar as cell, pseudo_id from (${members}) where pseudo_id is not null and cell is not null`,
+  );
+  await measureTempCells(
+    lake,
+    (cell) => {
+      const id = String(cell);
+      if (!out.has(id)) out.set(id, EMPTY_CELL());
+      return id;
+    },
+    out,
+  );
+  return out;
+}
+
+/** Sizes, cell keys and sketches of the cells in `_disclosure_cells` (cell, pseudo_id). */
+async function measureTempCells(
+  lake: Lake,
+  idOf: (cell: unknown) => string,
+  out: Map<string, MeasuredCell>,
+): Promise<void> {
   const [missing] = await lake.query(
     sql`select count(*) n from _disclosure_cells c anti join ${RECORD_KEYS} k on k.pseudo_id = c.pseudo_id`,
   );
@@ -58,7 +93,8 @@ export async function measureCells(
   );
   const low = new Map<string, bigint>();
   for (const r of rows) {
-    const cell = out.get(ids[Number(r.cell)] as string) as MeasuredCell;
+    const id = idOf(r.cell);
+    const cell = out.get(id) as MeasuredCell;
     const b = Number(r.bucket);
     const bucket = cell.sketch[b] as Bucket;
     bucket.count = Number(r.n);
@@ -67,11 +103,9 @@ export async function measureCells(
     // Sub-table 0 holds every member once: its buckets give the size and the cell key.
     if (b < BUCKETS_PER_HASH) {
       cell.n += Number(r.n);
-      const id = ids[Number(r.cell)] as string;
       low.set(id, ((low.get(id) ?? 0n) + BigInt(String(r.low))) % (1n << 32n));
     }
   }
   for (const [id, sum] of low) (out.get(id) as MeasuredCell).key = Number(sum) / 2 ** 32;
   await lake.query(sql`drop table if exists _disclosure_cells`);
-  return out;
 }

@@ -6,8 +6,6 @@ import type { Role } from "../auth/roles.js";
  * told apart from a small count lets a researcher bisect a small group down to one person.
  * Stewards work inside the service and see exact figures.
  */
-export type ShownCount = number | `<${number}`;
-
 export interface DisclosureRule {
   /** Smallest count shown as a number (k). */
   minCount: number;
@@ -18,8 +16,4 @@ const EXACT_ROLES: readonly Role[] = ["steward"];
 
 export function seesExactCounts(role: Role): boolean {
   return EXACT_ROLES.includes(role);
-}
-
-export function suppressSmall(n: number, rule: DisclosureRule): ShownCount {
-  return n < rule.minCount ? `<${rule.minCount}` : n;
 }
