@@ -6,7 +6,7 @@ import { seesExactCounts } from "../disclosure/rules.js";
 import type { Home } from "../home/home.js";
 import { assertNoIdentifyingText } from "../identity/free-text.js";
 import { withLake } from "../lake/access.js";
-import { Lake, type LakeAccess } from "../lake/lake.js";
+import type { Lake, LakeAccess } from "../lake/lake.js";
 import { EMPTY, int, sql } from "../lake/sql.js";
 import { ForbiddenError, NotFoundError, ValidationError } from "../shared/errors.js";
 import type { ControlStore } from "../store/control-store.js";
@@ -28,8 +28,8 @@ import {
   type StewardProfile,
 } from "./present.js";
 import { profileAsOf, type TableProfile, type VariableProfile } from "./profile.js";
-import { latestRegistryFigures } from "./refresh.js";
 import { type QualityResult, type QualityStatus, share, status } from "./quality.js";
+import { latestRegistryFigures } from "./refresh.js";
 import { searchCatalog } from "./search.js";
 import { allCodes, readVocabularyCsv, resolveCodes, storeVocabulary } from "./vocabulary.js";
 

@@ -156,9 +156,7 @@ export function catalogMarkdown(
     );
     for (const t of catalog.tables.filter((t) => t.registry === r.registry)) {
       const stored = profiles.find((p) => p.registry === t.registry && p.table === t.table);
-      const p = stored
-        ? (discloseProfile(stored, "researcher") as ResearcherProfile)
-        : undefined;
+      const p = stored ? (discloseProfile(stored, "researcher") as ResearcherProfile) : undefined;
       out.push(`### ${t.registry}.${t.table}: ${t.title}`, "");
       if (t.titleFi || t.descriptionFi)
         out.push(`*${[t.titleFi, t.descriptionFi].filter(Boolean).join(": ")}*`, "");

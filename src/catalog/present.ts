@@ -198,7 +198,12 @@ export function discloseProfile(
     exact: true,
     policy: disclosed?.policy ?? null,
     ...(measurements
-      ? { measurements: measurements.map((m) => ({ ...m, valueShare: m.rows ? m.withValue / m.rows : 0 })) }
+      ? {
+          measurements: measurements.map((m) => ({
+            ...m,
+            valueShare: m.rows ? m.withValue / m.rows : 0,
+          })),
+        }
       : {}),
   };
 }

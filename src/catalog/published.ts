@@ -90,7 +90,8 @@ export async function measureTableCells(
     parts.push(
       sql`select ${label(p, sql`'year'`, sql`year(${e})::varchar`)}, ${pid} from ${from} and ${e} is not null`,
     );
-    for (const y of Object.keys(previous?.perYear ?? {})) universe.push(`${prefix}${SEP}year${SEP}${y}`);
+    for (const y of Object.keys(previous?.perYear ?? {}))
+      universe.push(`${prefix}${SEP}year${SEP}${y}`);
   }
   for (const v of variables) {
     const c = ident(v.variable);
@@ -106,7 +107,8 @@ export async function measureTableCells(
       ...Object.keys(previous?.variables[v.variable]?.values ?? {}),
       ...(v.codeSystem ? (smallCodeLists.get(v.codeSystem) ?? []) : []),
     ];
-    for (const value of known) universe.push(`${prefix}${SEP}value${SEP}${v.variable}${SEP}${value}`);
+    for (const value of known)
+      universe.push(`${prefix}${SEP}value${SEP}${v.variable}${SEP}${value}`);
   }
   const m = table.measurement;
   if (m) {
@@ -117,7 +119,10 @@ export async function measureTableCells(
       sql`select ${label(p, sql`'measure-value'`, sql`${code}::varchar`, unit)}, ${pid} from ${from} and ${code} is not null and ${ident(m.value)} is not null`,
     );
     for (const key of Object.keys(previous?.measurements ?? {}))
-      universe.push(`${prefix}${SEP}measure${SEP}${key}`, `${prefix}${SEP}measure-value${SEP}${key}`);
+      universe.push(
+        `${prefix}${SEP}measure${SEP}${key}`,
+        `${prefix}${SEP}measure-value${SEP}${key}`,
+      );
     if (table.eventColumn) {
       const e = ident(table.eventColumn);
       parts.push(
@@ -257,7 +262,13 @@ export function registryPublished(
   const prefix = registryCellPrefix(registry);
   const persons = published.get(`${prefix}${SEP}persons`);
   if (!persons) throw new Error(`The catalog figures of registry ${registry} were not published.`);
-  const out: RegistryPublished = { registry, policy, persons: persons.shown, perYear: {}, lastLoad };
+  const out: RegistryPublished = {
+    registry,
+    policy,
+    persons: persons.shown,
+    perYear: {},
+    lastLoad,
+  };
   for (const { parts, cell } of cellsUnder(published, prefix))
     if (parts[0] === "year" && parts[1] !== undefined) out.perYear[parts[1]] = cell.shown;
   return out;

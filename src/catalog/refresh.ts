@@ -13,8 +13,8 @@ import {
 import type { RegistryDescription, TableMeta } from "./metadata.js";
 import {
   profileAsOf,
-  profileFrom,
   profiledVariables,
+  profileFrom,
   profileTable,
   type TableProfile,
   tablesChangedIn,
@@ -245,6 +245,7 @@ async function profileAndPublish(
     disclosure.policy,
     CATALOG_ACTOR,
     cells,
+    sameSnapshot ? "same-snapshot" : "snapshot",
   );
   const policy = disclosure.policy.version;
   const profiles = work.map(({ table, profile, previous }) => {

@@ -114,7 +114,9 @@ export function registerCatalog(program: Command): void {
     .action(async (o: { asOf?: number; json?: boolean }, command: Command) => {
       const listing = await withActor(command, (ctx) => listCatalog(ctx, o.asOf));
       if (o.json) return printJson(listing);
-      out(`disclosure: ${listing.disclosure.exact ? "exact figures (steward)" : listing.disclosure.policy}`);
+      out(
+        `disclosure: ${listing.disclosure.exact ? "exact figures (steward)" : listing.disclosure.policy}`,
+      );
       for (const r of listing.registries) {
         out(`${r.registry}: ${r.title}${r.titleFi ? ` / ${r.titleFi}` : ""}`);
         for (const t of r.tables)
