@@ -242,9 +242,22 @@ async function codeTitles(
 /** `kaivo catalog search TEXT`: ranked hits over metadata, codes and frequent values. */
 export function searchCatalogService(ctx: Ctx, text: string) {
   if (!text.trim()) throw new ValidationError("Say what to search for.");
-  return withCatalog(ctx, "catalog.read", async (lake, catalog) =>
-    searchCatalog(catalog, await allCodes(lake), await latestProfiles(lake, catalog), text),
-  );
+  return withCatalog(ctx, "catalog.read", async (lake, catalog) => {
+    // Values are found as the role sees them listed: a researcher, only the disclosed list.
+    const listed = (await latestProfiles(lake, catalog)).map((stored) => {
+      const p = discloseProfile(stored, ctx.actor.role);
+      return {
+        registry: p.registry,
+        table: p.table,
+        values: Object.fromEntries(
+          Object.entries(p.variables as Record<string, { top?: Array<{ value: string }> }>).map(
+            ([name, v]) => [name, (v.top ?? []).map((t) => t.value)],
+          ),
+        ),
+      };
+    });
+    return searchCatalog(catalog, await allCodes(lake), listed, text);
+  });
 }
 
 /** `kaivo catalog annotate`: a steward's correction of the description; audited with the change. */
