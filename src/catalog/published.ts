@@ -230,20 +230,34 @@ export function disclosedTable(
     ),
   };
   const held = new Set<string>();
+  const measurements: NonNullable<DisclosedProfile["measurements"]> = {};
+  const measurementYears: NonNullable<DisclosedProfile["measurementYears"]> = {};
   for (const { parts, cell } of cellsUnder(published, prefix)) {
     const [kind, a = "", b = "", ...rest] = parts;
     if (kind === "year") out.perYear[a] = cell.shown;
     else if (kind === "var" && cell.held) held.add(a);
     else if (kind === "value") {
       const v = out.variables[a];
-      if (v) (v.values ??= {})[[b, ...rest].join(SEP)] = cell.shown;
+      if (v) {
+        const values = v.values ?? {};
+        values[[b, ...rest].join(SEP)] = cell.shown;
+        v.values = values;
+      }
     } else if (kind === "measure") {
       const key = `${a}${SEP}${b}`;
-      (out.measurements ??= {})[key] = {
+      measurements[key] = {
         persons: cell.shown,
         withValue: shownOf(`${prefix}${SEP}measure-value${SEP}${key}`),
       };
-    } else if (kind === "measure-year") ((out.measurementYears ??= {})[a] ??= {})[b] = cell.shown;
+    } else if (kind === "measure-year") {
+      const years = measurementYears[a] ?? {};
+      years[b] = cell.shown;
+      measurementYears[a] = years;
+    }
+  }
+  if (table.measurement) {
+    out.measurements = measurements;
+    out.measurementYears = measurementYears;
   }
   for (const [name, v] of Object.entries(exact.variables)) {
     const d = out.variables[name] as DisclosedVariable;
