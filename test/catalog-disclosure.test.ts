@@ -104,12 +104,16 @@ const publishedExports = () =>
 const withoutSnapshot = (v: unknown): unknown =>
   JSON.parse(JSON.stringify(v), (key, value) => (key === "loadId" ? undefined : value));
 
-const D = 3;
-const k = 5;
+// The policy's noise bound and k, whatever the configuration's defaults.
+const policy0 = () => policyFrom(initHome(homeDir, {}).home.config);
+let D = 0;
+let k = 0;
 
 beforeAll(async () => {
   await runSynth({ ...DEFAULT_SYNTH_OPTIONS, patients: 300, seed: 5, days: 1, out: data });
   await as(steward, (ctx) => ingest(ctx, data));
+  D = policy0().table.parameters.maxNoise;
+  k = policy0().minCount;
 }, 180_000);
 
 describe("the catalog on the disclosure engine (issue 16)", () => {
