@@ -274,7 +274,9 @@ describe("catalog of a synthetic lake", () => {
     expect(exact.some((c) => typeof c === "number" && c > 0 && c < k)).toBe(true);
     expect(exact).not.toContain(`<${k}`);
     // Researchers do not see single values at the edges.
-    const value = (await as(researcher, (ctx) => showCatalog(ctx, "clinical.lab.value"))) as {
+    const value = (await as(researcher, (ctx) =>
+      showCatalog(ctx, "clinical.lab.value"),
+    )) as unknown as {
       profile: Record<string, unknown>;
     };
     expect(value.profile).not.toHaveProperty("min");

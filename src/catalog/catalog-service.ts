@@ -1,12 +1,13 @@
 import { appendAudit } from "../audit/append.js";
 import type { Permission } from "../auth/permissions.js";
 import type { Actor } from "../auth/roles.js";
-import { type DisclosureRule, seesExactCounts } from "../disclosure/rules.js";
+import { policyFrom } from "../disclosure/policy.js";
+import { seesExactCounts } from "../disclosure/rules.js";
 import type { Home } from "../home/home.js";
 import { assertNoIdentifyingText } from "../identity/free-text.js";
 import { withLake } from "../lake/access.js";
-import { Lake, type LakeAccess } from "../lake/lake.js";
-import { EMPTY, int, join, sql } from "../lake/sql.js";
+import type { Lake, LakeAccess } from "../lake/lake.js";
+import { EMPTY, int, sql } from "../lake/sql.js";
 import { ForbiddenError, NotFoundError, ValidationError } from "../shared/errors.js";
 import type { ControlStore } from "../store/control-store.js";
 import {
@@ -17,11 +18,18 @@ import {
   readCatalog,
   resolveTarget,
 } from "./catalog-store.js";
-import { catalogMarkdown, healthDcat, type RegistryFigures } from "./export.js";
+import { catalogMarkdown, healthDcat } from "./export.js";
 import type { TableMeta, VariableMeta } from "./metadata.js";
-import { discloseProfile, type ShownProfile } from "./present.js";
-import { profileAsOf, type TableProfile } from "./profile.js";
+import {
+  discloseProfile,
+  type ResearcherMeasurement,
+  type ResearcherVariable,
+  type ShownProfile,
+  type StewardProfile,
+} from "./present.js";
+import { profileAsOf, type TableProfile, type VariableProfile } from "./profile.js";
 import { type QualityResult, type QualityStatus, share, status } from "./quality.js";
+import { latestRegistryFigures } from "./refresh.js";
 import { searchCatalog } from "./search.js";
 import { allCodes, readVocabularyCsv, resolveCodes, storeVocabulary } from "./vocabulary.js";
 
@@ -31,7 +39,26 @@ export interface Ctx {
   actor: Actor;
 }
 
-const rule = (ctx: Ctx): DisclosureRule => ctx.home.config.disclosure;
+/** What every catalog answer says about how its figures were made. */
+export interface CatalogDisclosureNote {
+  /** The disclosure policy in force (`kaivo-sdc/2 k=5 D=3 V=2 r=1`). */
+  policy: string;
+  /** True for stewards, who see exact figures. */
+  exact: boolean;
+}
+
+const disclosureNote = (ctx: Ctx): CatalogDisclosureNote => ({
+  policy: policyFrom(ctx.home.config).version,
+  exact: seesExactCounts(ctx.actor.role),
+});
+
+/** The key variables of a table (record IDs): their distinct counts are row counts. */
+const keysOf = (catalog: Catalog, t: { registry: string; table: string }) =>
+  new Set(
+    catalog.variables
+      .filter((v) => v.registry === t.registry && v.table === t.table && v.role === "key")
+      .map((v) => v.variable),
+  );
 /** Annotations and vocabularies are written into the lake's catalog schema. */
 const WRITE: LakeAccess = {};
 
@@ -76,6 +103,7 @@ async function latestProfiles(lake: Lake, catalog: Catalog, asOf?: number) {
 }
 
 export interface CatalogListing {
+  disclosure: CatalogDisclosureNote;
   registries: Array<{
     registry: string;
     title: string;
@@ -83,7 +111,8 @@ export interface CatalogListing {
     tables: Array<{
       table: string;
       title: string;
-      rows: ShownProfile["rows"] | null;
+      /** Stewards only (null for everyone else). */
+      rows: number | null;
       persons: ShownProfile["persons"] | null;
       firstEvent: string | null;
       lastEvent: string | null;
@@ -97,6 +126,7 @@ export function listCatalog(ctx: Ctx, asOf?: number): Promise<CatalogListing> {
     await checkSnapshot(ctx, lake, asOf);
     const profiles = await latestProfiles(lake, catalog, asOf);
     return {
+      disclosure: disclosureNote(ctx),
       registries: catalog.registries.map((r) => ({
         registry: r.registry,
         title: r.title,
@@ -105,7 +135,9 @@ export function listCatalog(ctx: Ctx, asOf?: number): Promise<CatalogListing> {
           .filter((t) => t.registry === r.registry)
           .map((t) => {
             const stored = profiles.find((p) => p.registry === t.registry && p.table === t.table);
-            const p = stored ? discloseProfile(stored, ctx.actor.role, rule(ctx)) : undefined;
+            const p = stored
+              ? discloseProfile(stored, ctx.actor.role, keysOf(catalog, t))
+              : undefined;
             return {
               table: t.table,
               title: t.title,
@@ -121,7 +153,7 @@ export function listCatalog(ctx: Ctx, asOf?: number): Promise<CatalogListing> {
   });
 }
 
-export type CatalogEntry =
+export type CatalogEntry = { disclosure: CatalogDisclosureNote } & (
   | { level: "registry"; registry: Catalog["registries"][number]; tables: TableMeta[] }
   | {
       level: "table";
@@ -134,11 +166,13 @@ export type CatalogEntry =
       level: "variable";
       table: TableMeta;
       variable: VariableMeta;
-      profile: ShownProfile["variables"][string] | null;
-      measurements: ShownProfile["measurements"] | null;
-      rows: ShownProfile["rows"] | null;
+      profile: VariableProfile | ResearcherVariable | null;
+      measurements: StewardProfile["measurements"] | ResearcherMeasurement[] | null;
+      /** Stewards only (null for everyone else). */
+      rows: number | null;
       titles: Record<string, string>;
-    };
+    }
+);
 
 /** `kaivo catalog show REGISTRY[.TABLE[.VARIABLE]]`, with the profile as the role may see it. */
 export function showCatalog(ctx: Ctx, name: string, asOf?: number): Promise<CatalogEntry> {
@@ -149,6 +183,7 @@ export function showCatalog(ctx: Ctx, name: string, asOf?: number): Promise<Cata
       const registry = catalog.registries.find((r) => r.registry === target.registry);
       if (!registry) throw new NotFoundError(`No registry ${target.registry}.`);
       return {
+        disclosure: disclosureNote(ctx),
         level: "registry",
         registry,
         tables: catalog.tables.filter((t) => t.registry === target.registry),
@@ -161,11 +196,14 @@ export function showCatalog(ctx: Ctx, name: string, asOf?: number): Promise<Cata
       (v) => v.registry === table.registry && v.table === table.table,
     );
     const stored = await profileAsOf(lake, table.registry, table.table, asOf);
-    const profile = stored ? discloseProfile(stored, ctx.actor.role, rule(ctx)) : null;
-    const titles = await codeTitles(lake, table, variables, stored);
-    if (target.level === "table") return { level: "table", table, variables, profile, titles };
+    const profile = stored ? discloseProfile(stored, ctx.actor.role, keysOf(catalog, table)) : null;
+    const titles = await codeTitles(lake, table, variables, profile);
+    const disclosure = disclosureNote(ctx);
+    if (target.level === "table")
+      return { disclosure, level: "table", table, variables, profile, titles };
     const variable = variables.find((v) => v.variable === target.variable) as VariableMeta;
     return {
+      disclosure,
       level: "variable",
       table,
       variable,
@@ -178,12 +216,12 @@ export function showCatalog(ctx: Ctx, name: string, asOf?: number): Promise<Cata
   });
 }
 
-/** Titles of the codes a profile lists (most frequent values, measurement codes). */
+/** Titles of the codes a profile as shown lists (most frequent values, measurement codes). */
 async function codeTitles(
   lake: Lake,
   table: TableMeta,
   variables: VariableMeta[],
-  profile: TableProfile | undefined,
+  profile: ShownProfile | null,
 ): Promise<Record<string, string>> {
   if (!profile) return {};
   const titles: Record<string, string> = {};
@@ -204,9 +242,22 @@ async function codeTitles(
 /** `kaivo catalog search TEXT`: ranked hits over metadata, codes and frequent values. */
 export function searchCatalogService(ctx: Ctx, text: string) {
   if (!text.trim()) throw new ValidationError("Say what to search for.");
-  return withCatalog(ctx, "catalog.read", async (lake, catalog) =>
-    searchCatalog(catalog, await allCodes(lake), await latestProfiles(lake, catalog), text),
-  );
+  return withCatalog(ctx, "catalog.read", async (lake, catalog) => {
+    // Values are found as the role sees them listed: a researcher, only the disclosed list.
+    const listed = (await latestProfiles(lake, catalog)).map((stored) => {
+      const p = discloseProfile(stored, ctx.actor.role);
+      return {
+        registry: p.registry,
+        table: p.table,
+        values: Object.fromEntries(
+          Object.entries(p.variables as Record<string, { top?: Array<{ value: string }> }>).map(
+            ([name, v]) => [name, (v.top ?? []).map((t) => t.value)],
+          ),
+        ),
+      };
+    });
+    return searchCatalog(catalog, await allCodes(lake), listed, text);
+  });
 }
 
 /** `kaivo catalog annotate`: a steward's correction of the description; audited with the change. */
@@ -316,77 +367,24 @@ export function qualityReport(ctx: Ctx, asOf?: number): Promise<QualityReport> {
 export function exportCatalog(ctx: Ctx, format: "healthdcat" | "markdown") {
   return withCatalog(ctx, "catalog.export", async (lake, catalog) => {
     const profiles = await latestProfiles(lake, catalog);
+    const policy = policyFrom(ctx.home.config);
     const output =
       format === "markdown"
-        ? catalogMarkdown(catalog, profiles, rule(ctx))
+        ? catalogMarkdown(catalog, profiles, policy)
         : `${JSON.stringify(
             healthDcat(
               catalog,
-              await registryFigures(lake, catalog, await optoutIds(ctx), rule(ctx)),
+              [...(await latestRegistryFigures(lake)).values()],
               ctx.home.config.catalog,
-              rule(ctx),
+              policy,
             ),
             null,
             2,
           )}\n`;
     await appendAudit(ctx.store, ctx.actor, {
       action: "catalog.export",
-      details: { format, registries: catalog.registries.length },
+      details: { format, registries: catalog.registries.length, policy: policy.version },
     });
     return output;
   });
-}
-
-async function optoutIds(ctx: Ctx): Promise<string[]> {
-  return (await ctx.store.db.selectFrom("optouts").select("pseudo_id").execute()).map(
-    (o) => o.pseudo_id,
-  );
-}
-
-async function registryFigures(
-  lake: Lake,
-  catalog: Catalog,
-  optouts: string[],
-  disclosure: DisclosureRule,
-): Promise<RegistryFigures[]> {
-  await lake.tempIds("_optouts", optouts);
-  const out: RegistryFigures[] = [];
-  for (const r of catalog.registries) {
-    const tables = catalog.tables.filter((t) => t.registry === r.registry);
-    const existing = [];
-    for (const t of tables) {
-      const [e] = await lake.query(
-        sql`select count(*) as n from information_schema.tables where table_schema = ${t.registry} and table_name = ${t.table}`,
-      );
-      if (Number(e?.n) > 0) existing.push(t);
-    }
-    if (existing.length === 0) continue;
-    const union = join(
-      existing.map(
-        (t) =>
-          sql`select ${t.personColumn ? sql`pseudo_id` : sql`null::varchar as pseudo_id`}, ${t.eventColumn ? sql`event_date` : sql`null::date as event_date`} from ${Lake.qualified(t.registry, t.table)} where load_to is null${t.personColumn ? sql` and pseudo_id not in (select pseudo_id from _optouts)` : EMPTY}`,
-      ),
-      sql` union all `,
-    );
-    const [f] = await lake.query(
-      sql`select count(*) as records, count(distinct pseudo_id) as persons from (${union})`,
-    );
-    // The published time span is in years, and only years with at least k people: the first
-    // and last dates are single people's (the oldest person's birth date).
-    const [span] = await lake.query(
-      sql`select min(y) as first, max(y) as last from (
-        select year(event_date) as y from (${union}) where event_date is not null
-        group by 1 having count(distinct pseudo_id) >= ${int(disclosure.minCount)})`,
-    );
-    const [load] = await lake.query(sql`select max(finished_at) as at from main._loads`);
-    out.push({
-      registry: r.registry,
-      records: Number(f?.records ?? 0),
-      persons: Number(f?.persons ?? 0),
-      first: span?.first === null || span?.first === undefined ? null : String(span.first),
-      last: span?.last === null || span?.last === undefined ? null : String(span.last),
-      lastLoad: load?.at === null || load?.at === undefined ? null : String(load.at),
-    });
-  }
-  return out;
 }

@@ -28,6 +28,8 @@ export async function ensureCatalogSchema(lake: Lake): Promise<void> {
   await c.run(`create table if not exists _catalog.profiles (
     load_id integer not null, registry varchar not null, table_name varchar not null,
     profile json not null)`);
+  await c.run(`create table if not exists _catalog.registry_figures (
+    load_id integer not null, registry varchar not null, figures json not null)`);
   await c.run(`create table if not exists _catalog.profile_runs (
     load_id integer not null, seconds double not null, tables integer not null)`);
   await c.run(`create table if not exists _catalog.quality (

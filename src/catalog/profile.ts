@@ -2,8 +2,12 @@ import { Lake } from "../lake/lake.js";
 import { EMPTY, ident, int, join, type Sql, sql } from "../lake/sql.js";
 import type { Catalog } from "./catalog-store.js";
 import type { TableMeta, VariableMeta } from "./metadata.js";
+import type { DisclosedProfile } from "./published.js";
 
-/** What a table held at one snapshot. Counts are exact; disclosure control applies when shown. */
+/**
+ * What a table held at one snapshot. Counts are exact (stewards see them); `disclosed` holds the
+ * figures everyone else sees, made at refresh through the disclosure engine (published.ts).
+ */
 export interface TableProfile {
   registry: string;
   table: string;
@@ -16,10 +20,14 @@ export interface TableProfile {
   variables: Record<string, VariableProfile>;
   /** Measurement tables (labs): per code and unit. */
   measurements?: MeasurementProfile[];
+  /** The published figures (absent in profiles made before the disclosure engine). */
+  disclosed?: DisclosedProfile;
 }
 
 export interface VariableProfile {
   nonNull: number;
+  /** Persons with a value (exact; set at refresh from the measured cells). */
+  persons?: number;
   nullShare: number;
   /** Approximate (HyperLogLog) distinct values. */
   distinct?: number;
@@ -36,6 +44,8 @@ export interface MeasurementProfile {
   rows: number;
   persons: number;
   withValue: number;
+  /** Persons with a value (exact; set at refresh from the measured cells). */
+  personsWithValue?: number;
   first: string | null;
   last: string | null;
   perYear: Array<{ year: number; rows: number; persons: number }>;
@@ -59,6 +69,15 @@ const personCountOf = (t: TableMeta) =>
   t.personColumn ? sql`count(distinct ${ident(t.personColumn)})` : sql`0`;
 const eventOf = (t: TableMeta) => (t.eventColumn ? ident(t.eventColumn) : sql`null`);
 
+/** The rows of a table as of a load, without the people who opted out (`_optouts`, see refresh). */
+export function profileFrom(table: TableMeta, loadId: number): Sql {
+  return sql`${Lake.qualified(table.registry, table.table)} where ${Lake.asOf(loadId)}${table.personColumn ? sql` and ${ident(table.personColumn)} not in (select pseudo_id from _optouts)` : EMPTY}`;
+}
+
+/** The variables a profile describes. */
+export const profiledVariables = (variables: VariableMeta[]) =>
+  variables.filter((v) => v.role === "value" || v.role === "key");
+
 /** Profiles one table as of a load, in a few set-based queries. */
 export async function profileTable(
   lake: Lake,
@@ -66,9 +85,8 @@ export async function profileTable(
   variables: VariableMeta[],
   loadId: number,
 ): Promise<TableProfile> {
-  // People who opted out of secondary use are left out of every figure (`_optouts`, see refresh).
-  const from = sql`${Lake.qualified(table.registry, table.table)} where ${Lake.asOf(loadId)}${table.personColumn ? sql` and ${ident(table.personColumn)} not in (select pseudo_id from _optouts)` : EMPTY}`;
-  const profiled = variables.filter((v) => v.role === "value" || v.role === "key");
+  const from = profileFrom(table, loadId);
+  const profiled = profiledVariables(variables);
   const aggregates = profiled.flatMap((v, i) => {
     const c = ident(v.variable);
     const k = kind(v);

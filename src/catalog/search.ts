@@ -1,9 +1,15 @@
 import MiniSearch from "minisearch";
 import type { Catalog } from "./catalog-store.js";
-import type { TableProfile } from "./profile.js";
 import type { CodeTitle } from "./vocabulary.js";
 
 export type HitKind = "registry" | "table" | "variable" | "code" | "value";
+
+/** The values a table's profile lists, per variable (as the searching role sees them). */
+export interface ListedValues {
+  registry: string;
+  table: string;
+  values: Record<string, string[]>;
+}
 
 export interface SearchHit {
   kind: HitKind;
@@ -39,7 +45,7 @@ const words = (...parts: Array<string | undefined | null | string[]>) =>
 export function searchCatalog(
   catalog: Catalog,
   codes: CodeTitle[],
-  profiles: TableProfile[],
+  profiles: ListedValues[],
   text: string,
   limit = 20,
 ): SearchHit[] {
@@ -84,15 +90,15 @@ export function searchCatalog(
   // Frequent values of categorical variables without a code system (hospital, unit names).
   const values = new Map<string, Set<string>>();
   for (const p of profiles) {
-    for (const [variable, v] of Object.entries(p.variables)) {
+    for (const [variable, listed] of Object.entries(p.values)) {
       const meta = catalog.variables.find(
         (m) => m.registry === p.registry && m.table === p.table && m.variable === variable,
       );
-      if (!v.top || !meta || meta.codeSystem) continue;
-      for (const t of v.top) {
-        const used = values.get(t.value) ?? new Set<string>();
+      if (!meta || meta.codeSystem) continue;
+      for (const value of listed) {
+        const used = values.get(value) ?? new Set<string>();
         used.add(`${p.registry}.${p.table}.${variable}`);
-        values.set(t.value, used);
+        values.set(value, used);
       }
     }
   }

@@ -61,6 +61,45 @@ export async function measureCells(
   await lake.query(
     sql`create or replace temp table _disclosure_cells as select distinct cell, pseudo_id from (${members}) where pseudo_id is not null`,
   );
+  const [unknown] = await lake.query(
+    sql`select count(*) n from (select distinct cell from _disclosure_cells) where not list_contains(${ids}::varchar[], cell)`,
+  );
+  if (Number(unknown?.n ?? 0) > 0) throw new Error("A cell of an answer is not among its labels.");
+  await measureTempCells(lake, (cell) => String(cell), out);
+  return out;
+}
+
+/**
+ * Measures cells given by one query of `cell` (an ID, text) and `pseudo_id` columns, for many
+ * cells of one table in one scan (a catalog profile's values and years). Only cells with a member
+ * are returned: the caller adds the empty ones it expects.
+ */
+export async function measureGroupedCells(
+  lake: Lake,
+  members: Sql,
+): Promise<Map<string, MeasuredCell>> {
+  const out = new Map<string, MeasuredCell>();
+  await lake.query(
+    sql`create or replace temp table _disclosure_cells as select distinct cell::varchar as cell, pseudo_id from (${members}) where pseudo_id is not null and cell is not null`,
+  );
+  await measureTempCells(
+    lake,
+    (cell) => {
+      const id = String(cell);
+      if (!out.has(id)) out.set(id, EMPTY_CELL());
+      return id;
+    },
+    out,
+  );
+  return out;
+}
+
+/** Sizes, cell keys and sketches of the cells in `_disclosure_cells` (cell, pseudo_id). */
+async function measureTempCells(
+  lake: Lake,
+  idOf: (cell: unknown) => string,
+  out: Map<string, MeasuredCell>,
+): Promise<void> {
   const [missing] = await lake.query(
     sql`select count(*) n from _disclosure_cells c anti join ${RECORD_KEYS} k on k.pseudo_id = c.pseudo_id`,
   );
@@ -68,10 +107,6 @@ export async function measureCells(
     throw new Error(
       "Some people in the lake have no record key, so their counts cannot be perturbed: open the lake for writing once (for example `kaivo catalog refresh`) to assign them.",
     );
-  const [unknown] = await lake.query(
-    sql`select count(*) n from (select distinct cell from _disclosure_cells) where not list_contains(${ids}::varchar[], cell)`,
-  );
-  if (Number(unknown?.n ?? 0) > 0) throw new Error("A cell of an answer is not among its labels.");
   const rows = await lake.query(
     sql`select c.cell, h.i * ${BUCKETS_PER_HASH} + ((k.record_key >> (32 + 4 * h.i)) & 15) as bucket,
           count(*) as n,
@@ -84,7 +119,7 @@ export async function measureCells(
   );
   const low = new Map<string, bigint>();
   for (const r of rows) {
-    const id = String(r.cell);
+    const id = idOf(r.cell);
     const cell = out.get(id) as MeasuredCell;
     const b = Number(r.bucket);
     const bucket = cell.sketch[b] as Bucket;
@@ -99,7 +134,6 @@ export async function measureCells(
   }
   for (const [id, sum] of low) (out.get(id) as MeasuredCell).key = Number(sum) / 2 ** 32;
   await lake.query(sql`drop table if exists _disclosure_cells`);
-  return out;
 }
 
 /** The same measurement of a set given its members' record keys, in memory (for evaluations). */

@@ -6,6 +6,7 @@ import type { Actor } from "../auth/roles.js";
 import { describeCsvRegistry, describeFhirRegistry } from "../catalog/describe.js";
 import type { RegistryDescription } from "../catalog/metadata.js";
 import { refreshCatalog } from "../catalog/refresh.js";
+import { policyFrom } from "../disclosure/policy.js";
 import { type Home, homeKey } from "../home/home.js";
 import { Vault } from "../identity/vault.js";
 import { withLake } from "../lake/access.js";
@@ -104,6 +105,7 @@ export async function ingest(
       lake,
       await loadedRegistries(lake),
       optouts.map((o) => o.pseudo_id),
+      { store: ctx.store, policy: policyFrom(ctx.home.config) },
     );
   } finally {
     vault.close();

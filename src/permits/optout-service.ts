@@ -4,6 +4,7 @@ import type { Kysely } from "kysely";
 import { appendAudit, auditedWrite } from "../audit/append.js";
 import { authorize } from "../auth/permissions.js";
 import { reprofileLatest } from "../catalog/refresh.js";
+import { policyFrom } from "../disclosure/policy.js";
 import { homeKey } from "../home/home.js";
 import { HETU_SYSTEM, parseHetu } from "../identity/hetu.js";
 import { lakePseudoId } from "../identity/pseudonym.js";
@@ -124,6 +125,7 @@ async function reprofile(ctx: Ctx): Promise<void> {
     await reprofileLatest(
       lake,
       optouts.map((o) => o.pseudo_id),
+      { store: ctx.store, policy: policyFrom(ctx.home.config) },
     );
   } finally {
     lake.close();

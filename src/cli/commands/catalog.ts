@@ -11,11 +11,16 @@ import {
   searchCatalogService,
   showCatalog,
 } from "../../catalog/catalog-service.js";
+import type { ResearcherVariable } from "../../catalog/present.js";
+import type { VariableProfile } from "../../catalog/profile.js";
 import { ValidationError } from "../../shared/errors.js";
 import { loadNumber, printJson, printLine, withActor } from "../context.js";
 import { EXIT } from "../exit-codes.js";
 
 const out = printLine;
+/** Stewards: the share of rows without a value; others: of the table's persons. */
+const missing = (v: VariableProfile | ResearcherVariable) =>
+  "nullShare" in v ? v.nullShare : v.missingShare;
 const pct = (v: unknown) => (typeof v === "number" ? `${Math.round(v * 1000) / 10} %` : "(hidden)");
 
 function printEntry(e: CatalogEntry): void {
@@ -39,19 +44,20 @@ function printEntry(e: CatalogEntry): void {
     const p = e.profile;
     if (p) {
       out(
-        `  snapshot ${p.loadId}: ${p.rows} rows, ${p.persons} persons, events ${p.firstEvent ?? "-"} to ${p.lastEvent ?? "-"}${p.exact ? "" : " (small counts suppressed)"}`,
+        `  snapshot ${p.loadId}: ${p.exact ? `${p.rows} rows, ` : ""}${p.persons ?? "-"} persons, events ${p.firstEvent ?? "-"} to ${p.lastEvent ?? "-"}${p.exact ? " (exact)" : ""}`,
       );
       if (p.perYear.length) {
-        out("  rows per year:");
-        out(`    ${p.perYear.map((y) => `${y.year}: ${y.rows}`).join(", ")}`);
+        out("  persons per year:");
+        out(`    ${p.perYear.map((y) => `${y.year}: ${y.persons}`).join(", ")}`);
       }
+      if (p.policy) out(`  disclosure: ${p.policy}`);
     } else out("  not profiled yet (ingest data first)");
     out();
     out(`  ${"variable".padEnd(30)}${"type".padEnd(9)}${"missing".padStart(9)}  description`);
     for (const v of e.variables) {
       const vp = p?.variables[v.variable];
       out(
-        `  ${v.variable.padEnd(30)}${v.type.padEnd(9)}${(vp ? pct(vp.nullShare) : "").padStart(9)}  ${v.description ?? ""}${v.codeSystem ? ` [${v.codeSystem}]` : ""}${v.unit ? ` (${v.unit})` : ""}`,
+        `  ${v.variable.padEnd(30)}${v.type.padEnd(9)}${(vp ? pct(missing(vp)) : "").padStart(9)}  ${v.description ?? ""}${v.codeSystem ? ` [${v.codeSystem}]` : ""}${v.unit ? ` (${v.unit})` : ""}`,
       );
     }
     return;
@@ -68,7 +74,9 @@ function printEntry(e: CatalogEntry): void {
   const p = e.profile;
   if (p) {
     out(
-      `  of ${e.rows} rows: ${p.nonNull} with a value, missing ${pct(p.nullShare)}, about ${p.distinct ?? "-"} distinct`,
+      "nonNull" in p
+        ? `  of ${e.rows} rows: ${p.nonNull} with a value (${p.persons ?? "-"} persons), missing ${pct(p.nullShare)}, about ${p.distinct ?? "-"} distinct`
+        : `  ${p.persons ?? "-"} persons with a value, missing for ${pct(p.missingShare)} of the table's persons${p.distinct !== undefined ? `, about ${p.distinct} distinct` : ""}`,
     );
     if ("min" in p && p.min !== undefined) out(`  min ${p.min}, max ${p.max}`);
     if ("mean" in p && p.mean !== undefined && p.mean !== null)
@@ -81,7 +89,7 @@ function printEntry(e: CatalogEntry): void {
       out("  most frequent:");
       for (const t of p.top)
         out(
-          `    ${t.value.padEnd(14)} ${String(t.rows).padStart(9)} rows ${String(t.persons).padStart(8)} persons  ${e.titles[t.value] ?? ""}`,
+          `    ${t.value.padEnd(14)} ${"rows" in t ? `${String(t.rows).padStart(9)} rows ` : ""}${String(t.persons ?? "-").padStart(8)} persons  ${e.titles[t.value] ?? ""}`,
         );
     }
   }
@@ -89,7 +97,7 @@ function printEntry(e: CatalogEntry): void {
     out("  per code and unit (value completeness, time span):");
     for (const m of e.measurements)
       out(
-        `    ${m.code.padEnd(7)} ${(e.titles[m.code] ?? "").slice(0, 34).padEnd(35)} ${String(m.unit ?? "-").padEnd(9)} ${String(m.rows).padStart(8)} rows ${String(m.persons).padStart(7)} persons  values ${pct(m.valueShare)}  ${m.first ?? "-"} to ${m.last ?? "-"}`,
+        `    ${m.code.padEnd(7)} ${(e.titles[m.code] ?? "").slice(0, 34).padEnd(35)} ${String(m.unit ?? "-").padEnd(9)} ${"rows" in m ? `${String(m.rows).padStart(8)} rows ` : ""}${String(m.persons).padStart(7)} persons  values ${pct(m.valueShare)}  ${m.first ?? "-"} to ${m.last ?? "-"}`,
       );
   }
 }
@@ -106,11 +114,14 @@ export function registerCatalog(program: Command): void {
     .action(async (o: { asOf?: number; json?: boolean }, command: Command) => {
       const listing = await withActor(command, (ctx) => listCatalog(ctx, o.asOf));
       if (o.json) return printJson(listing);
+      out(
+        `disclosure: ${listing.disclosure.exact ? "exact figures (steward)" : listing.disclosure.policy}`,
+      );
       for (const r of listing.registries) {
         out(`${r.registry}: ${r.title}${r.titleFi ? ` / ${r.titleFi}` : ""}`);
         for (const t of r.tables)
           out(
-            `  ${t.table.padEnd(28)}${String(t.rows ?? "-").padStart(10)} rows ${String(t.persons ?? "-").padStart(8)} persons  ${t.firstEvent ?? ""}${t.lastEvent ? ` to ${t.lastEvent}` : ""}`,
+            `  ${t.table.padEnd(28)}${listing.disclosure.exact ? `${String(t.rows ?? "-").padStart(10)} rows ` : ""}${String(t.persons ?? "-").padStart(8)} persons  ${t.firstEvent ?? ""}${t.lastEvent ? ` to ${t.lastEvent}` : ""}`,
           );
       }
     });
