@@ -299,11 +299,16 @@ describe("catalog of a synthetic lake", () => {
       profile: { perYear: Array<{ year: number; persons: number }> };
     };
     const seen = shown.find((t) => t.table === "person");
+    // The first year shown is the first whose disclosed (perturbed) count reads as a number, so
+    // at least k; its exact count may be a little under k, never zero.
+    const disclosed = (await as(researcher, (ctx) => showCatalog(ctx, "clinical.person"))) as {
+      profile: { perYear: Array<{ year: number; persons: number | string }> };
+    };
+    const firstShown = disclosed.profile.perYear.find((y) => typeof y.persons === "number");
+    expect(firstShown?.year).toBe(Number(seen?.firstEvent));
+    expect(Number(firstShown?.persons)).toBeGreaterThanOrEqual(k);
     const year = profile.profile.perYear.find((y) => y.year === Number(seen?.firstEvent));
-    expect(year?.persons).toBeGreaterThanOrEqual(k);
-    expect(
-      profile.profile.perYear.filter((y) => y.year < Number(seen?.firstEvent) && y.persons >= k),
-    ).toEqual([]);
+    expect(year?.persons).toBeGreaterThan(0);
     // The public HealthDCAT export gives the same years.
     const dcat = (await as(steward, (ctx) => exportCatalog(ctx, "healthdcat"))) as string;
     expect(dcat).not.toMatch(/"@type": "xsd:date"/);
