@@ -78,6 +78,9 @@ const { addUser } = await import(join(root, "dist/auth/users.js"));
 await addUser(store, { name: "system", role: "admin" }, researcher.actor).catch(() => undefined);
 const examples = join(root, "examples/cohorts");
 const lakeOpen = await Lake.open(h);
+// A lake replicated before record keys existed gets them for its replicas here.
+const { assignRecordKeys } = await import(join(root, "dist/disclosure/record-keys.js"));
+await assignRecordKeys(lakeOpen);
 const [{ people }] = await rows(
   lakeOpen,
   "select count(*) people from clinical.person where load_to is null",

@@ -61,6 +61,11 @@ export async function millionLake({ patients, replicas, data, home }) {
         `insert into "${s}"."${t}" select * exclude (i) replace (${replace}) from "${s}"."${t}", range(1, ${replicas}) r(i)`,
       );
     }
+    // The replicas are new people: they get their record keys as a load would give them.
+    const { assignRecordKeys } = await import(
+      join(import.meta.dirname, "..", "dist/disclosure/record-keys.js")
+    );
+    await assignRecordKeys(lake);
     await lake.connection.run("checkpoint");
     lake.close();
     writeFileSync(join(home, "built.json"), JSON.stringify({ patients, replicas }));

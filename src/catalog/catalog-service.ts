@@ -41,7 +41,7 @@ export interface Ctx {
 
 /** What every catalog answer says about how its figures were made. */
 export interface CatalogDisclosureNote {
-  /** The disclosure policy in force (`kaivo-sdc/2 k=5 D=3 V=2 r=1`). */
+  /** The disclosure policy in force (`kaivo-sdc/2 k=5 D=5 V=6 r=1 b=20`). */
   policy: string;
   /** True for stewards, who see exact figures. */
   exact: boolean;

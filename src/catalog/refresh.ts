@@ -1,6 +1,7 @@
 import type { MeasuredCell } from "../disclosure/measure.js";
 import type { DisclosurePolicy } from "../disclosure/policy.js";
 import { publishCells } from "../disclosure/published.js";
+import { assignRecordKeys } from "../disclosure/record-keys.js";
 import type { Lake } from "../lake/lake.js";
 import { EMPTY, ident, int, join, sql } from "../lake/sql.js";
 import type { ControlStore } from "../store/control-store.js";
@@ -60,6 +61,8 @@ export async function refreshCatalog(
   disclosure: CatalogDisclosure,
 ): Promise<CatalogRun[]> {
   await ensureCatalogSchema(lake);
+  // Everyone in the lake needs a record key before a figure is drawn, however their rows came in.
+  await assignRecordKeys(lake);
   await useOptouts(lake, optouts);
   for (const d of descriptions) await saveRegistryDescription(lake, d);
   await loadShippedVocabularies(lake);
@@ -153,6 +156,7 @@ export async function reprofileLatest(
   disclosure: CatalogDisclosure,
 ): Promise<number | undefined> {
   await ensureCatalogSchema(lake);
+  await assignRecordKeys(lake);
   await useOptouts(lake, optouts);
   const [latest] = await lake.query(sql`select max(load_id) as l from _catalog.profile_runs`);
   if (latest?.l === null || latest?.l === undefined) return undefined;

@@ -105,7 +105,7 @@ async function measureTempCells(
   );
   if (Number(missing?.n ?? 0) > 0)
     throw new Error(
-      "Some people in the lake have no record key, so their counts cannot be perturbed: open the lake for writing once (for example `kaivo catalog refresh`) to assign them.",
+      "Some people in the lake have no record key, so their counts cannot be perturbed: the next load (`kaivo ingest`) or opt-out change gives them one, when it refreshes the catalog.",
     );
   const rows = await lake.query(
     sql`select c.cell, h.i * ${BUCKETS_PER_HASH} + ((k.record_key >> (32 + 4 * h.i)) & 15) as bucket,
