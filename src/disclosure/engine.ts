@@ -27,7 +27,9 @@ export function perturbedCount(
     : value;
 }
 
-const parseShown = (text: string): Shown => (text.startsWith("<") ? (text as Shown) : Number(text));
+/** A shown count as the ledger keeps it (text) read back. */
+export const parseShown = (text: string): Shown =>
+  text.startsWith("<") ? (text as Shown) : Number(text);
 
 /**
  * Disclosure control for one answer's cells. Each non-empty cell is compared with the ledger: a

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { ControlStore } from "../store/control-store.js";
-import { perturbedCount, type Shown } from "./engine.js";
+import { parseShown, perturbedCount, type Shown } from "./engine.js";
 import type { MeasuredCell } from "./measure.js";
 import type { DisclosurePolicy } from "./policy.js";
 import { decodeSketch, differenceSize, encodeSketch } from "./sketch.js";
@@ -24,8 +24,6 @@ const HELD = ":held";
  * the opt-out register changed): the set published last, so that no opt-out moves a figure.
  */
 export type PublishMode = "snapshot" | "same-snapshot";
-
-const parseShown = (text: string): Shown => (text.startsWith("<") ? (text as Shown) : Number(text));
 
 /**
  * Disclosure control for published figures (scope "catalog"), cell by cell. Each cell is compared

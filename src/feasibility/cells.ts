@@ -8,9 +8,9 @@ import { EMPTY, ident, int, join, sql } from "../lake/sql.js";
 import { NotFoundError } from "../shared/errors.js";
 
 /** FHIR's administrative genders: always listed, so an empty category says nothing. */
-export const SEXES = ["female", "male", "other", "unknown"] as const;
+const SEXES = ["female", "male", "other", "unknown"] as const;
 
-export const AGE_BANDS = [
+const AGE_BANDS = [
   [0, 17],
   [18, 39],
   [40, 59],
@@ -18,7 +18,7 @@ export const AGE_BANDS = [
   [80, 200],
 ] as const;
 const bandLabel = ([lo, hi]: readonly [number, number]) => (hi >= 200 ? `${lo}+` : `${lo}-${hi}`);
-export const BAND_LABELS = [...AGE_BANDS.map(bandLabel), "unknown"];
+const BAND_LABELS = [...AGE_BANDS.map(bandLabel), "unknown"];
 
 /** A requested table or variable with its catalog entry. */
 export interface DataRequest {
