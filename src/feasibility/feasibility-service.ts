@@ -26,7 +26,6 @@ import {
 } from "./cells.js";
 import { recordOutcome, recordQuery } from "./query-record.js";
 
-
 type Labelled<T> = Array<{ label: string; persons: T }>;
 
 /**
