@@ -123,15 +123,16 @@ export async function paddingChain4(set: AttackSetting): Promise<Trial> {
 }
 
 /**
- * (2e) Padded pairs around a larger count without ever asking for it: the count is the mean of
- * (cohort ∪ P) - P over the pairs; the baseline guesses the count's own answer (asked by someone
- * else, so it does not enter this attacker's ledger).
+ * A cohort of 10 to 40 people whose exact count the attacker is after: its own answer (the
+ * baseline guesses it) and then padded pairs, (cohort ∪ P) - P for as many P as the budget
+ * allows, averaged. `asked`: whether the attacker asks for the cohort itself (and so puts it on
+ * its own ledger) or only someone else does.
  */
-export async function paddingPairsOnly(set: AttackSetting): Promise<Trial> {
+async function paddedExactCount(set: AttackSetting, asked: boolean): Promise<Trial> {
   const o = set.oracle();
   const target = keysOf(set.population.people(set.population.int(10, 40)));
-  const direct = (await set.oracle("someone else").one(target)) as Shown;
-  const estimates: number[] = [];
+  const direct = (await (asked ? o : set.oracle("someone else")).one(target)) as Shown;
+  const estimates = asked ? [asNumber(direct, set.k)] : [];
   while (o.left >= 2) {
     const pad = keysOf(set.population.people(set.population.int(20, 200)));
     const a = numeric(await o.one(pad), set.k) as number;
@@ -145,27 +146,11 @@ export async function paddingPairsOnly(set: AttackSetting): Promise<Trial> {
   };
 }
 
-/**
- * (2c) Padding to undo the noise of a larger count: a cohort of 10 to 40 people is asked once
- * (the baseline guesses that answer) and then padded, pair after pair, as in (2).
- */
-export async function paddingExact(set: AttackSetting): Promise<Trial> {
-  const o = set.oracle();
-  const target = keysOf(set.population.people(set.population.int(10, 40)));
-  const direct = (await o.one(target)) as Shown;
-  const estimates = [asNumber(direct, set.k)];
-  while (o.left >= 2) {
-    const pad = keysOf(set.population.people(set.population.int(20, 200)));
-    const a = numeric(await o.one(pad), set.k) as number;
-    const b = numeric(await o.one([...pad, ...target]), set.k) as number;
-    estimates.push(b - a);
-  }
-  return {
-    success: Math.round(mean(estimates)) === target.length,
-    baseline: direct === target.length ? 1 : 0,
-    queries: o.used,
-  };
-}
+/** (2e) Padded pairs around a larger count that the attacker never asks for itself. */
+export const paddingPairsOnly = (set: AttackSetting) => paddedExactCount(set, false);
+
+/** (2c) Padding to undo the noise of a larger count, asked once first, as in (2). */
+export const paddingExact = (set: AttackSetting) => paddedExactCount(set, true);
 
 /**
  * (3) Catalog subtraction: a variable's total and each of its values are published; the target
