@@ -1,6 +1,6 @@
 import type { ControlStore } from "../store/control-store.js";
 import { AnswerIndex } from "./combinations.js";
-import { type LedgerScope, nearestAnswer, numericAnswers, recordAnswer } from "./ledger.js";
+import { type LedgerScope, nearestAnswer, numericAnswers, REUSED, recordAnswer } from "./ledger.js";
 import type { MeasuredCell } from "./measure.js";
 import type { DisclosurePolicy } from "./policy.js";
 import { noiseAt } from "./ptable.js";
@@ -49,19 +49,24 @@ export async function discloseCells(
   const out = new Map<string, Shown>();
   await store.db.transaction().execute(async (tx) => {
     const txStore = { ...store, db: tx } as ControlStore;
-    const combinable = new AnswerIndex(await numericAnswers(txStore, scope), k);
+    // Only freshly perturbed answers are combined, so a combined answer is within 2D + k - 1 of
+    // its true count and errors do not compound.
+    const combinable = new AnswerIndex(await numericAnswers(txStore, scope, policy.version), k);
     for (const [id, cell] of cells) {
       if (cell.n === 0) {
         out.set(id, `<${k}`);
         continue;
       }
       const earlier = await nearestAnswer(txStore, scope, cell.n, cell.sketch, k);
+      const combined = earlier
+        ? undefined
+        : combinable.combined(cell.n, cell.sketch, firstCounts(cell.sketch));
+      const fresh = !earlier && combined === undefined;
       const shown = earlier
         ? parseShown(earlier.shown)
-        : (combinable.combined(cell.n, cell.sketch, firstCounts(cell.sketch)) ??
-          perturbedCount(cell, policy));
+        : (combined ?? perturbedCount(cell, policy));
       out.set(id, shown);
-      if (typeof shown === "number" && (!earlier || earlier.difference > 0))
+      if (fresh && typeof shown === "number")
         combinable.add({
           persons: cell.n,
           sketch: () => cell.sketch,
@@ -69,7 +74,7 @@ export async function discloseCells(
           shown,
         });
       if (!earlier || earlier.difference > 0)
-        await recordAnswer(txStore, scope, policy.version, {
+        await recordAnswer(txStore, scope, fresh ? policy.version : `${policy.version} ${REUSED}`, {
           persons: cell.n,
           sketch: cell.sketch,
           shown: String(shown),

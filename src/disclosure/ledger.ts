@@ -61,15 +61,23 @@ export async function nearestAnswer(
   return undefined;
 }
 
-/** The answers in scope that showed a number, for AnswerIndex. */
+/**
+ * Ledger rows whose answer was not freshly perturbed (an earlier answer given again, or a sum or
+ * difference of two) carry this after the policy version.
+ */
+export const REUSED = "(reused)";
+
+/** The answers in scope freshly perturbed under this policy that showed a number, for AnswerIndex. */
 export async function numericAnswers(
   store: ControlStore,
   scope: LedgerScope,
+  policy: string,
 ): Promise<NumericAnswer[]> {
   let q = store.db
     .selectFrom("disclosure_ledger")
     .select(["persons", "sketch", "shown"])
     .where("scope", "=", scope.scope)
+    .where("policy", "=", policy)
     .where("shown", "not like", "<%");
   const { application, actor } = scope;
   q = application
