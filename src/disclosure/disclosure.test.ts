@@ -1,15 +1,15 @@
 import { createHash } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import { type TestDeployment, testDeployment } from "../../test/support/stores.js";
+import { peopleLake } from "../../test/support/people-lake.js";
+import type { TestDeployment } from "../../test/support/stores.js";
 import { refreshCatalog } from "../catalog/refresh.js";
-import { Lake } from "../lake/lake.js";
+import type { Lake } from "../lake/lake.js";
 import { sql } from "../lake/sql.js";
 import { discloseCells, perturbedCount } from "./engine.js";
 import type { LedgerScope } from "./ledger.js";
 import { type MeasuredCell, measureCells, measureKeys } from "./measure.js";
 import { policyFrom } from "./policy.js";
 import { noiseAt, perturbationTable } from "./ptable.js";
-import { assignRecordKeys } from "./record-keys.js";
 import { addKey, differenceSize, emptySketch } from "./sketch.js";
 
 // Keys from a counter through SHA-256: as good as random, and the same in every run.
@@ -90,19 +90,11 @@ describe("sketches", () => {
 describe("the engine on a lake and a control store", () => {
   let deployment: TestDeployment;
   let lake: Lake;
+  let close: () => Promise<void>;
   beforeEach(async () => {
-    deployment = await testDeployment("sqlite");
-    lake = await Lake.open(deployment.home, {});
-    await lake.query(sql`create schema if not exists r`);
-    await lake.query(
-      sql`create table r.people as select 'p' || i as pseudo_id, i from range(1000) t(i)`,
-    );
-    await assignRecordKeys(lake);
+    ({ deployment, lake, close } = await peopleLake());
   });
-  afterEach(async () => {
-    lake.close();
-    await deployment.cleanup();
-  });
+  afterEach(() => close());
 
   const cell = (id: string, where: string) => ({
     id,

@@ -1,29 +1,21 @@
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import { type TestDeployment, testDeployment } from "../../test/support/stores.js";
-import { Lake } from "../lake/lake.js";
+import { peopleLake } from "../../test/support/people-lake.js";
+import type { TestDeployment } from "../../test/support/stores.js";
+import type { Lake } from "../lake/lake.js";
 import { sql } from "../lake/sql.js";
 import { perturbedCount } from "./engine.js";
 import { type MeasuredCell, measureCells } from "./measure.js";
 import { policyFrom } from "./policy.js";
 import { type PublishMode, publishCells } from "./published.js";
-import { assignRecordKeys } from "./record-keys.js";
 
 describe("the published catalog's ledger", () => {
   let deployment: TestDeployment;
   let lake: Lake;
+  let close: () => Promise<void>;
   beforeEach(async () => {
-    deployment = await testDeployment("sqlite");
-    lake = await Lake.open(deployment.home, {});
-    await lake.query(sql`create schema if not exists r`);
-    await lake.query(
-      sql`create table r.people as select 'p' || i as pseudo_id, i from range(1000) t(i)`,
-    );
-    await assignRecordKeys(lake);
+    ({ deployment, lake, close } = await peopleLake());
   });
-  afterEach(async () => {
-    lake.close();
-    await deployment.cleanup();
-  });
+  afterEach(() => close());
 
   const measure = async (below: number): Promise<MeasuredCell> => {
     const m = await measureCells(lake, [
