@@ -35,6 +35,9 @@ export const PERMISSIONS = {
   "release.read": ["steward", "auditor"],
   "optout.manage": ["steward"],
   "transparency.read": ["steward"],
+  "job.read": ROLES,
+  "job.read.all": ["steward", "auditor", "admin"],
+  "job.cancel.any": ["steward", "admin"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
