@@ -136,6 +136,8 @@ export const KaivoConfigSchema = z.strictObject({
             source: z.string().regex(/^[a-z][a-z0-9_-]{0,39}$/),
             /** Cron syntax (minute hour day month weekday), in UTC. */
             cron: z.string().min(9),
+            /** The steward account the loads run as (on the audit log as that user). */
+            user: z.string().min(1),
           }),
         )
         .default([]),

@@ -35,7 +35,7 @@ export interface JobEvent {
 export class JobRunner {
   private readonly kinds: Map<string, JobKind>;
   private readonly events = new EventEmitter();
-  private current: { job: Job; abort: AbortController } | undefined;
+  private current: { job: Job; abort: AbortController; stopInterrupting?: () => void } | undefined;
   private wake: (() => void) | undefined;
   private stopping = false;
   private loop: Promise<void> | undefined;
@@ -177,8 +177,7 @@ export class JobRunner {
         target: `job:${id}`,
         details: { kind: job.kind },
       });
-      this.current.abort.abort();
-      this.host?.interrupt(scopeOf(id));
+      this.interruptCurrent();
     }
     return this.mustRead(id);
   }
@@ -221,11 +220,25 @@ export class JobRunner {
   async stop(): Promise<void> {
     this.stopping = true;
     this.wake?.();
-    if (this.current) {
-      this.current.abort.abort(new Error("server stopping"));
-      this.host?.interrupt(scopeOf(this.current.job.id));
-    }
+    this.interruptCurrent();
     await this.loop;
+  }
+
+  /**
+   * Aborts the running job and keeps interrupting its statements until it ends: DuckDB interrupts
+   * only a statement that is running, and a job also works between statements. Its transaction
+   * then rolls back, unless it had already committed (then the job is done).
+   */
+  private interruptCurrent(): void {
+    const current = this.current;
+    if (!current || current.abort.signal.aborted) return;
+    current.abort.abort();
+    const host = this.host;
+    if (!host) return;
+    const scope = scopeOf(current.job.id);
+    host.interrupt(scope);
+    const timer = setInterval(() => host.interrupt(scope), 20);
+    current.stopInterrupting = () => clearInterval(timer);
   }
 
   private maySee(actor: Actor, job: Job): boolean {
@@ -307,6 +320,7 @@ export class JobRunner {
         await this.finish(job, { status: "failed", error: message });
       }
     } finally {
+      this.current?.stopInterrupting?.();
       this.current = undefined;
     }
   }

@@ -75,14 +75,24 @@ export class LakeHost {
    * Runs `work` in a scope: connections opened inside it can be interrupted together (a cancelled
    * job, a query past its time).
    */
-  inScope<T>(id: string, work: () => Promise<T>): Promise<T> {
-    return this.scopes.run({ id }, work);
+  async inScope<T>(id: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await this.scopes.run({ id }, work);
+    } finally {
+      this.open.delete(id);
+    }
   }
 
   /** Interrupts every statement running on connections opened in the scope. */
   interrupt(id: string): number {
     const set = this.open.get(id);
-    for (const c of set ?? []) c.interrupt();
+    for (const c of set ?? []) {
+      try {
+        c.interrupt();
+      } catch {
+        // Closed by its user meanwhile: nothing runs on it.
+      }
+    }
     return set?.size ?? 0;
   }
 

@@ -3,6 +3,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv, ServerDeps } from "./app-env.js";
 import { errorResponse } from "./errors.js";
+import { queryTimeout } from "./query-timeout.js";
 import { catalogRoutes } from "./routes/catalog.js";
 import { feasibilityRoutes } from "./routes/feasibility.js";
 import { healthRoutes } from "./routes/health.js";
@@ -54,6 +55,7 @@ export function buildApp(deps: ServerDeps, options: AppOptions): OpenAPIHono<App
   for (const m of options.before ?? []) app.use("*", m);
   app.use("*", options.authenticate);
   for (const m of options.after ?? []) app.use("*", m);
+  app.use("/api/*", queryTimeout());
   app.onError((error, c) =>
     errorResponse(c, error, (e) => options.onUnexpected?.(e, c.get("requestId"))),
   );

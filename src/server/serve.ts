@@ -27,7 +27,9 @@ export interface RunningServer {
 export interface ServeOptions {
   host?: string;
   port?: number;
-  app: Omit<AppOptions, never>;
+  app: AppOptions;
+  /** Runs once the server listens and its jobs run (scheduled loads); returns what stops it. */
+  onStarted?: (server: RunningServer) => Promise<() => void>;
 }
 
 /**
@@ -75,7 +77,8 @@ export async function startServer(home: Home, options: ServeOptions): Promise<Ru
     await jobs.start();
     const lakeHost = host;
     let closed = false;
-    return {
+    let stopExtras: (() => void) | undefined;
+    const running: RunningServer = {
       url,
       app,
       store,
@@ -84,6 +87,7 @@ export async function startServer(home: Home, options: ServeOptions): Promise<Ru
       async close() {
         if (closed) return;
         closed = true;
+        stopExtras?.();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           // Open event streams and keep-alive connections would hold close() forever.
@@ -96,6 +100,13 @@ export async function startServer(home: Home, options: ServeOptions): Promise<Ru
         removeServerLock(home);
       },
     };
+    try {
+      stopExtras = await options.onStarted?.(running);
+    } catch (error) {
+      await running.close();
+      throw error;
+    }
+    return running;
   } catch (error) {
     if (host) {
       unregisterHost(host);
