@@ -90,7 +90,11 @@ describe("jobs on the server's lake", () => {
     );
     await expect(jobs.submit(stina, "ingest", { path: 5 }, "x")).rejects.toThrow(/not valid/);
     await expect(jobs.submit(stina, "nonsense", {}, "x")).rejects.toThrow(/no job of kind/);
-    const queued = await store.db.selectFrom("jobs").selectAll().where("status", "=", "queued").execute();
+    const queued = await store.db
+      .selectFrom("jobs")
+      .selectAll()
+      .where("status", "=", "queued")
+      .execute();
     expect(queued).toEqual([]);
   });
 

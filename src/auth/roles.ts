@@ -21,6 +21,11 @@ export function isRole(value: string): value is Role {
 export interface Actor {
   readonly name: string;
   readonly role: Role;
+  /**
+   * How the actor came to act when it is not an authenticated login: "direct" for `--as` on the
+   * host, which every audit entry then says.
+   */
+  readonly via?: "direct";
 }
 
 /** Kaivo itself, for actions no user performs (creating the home and its first admin). */
