@@ -52,9 +52,19 @@ const AuthConfigSchema = z.strictObject({
   session: z
     .strictObject({
       /** A session unused this long ends. */
-      idleMinutes: z.number().int().min(1).max(24 * 60).default(30),
+      idleMinutes: z
+        .number()
+        .int()
+        .min(1)
+        .max(24 * 60)
+        .default(30),
       /** A session ends this long after sign-in, however busy. */
-      absoluteHours: z.number().int().min(1).max(7 * 24).default(12),
+      absoluteHours: z
+        .number()
+        .int()
+        .min(1)
+        .max(7 * 24)
+        .default(12),
       /** "auto": Secure when the request came over HTTPS; "always": Secure always (behind a TLS proxy). */
       secureCookie: z.enum(["auto", "always"]).default("auto"),
     })

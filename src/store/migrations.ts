@@ -197,7 +197,11 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
           .addColumn("revoked_by", "text")
           .addColumn("last_used_at", "text")
           .execute();
-        await db.schema.createIndex("auth_tokens_user").on("auth_tokens").column("user_name").execute();
+        await db.schema
+          .createIndex("auth_tokens_user")
+          .on("auth_tokens")
+          .column("user_name")
+          .execute();
         await db.schema
           .createTable("auth_totp")
           .addColumn("user_name", "text", (c) => c.primaryKey().references("users.name"))
