@@ -45,6 +45,7 @@ const AUTH_DEFAULTS = {
   },
   totp: { issuer: "Kaivo", selfEnrol: true },
   allowedOrigins: [] as string[],
+  trustedProxies: [] as string[],
 };
 
 /** Sign-in, sessions and API tokens (docs/server.md, "Authentication"). */
@@ -98,6 +99,11 @@ const AuthConfigSchema = z.strictObject({
     .default(AUTH_DEFAULTS.totp),
   /** Origins besides the server's own that may send state-changing requests with a session cookie. */
   allowedOrigins: z.array(z.url()).default([]),
+  /**
+   * Addresses of reverse proxies in front of the server: from them, X-Forwarded-For names the
+   * client (for throttling) and X-Forwarded-Proto whether it used HTTPS. From anyone else both are ignored.
+   */
+  trustedProxies: z.array(z.string().min(1)).default([]),
   oidc: OidcConfigSchema.optional(),
 });
 
