@@ -67,11 +67,9 @@ const SessionSchema = z
       .string()
       .openapi({ description: "Send in X-CSRF-Token with every state-changing request" }),
     secondFactor: z.boolean(),
-    secondFactorRequired: z
-      .boolean()
-      .openapi({
-        description: "True: the session may only complete the second factor (POST /api/auth/totp)",
-      }),
+    secondFactorRequired: z.boolean().openapi({
+      description: "True: the session may only complete the second factor (POST /api/auth/totp)",
+    }),
     expiresAt: z.string(),
   })
   .openapi("Session");
@@ -218,13 +216,10 @@ const createTokenRoute = createRoute({
     z
       .object({
         expiresDays: z.number().int().min(1).optional(),
-        scope: z
-          .array(z.string())
-          .optional()
-          .openapi({
-            description:
-              'Permissions (a subset of the role\'s), or ["read"]; omitted: the whole role',
-          }),
+        scope: z.array(z.string()).optional().openapi({
+          description:
+            'Permissions (a subset of the role\'s), or ["read"]; omitted: the whole role',
+        }),
         label: z.string().max(64).optional(),
       })
       .openapi("NewApiToken"),
