@@ -52,7 +52,7 @@ export function resolveScope(
   if (!scope || scope.length === 0) return null;
   const all = Object.keys(PERMISSIONS) as Permission[];
   const chosen = new Set<Permission>();
-  for (const item of scope) {
+  for (const [index, item] of scope.entries()) {
     if (item === READ_ONLY_SCOPE) {
       for (const p of all) if (isReadPermission(p) && isAllowed(role, p)) chosen.add(p);
     } else if ((all as string[]).includes(item)) {
@@ -64,7 +64,8 @@ export function resolveScope(
       chosen.add(item as Permission);
     } else {
       throw new ValidationError(
-        `Unknown scope "${item}".`,
+        // Not quoted: someone may paste a secret where a scope belongs.
+        `Scope item ${index + 1} is not a permission name or "${READ_ONLY_SCOPE}".`,
         `Use "${READ_ONLY_SCOPE}" or permission names such as catalog.read, cohort.define.`,
       );
     }
