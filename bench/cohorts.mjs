@@ -33,7 +33,6 @@ const { compileFor, materialise } = await import(join(root, "dist/cohort/cohort-
 
 await millionLake({ patients, replicas, data, home });
 
-
 const h = initHome(home, {}).home;
 const store = await openControlStore(h);
 const ctx = { home: h, store, actor: { name: "stina", role: "steward" } };

@@ -44,7 +44,15 @@ const kaivo = (args, input) =>
 const users = ["bench-steward", ...Array.from({ length: 32 }, (_, i) => `bench-r${i + 1}`)];
 for (const u of users) {
   try {
-    kaivo(["user", "add", u, "--role", u === "bench-steward" ? "steward" : "researcher", "--as", "root"]);
+    kaivo([
+      "user",
+      "add",
+      u,
+      "--role",
+      u === "bench-steward" ? "steward" : "researcher",
+      "--as",
+      "root",
+    ]);
   } catch {
     // Added by an earlier run.
   }
@@ -61,7 +69,10 @@ const tokens = new Map(
 const examples = join(root, "examples/cohorts");
 const cohorts = readdirSync(examples)
   .filter((f) => f.endsWith(".json"))
-  .map((f) => ({ name: f.replace(/\.json$/, ""), def: JSON.parse(readFileSync(join(examples, f), "utf8")) }))
+  .map((f) => ({
+    name: f.replace(/\.json$/, ""),
+    def: JSON.parse(readFileSync(join(examples, f), "utf8")),
+  }))
   .filter((c) => !only || only.includes(c.name));
 
 // The hand-written queries, warm, in this process, before the server holds the lake.
@@ -96,8 +107,10 @@ const url = await new Promise((resolve, reject) => {
   });
   server.once("exit", (code) => reject(new Error(`kaivo serve exited ${code}: ${err}`)));
 });
-const rss = () => Number(readFileSync(`/proc/${server.pid}/status`, "utf8").match(/VmRSS:\s+(\d+)/)[1]) / 1024;
+const rss = () =>
+  Number(readFileSync(`/proc/${server.pid}/status`, "utf8").match(/VmRSS:\s+(\d+)/)[1]) / 1024;
 
+let nextResearcher = 0;
 async function load({ def, connections, amount }) {
   const body = JSON.stringify({ definition: def });
   const result = await autocannon({
@@ -110,7 +123,7 @@ async function load({ def, connections, amount }) {
     body,
     // Each connection is a researcher of its own.
     setupClient: (client) => {
-      const i = (client.kaivoIndex ??= Math.floor(Math.random() * 32));
+      const i = nextResearcher++ % 32;
       client.setHeaders({
         "content-type": "application/json",
         authorization: `Bearer ${tokens.get(`bench-r${i + 1}`)}`,
@@ -123,7 +136,9 @@ async function load({ def, connections, amount }) {
 console.log(
   `server benchmark: ${patients * replicas} people, ${requests} requests per cohort and concurrency, loopback, warm server; machine: ${(await import("node:os")).cpus().length} cores`,
 );
-console.log("cohort                      | conc | p50 ms | p95 ms | p99 ms | req/s | errors | non-2xx | hand ms | p50/hand");
+console.log(
+  "cohort                      | conc | p50 ms | p95 ms | p99 ms | req/s | errors | non-2xx | hand ms | p50/hand",
+);
 for (const { name, def } of cohorts) {
   // Warm: the first answer compiles and caches; later ones are what a typing user sees.
   await load({ def, connections: 1, amount: 3 });
