@@ -89,7 +89,7 @@ describe("body limit", () => {
     const app = testApp([requestBodyLimit(small)]);
     const res = await app.request("/api/things", { method: "POST", body: "x".repeat(1025) });
     expect(res.status).toBe(413);
-    const body = await res.json();
+    const body = (await res.json()) as { hint?: unknown };
     expect(body).toMatchObject({ error: expect.stringMatching(/1024 bytes/), requestId: "req-1" });
     expect(body.hint).toEqual(expect.any(String));
     const ok = await app.request("/api/things", { method: "POST", body: "x".repeat(1024) });
@@ -175,7 +175,8 @@ describe("rate limit", () => {
     const via = (client: string, spoofed = "1.2.3.4") => ({
       headers: { "X-Forwarded-For": `${spoofed}, ${client}` },
     });
-    for (let i = 0; i < 3; i++) await app.request("/healthz", via("203.0.113.7"), from("127.0.0.1"));
+    for (let i = 0; i < 3; i++)
+      await app.request("/healthz", via("203.0.113.7"), from("127.0.0.1"));
     // The same client, whatever it puts in front of the proxy's hop, is limited...
     const again = await app.request("/healthz", via("203.0.113.7", "9.9.9.9"), from("127.0.0.1"));
     expect(again.status).toBe(429);

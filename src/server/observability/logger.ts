@@ -89,7 +89,8 @@ function levelOf(status: number): Level {
  */
 export function logUnexpected(logger: Logger): (error: unknown, requestId: string) => void {
   return (error, requestId) => {
-    logger.error({ requestId, err: describeError(error) }, "unexpected error");
+    // Not under `err`: pino would run its own serializer over it.
+    logger.error({ requestId, error: describeError(error) }, "unexpected error");
   };
 }
 

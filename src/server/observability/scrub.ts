@@ -13,7 +13,9 @@ const SECRET_SHAPES: [RegExp, string][] = [
     /\b(password|passwd|pwd|token|secret|totp|api[_-]?key)(["']?\s*[:=]\s*["']?)[^\s"',;}&]+/gi,
     "$1$2[SECRET]",
   ],
-  [/[A-Za-z0-9+/_-]{32,}={0,2}/g, "[SECRET]"],
+  // Only with a digit in it or base64 padding after it, so a long word or a path in a stack is kept.
+  [/(?=[A-Za-z+/_-]*[0-9])[A-Za-z0-9+/_-]{32,}={0,2}/g, "[SECRET]"],
+  [/[A-Za-z0-9+/_-]{32,}={1,2}/g, "[SECRET]"],
 ];
 
 /**
