@@ -32,6 +32,8 @@ export function securityHeaders(server: ServerConfig): MiddlewareHandler<AppEnv>
     xFrameOptions: "DENY",
     referrerPolicy: "no-referrer",
     xContentTypeOptions: true,
+    // The portal needs none of these; a script injected despite the CSP gets none either.
+    permissionsPolicy: { camera: false, microphone: false, geolocation: false, payment: false },
     strictTransportSecurity: servedOverTls(server) ? "max-age=31536000; includeSubDomains" : false,
   });
   return async (c, next) => {

@@ -6,6 +6,7 @@ import { type TestDeployment, testDeployment } from "../../../test/support/store
 import { entryFromRow } from "../../audit/entry.js";
 import { JobRunner } from "../../jobs/runner.js";
 import { LakeHost, registerHost, unregisterHost } from "../../lake/host.js";
+import type { ControlStore } from "../../store/control-store.js";
 import { buildApp } from "../app.js";
 import type { AppEnv } from "../app-env.js";
 import { createLogger } from "./logger.js";
@@ -36,6 +37,7 @@ const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
 // A route whose bug puts a password and an identity code into its error message.
 function buggyRoutes(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
+  app.get("/api/test/answer", (c) => c.json({ count: 42 }));
   app.post("/api/test/login", async (c) => {
     const body = (await c.req.json()) as { password: string; person: string };
     throw new Error(`lookup failed for ${body.person} with password=${body.password}`);
@@ -49,12 +51,12 @@ describe("observability of the API", () => {
   let logged: () => Record<string, unknown>[];
   let app: ReturnType<typeof buildApp>;
 
-  function build(metricsToken?: string) {
+  function build(metricsToken?: string, store: ControlStore = t.store) {
     const logger = createLogger({ destination: { write: (s: string) => lines.push(s) } });
     const h = hardening(t.home, { logger, ...(metricsToken ? { metricsToken } : {}) });
     const jobs = new JobRunner(t.home, t.store, undefined, []);
     return buildApp(
-      { home: t.home, store: t.store, jobs },
+      { home: t.home, store, jobs },
       { authenticate, ...h, routes: [...h.routes, buggyRoutes()] },
     );
   }
@@ -165,6 +167,17 @@ describe("observability of the API", () => {
     ]);
     // The anonymous request (401) and the unmatched one are in the access log only.
     expect(JSON.stringify(rows)).not.toContain(HETU);
+  });
+
+  it("withholds the answer when its audit entry cannot be written", async () => {
+    const down = () => {
+      throw new Error("the control store is down");
+    };
+    app = build(undefined, { ...t.store, db: { connection: down } } as unknown as ControlStore);
+    const res = await app.request("/api/test/answer", { headers: { "x-test-user": "sam" } }, LOCAL);
+    expect(res.status).toBe(500);
+    expect(await res.text()).not.toContain("42");
+    expect(logged().find((l) => l.msg === "unexpected error")).toBeDefined();
   });
 
   it("serves metrics to loopback: the histogram by route pattern, jobs, lake age, process", async () => {
