@@ -1,4 +1,6 @@
 import { randomBytes } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -250,6 +252,23 @@ describe("observability of the API", () => {
     const res = await app.request("/metrics", proxied, LOCAL);
     expect(res.status).toBe(403);
     expect(await res.json()).toMatchObject({ error: expect.any(String), hint: expect.any(String) });
+  });
+
+  it("reads the socket's peer through the Node server", async () => {
+    const server = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 });
+    await new Promise<void>((resolve) => server.once("listening", () => resolve()));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const direct = await fetch(`http://127.0.0.1:${port}/metrics`);
+      expect(direct.status).toBe(200);
+      expect(await direct.text()).toContain("http_request_duration_seconds");
+      const proxied = await fetch(`http://127.0.0.1:${port}/metrics`, {
+        headers: { "X-Forwarded-For": "203.0.113.7" },
+      });
+      expect(proxied.status).toBe(403);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it("serves metrics anywhere with the metrics token, and only with it", async () => {
