@@ -1,7 +1,7 @@
 import { timingSafeEqual } from "node:crypto";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
-import { collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import { queueDepth } from "../../jobs/job-store.js";
 import { hostOf } from "../../lake/host.js";
 import { ConfigError } from "../../shared/errors.js";
@@ -17,6 +17,7 @@ export interface KaivoMetrics {
   jobsQueued: Gauge;
   jobsRunning: Gauge;
   lakeLoadAge: Gauge;
+  scheduledLoadFailures: Counter<"source">;
 }
 
 export function createMetrics(): KaivoMetrics {
@@ -45,6 +46,12 @@ export function createMetrics(): KaivoMetrics {
     lakeLoadAge: new Gauge({
       name: "kaivo_lake_load_age_seconds",
       help: "Seconds since the latest load into the lake finished; NaN before the first load or when the lake does not answer",
+      registers: [registry],
+    }),
+    scheduledLoadFailures: new Counter({
+      name: "kaivo_scheduled_load_failures_total",
+      help: "Scheduled loads that failed (the lake was left as it was), by source",
+      labelNames: ["source"],
       registers: [registry],
     }),
   };
