@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
+import { actorOf } from "./actor.js";
 import type { AppEnv, ServerDeps } from "./app-env.js";
 import { errorResponse } from "./errors.js";
 import { queryTimeout } from "./query-timeout.js";
@@ -54,6 +55,12 @@ export function buildApp(deps: ServerDeps, options: AppOptions): OpenAPIHono<App
   });
   for (const m of options.before ?? []) app.use("*", m);
   app.use("*", options.authenticate);
+  // Before any route parses its input: an anonymous request learns nothing but "log in".
+  app.use("*", async (c, next) => {
+    if (c.get("actor") || c.get("credential") || PUBLIC_ROUTES.has(`${c.req.method} ${c.req.path}`))
+      return next();
+    actorOf(c);
+  });
   for (const m of options.after ?? []) app.use("*", m);
   app.use("/api/*", queryTimeout());
   app.onError((error, c) =>

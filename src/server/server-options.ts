@@ -1,3 +1,4 @@
+import type { Logger } from "pino";
 import type { Home } from "../home/home.js";
 import type { AppOptions } from "./app.js";
 import { authenticate } from "./auth/authenticate.js";
@@ -11,11 +12,14 @@ import type { RunningServer } from "./serve.js";
  * Everything `kaivo serve` puts around the API: logs, metrics, headers and limits, session and
  * token authentication, and the scheduled loads once it runs.
  */
-export function serverAppOptions(home: Home): {
+export function serverAppOptions(
+  home: Home,
+  options: { logger?: Logger } = {},
+): {
   app: AppOptions;
   onStarted: (server: RunningServer) => Promise<() => void>;
 } {
-  const h = hardening(home);
+  const h = hardening(home, options.logger ? { logger: options.logger } : {});
   return {
     app: {
       authenticate: authenticate(),
