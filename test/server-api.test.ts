@@ -47,7 +47,9 @@ describe.each(DIALECTS)("the API on %s", (dialect) => {
     app.routes
       .filter((r) => r.method !== "ALL")
       .map((r) => ({ method: r.method, path: r.path }))
-      .filter((r, i, all) => all.findIndex((o) => o.method === r.method && o.path === r.path) === i);
+      .filter(
+        (r, i, all) => all.findIndex((o) => o.method === r.method && o.path === r.path) === i,
+      );
   const concrete = (path: string) => path.replace(/:[A-Za-z_]+(\{[^}]*\})?/g, "1");
 
   it("answers 401 on every route but the public ones when there is no session or token", async () => {
