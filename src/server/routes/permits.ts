@@ -20,8 +20,9 @@ import { serviceCtx } from "../actor.js";
 import type { AppEnv } from "../app-env.js";
 import { body, ERRORS, json } from "../schemas.js";
 
-const Scope = ScopeSchema.openapi("Scope");
-const Application = ApplicationSchema.openapi("PermitApplication");
+// The service's own schemas (plain zod, defined before the OpenAPI extension is loaded), inline.
+const Scope = ScopeSchema;
+const Application = ApplicationSchema;
 
 export const PermitSchema = z
   .object({
