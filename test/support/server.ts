@@ -46,6 +46,7 @@ export function testAuthenticate(): MiddlewareHandler<AppEnv> {
 export interface Reply {
   status: number;
   /** The parsed JSON body, or undefined for other content. */
+  // biome-ignore lint/suspicious/noExplicitAny: tests read replies loosely
   body: any;
   text: string;
   headers: Headers;
