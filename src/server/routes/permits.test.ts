@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type TestServer, testServer } from "../../../test/support/server.js";
+import { type Reply, type TestServer, testServer } from "../../../test/support/server.js";
 import { HETU_SYSTEM } from "../../identity/hetu.js";
 import { inboxDir } from "../../lake/host.js";
 
@@ -49,7 +49,7 @@ const application = (id?: string) => ({
     period: { from: "1990-01-01", to: "2025-12-31" },
   },
 });
-const ok = (r: { status: number; text: string }, status = 200) => {
+const ok = (r: Reply, status = 200): Reply => {
   expect(r.status, r.text).toBe(status);
   return r;
 };
