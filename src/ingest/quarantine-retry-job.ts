@@ -1,5 +1,9 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { z } from "zod";
+import { Vault } from "../identity/vault.js";
 import { type JobKind, jobKind } from "../jobs/job.js";
+import { NotFoundError } from "../shared/errors.js";
 import { loadSummary, retryQuarantined } from "./ingest-service.js";
 
 const RetryParams = z.strictObject({
@@ -20,6 +24,23 @@ export const quarantineRetryJob: JobKind = jobKind<RetryParams>({
   params: RetryParams,
   permission: "quarantine.retry",
   resumable: false,
+  check({ home }, params) {
+    // Before the first load there is no vault, and nothing quarantined; opening would create it.
+    let found = false;
+    if (existsSync(join(home.dir, "vault.sqlite"))) {
+      const vault = Vault.open(home);
+      try {
+        found = vault.listQuarantine().some((e) => e.id === params.id);
+      } finally {
+        vault.close();
+      }
+    }
+    if (!found)
+      throw new NotFoundError(
+        `No quarantined record ${params.id}.`,
+        "See GET /api/quarantine (kaivo quarantine list).",
+      );
+  },
   async run(ctx, params) {
     const report = await retryQuarantined(ctx, params.id);
     return { quarantineId: params.id, load: loadSummary(report) };

@@ -73,6 +73,8 @@ describe("quarantine", () => {
     const retry = await s.call("riku", "POST", "/api/quarantine/1/retry", { reason: "x" });
     expect(retry.status).toBe(403);
     expect((await s.call("stina", "GET", "/api/quarantine/999999")).status).toBe(404);
+    const unknown = await s.call("stina", "POST", "/api/quarantine/999999/retry", { reason: "x" });
+    expect(unknown.status).toBe(404);
     expect((await s.call("stina", "POST", "/api/quarantine/1/retry", {})).status).toBe(400);
     expect((await s.call("stina", "GET", "/api/quarantine?status=gone")).status).toBe(400);
   });
