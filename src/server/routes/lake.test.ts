@@ -38,6 +38,34 @@ describe("lake", () => {
   });
 });
 
+describe("loads", () => {
+  it("queues an ingest job from the inbox for stewards; the same export again changes nothing", async () => {
+    const r = await s.call("stina", "POST", "/api/lake/loads", {
+      path: s.inboxPath,
+      reason: "again",
+    });
+    expect(r.status, r.text).toBe(202);
+    expect(r.body).toMatchObject({ kind: "ingest", status: "queued" });
+    const done = await s.jobs.waitFor(r.body.id);
+    expect(done.error).toBeNull();
+    const loads = (done.result as { loads: Array<{ alreadyLoaded: boolean }> }).loads;
+    expect(loads.length).toBeGreaterThan(0);
+    expect(loads.every((l) => l.alreadyLoaded)).toBe(true);
+  });
+  it("refuses other roles, paths outside the inbox and missing exports", async () => {
+    const body = { path: s.inboxPath, reason: "x" };
+    expect((await s.call("aino", "POST", "/api/lake/loads", body)).status).toBe(403);
+    expect((await s.call("riku", "POST", "/api/lake/loads", body)).status).toBe(403);
+    const outside = await s.call("stina", "POST", "/api/lake/loads", { path: "../x", reason: "x" });
+    expect(outside.status).toBe(400);
+    const missing = await s.call("stina", "POST", "/api/lake/loads", { path: "nope", reason: "x" });
+    expect(missing.status).toBe(400);
+    expect((await s.call("stina", "POST", "/api/lake/loads", { path: s.inboxPath })).status).toBe(
+      400,
+    );
+  });
+});
+
 describe("quarantine", () => {
   it("lists, shows and retries through a job (stewards)", async () => {
     const list = await s.call("stina", "GET", "/api/quarantine?status=open");

@@ -1,8 +1,8 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { lakeSnapshots, lakeTables } from "../../ingest/ingest-service.js";
-import { serviceCtx } from "../actor.js";
+import { actorOf, serviceCtx } from "../actor.js";
 import type { AppEnv } from "../app-env.js";
-import { ERRORS, json } from "../schemas.js";
+import { body, ERRORS, JobSchema, json } from "../schemas.js";
 
 const Snapshot = z
   .object({
@@ -26,7 +26,22 @@ const LakeTable = z
   })
   .openapi("LakeTable");
 
-/** `kaivo lake snapshots` and `kaivo lake tables` (stewards, auditors). */
+const LoadRequest = z
+  .object({
+    path: z
+      .string()
+      .min(1)
+      .max(500)
+      .openapi({
+        description: "The export's folder, relative to the server's inbox",
+        example: "ehr/2026-12-01",
+      }),
+    source: z.string().max(40).optional().openapi({ example: "ehr" }),
+    reason: z.string().min(1).max(500).openapi({ example: "daily load" }),
+  })
+  .openapi("LoadRequest");
+
+/** `kaivo lake snapshots` and `kaivo lake tables` (stewards, auditors); `kaivo ingest` as a job. */
 export function lakeRoutes(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
   app.openapi(
@@ -54,6 +69,28 @@ export function lakeRoutes(): OpenAPIHono<AppEnv> {
     }),
     async (c) =>
       c.json({ tables: await lakeTables(serviceCtx(c), c.req.valid("query").snapshot) }, 200),
+  );
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/api/lake/loads",
+      summary:
+        "Load an export from the server's inbox into the lake: queues an ingest job (stewards)",
+      request: body(LoadRequest),
+      responses: { 202: json(JobSchema, "Queued"), ...ERRORS },
+    }),
+    async (c) => {
+      const r = c.req.valid("json");
+      const job = await c
+        .get("deps")
+        .jobs.submit(
+          actorOf(c),
+          "ingest",
+          { path: r.path, ...(r.source ? { source: r.source } : {}) },
+          r.reason,
+        );
+      return c.json(job, 202);
+    },
   );
   return app;
 }

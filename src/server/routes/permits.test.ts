@@ -170,6 +170,30 @@ describe("releases", () => {
     expect(
       (await s.call("stina", "POST", "/api/releases", { permit: "NOPE", reason: "x" })).status,
     ).toBe(404);
+    // A part of the scope, for a permit registered under its external number.
+    const external = encodeURIComponent("FINDATA/2026/77");
+    ok(await s.call("stina", "POST", `/api/permits/${external}/activate`, { reason: "go" }));
+    const outside = await s.call("stina", "POST", "/api/releases", {
+      permit: "FINDATA/2026/77",
+      tables: { "clinical.lab": ["value"] },
+      reason: "x",
+    });
+    expect(outside.status).toBe(400);
+    expect(outside.body.error).toMatch(/outside permit/);
+    const part = ok(
+      await s.call("stina", "POST", "/api/releases", {
+        permit: "FINDATA/2026/77",
+        tables: { "clinical.person": ["sex"] },
+        period: { from: "2000-01-01", to: "2020-12-31" },
+        reason: "a part",
+      }),
+      202,
+    );
+    const partDone = await s.jobs.waitFor(part.body.id);
+    expect(partDone.error).toBeNull();
+    expect(
+      (partDone.result as { tables: Array<{ name: string }> }).tables.map((t) => t.name),
+    ).toEqual(["clinical.person"]);
     const closed = ok(
       await s.call("stina", "POST", "/api/permits/P-API-1/close", { reason: "study done" }),
     );

@@ -35,6 +35,17 @@ export function releaseRoutes(): OpenAPIHono<AppEnv> {
           .object({
             permit: PermitId,
             snapshot: z.number().int().min(1).optional(),
+            tables: z
+              .record(z.string(), z.array(z.string()).min(1))
+              .optional()
+              .openapi({
+                description: "A part of the scope: registry.table -> variables",
+                example: { "clinical.lab": ["event_date", "value"] },
+              }),
+            period: z
+              .object({ from: z.iso.date(), to: z.iso.date() })
+              .optional()
+              .openapi({ description: "A part of the scope's period" }),
             reason: z.string().min(1).max(500),
           })
           .openapi("ReleaseRequest"),
@@ -43,14 +54,17 @@ export function releaseRoutes(): OpenAPIHono<AppEnv> {
     }),
     async (c) => {
       const r = c.req.valid("json");
-      const job = await c
-        .get("deps")
-        .jobs.submit(
-          actorOf(c),
-          "release",
-          { permit: r.permit, ...(r.snapshot ? { snapshot: r.snapshot } : {}) },
-          r.reason,
-        );
+      const job = await c.get("deps").jobs.submit(
+        actorOf(c),
+        "release",
+        {
+          permit: r.permit,
+          ...(r.snapshot ? { snapshot: r.snapshot } : {}),
+          ...(r.tables ? { tables: r.tables } : {}),
+          ...(r.period ? { period: r.period } : {}),
+        },
+        r.reason,
+      );
       return c.json(job, 202);
     },
   );
