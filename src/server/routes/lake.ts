@@ -28,14 +28,10 @@ const LakeTable = z
 
 const LoadRequest = z
   .object({
-    path: z
-      .string()
-      .min(1)
-      .max(500)
-      .openapi({
-        description: "The export's folder, relative to the server's inbox",
-        example: "ehr/2026-12-01",
-      }),
+    path: z.string().min(1).max(500).openapi({
+      description: "The export's folder, relative to the server's inbox",
+      example: "ehr/2026-12-01",
+    }),
     source: z.string().max(40).optional().openapi({ example: "ehr" }),
     reason: z.string().min(1).max(500).openapi({ example: "daily load" }),
   })
