@@ -96,13 +96,17 @@ describe("cohorts", () => {
     expect(v.status).toBe(200);
     expect(v.body).toMatchObject({ name: "t2d-any", errors: [] });
     expect(v.body.hash).toMatch(/^[0-9a-f]{64}$/);
-    const e = await s.call("reija", "POST", "/api/cohorts/explain", { definition: T2D });
-    expect(e.status).toBe(200);
-    expect(e.body.text).toMatch(/E11/);
-    const q = await s.call("riku", "POST", "/api/cohorts/sql", { definition: T2D, snapshot: 1 });
-    expect(q.status).toBe(200);
-    expect(q.body.sql).toMatch(/select/i);
-    expect(q.body.params.length).toBeGreaterThan(0);
+    const again = await s.call("stina", "POST", "/api/cohorts/validate", { definition: T2D });
+    expect(again.body.hash).toBe(v.body.hash);
+    for (const user of ["riku", "stina", "reija", "aino"]) {
+      const e = await s.call(user, "POST", "/api/cohorts/explain", { definition: T2D });
+      expect(e.status).toBe(200);
+      expect(e.body.text).toMatch(/E11/);
+      const q = await s.call(user, "POST", "/api/cohorts/sql", { definition: T2D, snapshot: 1 });
+      expect(q.status).toBe(200);
+      expect(q.body.sql).toMatch(/select/i);
+      expect(q.body.params.length).toBeGreaterThan(0);
+    }
     const l = await s.call("aino", "GET", "/api/cohorts");
     expect(l.status).toBe(200);
     expect(l.body.versions.map((x: { hash: string }) => x.hash)).toContain(v.body.hash);

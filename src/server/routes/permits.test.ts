@@ -78,6 +78,10 @@ describe("permits", () => {
     ]);
     const mine = ok(await s.call("riku", "GET", "/api/permits"));
     expect(mine.body.permits.map((p: { id: string }) => p.id)).toContain("P-API-1");
+    for (const user of ["reija", "stina", "aino"]) {
+      const all = ok(await s.call(user, "GET", "/api/permits"));
+      expect(all.body.permits.map((p: { id: string }) => p.id)).toContain("P-API-1");
+    }
     const others = ok(await s.call("ville", "GET", "/api/permits"));
     expect(others.body.permits).toEqual([]);
     // Not named on it: to ville it does not exist.
