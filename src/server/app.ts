@@ -5,11 +5,21 @@ import { actorOf } from "./actor.js";
 import type { AppEnv, ServerDeps } from "./app-env.js";
 import { errorResponse } from "./errors.js";
 import { queryTimeout } from "./query-timeout.js";
+import { auditRoutes } from "./routes/audit.js";
 import { catalogRoutes } from "./routes/catalog.js";
+import { cohortRoutes } from "./routes/cohorts.js";
+import { curationRoutes } from "./routes/curation.js";
 import { feasibilityRoutes } from "./routes/feasibility.js";
 import { healthRoutes } from "./routes/health.js";
 import { jobRoutes } from "./routes/jobs.js";
+import { lakeRoutes } from "./routes/lake.js";
+import { optoutRoutes } from "./routes/optouts.js";
+import { permitRoutes } from "./routes/permits.js";
+import { qualityRoutes } from "./routes/quality.js";
+import { quarantineRoutes } from "./routes/quarantine.js";
+import { releaseRoutes } from "./routes/releases.js";
 import { statusRoutes } from "./routes/status.js";
+import { userRoutes } from "./routes/users.js";
 
 export interface AppOptions {
   /** Resolves the request's session or token to an actor (src/server/auth). */
@@ -82,6 +92,16 @@ export function buildApp(deps: ServerDeps, options: AppOptions): OpenAPIHono<App
     jobRoutes(),
     catalogRoutes(),
     feasibilityRoutes(),
+    lakeRoutes(),
+    quarantineRoutes(),
+    qualityRoutes(),
+    curationRoutes(),
+    cohortRoutes(),
+    permitRoutes(),
+    releaseRoutes(),
+    optoutRoutes(),
+    auditRoutes(),
+    userRoutes(),
     ...(options.routes ?? []),
   ])
     app.route("/", routes);
