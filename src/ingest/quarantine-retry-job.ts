@@ -24,6 +24,8 @@ export const quarantineRetryJob: JobKind = jobKind<RetryParams>({
   params: RetryParams,
   permission: "quarantine.retry",
   resumable: false,
+  interrupted:
+    "The server stopped while the record was retried. Its load may have landed while the quarantine entry still says otherwise: check the lake's snapshots and the entry before retrying again.",
   check({ home }, params) {
     // Before the first load there is no vault, and nothing quarantined; opening would create it.
     let found = false;

@@ -33,6 +33,8 @@ export const releaseJob: JobKind = jobKind<ReleaseParams>({
   params: ReleaseParams,
   permission: "release.create",
   resumable: false,
+  interrupted:
+    "The server stopped while this release was made. A release cut off before it was recorded left only a staging folder, which the permit's next release removes; one cut off after is completed by it. See the permit's releases, then ask again if it is missing.",
   async check(ctx, params) {
     const { permit } = await showPermit(ctx, params.permit);
     // A part of the scope that is not in it is refused when asked for, not when run.

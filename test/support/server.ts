@@ -1,12 +1,12 @@
 /**
- * TEST HARNESS ONLY. A Kaivo server in a temp home for route tests, with a stand-in for
- * authentication: `testAuthenticate` trusts a request header to name the caller. It exists
- * until the real authentication (src/server/auth: sessions, API tokens) lands; then tests switch
- * to API tokens. Nothing outside test/ may import this file.
+ * A Kaivo server in a temp home for route tests, assembled as `kaivo serve` assembles it (real
+ * authentication, logs, limits, request audit): each user gets a real API token, and `call`
+ * sends it. The server's log lines are kept in `logLines` for tests to scan.
  */
 import { join } from "node:path";
-import type { MiddlewareHandler } from "hono";
-import { type Actor, isRole, type Role } from "../../src/auth/roles.js";
+import { Writable } from "node:stream";
+import { createToken, tokenPolicy } from "../../src/auth/api-tokens.js";
+import type { Actor, Role } from "../../src/auth/roles.js";
 import { addUser } from "../../src/auth/users.js";
 import { type Home, initHome } from "../../src/home/home.js";
 import { ingest } from "../../src/ingest/ingest-service.js";
@@ -15,33 +15,11 @@ import { JobRunner } from "../../src/jobs/runner.js";
 import { inboxDir, LakeHost, registerHost, unregisterHost } from "../../src/lake/host.js";
 import { Lake } from "../../src/lake/lake.js";
 import { buildApp } from "../../src/server/app.js";
-import type { AppEnv } from "../../src/server/app-env.js";
+import { createLogger } from "../../src/server/observability/logger.js";
+import { serverAppOptions } from "../../src/server/server-options.js";
 import { type ControlStore, openControlStore } from "../../src/store/control-store.js";
 import { DEFAULT_SYNTH_OPTIONS, runSynth } from "../../src/synth/synth.js";
 import { tempDir } from "./stores.js";
-
-/** TEST HARNESS ONLY: the header the stand-in authentication reads the user's name from. */
-export const TEST_USER_HEADER = "x-kaivo-test-user";
-
-/**
- * TEST HARNESS ONLY: sets the actor from `x-kaivo-test-user` when it names an account in the
- * control store; without it (or for an unknown name) the request stays unauthenticated (401).
- */
-export function testAuthenticate(): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
-    const name = c.req.header(TEST_USER_HEADER);
-    if (name) {
-      const row = await c
-        .get("deps")
-        .store.db.selectFrom("users")
-        .select(["name", "role"])
-        .where("name", "=", name)
-        .executeTakeFirst();
-      if (row && isRole(row.role)) c.set("actor", { name: row.name, role: row.role });
-    }
-    await next();
-  };
-}
 
 export interface Reply {
   status: number;
@@ -60,6 +38,8 @@ export interface TestServer {
   app: ReturnType<typeof buildApp>;
   /** The export synthesised into the inbox and ingested, relative to the inbox. */
   inboxPath: string;
+  /** Every line the server logged. */
+  logLines: string[];
   /** A request as `user` (undefined: no one), with a JSON body when given. */
   call(user: string | undefined, method: string, path: string, body?: unknown): Promise<Reply>;
   close(): Promise<void>;
@@ -108,7 +88,27 @@ export async function testServer(options: TestServerOptions): Promise<TestServer
     const runner = new JobRunner(home, store, host, JOB_KINDS);
     jobs = runner;
     await runner.start();
-    const app = buildApp({ home, store, jobs: runner }, { authenticate: testAuthenticate() });
+    const logLines: string[] = [];
+    const logger = createLogger({
+      destination: new Writable({
+        write(chunk, _enc, done) {
+          logLines.push(String(chunk));
+          done();
+        },
+      }),
+    });
+    const app = buildApp({ home, store, jobs: runner }, serverAppOptions(home, { logger }).app);
+    const tokens = new Map<string, string>();
+    for (const [name, role] of Object.entries(options.users)) {
+      const made = await createToken(
+        store,
+        { name, role },
+        {},
+        tokenPolicy(home.config.auth),
+        new Date(),
+      );
+      tokens.set(name, made.secret);
+    }
     const lakeHost = host;
     return {
       home,
@@ -117,9 +117,10 @@ export async function testServer(options: TestServerOptions): Promise<TestServer
       jobs: runner,
       app,
       inboxPath,
+      logLines,
       async call(user, method, path, body) {
         const headers: Record<string, string> = {};
-        if (user) headers[TEST_USER_HEADER] = user;
+        if (user) headers.Authorization = `Bearer ${tokens.get(user) ?? "kaivo_unknown-user"}`;
         if (body !== undefined) headers["Content-Type"] = "application/json";
         const res = await app.request(path, {
           method,

@@ -1,5 +1,5 @@
 import { timingSafeEqual } from "node:crypto";
-import { OpenAPIHono } from "@hono/zod-openapi";
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import { queueDepth } from "../../jobs/job-store.js";
@@ -8,6 +8,7 @@ import { ConfigError } from "../../shared/errors.js";
 import type { AppEnv, ServerDeps } from "../app-env.js";
 import type { ErrorBody } from "../errors.js";
 import { isForwarded, isLoopback, socketAddress } from "../hardening/client-address.js";
+import { ErrorSchema } from "../schemas.js";
 import { methodLabel, routePattern } from "./route-pattern.js";
 
 /** The server's metrics: one registry per app, so two apps in one process (tests) never collide. */
@@ -136,7 +137,23 @@ export function metricsRoute(
       "Use a random token of at least 16 characters, e.g. `openssl rand -hex 24`.",
     );
   const app = new OpenAPIHono<AppEnv>();
-  app.get("/metrics", async (c) => {
+  const route = createRoute({
+    method: "get",
+    path: "/metrics",
+    summary: "Prometheus metrics: to loopback, or anywhere with the metrics token",
+    security: [],
+    responses: {
+      200: {
+        description: "Prometheus text format",
+        content: { "text/plain": { schema: z.string() } },
+      },
+      403: {
+        description: "Not served to this client",
+        content: { "application/json": { schema: ErrorSchema } },
+      },
+    },
+  });
+  app.openapi(route, async (c) => {
     const allowed = token
       ? bearerMatches(c.req.header("authorization"), token)
       : isLoopback(socketAddress(c)) && !isForwarded(c);
@@ -152,10 +169,11 @@ export function metricsRoute(
     }
     await refreshGauges(metrics, c.get("deps"));
     const text = await metrics.registry.metrics();
+    // The registry's own content type (text/plain with the exposition format's version).
     return c.body(text, 200, {
       "Content-Type": metrics.registry.contentType,
       "Cache-Control": "no-store",
-    });
+    }) as never;
   });
   return app;
 }
