@@ -61,7 +61,8 @@ export function quarantineRoutes(): OpenAPIHono<AppEnv> {
     createRoute({
       method: "get",
       path: "/api/quarantine/{id}",
-      summary: "The raw quarantined record (it may hold identifiers; stewards only, audited)",
+      summary:
+        "A quarantined record with identifying elements masked (stewards, audited); the raw line is readable only on the host",
       request: { params: IdParam },
       responses: {
         200: json(z.object({ id: z.number().int(), record: z.string() }), "The raw record"),
@@ -70,7 +71,7 @@ export function quarantineRoutes(): OpenAPIHono<AppEnv> {
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      const record = await showQuarantined(serviceCtx(c), id);
+      const record = await showQuarantined(serviceCtx(c), id, { masked: true });
       c.header("Cache-Control", "no-store");
       return c.json({ id, record }, 200);
     },
