@@ -12,6 +12,7 @@ import { registerInit } from "./commands/init.js";
 import { registerPermits } from "./commands/permit.js";
 import { registerStatus } from "./commands/status.js";
 import { registerSynth } from "./commands/synth.js";
+import { registerToken } from "./commands/token.js";
 import { registerUser } from "./commands/user.js";
 import { registerView } from "./commands/view.js";
 import { EXIT } from "./exit-codes.js";
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   registerCatalog(program);
   registerCohort(program);
   registerPermits(program);
+  registerToken(program);
   return program;
 }
 
