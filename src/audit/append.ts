@@ -44,7 +44,9 @@ export async function auditedWrite<T>(
   event: AuditEvent,
   work: (db: Kysely<ControlDatabase>) => Promise<T>,
 ): Promise<{ result: T; entry: AuditEntry }> {
-  const details = event.details ?? {};
+  // Acting by `--as` on the host, not by a login, is said on every entry it makes.
+  const via = "via" in actor && actor.via ? { via: actor.via } : {};
+  const details = { ...(event.details ?? {}), ...via };
   const target = event.target ?? null;
   assertNoIdentifiers(event.action, "action");
   assertNoIdentifiers(target, "target");

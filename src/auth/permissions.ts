@@ -35,6 +35,9 @@ export const PERMISSIONS = {
   "release.read": ["steward", "auditor"],
   "optout.manage": ["steward"],
   "transparency.read": ["steward"],
+  "job.read": ROLES,
+  "job.read.all": ["steward", "auditor", "admin"],
+  "job.cancel.any": ["steward", "admin"],
   // Authentication (src/auth): admins set others' passwords and second factors and link OIDC
   // identities; everyone manages their own tokens and sessions. No one mints a token for
   // someone else: it would let an admin act in a steward's role.

@@ -22,6 +22,11 @@ export interface Actor {
   readonly name: string;
   readonly role: Role;
   /**
+   * How the actor came to act when it is not an authenticated login: "direct" for `--as` on the
+   * host, which every audit entry then says.
+   */
+  readonly via?: "direct";
+  /**
    * Set when acting through an API token narrowed to some of the role's permissions
    * (src/auth/api-tokens.ts); `authorize` then refuses the rest. Absent: the whole role.
    */

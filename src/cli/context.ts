@@ -42,7 +42,7 @@ export const READ_ONLY_HOME = { readOnlyHome: true } as const;
 /** The acting user: the global `--as` option, else KAIVO_USER. */
 export async function actorFor(command: Command, store: ControlStore): Promise<Actor> {
   const name = (command.optsWithGlobals() as { as?: string }).as ?? process.env.KAIVO_USER;
-  return resolveActor(store, name);
+  return { ...(await resolveActor(store, name)), via: "direct" };
 }
 
 /** Prints one line; the user's text in it (names, titles, reasons) has its control characters escaped. */

@@ -10,6 +10,7 @@ import { registerDemo } from "./commands/demo.js";
 import { registerIngest } from "./commands/ingest.js";
 import { registerInit } from "./commands/init.js";
 import { registerPermits } from "./commands/permit.js";
+import { registerServe } from "./commands/serve.js";
 import { registerStatus } from "./commands/status.js";
 import { registerSynth } from "./commands/synth.js";
 import { registerToken } from "./commands/token.js";
@@ -40,6 +41,7 @@ export function buildProgram(): Command {
   registerCatalog(program);
   registerCohort(program);
   registerPermits(program);
+  registerServe(program);
   registerToken(program);
   return program;
 }

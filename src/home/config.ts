@@ -211,6 +211,37 @@ export const KaivoConfigSchema = z.strictObject({
       contactEmail: "dataservice@example.org",
       baseIri: "https://kaivo.example.org/catalog/",
     }),
+  server: z
+    .strictObject({
+      /** Where `kaivo serve` listens unless --host/--port say otherwise. */
+      host: z.string().min(1).default("127.0.0.1"),
+      port: z.number().int().min(0).max(65535).default(8080),
+      /** The address users reach (behind a reverse proxy, its https:// address). */
+      publicUrl: z.url({ protocol: /^https?$/ }).optional(),
+      /** Built-in TLS: PEM files, relative to the home or absolute (keys 0600). */
+      tls: z.strictObject({ certFile: z.string().min(1), keyFile: z.string().min(1) }).optional(),
+      /** A read query on the lake is interrupted after this long. */
+      queryTimeoutSeconds: z.number().positive().max(3600).default(30),
+      /** Request bodies above this are refused (413). */
+      bodyLimitBytes: z.number().int().min(1024).default(1_048_576),
+      /** Requests per user (or per address before login) and minute, on every route. */
+      requestsPerMinute: z.number().int().min(1).default(600),
+      /** Trust X-Forwarded-For / -Proto from a reverse proxy on loopback. */
+      trustProxy: z.boolean().default(false),
+      /** Scheduled loads: what arrives in `<home>/inbox/<source>/` is loaded at these times. */
+      schedules: z
+        .array(
+          z.strictObject({
+            source: z.string().regex(/^[a-z][a-z0-9_-]{0,39}$/),
+            /** Cron syntax (minute hour day month weekday), in UTC. */
+            cron: z.string().min(9),
+            /** The steward account the loads run as (on the audit log as that user). */
+            user: z.string().min(1),
+          }),
+        )
+        .default([]),
+    })
+    .prefault({}),
   auth: AuthConfigSchema.default(AUTH_DEFAULTS),
 });
 

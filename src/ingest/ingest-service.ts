@@ -27,7 +27,7 @@ export interface Ctx {
 }
 
 /** The numbers of a load, safe for the audit log (no identifiers, no file contents). */
-function summary(r: LoadReport) {
+export function loadSummary(r: LoadReport) {
   const tables = Object.values(r.tables);
   return {
     loadId: r.loadId,
@@ -68,7 +68,7 @@ export async function ingest(
     await appendAudit(ctx.store, ctx.actor, {
       action: "ingest.load",
       target: `load:${report.loadId}`,
-      details: summary(report),
+      details: loadSummary(report),
     });
   };
   try {
@@ -131,7 +131,7 @@ async function loadedRegistries(lake: Lake): Promise<RegistryDescription[]> {
 }
 
 /** Bulk exports (oldest first) and registry CSVs with a mapping, under the path. */
-function findInputs(path: string): {
+export function findInputs(path: string): {
   exports: string[];
   registries: Array<{ mapping: RegistryMapping; file: string }>;
 } {

@@ -4,6 +4,8 @@ import { type DuckDBConnection, DuckDBInstance, type Json } from "@duckdb/node-a
 import { ensureCatalogSchema } from "../catalog/catalog-store.js";
 import { assignRecordKeys, hasRecordKeyTable } from "../disclosure/record-keys.js";
 import type { Home } from "../home/home.js";
+import { refuseWhileServed } from "../home/server-lock.js";
+import { hostOf, type LakeHost } from "./host.js";
 import { assertLakeNotLost, recordLakeExists } from "./lake-file.js";
 import { ident, int, runSql, type Sql, sql } from "./sql.js";
 
@@ -56,13 +58,17 @@ export interface LakeAccess {
 export class Lake {
   private constructor(
     readonly connection: DuckDBConnection,
-    private readonly instance: DuckDBInstance,
+    private readonly instance: DuckDBInstance | LakeHost,
     /** Opened read-only: writes fail in DuckDB itself. */
     readonly readOnly: boolean,
+    private readonly onClose: () => void,
   ) {}
 
   static async open(home: Home, access: LakeAccess = {}): Promise<Lake> {
     assertLakeNotLost(home);
+    const host = hostOf(home);
+    if (host) return Lake.openHosted(host, access);
+    refuseWhileServed(home);
     const readOnly = access.readOnly === true;
     const file = join(home.dir, "lake.duckdb");
     // A read-only open needs the file and the service's own schemas: a writer makes them first.
@@ -80,9 +86,6 @@ export class Lake {
       if (!readOnly) {
         chmodSync(file, 0o600); // pseudonymized, but still the service's own data
         recordLakeExists(home);
-        await connection.run(`create table if not exists main._loads (
-          load_id integer primary key, source varchar not null, fingerprint varchar not null,
-          started_at varchar not null, finished_at varchar not null, report json not null)`);
       }
       // A writer may also use the lake's own working folder, where loads stage their rows.
       const folders = [...(readOnly ? [] : [join(home.dir, "staging")]), ...(access.folders ?? [])];
@@ -92,13 +95,48 @@ export class Lake {
       instance.closeSync();
       throw error;
     }
-    const lake = new Lake(connection, instance, readOnly);
-    if (!readOnly) {
-      await ensureCatalogSchema(lake);
-      // A lake made before record keys gets them once, for everyone in it.
-      if (!(await hasRecordKeyTable(lake))) await assignRecordKeys(lake);
-    }
+    const lake = new Lake(connection, instance, readOnly, () => {
+      connection.closeSync();
+      instance.closeSync();
+    });
+    if (!readOnly) await Lake.prepareForWriting(lake);
     return lake;
+  }
+
+  /**
+   * A lake on the server's instance: a reader gets a connection in a read-only transaction (a
+   * write through it fails in DuckDB, and it sees one snapshot throughout); a writer waits for
+   * the writer slot. Folders must be ones the host allowed when it started.
+   */
+  private static async openHosted(host: LakeHost, access: LakeAccess): Promise<Lake> {
+    host.checkFolders(access.folders ?? []);
+    const readOnly = access.readOnly === true;
+    const giveBack = readOnly ? () => {} : await host.acquireWriter();
+    let connection: DuckDBConnection | undefined;
+    try {
+      connection = await host.connect();
+      if (readOnly) await connection.run("begin transaction read only");
+      const c = connection;
+      const lake = new Lake(c, host, readOnly, () => {
+        host.release(c);
+        giveBack();
+      });
+      if (!readOnly) await Lake.prepareForWriting(lake);
+      return lake;
+    } catch (error) {
+      if (connection) host.release(connection);
+      giveBack();
+      throw error;
+    }
+  }
+
+  private static async prepareForWriting(lake: Lake): Promise<void> {
+    await lake.connection.run(`create table if not exists main._loads (
+      load_id integer primary key, source varchar not null, fingerprint varchar not null,
+      started_at varchar not null, finished_at varchar not null, report json not null)`);
+    await ensureCatalogSchema(lake);
+    // A lake made before record keys gets them once, for everyone in it.
+    if (!(await hasRecordKeyTable(lake))) await assignRecordKeys(lake);
   }
 
   /** Another connection to the lake, for work beside the main connection's; close it when done. */
@@ -199,8 +237,7 @@ export class Lake {
   }
 
   close(): void {
-    this.connection.closeSync();
-    this.instance.closeSync();
+    this.onClose();
   }
 }
 

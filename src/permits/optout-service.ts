@@ -117,7 +117,15 @@ async function changeOptouts(
   return out;
 }
 
-/** The catalog's latest figures are computed again without the people now opted out. */
+/**
+ * The catalog's latest figures computed again without the people opted out: what a change of
+ * the register does at its end, and what completes one cut off before it. Stewards only.
+ */
+export async function refreshOptouts(ctx: Ctx): Promise<void> {
+  await authorize(ctx.store, ctx.actor, "optout.manage");
+  await reprofile(ctx);
+}
+
 async function reprofile(ctx: Ctx): Promise<void> {
   const optouts = await ctx.store.db.selectFrom("optouts").select("pseudo_id").execute();
   const lake = await Lake.open(ctx.home);

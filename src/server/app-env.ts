@@ -1,11 +1,14 @@
 import type { Actor } from "../auth/roles.js";
 import type { Home } from "../home/home.js";
+import type { JobRunner } from "../jobs/runner.js";
 import type { ControlStore } from "../store/control-store.js";
 
 /** What every route and middleware of the server can reach: the home it serves and its control store. */
 export interface ServerDeps {
   home: Home;
   store: ControlStore;
+  /** The server's job runner: everything that writes the lake goes through it. */
+  jobs: JobRunner;
 }
 
 /** How the request was authenticated; set by the authentication middleware. */

@@ -231,6 +231,32 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    "0006_jobs": {
+      async up(db: Kysely<unknown>) {
+        // Work that writes the lake, run one at a time by the server. Parameters and results hold
+        // no identifiers (the audit guard checks them before they are stored).
+        await db.schema
+          .createTable("jobs")
+          .addColumn("id", dialect === "postgres" ? "bigserial" : "integer", (c) => c.primaryKey())
+          .addColumn("kind", "text", (c) => c.notNull())
+          .addColumn("params", "text", (c) => c.notNull())
+          .addColumn("reason", "text", (c) => c.notNull())
+          .addColumn("status", "text", (c) =>
+            c.notNull().check(sql`status in ('queued', 'running', 'done', 'failed', 'cancelled')`),
+          )
+          .addColumn("requested_by", "text", (c) => c.notNull())
+          .addColumn("requested_role", "text", (c) => c.notNull())
+          .addColumn("created_at", "text", (c) => c.notNull())
+          .addColumn("started_at", "text")
+          .addColumn("finished_at", "text")
+          .addColumn("attempts", "integer", (c) => c.notNull().defaultTo(0))
+          .addColumn("progress", "text")
+          .addColumn("result", "text")
+          .addColumn("error", "text")
+          .execute();
+        await db.schema.createIndex("jobs_status").on("jobs").columns(["status", "id"]).execute();
+      },
+    },
   };
 }
 

@@ -10,6 +10,7 @@ export interface ControlDatabase {
   release_members: { release_id: string; pseudo_id: string };
   optouts: { pseudo_id: string; added_at: string; added_by: string };
   disclosure_ledger: DisclosureLedgerTable;
+  jobs: JobsTable;
   auth_passwords: AuthPasswordsTable;
   auth_throttle: AuthThrottleTable;
   auth_sessions: AuthSessionsTable;
@@ -102,6 +103,23 @@ export interface UserIdentitiesTable {
 }
 
 /** Every person set a count was shown for outside the service (see src/disclosure/ledger.ts). */
+export interface JobsTable {
+  id: Generated<number>;
+  kind: string;
+  params: string;
+  reason: string;
+  status: "queued" | "running" | "done" | "failed" | "cancelled";
+  requested_by: string;
+  requested_role: string;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  attempts: Generated<number>;
+  progress: string | null;
+  result: string | null;
+  error: string | null;
+}
+
 export interface DisclosureLedgerTable {
   id: Generated<number>;
   /** "query" (feasibility and other answers to researchers) or "catalog" (published figures). */

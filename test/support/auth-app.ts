@@ -7,6 +7,7 @@ import { SYSTEM_ACTOR } from "../../src/auth/roles.js";
 import { addUser, bootstrapAdmin } from "../../src/auth/users.js";
 import type { AuthConfig } from "../../src/home/config.js";
 import type { Home } from "../../src/home/home.js";
+import { JobRunner } from "../../src/jobs/runner.js";
 import type { AppEnv } from "../../src/server/app-env.js";
 import { authenticate, requireActor } from "../../src/server/auth/authenticate.js";
 import { authErrorResponse } from "../../src/server/auth/http-common.js";
@@ -100,8 +101,9 @@ export async function authTestApp(
       c.req.header("x-test-address") ?? "192.0.2.1",
   };
   const app = new OpenAPIHono<AppEnv>();
+  const jobs = new JobRunner(home, t.store, undefined, []);
   app.use("*", async (c, next) => {
-    c.set("deps", { home, store: t.store });
+    c.set("deps", { home, store: t.store, jobs });
     c.set("requestId", "test");
     await next();
   });

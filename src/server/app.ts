@@ -1,0 +1,112 @@
+import { randomUUID } from "node:crypto";
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
+import type { AppEnv, ServerDeps } from "./app-env.js";
+import { errorResponse } from "./errors.js";
+import { queryTimeout } from "./query-timeout.js";
+import { catalogRoutes } from "./routes/catalog.js";
+import { feasibilityRoutes } from "./routes/feasibility.js";
+import { healthRoutes } from "./routes/health.js";
+import { jobRoutes } from "./routes/jobs.js";
+import { statusRoutes } from "./routes/status.js";
+
+export interface AppOptions {
+  /** Resolves the request's session or token to an actor (src/server/auth). */
+  authenticate: MiddlewareHandler<AppEnv>;
+  /** Middleware that runs first on every request: logging, metrics, headers, limits. */
+  before?: MiddlewareHandler<AppEnv>[];
+  /** Middleware after authentication: per-user rate limits, the audit of each request. */
+  after?: MiddlewareHandler<AppEnv>[];
+  /** More routes (authentication, metrics) mounted beside the API's own. */
+  routes?: OpenAPIHono<AppEnv>[];
+  /** Where unexpected errors go. */
+  onUnexpected?: (error: unknown, requestId: string) => void;
+}
+
+/**
+ * The HTTP API. Routes only parse, call a service with the authenticated actor and shape the
+ * answer; every rule lives in the services. The OpenAPI 3.1 document is generated from the same
+ * zod schemas the routes validate with.
+ */
+export function buildApp(deps: ServerDeps, options: AppOptions): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: (result, c) => {
+      if (result.success) return;
+      const issues = result.error.issues
+        .slice(0, 5)
+        .map((i) => `${i.path.join(".") || "(body)"}: ${i.message}`)
+        .join("; ");
+      return c.json(
+        {
+          error: `The request is not valid: ${issues}.`,
+          hint: "The API's schemas are at /api/openapi.json.",
+          requestId: c.get("requestId"),
+        },
+        400,
+      );
+    },
+  });
+  app.use("*", async (c, next) => {
+    c.set("requestId", randomUUID());
+    c.set("deps", deps);
+    await next();
+    c.header("X-Request-Id", c.get("requestId"));
+  });
+  for (const m of options.before ?? []) app.use("*", m);
+  app.use("*", options.authenticate);
+  for (const m of options.after ?? []) app.use("*", m);
+  app.use("/api/*", queryTimeout());
+  app.onError((error, c) =>
+    errorResponse(c, error, (e) => options.onUnexpected?.(e, c.get("requestId"))),
+  );
+  app.notFound((c) =>
+    c.json(
+      {
+        error: "There is no such route.",
+        hint: "The API is described at /api/openapi.json.",
+        requestId: c.get("requestId"),
+      },
+      404,
+    ),
+  );
+  for (const routes of [
+    healthRoutes(),
+    statusRoutes(),
+    jobRoutes(),
+    catalogRoutes(),
+    feasibilityRoutes(),
+    ...(options.routes ?? []),
+  ])
+    app.route("/", routes);
+  app.openAPIRegistry.registerComponent("securitySchemes", "session", {
+    type: "apiKey",
+    in: "cookie",
+    name: "kaivo_session",
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "token", {
+    type: "http",
+    scheme: "bearer",
+  });
+  app.doc31("/api/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "Kaivo API",
+      version: "1",
+      description:
+        "The research data service's API. Every count a researcher sees has passed disclosure control; every request is on the audit log.",
+    },
+    security: [{ session: [] }, { token: [] }],
+  });
+  return app;
+}
+
+/** Routes anyone may call without logging in; every other route answers 401 without a session. */
+export const PUBLIC_ROUTES = new Set([
+  "GET /healthz",
+  "GET /readyz",
+  "GET /metrics",
+  "GET /api/openapi.json",
+  "POST /api/auth/login",
+  "GET /api/auth/oidc/login",
+  "GET /api/auth/oidc/callback",
+]);
