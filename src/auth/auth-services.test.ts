@@ -60,6 +60,16 @@ describe.each(DIALECTS)("authentication services on %s", (dialect) => {
       setPassword(t.store, STEN, "rita", "researcher passphrase 1"),
     ).rejects.toBeInstanceOf(ForbiddenError);
     await setPassword(t.store, SYSTEM_ACTOR, "rita", "researcher passphrase 1");
+    // A new password ends the user's sessions.
+    const policy = sessionPolicy(t.home.config.auth);
+    const session = await createSession(
+      t.store,
+      { user: "rita", method: "password", secondFactor: false },
+      policy,
+      new Date(),
+    );
+    await setPassword(t.store, ADMIN, "rita", "researcher passphrase 2");
+    expect(await resolveSession(t.store, session.id, policy, new Date())).toBeNull();
     const audit = JSON.stringify(await t.store.db.selectFrom("audit_log").selectAll().execute());
     expect(audit).toContain("user.password");
     expect(audit).not.toContain("passphrase");
