@@ -3,6 +3,7 @@ import { linkIdentity } from "../../auth/oidc.js";
 import { setPassword } from "../../auth/passwords.js";
 import { authorize } from "../../auth/permissions.js";
 import { ROLE_DESCRIPTIONS, ROLES } from "../../auth/roles.js";
+import { endAllSessions } from "../../auth/sessions.js";
 import { enrolTotp, totpKey } from "../../auth/totp.js";
 import { addUser, listUsers } from "../../auth/users.js";
 import { actorFor, printJson, withStore } from "../context.js";
@@ -93,4 +94,14 @@ export function registerUser(program: Command): void {
         });
       },
     );
+
+  user
+    .command("logout <name>")
+    .description("end every session of a user at once (oneself, or an admin for anyone)")
+    .action(async (name: string, _options: unknown, command: Command) => {
+      await withStore(async ({ store }) => {
+        const ended = await endAllSessions(store, await actorFor(command, store), name, new Date());
+        process.stdout.write(`Ended ${ended} session${ended === 1 ? "" : "s"} of ${name}.\n`);
+      });
+    });
 }
