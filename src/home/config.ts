@@ -79,7 +79,7 @@ const AuthConfigSchema = z.strictObject({
   throttle: z
     .strictObject({
       /** Failures count while the previous one is more recent than this. */
-      windowMinutes: z.number().int().min(1).default(15),
+      windowMinutes: z.number().int().min(1).max(1440).default(15),
       /** Failures for one account, and from one client address, before sign-in is refused for a while. */
       accountFailures: z.number().int().min(1).default(5),
       addressFailures: z.number().int().min(1).default(20),
