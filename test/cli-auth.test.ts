@@ -67,6 +67,52 @@ describe("kaivo user password / totp and kaivo token", () => {
     expect(notAdmin.stderr).toMatch(/may not user.password/);
   });
 
+  it("ends every session of a user, and links an OIDC identity (admin)", async () => {
+    const { createSession, resolveSession, sessionPolicy } = await import(
+      "../src/auth/sessions.js"
+    );
+    const home = openHome(env.KAIVO_HOME ?? "", env);
+    const policy = sessionPolicy(home.config.auth);
+    const session = await withStore((s) =>
+      createSession(
+        s,
+        { user: "sten", method: "password", secondFactor: true },
+        policy,
+        new Date(),
+      ),
+    );
+    const out = kaivo(["user", "logout", "sten", "--as", "admin"], env);
+    expect(out.stdout).toMatch(/Ended 1 session of sten/);
+    expect(await withStore((s) => resolveSession(s, session.id, policy, new Date()))).toBeNull();
+    const link = kaivo(
+      [
+        "user",
+        "link",
+        "sten",
+        "--issuer",
+        "https://idp.example.org",
+        "--subject",
+        "abc-123",
+        "--as",
+        "admin",
+      ],
+      env,
+    );
+    expect(link.status).toBe(0);
+    const row = await withStore((s) =>
+      s.db.selectFrom("user_identities").selectAll().executeTakeFirst(),
+    );
+    expect(row).toMatchObject({
+      issuer: "https://idp.example.org",
+      subject: "abc-123",
+      user_name: "sten",
+    });
+    expect(
+      kaivo(["user", "link", "sten", "--issuer", "x", "--subject", "y", "--as", "sten"], env)
+        .status,
+    ).not.toBe(0);
+  });
+
   it("enrols a TOTP and prints the otpauth URI once, on stdout only", async () => {
     const enrol = kaivo(["user", "totp", "sten", "--as", "admin"], env);
     expect(enrol.status).toBe(0);

@@ -190,6 +190,26 @@ describe.each(DIALECTS)("OpenID Connect sign-in on %s", (dialect) => {
     expect(setCookieValue(replay, "kaivo_session")).toBeUndefined();
   });
 
+  it("follows the role claim at later sign-ins for a user made from it", async () => {
+    nextLogin = { accountId: "sub-stina", amr: ["otp"] };
+    await signInWithProvider();
+    const groups = ACCOUNTS["sub-stina"]?.groups;
+    try {
+      if (ACCOUNTS["sub-stina"]) ACCOUNTS["sub-stina"].groups = ["kaivo-researchers"];
+      const { callback } = await signInWithProvider();
+      const cookie = `kaivo_session=${setCookieValue(callback, "kaivo_session")}`;
+      expect(await (await a.request("/api/test/whoami", { cookie })).json()).toEqual({
+        actor: { name: "stina", role: "researcher" },
+      });
+      const audit = JSON.stringify(
+        await a.t.store.db.selectFrom("audit_log").selectAll().execute(),
+      );
+      expect(audit).toContain("user.role");
+    } finally {
+      if (ACCOUNTS["sub-stina"]) ACCOUNTS["sub-stina"].groups = groups;
+    }
+  });
+
   it("gives a steward whose provider reported no second factor a session that reaches nothing", async () => {
     nextLogin = { accountId: "sub-stina", amr: ["pwd"] };
     const { callback } = await signInWithProvider();
