@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import {
   ConfigError,
@@ -54,6 +55,17 @@ export function errorResponse(c: Context<AppEnv>, error: unknown, log: (e: unkno
       requestId,
     };
     return c.json(body, statusOf(error));
+  }
+  if (error instanceof HTTPException && error.status < 500) {
+    // Hono's own refusals: a body that is not JSON, or not sent as JSON.
+    const body: ErrorBody = {
+      error: error.message
+        ? `The request is not valid: ${error.message}.`
+        : "The request is not valid.",
+      hint: "Send JSON with Content-Type: application/json; the schemas are at /api/openapi.json.",
+      requestId,
+    };
+    return c.json(body, error.status as ContentfulStatusCode);
   }
   log(error);
   const body: ErrorBody = {
