@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { AuthenticationError, SecondFactorRequiredError } from "../auth/errors.js";
 import {
   ConfigError,
   ConflictError,
@@ -32,6 +33,8 @@ export class HttpError extends KaivoError {
 
 export function statusOf(error: KaivoError): ContentfulStatusCode {
   if (error instanceof HttpError) return error.status;
+  if (error instanceof AuthenticationError) return 401;
+  if (error instanceof SecondFactorRequiredError) return 403;
   if (error instanceof ValidationError) return 400;
   if (error instanceof ForbiddenError) return 403;
   if (error instanceof NotFoundError) return 404;
