@@ -12,8 +12,10 @@ const replicas = Number(process.env.BENCH_REPLICAS ?? 10);
 const base = process.env.BENCH_DIR ?? tmpdir();
 const home = join(base, `kaivo-bench-cohorts-${patients}x${replicas}`);
 const out = mkdtempSync(join(base, "kaivo-word-index-size-"));
-const db = await DuckDBInstance.create(join(home, "lake.duckdb"), { access_mode: "READ_ONLY" });
+const db = await DuckDBInstance.create(":memory:");
 const c = await db.connect();
+await c.run(`attach '${join(home, "lake.duckdb")}' as lake (read_only)`);
+await c.run("use lake");
 const one = async (q) => (await c.runAndReadAll(q)).getRowObjectsJson()[0];
 const copySize = async (name, query) => {
   const file = join(out, `${name}.duckdb`);
@@ -23,7 +25,7 @@ const copySize = async (name, query) => {
   return statSync(file).size;
 };
 const notes = await one(
-  "select count(*) n, count(*) filter (where load_to is null) current, sum(strlen(text)) text_bytes from clinical.note",
+  "select count(*) n, count(*) filter (where load_to is null) current_rows, sum(strlen(text)) text_bytes from clinical.note",
 );
 const vocabulary = await one("select count(*) n from _search.vocabulary");
 const postings = await one("select count(*) n from _search.postings");
@@ -33,7 +35,7 @@ const indexBytes =
   (await copySize("vocabulary", "select * from _search.vocabulary"));
 const noteBytes = await copySize("notes", "select * from clinical.note");
 console.log(
-  `notes: ${notes.n} rows (${notes.current} current), text ${mb(Number(notes.text_bytes))}; note table file ${mb(noteBytes)}`,
+  `notes: ${notes.n} rows (${notes.current_rows} current), text ${mb(Number(notes.text_bytes))}; note table file ${mb(noteBytes)}`,
 );
 console.log(
   `word index: ${vocabulary.n} words, ${postings.n} postings (${(Number(postings.n) / Number(notes.n)).toFixed(1)} per note); files ${mb(indexBytes)}`,

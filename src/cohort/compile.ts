@@ -21,7 +21,7 @@ import {
   type Node,
 } from "./definition.js";
 import { validateDefinition } from "./validate.js";
-import { vocabularyPattern } from "./word-match.js";
+import { isWholeRun, vocabularyPattern } from "./word-match.js";
 
 /** One attrition step: a demographic limit or a named inclusion rule, and its flag column. */
 export interface Step {
@@ -67,16 +67,24 @@ function condition(column: Sql, f: Filter, v: VariableMeta, candidates?: Candida
   if (f.lt !== undefined) parts.push(sql`${column} < ${literal(f.lt, v)}`);
   if (f.lte !== undefined) parts.push(sql`${column} <= ${literal(f.lte, v)}`);
   // One case-insensitive pass over the text for all the words, not one per word. With the word
-  // index, the pass reads only the candidate rows' text (word-match.ts): the CASE keeps DuckDB
-  // from running the expression before the candidates are known.
+  // index (word-match.ts), words of letters only are answered by the index alone, and the rest
+  // by the same pass over their candidate rows' text only: the CASE keeps DuckDB from running
+  // the expression before the candidates are known.
   if (f.contains) {
-    const pattern = `(?i)(${f.contains.map(escapeRegex).join("|")})`;
-    const words = candidates && vocabularyPattern(f.contains);
-    parts.push(
-      words && candidates
-        ? sql`regexp_matches(case when ${candidates(words)} then ${column} end, ${pattern})`
-        : sql`regexp_matches(${column}, ${pattern})`,
-    );
+    const pattern = (words: string[]) => `(?i)(${words.map(escapeRegex).join("|")})`;
+    if (candidates && vocabularyPattern(f.contains)) {
+      const whole = f.contains.filter(isWholeRun);
+      const rest = f.contains.filter((w) => !isWholeRun(w));
+      const either = [
+        ...(whole.length ? [candidates(vocabularyPattern(whole) as string)] : []),
+        ...(rest.length
+          ? [
+              sql`regexp_matches(case when ${candidates(vocabularyPattern(rest) as string)} then ${column} end, ${pattern(rest)})`,
+            ]
+          : []),
+      ];
+      parts.push(sql`(${join(either, sql` or `)})`);
+    } else parts.push(sql`regexp_matches(${column}, ${pattern(f.contains)})`);
   }
   if (f.isNull !== undefined)
     parts.push(f.isNull ? sql`${column} is null` : sql`${column} is not null`);

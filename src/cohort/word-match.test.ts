@@ -11,7 +11,7 @@ import { cohortContext, materialise } from "./cohort-service.js";
 import { compileCohort } from "./compile.js";
 import type { CohortContext } from "./context.js";
 import { parseDefinition } from "./definition.js";
-import { tokenPattern, vocabularyPattern } from "./word-match.js";
+import { isWholeRun, tokenPattern, vocabularyPattern } from "./word-match.js";
 
 describe("a contains word's lookup in the vocabulary", () => {
   it("takes the longest run of letters, anchored where the word has a separator", () => {
@@ -258,6 +258,10 @@ describe("contains through the word index", () => {
           expect(withScan.sql).not.toContain("_search");
           const uses = vocabularyPattern(words) !== undefined;
           expect(withIndex.sql.includes("_search.postings"), words.join("|")).toBe(uses);
+          // Words of letters only are answered by the index alone: no text is read.
+          expect(withIndex.sql.includes("regexp_matches(case"), words.join("|")).toBe(
+            uses && !words.every(isWholeRun),
+          );
           expect(withIndex.members, `${words.join("|")} at ${snapshot}`).toEqual(withScan.members);
           if (withScan.members.length > 0) nonEmpty++;
           if (uses) indexed++;

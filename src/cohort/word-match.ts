@@ -5,7 +5,8 @@
  * the word has a separator (a space, a hyphen) next to the run, the token starts or ends there.
  * So the tokens matching the run's pattern, found in the small vocabulary, lead to a superset of
  * the matching notes, and the filter's own regular expression, run on those notes only, gives
- * exactly the answer of a full scan.
+ * exactly the answer of a full scan. A word that is a run of letters and nothing else needs no
+ * second step: the notes its tokens lead to are the answer.
  */
 
 /**
@@ -43,6 +44,14 @@ export function tokenPattern(word: string): string | undefined {
   }
   if (!best) return undefined;
   return `${best.start ? "^" : ""}${best.run}${best.end ? "$" : ""}`;
+}
+
+/**
+ * Whether a word is one run of letters: then a note contains it exactly when one of its folded
+ * tokens does, and the index alone answers, without reading any text.
+ */
+export function isWholeRun(word: string): boolean {
+  return Array.from(word).every((c) => RUN_LETTER.test(c));
 }
 
 /**

@@ -17,6 +17,17 @@ import { ident, int, type Sql, sql } from "./sql.js";
  */
 export const TOKEN_PATTERN = "[\\p{L}\\p{M}\\p{N}]+";
 
+/**
+ * A token case-folded: lower(), one code point for one, except İ, whose lower() is an i that RE2
+ * does not match case-insensitively against İ; U+F8FF (private use, never in a token) stands in
+ * for it meanwhile. So each letter of a folded token matches its original case-insensitively
+ * (word-index.test.ts checks every code point), and a word of letters found in a folded token
+ * is in the text. Accents are kept, as `contains` keeps them.
+ */
+export function fold(token: Sql): Sql {
+  return sql`replace(lower(replace(${token}, 'İ', chr(63743))), chr(63743), 'İ')`;
+}
+
 /** One indexed column, as `_search.indexed` lists it. */
 export interface IndexedColumn {
   tableId: number;
@@ -98,19 +109,30 @@ export async function indexLoad(
     );
     versions = sql`select * from ${rows}`;
   }
-  // Tokens are case-folded with lower(), one code point for one (the test checks it), so a token
-  // still matches every case-insensitive pattern its original did; accents are kept, as
-  // `contains` keeps them.
   await lake.query(sql`create or replace temp table _index_tokens as
-    select distinct record_key, load_from, load_to, lower(token) as word from (
+    select distinct record_key, load_from, load_to, ${fold(sql`token`)} as word from (
       select record_key, load_from, load_to, unnest(regexp_extract_all(${ident(target.column)}, ${TOKEN_PATTERN})) as token
       from (${versions}) where ${ident(target.column)} is not null)`);
   await lake.query(sql`insert into _search.vocabulary
     select (select coalesce(max(word_id), 0) from _search.vocabulary) + row_number() over (order by word), word
     from (select distinct word from _index_tokens) n
     where not exists (select 1 from _search.vocabulary v where v.word = n.word)`);
-  await lake.query(sql`insert into _search.postings
-    select ${tableId}, t.record_key, t.load_from, t.load_to, v.word_id
-    from _index_tokens t join _search.vocabulary v on v.word = t.word`);
+  // Postings in word order, so a lookup reads only the row groups of its words (zone maps);
+  // a load keeps its rows' order only when asked to.
+  const [order] = await lake.query(
+    sql`select current_setting('preserve_insertion_order')::boolean as keep`,
+  );
+  await lake.query(sql`set preserve_insertion_order = true`);
+  try {
+    await lake.query(sql`insert into _search.postings
+      select ${tableId}, t.record_key, t.load_from, t.load_to, v.word_id
+      from _index_tokens t join _search.vocabulary v on v.word = t.word order by v.word_id`);
+  } finally {
+    await lake.query(
+      order?.keep === false
+        ? sql`set preserve_insertion_order = false`
+        : sql`set preserve_insertion_order = true`,
+    );
+  }
   await lake.query(sql`drop table _index_tokens`);
 }
