@@ -109,10 +109,11 @@ export async function indexLoad(
     );
     versions = sql`select * from ${rows}`;
   }
+  // Distinct per note (a list function), not over all postings at once: no large aggregate.
   await lake.query(sql`create or replace temp table _index_tokens as
-    select distinct record_key, load_from, load_to, ${fold(sql`token`)} as word from (
-      select record_key, load_from, load_to, unnest(regexp_extract_all(${ident(target.column)}, ${TOKEN_PATTERN})) as token
-      from (${versions}) where ${ident(target.column)} is not null)`);
+    select record_key, load_from, load_to,
+      unnest(list_distinct(list_transform(regexp_extract_all(${ident(target.column)}, ${TOKEN_PATTERN}), lambda token: ${fold(sql`token`)}))) as word
+    from (${versions}) where ${ident(target.column)} is not null`);
   await lake.query(sql`insert into _search.vocabulary
     select (select coalesce(max(word_id), 0) from _search.vocabulary) + row_number() over (order by word), word
     from (select distinct word from _index_tokens) n
