@@ -4,7 +4,8 @@
 // index or the cache), that build's feasibility on the same lake. The builds take turns, run by
 // run, so a machine shared with other work slows them alike.
 // Usage: node bench/live-counts.mjs   (BENCH_PATIENTS=20000 BENCH_REPLICAS=10 BENCH_RUNS=5
-//   BENCH_DIR=/tmp BENCH_BASE=/path/to/older/kaivo BENCH_COHORTS=joint-pain-crp,mi-pci)
+//   BENCH_DIR=/tmp BENCH_BASE=/path/to/older/kaivo BENCH_COHORTS=joint-pain-crp,mi-pci
+//   BENCH_COHORT_DIR=examples/cohorts)
 import { readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -29,7 +30,7 @@ const then = older ? await build(older) : undefined;
 const h = now.initHome(home, {}).home;
 const store = await now.openControlStore(h);
 const ctx = { home: h, store, actor: { name: "stina", role: "steward" } };
-const examples = join(root, "examples/cohorts");
+const examples = process.env.BENCH_COHORT_DIR ?? join(root, "examples/cohorts");
 console.log(
   `live counts: ${patients * replicas} people, ${runs} runs, medians (ms); older build: ${older ?? "none"}`,
 );
