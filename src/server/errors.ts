@@ -18,6 +18,8 @@ export interface ErrorBody {
   error: string;
   hint?: string;
   requestId?: string;
+  /** Set when a session still needs its second factor (src/server/auth). */
+  secondFactorRequired?: boolean;
 }
 
 /** A refusal the HTTP layer itself makes (no session, too large a body, too many requests). */

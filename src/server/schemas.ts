@@ -63,3 +63,12 @@ export const JobSchema = z
 
 /** A count as a researcher sees it: a number, or a label such as "<5". Stewards get numbers. */
 export const ShownSchema = z.union([z.number(), z.string()]).openapi("Count");
+
+/** A numeric id in the path (`/api/jobs/{id}`, `/api/quarantine/{id}`). */
+export const NumericIdParam = z.object({
+  id: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .openapi({ param: { name: "id", in: "path" } }),
+});

@@ -1,20 +1,13 @@
 import type { Context } from "hono";
 import { setCookie } from "hono/cookie";
-import { AuthenticationError, SecondFactorRequiredError } from "../../auth/errors.js";
+import { SecondFactorRequiredError } from "../../auth/errors.js";
 import type { Clock } from "../../auth/secrets.js";
 import type { Session } from "../../auth/sessions.js";
 import { type AuthSettings, authSettings } from "../../auth/settings.js";
 import type { Home } from "../../home/home.js";
-import {
-  ConfigError,
-  ConflictError,
-  ForbiddenError,
-  KaivoError,
-  NotFoundError,
-  RateLimitError,
-  ValidationError,
-} from "../../shared/errors.js";
+import { ConfigError, KaivoError, RateLimitError } from "../../shared/errors.js";
 import type { AppEnv } from "../app-env.js";
+import { type ErrorBody, statusOf } from "../errors.js";
 import {
   isLoopback,
   clientAddress as peerAddress,
@@ -114,36 +107,29 @@ export function sessionOf(c: Context<AppEnv>): Session | undefined {
   return sessions.get(c.req.raw);
 }
 
-export interface ErrorBody {
-  error: string;
-  hint?: string;
-  secondFactorRequired?: boolean;
-}
-
 /**
- * A Kaivo error as JSON with its status. Messages are Kaivo's own and carry no secrets; a
- * configuration error is not detailed to the client (it names files on the host).
+ * A Kaivo error as JSON with its status (the API's one mapping, src/server/errors.ts). Messages
+ * are Kaivo's own and carry no secrets; a configuration error is not detailed to the client (it
+ * names files on the host).
  */
 export function authErrorResponse(c: Context<AppEnv>, error: unknown): Response {
-  const body = (status: number, value: ErrorBody) => c.json(value, status as 400);
   if (error instanceof ConfigError)
-    return body(500, {
-      error: "The server's sign-in configuration is not usable.",
-      hint: "An admin can check the server's log.",
-    });
+    return c.json(
+      {
+        error: "The server's sign-in configuration is not usable.",
+        hint: "An admin can check the server's log.",
+      } satisfies ErrorBody,
+      500,
+    );
   if (!(error instanceof KaivoError)) throw error;
-  const value: ErrorBody = { error: error.message, ...(error.hint ? { hint: error.hint } : {}) };
-  if (error instanceof AuthenticationError) return body(401, value);
-  if (error instanceof SecondFactorRequiredError)
-    return body(403, { ...value, secondFactorRequired: true });
-  if (error instanceof ForbiddenError) return body(403, value);
-  if (error instanceof ValidationError) return body(400, value);
-  if (error instanceof NotFoundError) return body(404, value);
-  if (error instanceof ConflictError) return body(409, value);
+  const value: ErrorBody = {
+    error: error.message,
+    ...(error.hint ? { hint: error.hint } : {}),
+    ...(error instanceof SecondFactorRequiredError ? { secondFactorRequired: true } : {}),
+  };
   if (error instanceof RateLimitError) {
     const wait = /in (\d+) seconds/.exec(error.message)?.[1];
     if (wait) c.header("Retry-After", wait);
-    return body(429, value);
   }
-  return body(400, value);
+  return c.json(value, statusOf(error));
 }

@@ -2,15 +2,9 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { streamSSE } from "hono/streaming";
 import { actorOf } from "../actor.js";
 import type { AppEnv } from "../app-env.js";
-import { body, ERRORS, JobSchema, json } from "../schemas.js";
+import { body, ERRORS, JobSchema, json, NumericIdParam } from "../schemas.js";
 
-const IdParam = z.object({
-  id: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .openapi({ param: { name: "id", in: "path" } }),
-});
+const IdParam = NumericIdParam;
 const Submit = z
   .object({
     kind: z.string().openapi({ example: "ingest" }),
