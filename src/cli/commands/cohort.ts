@@ -11,6 +11,7 @@ import { DEFINITION_LIMITS } from "../../cohort/limits.js";
 import { feasibility } from "../../feasibility/feasibility-service.js";
 import { loadNumber, printJson, printLine, withActor } from "../context.js";
 import { readJsonFile } from "../json-file.js";
+import { either } from "../mode.js";
 
 const out = printLine;
 
@@ -146,19 +147,26 @@ export function registerCohort(program: Command): void {
         o: { snapshot?: number; data?: string; json?: boolean; application?: string },
         command: Command,
       ) => {
-        const r = await withActor(command, (ctx) =>
-          feasibility(ctx, readDefinition(file), {
-            ...(o.snapshot ? { snapshot: o.snapshot } : {}),
-            ...(o.application ? { application: o.application } : {}),
-            data: o.data
-              ? o.data
-                  .split(",")
-                  .map((s) => s.trim())
-                  .filter(Boolean)
-              : [],
-            source: file,
-          }),
-        );
+        // The definition is read here, on the user's machine, and sent as JSON in remote mode.
+        const definition = readDefinition(file);
+        const request = {
+          ...(o.snapshot ? { snapshot: o.snapshot } : {}),
+          ...(o.application ? { application: o.application } : {}),
+          data: o.data
+            ? o.data
+                .split(",")
+                .map((s) => s.trim())
+                .filter(Boolean)
+            : [],
+        };
+        const r = await either(command, {
+          direct: (ctx) => feasibility(ctx, definition, { ...request, source: file }),
+          remote: (api) =>
+            api.post<Awaited<ReturnType<typeof feasibility>>>("/api/feasibility", {
+              definition,
+              ...request,
+            }),
+        });
         if (o.json) return printJson(r);
         out(
           `${r.name} (${r.hash.slice(0, 12)}), snapshot ${r.snapshot}: ${r.persons} persons${r.exact ? " (exact)" : ` (counts perturbed, under ${r.minCount} shown as <${r.minCount}; ${r.policy})`}`,

@@ -10,7 +10,48 @@ import {
   showQuarantined,
 } from "../../ingest/ingest-service.js";
 import { type LoadReport, quarantinedTotal } from "../../ingest/report.js";
-import { actorFor, loadNumber, printJson, withStore } from "../context.js";
+import type { Job } from "../../jobs/job.js";
+import { ValidationError } from "../../shared/errors.js";
+import { actorFor, loadNumber, printJson, printLine, withStore } from "../context.js";
+import { currentMode, remoteApi } from "../mode.js";
+import type { RemoteApi } from "../remote/client.js";
+import { watchJob } from "./job.js";
+
+interface IngestOptions {
+  source: string;
+  json?: boolean;
+  reason?: string;
+  wait: boolean;
+}
+
+/**
+ * Through the server an ingest is a job: PATH is the export's folder in the server's inbox (the
+ * server reads only there), and the job is followed like `kaivo job watch` unless --no-wait.
+ */
+async function ingestRemotely(
+  command: Command,
+  path: string,
+  o: IngestOptions,
+  api: RemoteApi,
+): Promise<void> {
+  if (!o.reason?.trim())
+    throw new ValidationError(
+      "Say why the load is asked for: --reason TEXT.",
+      "Through the server every load is a job, and a job keeps its reason.",
+    );
+  const job = await api.post<Job>("/api/jobs", {
+    kind: "ingest",
+    params: { path, source: o.source },
+    reason: o.reason,
+  });
+  if (!o.wait) {
+    if (o.json) return printJson(job);
+    printLine(`job ${job.id}: ingest of ${path} from the server's inbox, ${job.status}`);
+    return;
+  }
+  process.stderr.write(`job ${job.id}: ingest of ${path} from the server's inbox\n`);
+  await watchJob(command, job.id, { kind: "ingest", ...(o.json ? { json: true } : {}) }, api);
+}
 
 function printReport(r: LoadReport): void {
   const out = process.stdout;
@@ -88,10 +129,23 @@ class LoadBars {
 export function registerIngest(program: Command): void {
   program
     .command("ingest <path>")
-    .description("load FHIR bulk exports into the pseudonymized lake (stewards)")
+    .description(
+      "load FHIR bulk exports into the pseudonymized lake (stewards); logged in: a job on the server, PATH in its inbox",
+    )
     .option("--source <name>", "the source system", "ehr")
     .option("--json", "print the load reports as JSON")
-    .action(async (path: string, o: { source: string; json?: boolean }, command: Command) => {
+    .option(
+      "--reason <text>",
+      "why the load is asked for (kept with the job; needed through the server)",
+    )
+    .option(
+      "--no-wait",
+      "through the server: queue the job and return (`kaivo job watch ID` follows it)",
+    )
+    .action(async (path: string, o: IngestOptions, command: Command) => {
+      const mode = currentMode();
+      if (mode.kind === "remote")
+        return ingestRemotely(command, path, o, remoteApi(mode.credentials));
       await withStore(async ({ home, store }) => {
         const actor = await actorFor(command, store);
         const bars = process.stderr.isTTY && !o.json ? new LoadBars() : null;
