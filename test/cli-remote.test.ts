@@ -1,0 +1,278 @@
+import { spawn } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Actor } from "../src/auth/roles.js";
+import { addUser } from "../src/auth/users.js";
+import { initHome } from "../src/home/home.js";
+import { inboxDir } from "../src/lake/host.js";
+import { type RunningServer, startServer } from "../src/server/serve.js";
+import { openControlStore } from "../src/store/control-store.js";
+import { DEFAULT_SYNTH_OPTIONS, runSynth } from "../src/synth/synth.js";
+import { type CliResult, E2E_TEST_TIMEOUT_MS, MAIN } from "./support/cli.js";
+import { tempDir } from "./support/stores.js";
+import { TEST_TOKEN_PREFIX, testAuthRoutes, testBearerAuth } from "./support/test-auth.js";
+
+/**
+ * The built CLI as a client of a real server (in this process, on loopback, over a real home with
+ * a small lake). Authentication is the test harness's `test-token-<user>` (test/support/test-auth.ts)
+ * until real API tokens are merged; nothing else is stubbed.
+ */
+const stina: Actor = { name: "stina", role: "steward" };
+const riku: Actor = { name: "riku", role: "researcher" };
+const tmp = tempDir("kaivo-cli-remote-");
+const t2d = join(import.meta.dirname, "../examples/cohorts/t2d-hba1c.json");
+let server: RunningServer;
+const outputs: string[] = [];
+const configOf = (who: string) => join(tmp.dir, "config", who);
+
+/** Runs `kaivo` as a user would, without blocking this process (the server runs in it). */
+function kaivo(
+  who: string,
+  args: string[],
+  input?: string,
+  extraEnv: NodeJS.ProcessEnv = {},
+): Promise<CliResult> {
+  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\`.`);
+  // No KAIVO_HOME (unless a test gives it): the CLI reaches the lake only through the server.
+  const env = {
+    PATH: process.env.PATH,
+    HOME: join(tmp.dir, "user-home"),
+    KAIVO_CONFIG_DIR: configOf(who),
+    ...extraEnv,
+  };
+  const child = spawn(process.execPath, [MAIN, ...args], {
+    env,
+    cwd: join(tmp.dir, "user-home"),
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d: Buffer) => {
+    stdout += d.toString();
+  });
+  child.stderr.on("data", (d: Buffer) => {
+    stderr += d.toString();
+  });
+  child.stdin.end(input ?? "");
+  return new Promise((resolve, reject) => {
+    child.once("error", reject);
+    child.once("close", (status) => {
+      outputs.push(stdout, stderr);
+      resolve({ status, stdout, stderr });
+    });
+  });
+}
+
+const tokenOf = (user: string) => `${TEST_TOKEN_PREFIX}${user}`;
+
+beforeAll(async () => {
+  const data = join(tmp.dir, "synth");
+  await runSynth({ ...DEFAULT_SYNTH_OPTIONS, patients: 300, seed: 3, days: 1, out: data });
+  const home = initHome(join(tmp.dir, "home"), {}).home;
+  const store = await openControlStore(home);
+  for (const a of [stina, riku]) await addUser(store, { name: "system", role: "admin" }, a);
+  await store.close();
+  cpSync(data, join(inboxDir(home), "ehr"), { recursive: true });
+  mkdirSync(join(tmp.dir, "user-home"), { recursive: true });
+  server = await startServer(home, {
+    host: "127.0.0.1",
+    port: 0,
+    app: { authenticate: testBearerAuth(), routes: [testAuthRoutes()] },
+  });
+}, 180_000);
+
+afterAll(async () => {
+  await server?.close();
+  tmp.remove();
+});
+
+describe("the CLI as a client of the server", () => {
+  it("logs in with a token from standard input into a 0600 file in a 0700 folder", async () => {
+    for (const who of ["stina", "riku"]) {
+      const r = await kaivo(who, ["login", "--server", server.url, "--token-stdin"], tokenOf(who));
+      expect(r.stderr).toBe("");
+      expect(r.status).toBe(0);
+      expect(r.stdout).toContain(`Logged in to ${server.url} as ${who}`);
+      const file = join(configOf(who), "credentials.json");
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      expect(statSync(configOf(who)).mode & 0o777).toBe(0o700);
+      const saved = JSON.parse(readFileSync(file, "utf8"));
+      expect(saved).toMatchObject({ server: server.url, user: who, token: tokenOf(who) });
+    }
+    const me = await kaivo("stina", ["whoami"]);
+    expect(me.stdout).toContain(`stina (steward) at ${server.url}`);
+  });
+
+  it("refuses a token the server does not accept, and writes no login", async () => {
+    const r = await kaivo("nobody", ["login", "--server", server.url, "--token-stdin"], "wrong");
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/did not accept your login/);
+    expect(existsSync(join(configOf("nobody"), "credentials.json"))).toBe(false);
+  });
+
+  it("refuses plain http to another machine and a password in the URL", async () => {
+    const r = await kaivo("x", ["login", "--server", "http://kaivo.example.org", "--token-stdin"]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/plain http to another machine/);
+    const u = await kaivo("x", ["login", "--server", "https://a:b@kaivo.example.org"]);
+    expect(u.stderr).toMatch(/no user name or password in the URL/);
+  });
+
+  it("shows the status of the server's home", async () => {
+    const r = await kaivo("stina", ["status"]);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(`server         ${server.url} as stina (steward)`);
+    expect(r.stdout).toContain(join(tmp.dir, "home"));
+    expect(r.stdout).toMatch(/audit log +\d+ entries, chain ok/);
+  });
+
+  it("refuses --as while logged in, and commands not converted yet", async () => {
+    const as = await kaivo("stina", ["--as", "riku", "status"]);
+    expect(as.status).toBe(1);
+    expect(as.stderr).toContain(
+      `--as is for direct mode on the host; you are logged in to ${server.url} as stina.`,
+    );
+    expect(as.stderr).toContain("`kaivo logout` to use direct mode");
+    const permit = await kaivo("stina", ["permit", "list"]);
+    expect(permit.status).toBe(1);
+    expect(permit.stderr).toContain(
+      "`kaivo permit list` does not run through the server yet; run it on the host in direct mode.",
+    );
+  });
+
+  it(
+    "queues an ingest with --no-wait, lists, shows and cancels it",
+    async () => {
+      // A job holding the writer slot keeps the ingest queued long enough to cancel it.
+      const release = await server.host.acquireWriter();
+      const blocker = await server.jobs.submit(stina, "optout.refresh", {}, "hold the writer");
+      try {
+        const q = await kaivo("stina", [
+          "ingest",
+          "ehr/fhir",
+          "--no-wait",
+          "--reason",
+          "to be cancelled",
+        ]);
+        expect(q.stderr).toBe("");
+        expect(q.status).toBe(0);
+        const id = Number(/job (\d+): ingest of ehr\/fhir/.exec(q.stdout)?.[1]);
+        expect(id).toBeGreaterThan(blocker.id);
+        const list = await kaivo("stina", ["job", "list"]);
+        expect(list.stdout).toMatch(new RegExp(`\\s${id}\\s+ingest\\s+queued\\s+stina`));
+        const show = await kaivo("stina", ["job", "show", String(id), "--json"]);
+        expect(JSON.parse(show.stdout)).toMatchObject({ id, kind: "ingest", status: "queued" });
+        // A researcher sees only their own jobs.
+        const theirs = await kaivo("riku", ["job", "show", String(id)]);
+        expect(theirs.status).toBe(1);
+        expect(theirs.stderr).toContain(`There is no job ${id}.`);
+        const cancel = await kaivo("stina", ["job", "cancel", String(id)]);
+        expect(cancel.stdout).toContain(`job ${id}: cancelled`);
+        const watch = await kaivo("stina", ["job", "watch", String(id)]);
+        expect(watch.status).toBe(1);
+        expect(watch.stdout).toContain(`job ${id}: ingest, cancelled`);
+      } finally {
+        release();
+      }
+      expect((await server.jobs.waitFor(blocker.id)).status).toBe("done");
+    },
+    E2E_TEST_TIMEOUT_MS,
+  );
+
+  it("refuses an ingest without a reason, by a researcher, or of a path not in the inbox", async () => {
+    const noReason = await kaivo("stina", ["ingest", "ehr/fhir"]);
+    expect(noReason.status).toBe(1);
+    expect(noReason.stderr).toContain("--reason");
+    const researcher = await kaivo("riku", ["ingest", "ehr/fhir", "--reason", "x"]);
+    expect(researcher.status).toBe(3);
+    expect(researcher.stderr).toMatch(/may not/);
+    const missing = await kaivo("stina", ["ingest", "nothing-here", "--reason", "x"]);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toContain("There is no nothing-here in the inbox.");
+  });
+
+  it(
+    "runs an ingest as a job on the server, with progress, and exits 0 when it is done",
+    async () => {
+      const r = await kaivo("stina", ["ingest", "ehr/fhir", "--reason", "initial export"]);
+      expect(r.status, r.stderr).toBe(0);
+      const id = Number(/job (\d+): ingest of ehr\/fhir/.exec(r.stderr)?.[1]);
+      expect(r.stderr).toContain(`job ${id}: running`);
+      expect(r.stderr).toMatch(new RegExp(`job ${id}: fhir checked [\\d.]+/[\\d.]+ MB, loaded`));
+      expect(r.stdout).toContain(`job ${id}: ingest, done`);
+      expect(r.stdout).toMatch(/load 1 \(ehr\): read \d+, inserted \d+/);
+      const watch = await kaivo("stina", ["job", "watch", String(id), "--json"]);
+      expect(watch.status).toBe(0);
+      expect(JSON.parse(watch.stdout)).toMatchObject({ id, status: "done" });
+    },
+    E2E_TEST_TIMEOUT_MS,
+  );
+
+  it("finds data in the catalog", async () => {
+    const search = await kaivo("riku", ["catalog", "search", "hba1c"]);
+    expect(search.status, search.stderr).toBe(0);
+    expect(search.stdout).not.toContain("nothing found");
+    const list = await kaivo("riku", ["catalog", "list"]);
+    expect(list.status, list.stderr).toBe(0);
+    expect(list.stdout).toMatch(/^disclosure: /);
+    const show = await kaivo("stina", ["catalog", "show", "clinical", "--json"]);
+    expect(show.status, show.stderr).toBe(0);
+    expect(JSON.parse(show.stdout)).toMatchObject({ level: "registry" });
+    const none = await kaivo("riku", ["catalog", "show", "nosuch"]);
+    expect(none.status).toBe(1);
+  });
+
+  it("assesses feasibility from a local definition: perturbed for researchers, exact for stewards", async () => {
+    const researcher = await kaivo("riku", ["feasibility", t2d]);
+    expect(researcher.status, researcher.stderr).toBe(0);
+    expect(researcher.stdout).toMatch(/persons \(counts perturbed, under \d+ shown as <\d+/);
+    const steward = await kaivo("stina", ["feasibility", t2d, "--json"]);
+    expect(steward.status, steward.stderr).toBe(0);
+    expect(JSON.parse(steward.stdout)).toMatchObject({ exact: true });
+    const bad = await kaivo("riku", ["feasibility", join(tmp.dir, "missing.json")]);
+    expect(bad.status).toBe(1);
+  });
+
+  it("says to log in again when the server does not accept the saved token", async () => {
+    mkdirSync(configOf("stale"), { recursive: true, mode: 0o700 });
+    writeFileSync(
+      join(configOf("stale"), "credentials.json"),
+      JSON.stringify({ server: server.url, user: "gone", role: "researcher", token: "revoked" }),
+      { mode: 0o600 },
+    );
+    const r = await kaivo("stale", ["catalog", "list"]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`kaivo: The server at ${server.url} did not accept your login`);
+    expect(r.stderr).toContain(`kaivo login --server ${server.url}`);
+  });
+
+  it("logs out: the file is gone, and a token it could not revoke is said so", async () => {
+    const r = await kaivo("riku", ["logout"]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(`Logged out of ${server.url} (riku).`);
+    expect(existsSync(join(configOf("riku"), "credentials.json"))).toBe(false);
+    // The harness's token has no id the server could revoke it by.
+    expect(r.stderr).toContain("the token was not revoked on the server");
+  });
+
+  it("runs the job commands in direct mode on the host without a login", async () => {
+    const r = await kaivo(
+      "riku",
+      ["--as", "stina", "job", "list", "--status", "done", "--json"],
+      undefined,
+      {
+        KAIVO_HOME: join(tmp.dir, "home"),
+      },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const jobs = JSON.parse(r.stdout) as Array<{ kind: string; status: string }>;
+    expect(jobs.some((j) => j.kind === "ingest" && j.status === "done")).toBe(true);
+  });
+
+  it("never prints a token", () => {
+    expect(outputs.length).toBeGreaterThan(20);
+    for (const o of outputs) expect(o).not.toContain(TEST_TOKEN_PREFIX);
+  });
+});
