@@ -38,6 +38,18 @@ export const PERMISSIONS = {
   "job.read": ROLES,
   "job.read.all": ["steward", "auditor", "admin"],
   "job.cancel.any": ["steward", "admin"],
+  // Authentication (src/auth): admins set others' passwords and second factors and link OIDC
+  // identities; everyone manages their own tokens and sessions. No one mints a token for
+  // someone else: it would let an admin act in a steward's role.
+  "user.password": ["admin"],
+  "user.totp": ["admin"],
+  "user.identity": ["admin"],
+  "token.create": ROLES,
+  "token.list": ROLES,
+  "token.revoke": ROLES,
+  "token.list-all": ["admin", "auditor"],
+  "token.revoke-any": ["admin"],
+  "session.end-any": ["admin"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
@@ -52,12 +64,19 @@ export async function authorize(
   actor: Actor,
   permission: Permission,
 ): Promise<void> {
-  if (isAllowed(actor.role, permission)) return;
+  const inScope = !actor.scope || actor.scope.includes(permission);
+  if (isAllowed(actor.role, permission) && inScope) return;
   await appendAudit(store, actor, {
     action: "access.denied",
     target: null,
-    details: { permission },
+    details: inScope ? { permission } : { permission, reason: "token scope" },
   });
+  if (!inScope) {
+    throw new ForbiddenError(
+      `${actor.name}'s API token does not cover ${permission}.`,
+      "Use a token whose scope includes it, or sign in.",
+    );
+  }
   throw new ForbiddenError(
     `${actor.name} (${actor.role}) may not ${permission}.`,
     `Allowed roles: ${PERMISSIONS[permission].join(", ")}.`,

@@ -26,6 +26,18 @@ export interface Actor {
    * host, which every audit entry then says.
    */
   readonly via?: "direct";
+  /**
+   * Set when acting through an API token narrowed to some of the role's permissions
+   * (src/auth/api-tokens.ts); `authorize` then refuses the rest. Absent: the whole role.
+   */
+  readonly scope?: readonly string[];
+}
+
+/** Roles whose local sign-in needs a second factor: they can read exact data, keys' state or the log. */
+export const SECOND_FACTOR_ROLES: readonly Role[] = ["steward", "admin", "auditor"];
+
+export function needsSecondFactor(role: Role): boolean {
+  return SECOND_FACTOR_ROLES.includes(role);
 }
 
 /** Kaivo itself, for actions no user performs (creating the home and its first admin). */

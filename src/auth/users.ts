@@ -21,6 +21,11 @@ const UserName = z
   )
   .refine((name) => name !== SYSTEM_ACTOR.name, `"${SYSTEM_ACTOR.name}" is reserved`);
 
+/** Whether `name` can be a Kaivo account name. */
+export function isValidUserName(name: string): boolean {
+  return UserName.safeParse(name).success;
+}
+
 function checkName(name: string): string {
   const parsed = UserName.safeParse(name);
   if (!parsed.success) {

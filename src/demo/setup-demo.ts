@@ -10,6 +10,7 @@ import type { LoadReport } from "../ingest/report.js";
 import type { TableInfo } from "../lake/lake.js";
 import { NotFoundError } from "../shared/errors.js";
 import { DEFAULT_SYNTH_OPTIONS, runSynth } from "../synth/synth.js";
+import { type DemoLogin, demoLoginsFile, ensureDemoLogins } from "./demo-logins.js";
 import { type DemoRelease, demoRelease } from "./demo-permit.js";
 
 export const DEMO_PEOPLE = 2000;
@@ -26,6 +27,8 @@ export interface DemoResult {
   tables: TableInfo[];
   release: DemoRelease;
   audit: { entries: number; ok: boolean };
+  /** Passwords made by this run (shown once) and the file that keeps them. */
+  logins: { file: string; created: DemoLogin[] };
 }
 
 /**
@@ -51,9 +54,16 @@ export async function setUpDemo(homeDir: string): Promise<DemoResult> {
       }
     };
     const steward = await ensure("stina", "steward");
-    await ensure("aino", "auditor");
+    const auditor = await ensure("aino", "auditor");
     const researcher = await ensure("riku", "researcher");
     const reviewer = await ensure("reija", "reviewer");
+    const logins = await ensureDemoLogins(home, store, admin, [
+      researcher,
+      reviewer,
+      steward,
+      auditor,
+      admin,
+    ]);
     const dataDir = join(homeDir, "demo-data");
     const generated = !existsSync(join(dataDir, "fhir", "manifest.json"));
     if (generated) {
@@ -82,6 +92,7 @@ export async function setUpDemo(homeDir: string): Promise<DemoResult> {
       tables,
       release,
       audit: { entries: chain.entries, ok: chain.ok },
+      logins: { file: demoLoginsFile(home), created: logins },
     };
   } finally {
     await store.close();

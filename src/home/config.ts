@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
+import { ROLES } from "../auth/roles.js";
 import { HETU_SYSTEM } from "../identity/hetu.js";
 import { ConfigError } from "../shared/errors.js";
 import { jsonErrorPlace } from "../shared/json-text.js";
@@ -11,6 +12,104 @@ const DEFAULT_QUERY_BUDGET = 50;
  * kaivo.json. Strict: an unknown key is far more often a typo than an intention, and a typo in a
  * privacy setting must not silently fall back to a default.
  */
+const OidcConfigSchema = z.strictObject({
+  /** The provider's issuer URL; https, except on a loopback address (tests, development). */
+  issuer: z.url({ protocol: /^https?$/ }),
+  clientId: z.string().min(1),
+  /** File holding the client secret (mode 0600), relative to the home or absolute; never the secret itself. */
+  clientSecretFile: z.string().min(1).optional(),
+  /** Kaivo's callback, as registered at the provider: https://HOST/api/auth/oidc/callback. */
+  redirectUri: z.url({ protocol: /^https?$/ }),
+  scopes: z.array(z.string().min(1)).default(["openid", "profile", "email"]),
+  /** A claim whose value (a string or an array of strings) maps to a Kaivo role through roleMap. */
+  roleClaim: z.string().min(1).optional(),
+  /** Claim value to role, e.g. {"kaivo-stewards": "steward"}. Unmapped values give no role. */
+  roleMap: z.record(z.string(), z.enum(ROLES)).default({}),
+  /** For a user created from roleClaim: the claim holding the Kaivo user name. */
+  usernameClaim: z.string().min(1).default("preferred_username"),
+  /** `amr` values that count as a second factor (RFC 8176). */
+  secondFactorAmr: z.array(z.string().min(1)).default(["otp", "mfa", "hwk", "swk", "sc"]),
+  /** `acr` values that count as a second factor; none by default. */
+  secondFactorAcr: z.array(z.string().min(1)).default([]),
+});
+
+const AUTH_DEFAULTS = {
+  session: { idleMinutes: 30, absoluteHours: 12, secureCookie: "auto" as const },
+  tokens: { defaultDays: 30, maxDays: 365 },
+  throttle: {
+    windowMinutes: 15,
+    accountFailures: 5,
+    addressFailures: 20,
+    baseDelaySeconds: 60,
+    maxDelayMinutes: 60,
+  },
+  totp: { issuer: "Kaivo", selfEnrol: true },
+  allowedOrigins: [] as string[],
+  trustedProxies: [] as string[],
+};
+
+/** Sign-in, sessions and API tokens (docs/server.md, "Authentication"). */
+const AuthConfigSchema = z.strictObject({
+  session: z
+    .strictObject({
+      /** A session unused this long ends. */
+      idleMinutes: z
+        .number()
+        .int()
+        .min(1)
+        .max(24 * 60)
+        .default(30),
+      /** A session ends this long after sign-in, however busy. */
+      absoluteHours: z
+        .number()
+        .int()
+        .min(1)
+        .max(7 * 24)
+        .default(12),
+      /** "auto": Secure when the request came over HTTPS; "always": Secure always (behind a TLS proxy). */
+      secureCookie: z.enum(["auto", "always"]).default("auto"),
+    })
+    .default(AUTH_DEFAULTS.session),
+  tokens: z
+    .strictObject({
+      defaultDays: z.number().int().min(1).default(30),
+      maxDays: z.number().int().min(1).max(3650).default(365),
+    })
+    .refine((t) => t.defaultDays <= t.maxDays, "defaultDays must not exceed maxDays")
+    .default(AUTH_DEFAULTS.tokens),
+  throttle: z
+    .strictObject({
+      /** Failures count while the previous one is more recent than this. */
+      windowMinutes: z.number().int().min(1).default(15),
+      /** Failures for one account, and from one client address, before sign-in is refused for a while. */
+      accountFailures: z.number().int().min(1).default(5),
+      addressFailures: z.number().int().min(1).default(20),
+      /** The first refusal lasts this long; each further failure doubles it, up to maxDelayMinutes. */
+      baseDelaySeconds: z.number().int().min(1).default(60),
+      maxDelayMinutes: z.number().int().min(1).default(60),
+    })
+    .default(AUTH_DEFAULTS.throttle),
+  totp: z
+    .strictObject({
+      /** Shown by authenticator apps. */
+      issuer: z.string().min(1).default("Kaivo"),
+      /** Whether a signed-in user without a TOTP may enrol one over HTTP (else only `kaivo user totp`). */
+      selfEnrol: z.boolean().default(true),
+    })
+    .default(AUTH_DEFAULTS.totp),
+  /** Origins besides the server's own that may send state-changing requests with a session cookie. */
+  allowedOrigins: z.array(z.url()).default([]),
+  /**
+   * Addresses of reverse proxies in front of the server: from them, X-Forwarded-For names the
+   * client (for throttling) and X-Forwarded-Proto whether it used HTTPS. From anyone else both are ignored.
+   */
+  trustedProxies: z.array(z.string().min(1)).default([]),
+  oidc: OidcConfigSchema.optional(),
+});
+
+export type AuthConfig = z.infer<typeof AuthConfigSchema>;
+export type OidcConfig = z.infer<typeof OidcConfigSchema>;
+
 export const KaivoConfigSchema = z.strictObject({
   version: z.literal(1),
   controlStore: z
@@ -143,6 +242,7 @@ export const KaivoConfigSchema = z.strictObject({
         .default([]),
     })
     .prefault({}),
+  auth: AuthConfigSchema.default(AUTH_DEFAULTS),
 });
 
 export type KaivoConfig = z.infer<typeof KaivoConfigSchema>;

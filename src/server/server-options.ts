@@ -1,5 +1,7 @@
 import type { Home } from "../home/home.js";
 import type { AppOptions } from "./app.js";
+import { authenticate } from "./auth/authenticate.js";
+import { authRoutes } from "./auth/routes.js";
 import { startSchedules } from "./schedules.js";
 import type { RunningServer } from "./serve.js";
 
@@ -14,8 +16,8 @@ export function serverAppOptions(home: Home): {
   void home;
   return {
     app: {
-      // Replaced by session and token authentication (src/server/auth) when it lands.
-      authenticate: async (_c, next) => next(),
+      authenticate: authenticate(),
+      routes: [authRoutes()],
       onUnexpected: (error, requestId) =>
         process.stderr.write(`request ${requestId}: ${(error as Error)?.stack ?? String(error)}\n`),
     },

@@ -148,6 +148,89 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
             .execute();
       },
     },
+    "0005_auth": {
+      async up(db: Kysely<unknown>) {
+        // Only hashes of passwords, session ids, tokens and OIDC states; the TOTP secret is
+        // encrypted (src/auth/totp.ts). Times are ISO 8601 UTC text, which sorts as time.
+        await db.schema
+          .createTable("auth_passwords")
+          .addColumn("user_name", "text", (c) => c.primaryKey().references("users.name"))
+          .addColumn("hash", "text", (c) => c.notNull())
+          .addColumn("updated_at", "text", (c) => c.notNull())
+          .addColumn("updated_by", "text", (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable("auth_throttle")
+          .addColumn("key", "text", (c) => c.primaryKey())
+          .addColumn("failures", "integer", (c) => c.notNull())
+          .addColumn("last_failure_at", "text", (c) => c.notNull())
+          .addColumn("locked_until", "text")
+          .execute();
+        await db.schema
+          .createTable("auth_sessions")
+          .addColumn("id_hash", "text", (c) => c.primaryKey())
+          .addColumn("user_name", "text", (c) => c.notNull().references("users.name"))
+          .addColumn("method", "text", (c) => c.notNull())
+          .addColumn("second_factor", "integer", (c) => c.notNull())
+          .addColumn("created_at", "text", (c) => c.notNull())
+          .addColumn("last_seen_at", "text", (c) => c.notNull())
+          .addColumn("expires_at", "text", (c) => c.notNull())
+          .addColumn("ended_at", "text")
+          .execute();
+        await db.schema
+          .createIndex("auth_sessions_user")
+          .on("auth_sessions")
+          .column("user_name")
+          .execute();
+        await db.schema
+          .createTable("auth_tokens")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("secret_hash", "text", (c) => c.notNull().unique())
+          .addColumn("user_name", "text", (c) => c.notNull().references("users.name"))
+          .addColumn("role", "text", (c) => c.notNull())
+          .addColumn("scope", "text")
+          .addColumn("label", "text")
+          .addColumn("created_at", "text", (c) => c.notNull())
+          .addColumn("created_by", "text", (c) => c.notNull())
+          .addColumn("expires_at", "text", (c) => c.notNull())
+          .addColumn("revoked_at", "text")
+          .addColumn("revoked_by", "text")
+          .addColumn("last_used_at", "text")
+          .execute();
+        await db.schema
+          .createIndex("auth_tokens_user")
+          .on("auth_tokens")
+          .column("user_name")
+          .execute();
+        await db.schema
+          .createTable("auth_totp")
+          .addColumn("user_name", "text", (c) => c.primaryKey().references("users.name"))
+          .addColumn("secret", "text", (c) => c.notNull())
+          .addColumn("confirmed", "integer", (c) => c.notNull())
+          .addColumn("last_step", "integer", (c) => c.notNull())
+          .addColumn("created_at", "text", (c) => c.notNull())
+          .addColumn("created_by", "text", (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable("auth_oidc_flows")
+          .addColumn("state_hash", "text", (c) => c.primaryKey())
+          .addColumn("browser_hash", "text", (c) => c.notNull())
+          .addColumn("nonce", "text", (c) => c.notNull())
+          .addColumn("code_verifier", "text", (c) => c.notNull())
+          .addColumn("created_at", "text", (c) => c.notNull())
+          .addColumn("expires_at", "text", (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable("user_identities")
+          .addColumn("issuer", "text", (c) => c.notNull())
+          .addColumn("subject", "text", (c) => c.notNull())
+          .addColumn("user_name", "text", (c) => c.notNull().references("users.name"))
+          .addColumn("created_at", "text", (c) => c.notNull())
+          .addColumn("created_by", "text", (c) => c.notNull())
+          .addPrimaryKeyConstraint("user_identities_pk", ["issuer", "subject"])
+          .execute();
+      },
+    },
     "0006_jobs": {
       async up(db: Kysely<unknown>) {
         // Work that writes the lake, run one at a time by the server. Parameters and results hold

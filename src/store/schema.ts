@@ -11,6 +11,95 @@ export interface ControlDatabase {
   optouts: { pseudo_id: string; added_at: string; added_by: string };
   disclosure_ledger: DisclosureLedgerTable;
   jobs: JobsTable;
+  auth_passwords: AuthPasswordsTable;
+  auth_throttle: AuthThrottleTable;
+  auth_sessions: AuthSessionsTable;
+  auth_tokens: AuthTokensTable;
+  auth_totp: AuthTotpTable;
+  auth_oidc_flows: AuthOidcFlowsTable;
+  user_identities: UserIdentitiesTable;
+}
+
+/** An argon2id PHC string per local account (src/auth/passwords.ts). */
+export interface AuthPasswordsTable {
+  user_name: string;
+  hash: string;
+  updated_at: string;
+  updated_by: string;
+}
+
+/** Failed sign-ins per `account:NAME` and `address:IP`. */
+export interface AuthThrottleTable {
+  key: string;
+  failures: number;
+  last_failure_at: string;
+  locked_until: string | null;
+}
+
+export interface AuthSessionsTable {
+  /** SHA-256 (hex) of the session id; the id itself is only in the user's cookie. */
+  id_hash: string;
+  user_name: string;
+  /** "password" or "oidc". */
+  method: string;
+  /** 1 once a second factor was verified for this session. */
+  second_factor: number;
+  created_at: string;
+  last_seen_at: string;
+  /** The absolute end. */
+  expires_at: string;
+  ended_at: string | null;
+}
+
+export interface AuthTokensTable {
+  /** Public id, e.g. `tok_3f9c…`, for listing and revoking. */
+  id: string;
+  /** SHA-256 (hex) of the secret. */
+  secret_hash: string;
+  user_name: string;
+  /** The user's role when the token was made; a later role change voids the token. */
+  role: string;
+  /** JSON array of permissions, or null for all of the role's. */
+  scope: string | null;
+  label: string | null;
+  created_at: string;
+  created_by: string;
+  expires_at: string;
+  revoked_at: string | null;
+  revoked_by: string | null;
+  last_used_at: string | null;
+}
+
+export interface AuthTotpTable {
+  user_name: string;
+  /** AES-256-GCM ciphertext of the base32 secret (src/auth/totp.ts). */
+  secret: string;
+  /** 1 once a code was verified; an unconfirmed enrolment is not yet a second factor. */
+  confirmed: number;
+  /** The last time step whose code was accepted; codes of that step or earlier are refused. */
+  last_step: number;
+  created_at: string;
+  created_by: string;
+}
+
+/** An OIDC sign-in under way: short-lived, deleted when used. */
+export interface AuthOidcFlowsTable {
+  state_hash: string;
+  /** SHA-256 of the random value in the browser's flow cookie, which binds the flow to it. */
+  browser_hash: string;
+  nonce: string;
+  code_verifier: string;
+  created_at: string;
+  expires_at: string;
+}
+
+/** An identity at an OpenID provider that signs in as a Kaivo user. */
+export interface UserIdentitiesTable {
+  issuer: string;
+  subject: string;
+  user_name: string;
+  created_at: string;
+  created_by: string;
 }
 
 /** Every person set a count was shown for outside the service (see src/disclosure/ledger.ts). */

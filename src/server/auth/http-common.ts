@@ -1,0 +1,163 @@
+import { getConnInfo } from "@hono/node-server/conninfo";
+import type { Context } from "hono";
+import { setCookie } from "hono/cookie";
+import { AuthenticationError, SecondFactorRequiredError } from "../../auth/errors.js";
+import type { Clock } from "../../auth/secrets.js";
+import type { Session } from "../../auth/sessions.js";
+import { type AuthSettings, authSettings } from "../../auth/settings.js";
+import type { Home } from "../../home/home.js";
+import {
+  ConfigError,
+  ConflictError,
+  ForbiddenError,
+  KaivoError,
+  NotFoundError,
+  RateLimitError,
+  ValidationError,
+} from "../../shared/errors.js";
+import type { AppEnv } from "../app-env.js";
+
+export const SESSION_COOKIE = "kaivo_session";
+/** Binds an OIDC sign-in to the browser that started it; lives only under the OIDC paths. */
+export const OIDC_FLOW_COOKIE = "kaivo_oidc";
+export const OIDC_COOKIE_PATH = "/api/auth/oidc";
+
+export interface AuthHttpOptions {
+  /** The time; tests move it to check timeouts and expiry. */
+  clock?: Clock;
+  /** The client's address for throttling; by default the socket's (or a trusted proxy's X-Forwarded-For). */
+  clientAddress?: (c: Context<AppEnv>) => string;
+}
+
+const cache = new WeakMap<Home, Map<Clock | undefined, AuthSettings>>();
+
+/** The home's auth settings, built once per home and clock. */
+export function settingsFor(c: Context<AppEnv>, options: AuthHttpOptions): AuthSettings {
+  const home = c.get("deps").home;
+  let byClock = cache.get(home);
+  if (!byClock) {
+    byClock = new Map();
+    cache.set(home, byClock);
+  }
+  let settings = byClock.get(options.clock);
+  if (!settings) {
+    settings = authSettings(home, options.clock);
+    byClock.set(options.clock, settings);
+  }
+  return settings;
+}
+
+function socketAddress(c: Context<AppEnv>): string | undefined {
+  try {
+    return getConnInfo(c).remote.address;
+  } catch {
+    return undefined; // app.request() in tests, or another runtime
+  }
+}
+
+function fromTrustedProxy(c: Context<AppEnv>): boolean {
+  const socket = socketAddress(c);
+  return !!socket && c.get("deps").home.config.auth.trustedProxies.includes(socket);
+}
+
+/** The client's address: the socket's, or what a trusted proxy says in X-Forwarded-For. */
+export function clientAddress(c: Context<AppEnv>, options: AuthHttpOptions): string {
+  if (options.clientAddress) return options.clientAddress(c);
+  const socket = socketAddress(c);
+  const proxies = c.get("deps").home.config.auth.trustedProxies;
+  if (socket && proxies.includes(socket)) {
+    const hops = (c.req.header("x-forwarded-for") ?? "")
+      .split(",")
+      .map((h) => h.trim())
+      .filter(Boolean);
+    // The rightmost hop not a proxy of ours: anything left of it the client could have written.
+    for (let i = hops.length - 1; i >= 0; i--) {
+      const hop = hops[i];
+      if (hop && !proxies.includes(hop)) return hop.slice(0, 64);
+    }
+  }
+  return socket ?? "unknown";
+}
+
+export function isHttps(c: Context<AppEnv>): boolean {
+  if (new URL(c.req.url).protocol === "https:") return true;
+  return fromTrustedProxy(c) && c.req.header("x-forwarded-proto") === "https";
+}
+
+export function secureCookie(c: Context<AppEnv>, settings: AuthSettings): boolean {
+  return settings.config.session.secureCookie === "always" || isHttps(c);
+}
+
+/** The session cookie: not readable by scripts, not sent on cross-site subrequests, whole site. */
+export function setSessionCookie(
+  c: Context<AppEnv>,
+  settings: AuthSettings,
+  id: string,
+  expiresAt: Date,
+): void {
+  const now = settings.now().getTime();
+  setCookie(c, SESSION_COOKIE, id, {
+    httpOnly: true,
+    secure: secureCookie(c, settings),
+    // Lax, not Strict: the OIDC callback is a cross-site navigation and must be able to set it.
+    sameSite: "Lax",
+    path: "/",
+    maxAge: Math.max(1, Math.floor((expiresAt.getTime() - now) / 1000)),
+  });
+}
+
+export function clearSessionCookie(c: Context<AppEnv>, settings: AuthSettings): void {
+  setCookie(c, SESSION_COOKIE, "", {
+    httpOnly: true,
+    secure: secureCookie(c, settings),
+    sameSite: "Lax",
+    path: "/",
+    maxAge: 0,
+  });
+}
+
+// The session the authentication middleware resolved, for the auth routes (the context's
+// `credential` holds only its hash). Keyed by the request, so it goes with it.
+const sessions = new WeakMap<Request, Session>();
+
+export function rememberSession(c: Context<AppEnv>, session: Session): void {
+  sessions.set(c.req.raw, session);
+}
+
+export function sessionOf(c: Context<AppEnv>): Session | undefined {
+  return sessions.get(c.req.raw);
+}
+
+export interface ErrorBody {
+  error: string;
+  hint?: string;
+  secondFactorRequired?: boolean;
+}
+
+/**
+ * A Kaivo error as JSON with its status. Messages are Kaivo's own and carry no secrets; a
+ * configuration error is not detailed to the client (it names files on the host).
+ */
+export function authErrorResponse(c: Context<AppEnv>, error: unknown): Response {
+  const body = (status: number, value: ErrorBody) => c.json(value, status as 400);
+  if (error instanceof ConfigError)
+    return body(500, {
+      error: "The server's sign-in configuration is not usable.",
+      hint: "An admin can check the server's log.",
+    });
+  if (!(error instanceof KaivoError)) throw error;
+  const value: ErrorBody = { error: error.message, ...(error.hint ? { hint: error.hint } : {}) };
+  if (error instanceof AuthenticationError) return body(401, value);
+  if (error instanceof SecondFactorRequiredError)
+    return body(403, { ...value, secondFactorRequired: true });
+  if (error instanceof ForbiddenError) return body(403, value);
+  if (error instanceof ValidationError) return body(400, value);
+  if (error instanceof NotFoundError) return body(404, value);
+  if (error instanceof ConflictError) return body(409, value);
+  if (error instanceof RateLimitError) {
+    const wait = /in (\d+) seconds/.exec(error.message)?.[1];
+    if (wait) c.header("Retry-After", wait);
+    return body(429, value);
+  }
+  return body(400, value);
+}
