@@ -2,28 +2,37 @@ import { spawn } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createToken, tokenPolicy } from "../src/auth/api-tokens.js";
+import { setPassword } from "../src/auth/passwords.js";
 import type { Actor } from "../src/auth/roles.js";
+import { SYSTEM_ACTOR } from "../src/auth/roles.js";
+import { enrolTotp, totpKey } from "../src/auth/totp.js";
 import { addUser } from "../src/auth/users.js";
-import { initHome } from "../src/home/home.js";
+import { type Home, initHome } from "../src/home/home.js";
 import { inboxDir } from "../src/lake/host.js";
 import { type RunningServer, startServer } from "../src/server/serve.js";
+import { serverAppOptions } from "../src/server/server-options.js";
 import { openControlStore } from "../src/store/control-store.js";
 import { DEFAULT_SYNTH_OPTIONS, runSynth } from "../src/synth/synth.js";
+import { totpCode } from "./support/auth-app.js";
 import { type CliResult, E2E_TEST_TIMEOUT_MS, MAIN } from "./support/cli.js";
 import { tempDir } from "./support/stores.js";
-import { TEST_TOKEN_PREFIX, testAuthRoutes, testBearerAuth } from "./support/test-auth.js";
 
 /**
  * The built CLI as a client of a real server (in this process, on loopback, over a real home with
- * a small lake). Authentication is the test harness's `test-token-<user>` (test/support/test-auth.ts)
- * until real API tokens are merged; nothing else is stubbed.
+ * a small lake) with the server's own authentication: passwords, a second factor, API tokens.
  */
 const stina: Actor = { name: "stina", role: "steward" };
 const riku: Actor = { name: "riku", role: "researcher" };
 const tmp = tempDir("kaivo-cli-remote-");
 const t2d = join(import.meta.dirname, "../examples/cohorts/t2d-hba1c.json");
 let server: RunningServer;
+let home: Home;
+let stinaTotp: string;
 const outputs: string[] = [];
+const PASSWORDS = { stina: "steward passphrase 77!", riku: "researcher passphrase 42" };
+/** Every secret the test hands the CLI: none may show in any of its output. */
+const secrets: string[] = Object.values(PASSWORDS);
 const configOf = (who: string) => join(tmp.dir, "config", who);
 
 /** Runs `kaivo` as a user would, without blocking this process (the server runs in it). */
@@ -64,21 +73,33 @@ function kaivo(
   });
 }
 
-const tokenOf = (user: string) => `${TEST_TOKEN_PREFIX}${user}`;
+const credentialsOf = (who: string) =>
+  JSON.parse(readFileSync(join(configOf(who), "credentials.json"), "utf8")) as Record<
+    string,
+    string
+  >;
 
 beforeAll(async () => {
   const data = join(tmp.dir, "synth");
   await runSynth({ ...DEFAULT_SYNTH_OPTIONS, patients: 300, seed: 3, days: 1, out: data });
-  const home = initHome(join(tmp.dir, "home"), {}).home;
+  home = initHome(join(tmp.dir, "home"), {}).home;
   const store = await openControlStore(home);
-  for (const a of [stina, riku]) await addUser(store, { name: "system", role: "admin" }, a);
+  for (const a of [stina, riku]) {
+    await addUser(store, { name: "system", role: "admin" }, a);
+    await setPassword(store, SYSTEM_ACTOR, a.name, PASSWORDS[a.name as keyof typeof PASSWORDS]);
+  }
+  // A steward's sign-in needs a second factor: an authenticator enrolled for stina.
+  stinaTotp = (
+    await enrolTotp(store, stina, "stina", totpKey(home), { issuer: "Kaivo", now: new Date() })
+  ).uri;
   await store.close();
   cpSync(data, join(inboxDir(home), "ehr"), { recursive: true });
   mkdirSync(join(tmp.dir, "user-home"), { recursive: true });
   server = await startServer(home, {
     host: "127.0.0.1",
     port: 0,
-    app: { authenticate: testBearerAuth(), routes: [testAuthRoutes()] },
+    // What `kaivo serve` mounts: session and token authentication, the auth routes.
+    app: serverAppOptions(home).app,
   });
 }, 180_000);
 
@@ -88,26 +109,93 @@ afterAll(async () => {
 });
 
 describe("the CLI as a client of the server", () => {
-  it("logs in with a token from standard input into a 0600 file in a 0700 folder", async () => {
-    for (const who of ["stina", "riku"]) {
-      const r = await kaivo(who, ["login", "--server", server.url, "--token-stdin"], tokenOf(who));
+  it(
+    "logs in with a password (and a second factor) from standard input into a 0600 file",
+    async () => {
+      const r = await kaivo(
+        "riku",
+        ["login", "--server", server.url, "--user", "riku"],
+        `${PASSWORDS.riku}\n`,
+      );
       expect(r.stderr).toBe("");
       expect(r.status).toBe(0);
-      expect(r.stdout).toContain(`Logged in to ${server.url} as ${who}`);
-      const file = join(configOf(who), "credentials.json");
-      expect(statSync(file).mode & 0o777).toBe(0o600);
-      expect(statSync(configOf(who)).mode & 0o777).toBe(0o700);
-      const saved = JSON.parse(readFileSync(file, "utf8"));
-      expect(saved).toMatchObject({ server: server.url, user: who, token: tokenOf(who) });
-    }
-    const me = await kaivo("stina", ["whoami"]);
-    expect(me.stdout).toContain(`stina (steward) at ${server.url}`);
+      expect(r.stdout).toContain(
+        `Logged in to ${server.url} as riku (researcher); the token expires at`,
+      );
+      const code = totpCode(stinaTotp, new Date());
+      const s = await kaivo(
+        "stina",
+        ["login", "--server", server.url, "--user", "stina"],
+        `${PASSWORDS.stina}\n${code}\n`,
+      );
+      expect(s.status, s.stderr).toBe(0);
+      expect(s.stdout).toContain(`Logged in to ${server.url} as stina (steward)`);
+      for (const who of ["stina", "riku"]) {
+        const file = join(configOf(who), "credentials.json");
+        expect(statSync(file).mode & 0o777).toBe(0o600);
+        expect(statSync(configOf(who)).mode & 0o777).toBe(0o700);
+        const saved = credentialsOf(who);
+        expect(saved).toMatchObject({
+          server: server.url,
+          user: who,
+          tokenId: expect.stringMatching(/^tok_/),
+        });
+        expect(saved.token).toMatch(/^kaivo_/);
+        secrets.push(saved.token as string);
+      }
+      const me = await kaivo("stina", ["whoami"]);
+      expect(me.stdout).toContain(`stina (steward) at ${server.url}`);
+      // The login's session was signed out: only the token remains.
+      const sessions = await server.store.db
+        .selectFrom("auth_sessions")
+        .selectAll()
+        .where("ended_at", "is", null)
+        .execute()
+        .catch(() => []);
+      expect(sessions).toEqual([]);
+    },
+    E2E_TEST_TIMEOUT_MS,
+  );
+
+  it("refuses a wrong password, and a second factor that is missing", async () => {
+    const r = await kaivo("nobody", ["login", "--server", server.url, "--user", "riku"], "wrong\n");
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`kaivo: ${server.url} did not sign riku in`);
+    expect(existsSync(join(configOf("nobody"), "credentials.json"))).toBe(false);
+    const noCode = await kaivo(
+      "nobody",
+      ["login", "--server", server.url, "--user", "stina"],
+      `${PASSWORDS.stina}\n`,
+    );
+    expect(noCode.status).toBe(1);
+    expect(noCode.stderr).toContain("Standard input ended before the TOTP code.");
+    expect(existsSync(join(configOf("nobody"), "credentials.json"))).toBe(false);
   });
 
-  it("refuses a token the server does not accept, and writes no login", async () => {
-    const r = await kaivo("nobody", ["login", "--server", server.url, "--token-stdin"], "wrong");
-    expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/did not accept your login/);
+  it("logs in with a token from standard input, made on the host, and refuses a wrong one", async () => {
+    const { secret } = await createToken(
+      server.store,
+      stina,
+      { label: "made on the host" },
+      tokenPolicy(home.config.auth),
+      new Date(),
+    );
+    secrets.push(secret);
+    const r = await kaivo(
+      "stina-token",
+      ["login", "--server", server.url, "--token-stdin"],
+      `${secret}\n`,
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`Logged in to ${server.url} as stina (steward)`);
+    expect(credentialsOf("stina-token").token).toBe(secret);
+    const wrong = await kaivo(
+      "nobody",
+      ["login", "--server", server.url, "--token-stdin"],
+      "kaivo_wrong\n",
+    );
+    expect(wrong.status).toBe(1);
+    expect(wrong.stderr).toMatch(/did not accept your login/);
     expect(existsSync(join(configOf("nobody"), "credentials.json"))).toBe(false);
   });
 
@@ -235,26 +323,29 @@ describe("the CLI as a client of the server", () => {
     expect(bad.status).toBe(1);
   });
 
-  it("says to log in again when the server does not accept the saved token", async () => {
+  it("logs out, revoking the token: a copy of the file is then refused with a 401", async () => {
     mkdirSync(configOf("stale"), { recursive: true, mode: 0o700 });
     writeFileSync(
       join(configOf("stale"), "credentials.json"),
-      JSON.stringify({ server: server.url, user: "gone", role: "researcher", token: "revoked" }),
+      readFileSync(join(configOf("riku"), "credentials.json")),
       { mode: 0o600 },
     );
-    const r = await kaivo("stale", ["catalog", "list"]);
-    expect(r.status).toBe(1);
-    expect(r.stderr).toContain(`kaivo: The server at ${server.url} did not accept your login`);
-    expect(r.stderr).toContain(`kaivo login --server ${server.url}`);
-  });
-
-  it("logs out: the file is gone, and a token it could not revoke is said so", async () => {
     const r = await kaivo("riku", ["logout"]);
     expect(r.status).toBe(0);
     expect(r.stdout).toContain(`Logged out of ${server.url} (riku).`);
+    expect(r.stderr).toBe("");
     expect(existsSync(join(configOf("riku"), "credentials.json"))).toBe(false);
-    // The harness's token has no id the server could revoke it by.
+    const stale = await kaivo("stale", ["catalog", "list"]);
+    expect(stale.status).toBe(1);
+    expect(stale.stderr).toContain(`kaivo: The server at ${server.url} did not accept your login`);
+    expect(stale.stderr).toContain(`kaivo login --server ${server.url}`);
+  });
+
+  it("logs out of a token made on the host, saying it could not revoke it", async () => {
+    const r = await kaivo("stina-token", ["logout"]);
+    expect(r.status).toBe(0);
     expect(r.stderr).toContain("the token was not revoked on the server");
+    expect(existsSync(join(configOf("stina-token"), "credentials.json"))).toBe(false);
   });
 
   it("runs the job commands in direct mode on the host without a login", async () => {
@@ -271,8 +362,9 @@ describe("the CLI as a client of the server", () => {
     expect(jobs.some((j) => j.kind === "ingest" && j.status === "done")).toBe(true);
   });
 
-  it("never prints a token", () => {
+  it("never prints a token or a password", () => {
     expect(outputs.length).toBeGreaterThan(20);
-    for (const o of outputs) expect(o).not.toContain(TEST_TOKEN_PREFIX);
+    expect(secrets.length).toBe(5);
+    for (const o of outputs) for (const secret of secrets) expect(o).not.toContain(secret);
   });
 });
