@@ -1,4 +1,3 @@
-import cliProgress from "cli-progress";
 import type { Command } from "commander";
 import type { LoadProgress } from "../../ingest/fhir-ingest.js";
 import {
@@ -13,6 +12,7 @@ import { type LoadReport, quarantinedTotal } from "../../ingest/report.js";
 import type { Job } from "../../jobs/job.js";
 import { ValidationError } from "../../shared/errors.js";
 import { actorFor, loadNumber, printJson, printLine, withStore } from "../context.js";
+import { LoadBars } from "../load-bars.js";
 import { currentMode, remoteApi } from "../mode.js";
 import type { RemoteApi } from "../remote/client.js";
 import { watchJob } from "./job.js";
@@ -76,54 +76,6 @@ function printReport(r: LoadReport): void {
   }
   for (const [type, n] of Object.entries(r.notLoaded))
     out.write(`(${type}: ${n} records, no lake table takes them)\n`);
-}
-
-const mb = (bytes: number) => (bytes / 1e6).toFixed(0);
-
-/**
- * Two bars per export on the terminal: input read and checked (the checks run ahead), and input
- * loaded (mapped, keyed and staged, or quarantined), with the records so far and the step.
- */
-class LoadBars {
-  #multi: cliProgress.MultiBar | undefined;
-  #checked: cliProgress.SingleBar | undefined;
-  #loaded: cliProgress.SingleBar | undefined;
-  #label: string | undefined;
-
-  update(p: LoadProgress): void {
-    if (this.#label !== p.label) this.stop();
-    if (!this.#multi) {
-      this.#label = p.label;
-      this.#multi = new cliProgress.MultiBar(
-        {
-          format: "{label} [{bar}] {percentage}% | {done}/{all} MB {extra}",
-          hideCursor: true,
-        },
-        cliProgress.Presets.shades_classic,
-      );
-      this.#checked = this.#multi.create(p.totalBytes, 0);
-      this.#loaded = this.#multi.create(p.totalBytes, 0);
-    }
-    const all = mb(p.totalBytes);
-    this.#checked?.update(p.checkedBytes, {
-      label: `${p.label} checked`,
-      done: mb(p.checkedBytes),
-      all,
-      extra: "",
-    });
-    this.#loaded?.update(p.loadedBytes, {
-      label: `${p.label} loaded `,
-      done: mb(p.loadedBytes),
-      all,
-      extra: `| ${p.records} records | ${p.doing}`,
-    });
-  }
-
-  /** Ends this export's bars; the next export's update starts new ones. */
-  stop(): void {
-    this.#multi?.stop();
-    this.#multi = undefined;
-  }
 }
 
 export function registerIngest(program: Command): void {

@@ -10,6 +10,7 @@ import { printable } from "../../shared/printable.js";
 import type { CliContext } from "../context.js";
 import { printJson, printLine } from "../context.js";
 import { EXIT } from "../exit-codes.js";
+import { LoadBars } from "../load-bars.js";
 import { either } from "../mode.js";
 import type { RemoteApi } from "../remote/client.js";
 
@@ -87,21 +88,30 @@ export function printJob(j: Job): void {
   printResult(j);
 }
 
-/** Prints progress to standard error: on a change of step, else at most once a second. */
+/**
+ * Prints progress to standard error: an ingest's two bars on a terminal (as in direct mode),
+ * else a line on each change of step, and otherwise at most once a second.
+ */
 class ProgressLines {
   #last = 0;
   #doing: string | undefined;
   #status: string | undefined;
+  #bars = process.stderr.isTTY ? new LoadBars() : undefined;
 
   constructor(private readonly job: { id: number; kind?: string }) {}
 
   status(status: string): void {
     if (status === this.#status) return;
     this.#status = status;
+    this.#bars?.stop();
     process.stderr.write(`${printable(`job ${this.job.id}: ${status}`)}\n`);
   }
 
   progress(p: unknown): void {
+    if (this.#bars && isLoadProgress(p)) {
+      this.#bars.update(p);
+      return;
+    }
     const doing = isLoadProgress(p) ? `${p.label} ${p.doing}` : undefined;
     const now = Date.now();
     if (doing === this.#doing && now - this.#last < 1000) return;
