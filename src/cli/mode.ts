@@ -26,13 +26,13 @@ export const REMOTE_COMMANDS: ReadonlySet<string> = new Set([
   "job show",
   "job cancel",
   "job watch",
+  "whoami",
 ]);
 
 /** Commands that open no home and act as no user, so they run the same in either mode. */
 export const LOCAL_COMMANDS: ReadonlySet<string> = new Set([
   "login",
   "logout",
-  "whoami",
   "synth",
   "demo",
   "init",
@@ -66,7 +66,8 @@ export function commandPath(command: Command): string {
  */
 export function guardMode(actionCommand: Command): void {
   const path = commandPath(actionCommand);
-  if (path === "logout") return;
+  // These never act as a user, so a login (or a broken credentials file) does not concern them.
+  if (LOCAL_COMMANDS.has(path)) return;
   const mode = currentMode();
   if (mode.kind === "direct") return;
   const { server, user } = mode.credentials;
@@ -75,7 +76,7 @@ export function guardMode(actionCommand: Command): void {
       `--as is for direct mode on the host; you are logged in to ${server} as ${user}.`,
       "`kaivo logout` to use direct mode.",
     );
-  if (LOCAL_COMMANDS.has(path) || REMOTE_COMMANDS.has(path)) return;
+  if (REMOTE_COMMANDS.has(path)) return;
   throw new KaivoError(
     `\`kaivo ${path}\` does not run through the server yet; run it on the host in direct mode.`,
     `You are logged in to ${server} as ${user}; \`kaivo logout\` to use direct mode here.`,
