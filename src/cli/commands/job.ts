@@ -107,6 +107,11 @@ class ProgressLines {
     process.stderr.write(`${printable(`job ${this.job.id}: ${status}`)}\n`);
   }
 
+  /** Ends the bars (and gives the terminal its cursor back). */
+  stop(): void {
+    this.#bars?.stop();
+  }
+
   progress(p: unknown): void {
     if (this.#bars && isLoadProgress(p)) {
       this.#bars.update(p);
@@ -194,12 +199,27 @@ export async function watchJob(
   remote?: RemoteApi,
 ): Promise<Job> {
   const lines = new ProgressLines({ id, ...(o.kind ? { kind: o.kind } : {}) });
-  const job = remote
-    ? await followRemote(remote, id, lines)
-    : await either(command, {
-        direct: (ctx) => followDirect(ctx, id, lines),
-        remote: (api) => followRemote(api, id, lines),
-      });
+  // Ctrl-C stops watching, not the job: say how to pick it up again or stop it.
+  const onInterrupt = () => {
+    lines.stop();
+    process.stderr.write(
+      `\njob ${id} goes on; \`kaivo job watch ${id}\` follows it again, \`kaivo job cancel ${id}\` stops it.\n`,
+    );
+    process.exit(130);
+  };
+  process.once("SIGINT", onInterrupt);
+  let job: Job;
+  try {
+    job = remote
+      ? await followRemote(remote, id, lines)
+      : await either(command, {
+          direct: (ctx) => followDirect(ctx, id, lines),
+          remote: (api) => followRemote(api, id, lines),
+        });
+  } finally {
+    process.off("SIGINT", onInterrupt);
+    lines.stop();
+  }
   if (o.json) printJson(job);
   else printJob(job);
   if (job.status !== "done") process.exitCode = EXIT.error;
