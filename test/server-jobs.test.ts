@@ -4,8 +4,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Actor } from "../src/auth/roles.js";
 import { addUser } from "../src/auth/users.js";
+import { validateCohort } from "../src/cohort/cohort-service.js";
 import { feasibility } from "../src/feasibility/feasibility-service.js";
-import { type Home, initHome } from "../src/home/home.js";
+import type { Home } from "../src/home/home.js";
 import { writeServerLock } from "../src/home/server-lock.js";
 import { lakeSnapshots } from "../src/ingest/ingest-service.js";
 import { JOB_KINDS } from "../src/jobs/kinds.js";
@@ -13,9 +14,16 @@ import { JobRunner } from "../src/jobs/runner.js";
 import { inboxDir, LakeHost, registerHost, unregisterHost } from "../src/lake/host.js";
 import { Lake } from "../src/lake/lake.js";
 import { sql } from "../src/lake/sql.js";
-import { type ControlStore, openControlStore } from "../src/store/control-store.js";
+import {
+  activatePermit,
+  approvePermit,
+  draftPermit,
+  reviewPermit,
+  submitPermit,
+} from "../src/permits/permit-service.js";
+import type { ControlStore } from "../src/store/control-store.js";
 import { DEFAULT_SYNTH_OPTIONS, runSynth } from "../src/synth/synth.js";
-import { tempDir } from "./support/stores.js";
+import { DIALECTS, type TestDeployment, tempDir, testDeployment } from "./support/stores.js";
 
 /**
  * The server's lake host and job runner in this process, on a real home: writes queue behind one
@@ -24,9 +32,13 @@ import { tempDir } from "./support/stores.js";
  */
 const stina: Actor = { name: "stina", role: "steward" };
 const riku: Actor = { name: "riku", role: "researcher" };
+const reija: Actor = { name: "reija", role: "reviewer" };
 const tmp = tempDir("kaivo-server-jobs-");
 let home: Home;
 let store: ControlStore;
+let deployment: TestDeployment;
+/** The jobs table on PostgreSQL when CI provides it (its ids come back as strings there). */
+const dialect = DIALECTS.includes("postgres") ? "postgres" : "sqlite";
 let host: LakeHost;
 let jobs: JobRunner;
 const t2d = JSON.parse(
@@ -36,9 +48,10 @@ const t2d = JSON.parse(
 beforeAll(async () => {
   const data = join(tmp.dir, "synth");
   await runSynth({ ...DEFAULT_SYNTH_OPTIONS, patients: 300, seed: 3, days: 1, out: data });
-  home = initHome(join(tmp.dir, "home"), {}).home;
-  store = await openControlStore(home);
-  for (const a of [stina, riku]) await addUser(store, { name: "system", role: "admin" }, a);
+  deployment = await testDeployment(dialect);
+  home = deployment.home;
+  store = deployment.store;
+  for (const a of [stina, riku, reija]) await addUser(store, { name: "system", role: "admin" }, a);
   host = await LakeHost.start(home);
   registerHost(host);
   cpSync(data, join(inboxDir(home), "ehr"), { recursive: true });
@@ -52,17 +65,41 @@ afterAll(async () => {
     unregisterHost(host);
     host.close();
   }
-  await store?.close();
+  await deployment?.cleanup();
   tmp.remove();
 });
 
+async function activePermit(id: string) {
+  const as = (actor: Actor) => ({ home, store, actor });
+  const cohort = await validateCohort(as(riku), t2d, "t2d");
+  await draftPermit(as(riku), {
+    id,
+    title: "Server test study",
+    organisation: "University of Helsinki",
+    legalBasis: "Secondary Use Act 552/2019, scientific research",
+    purpose: "Testing that releases queue behind loads.",
+    validUntil: new Date(Date.now() + 365 * 86_400_000).toISOString().slice(0, 10),
+    scope: {
+      cohort: { name: cohort.name, hash: cohort.hash },
+      tables: { "clinical.person": ["sex", "birth_date"], "clinical.diagnosis": ["code"] },
+      period: { from: "1990-01-01", to: "2025-12-31" },
+    },
+  });
+  await submitPermit(as(riku), id, "ready");
+  await reviewPermit(as(reija), id, "taking it");
+  await approvePermit(as(reija), id, "fine");
+  await activatePermit(as(stina), id, "go");
+}
+
 describe("jobs on the server's lake", () => {
-  it("runs two ingests one after the other while 20 feasibility requests read beside them", async () => {
+  it("runs two ingests and a release one after the other while 20 feasibility requests read beside them", async () => {
     const first = await jobs.submit(stina, "ingest", { path: "ehr/fhir" }, "initial export");
-    const second = await jobs.submit(stina, "ingest", { path: "ehr/day-1" }, "daily export");
-    expect([first.status, second.status]).toEqual(["queued", "queued"]);
     const done1 = await jobs.waitFor(first.id);
     expect(done1.status, done1.error ?? "").toBe("done");
+    await activePermit("SRV-1");
+    const second = await jobs.submit(stina, "ingest", { path: "ehr/day-1" }, "daily export");
+    const release = await jobs.submit(stina, "release", { permit: "SRV-1" }, "first release");
+    expect([second.status, release.status]).toEqual(["queued", "queued"]);
     // Reads now run on connections of their own while the second load writes.
     const reads = Array.from({ length: 20 }, (_, i) =>
       feasibility({ home, store, actor: i % 2 ? stina : riku }, t2d, { source: "t2d" }),
@@ -78,6 +115,10 @@ describe("jobs on the server's lake", () => {
     const snapshots = await lakeSnapshots({ home, store, actor: stina });
     expect(snapshots.map((s) => s.loadId)).toEqual([1, 2]);
     expect((done2.result as { loads: Array<{ loadId: number }> }).loads[0]?.loadId).toBe(2);
+    const released = await jobs.waitFor(release.id);
+    expect(released.status, released.error ?? "").toBe("done");
+    // Queued behind the daily load, the release is of its snapshot.
+    expect(released.result).toMatchObject({ permit: "SRV-1", number: 1, snapshot: 2 });
   }, 300_000);
 
   it("checks a job before queueing it: permission, parameters, the inbox", async () => {

@@ -187,3 +187,9 @@ export async function countAudit(store: ControlStore): Promise<number> {
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }
+
+/** How many entries the log holds, for those who may read it (`GET /api/audit/count`). */
+export async function countAuditEntries(store: ControlStore, actor: Actor): Promise<number> {
+  await authorize(store, actor, "audit.read");
+  return countAudit(store);
+}

@@ -322,7 +322,7 @@ export async function linkIdentity(
   now: Date,
 ): Promise<void> {
   await authorize(store, actor, "user.identity");
-  if (!input.issuer || !input.subject || input.subject.length > 255)
+  if (!URL.canParse(input.issuer) || !input.subject || input.subject.length > 255)
     throw new ValidationError("Give the provider's issuer URL and the identity's subject (sub).");
   const user = await store.db
     .selectFrom("users")

@@ -43,7 +43,7 @@ export function hashPassword(password: string): Promise<string> {
 
 /**
  * Sets (or replaces) a user's local password: an admin, or the system while setting up a home.
- * Audited without the password or its hash. Existing sessions stay (use endAllSessions).
+ * Audited without the password or its hash. The user's sessions end.
  */
 export async function setPassword(
   store: ControlStore,
@@ -61,10 +61,21 @@ export async function setPassword(
   checkPasswordPolicy(userName, password);
   const digest = await hashPassword(password);
   const now = systemClock().toISOString();
+  // A new password ends the user's sessions: one set because the old leaked must shut its thief out.
+  const ended = await store.db
+    .updateTable("auth_sessions")
+    .set({ ended_at: now })
+    .where("user_name", "=", userName)
+    .where("ended_at", "is", null)
+    .executeTakeFirst();
   await auditedWrite(
     store,
     actor as AuditActor,
-    { action: "user.password", target: `user:${userName}` },
+    {
+      action: "user.password",
+      target: `user:${userName}`,
+      details: { sessionsEnded: Number(ended.numUpdatedRows) },
+    },
     async (db) => {
       await db
         .insertInto("auth_passwords")

@@ -207,12 +207,20 @@ export async function endAllSessions(
   return ended;
 }
 
-/** Deletes sessions and OIDC flows long over; cheap, called now and then at sign-in. */
+/** Deletes sessions, OIDC flows and throttle counts long over; cheap, called at sign-in. */
 export async function pruneAuthState(store: ControlStore, now: Date): Promise<void> {
   const dayAgo = new Date(now.getTime() - 86_400_000).toISOString();
   await store.db.deleteFrom("auth_sessions").where("expires_at", "<", dayAgo).execute();
   await store.db
     .deleteFrom("auth_oidc_flows")
     .where("expires_at", "<", now.toISOString())
+    .execute();
+  // Throttle rows whose last failure is a day old and whose lock is over count for nothing.
+  await store.db
+    .deleteFrom("auth_throttle")
+    .where("last_failure_at", "<", dayAgo)
+    .where((eb) =>
+      eb.or([eb("locked_until", "is", null), eb("locked_until", "<", now.toISOString())]),
+    )
     .execute();
 }

@@ -45,7 +45,7 @@ export async function readIdentityCodes(file: string | undefined): Promise<strin
   return codes;
 }
 
-async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+export async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
   return Buffer.concat(chunks).toString("utf8");
@@ -55,7 +55,7 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
  * One line from the terminal, with echo off: readline puts the terminal in raw mode and writes
  * what is typed to a sink. The prompt comes after, so nothing typed once it shows is echoed.
  */
-function askUnseen(prompt: string): Promise<string> {
+export function askUnseen(prompt: string): Promise<string> {
   const sink = new Writable({ write: (_chunk, _encoding, done) => done() });
   const rl = createInterface({ input: process.stdin, output: sink, terminal: true });
   process.stderr.write(prompt);

@@ -15,6 +15,7 @@ import { registerPermits } from "./commands/permit.js";
 import { registerServe } from "./commands/serve.js";
 import { registerStatus } from "./commands/status.js";
 import { registerSynth } from "./commands/synth.js";
+import { registerToken } from "./commands/token.js";
 import { registerUser } from "./commands/user.js";
 import { registerView } from "./commands/view.js";
 import { EXIT } from "./exit-codes.js";
@@ -46,6 +47,7 @@ export function buildProgram(): Command {
   registerCohort(program);
   registerPermits(program);
   registerServe(program);
+  registerToken(program);
   registerLogin(program);
   registerJob(program);
   return program;

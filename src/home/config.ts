@@ -45,7 +45,6 @@ const AUTH_DEFAULTS = {
   },
   totp: { issuer: "Kaivo", selfEnrol: true },
   allowedOrigins: [] as string[],
-  trustedProxies: [] as string[],
 };
 
 /** Sign-in, sessions and API tokens (docs/server.md, "Authentication"). */
@@ -66,7 +65,7 @@ const AuthConfigSchema = z.strictObject({
         .min(1)
         .max(7 * 24)
         .default(12),
-      /** "auto": Secure when the request came over HTTPS; "always": Secure always (behind a TLS proxy). */
+      /** "auto": Secure over HTTPS (directly, via a trusted proxy, or when server.publicUrl is https); "always": always. */
       secureCookie: z.enum(["auto", "always"]).default("auto"),
     })
     .default(AUTH_DEFAULTS.session),
@@ -80,7 +79,7 @@ const AuthConfigSchema = z.strictObject({
   throttle: z
     .strictObject({
       /** Failures count while the previous one is more recent than this. */
-      windowMinutes: z.number().int().min(1).default(15),
+      windowMinutes: z.number().int().min(1).max(1440).default(15),
       /** Failures for one account, and from one client address, before sign-in is refused for a while. */
       accountFailures: z.number().int().min(1).default(5),
       addressFailures: z.number().int().min(1).default(20),
@@ -99,11 +98,6 @@ const AuthConfigSchema = z.strictObject({
     .default(AUTH_DEFAULTS.totp),
   /** Origins besides the server's own that may send state-changing requests with a session cookie. */
   allowedOrigins: z.array(z.url()).default([]),
-  /**
-   * Addresses of reverse proxies in front of the server: from them, X-Forwarded-For names the
-   * client (for throttling) and X-Forwarded-Proto whether it used HTTPS. From anyone else both are ignored.
-   */
-  trustedProxies: z.array(z.string().min(1)).default([]),
   oidc: OidcConfigSchema.optional(),
 });
 

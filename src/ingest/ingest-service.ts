@@ -16,6 +16,7 @@ import { NotFoundError } from "../shared/errors.js";
 import type { ControlStore } from "../store/control-store.js";
 import { loadRegistryCsv, loadRegistryMappings, type RegistryMapping } from "./csv-ingest.js";
 import { type ExportLoadOptions, findExports, loadExport } from "./fhir-ingest.js";
+import { maskedRecord } from "./masked-record.js";
 import type { LoadReport } from "./report.js";
 import { quarantinedTotal } from "./report.js";
 import { loadLakeRegistry } from "./table-config.js";
@@ -183,8 +184,15 @@ export function listQuarantine(ctx: Ctx, filter: { loadId?: number; status?: str
   });
 }
 
-/** The raw quarantined record: it may hold identifiers, so reading it is audited. */
-export function showQuarantined(ctx: Ctx, id: number): Promise<string> {
+/**
+ * The quarantined record: raw on the host (it may hold identifiers, so reading it is audited);
+ * masked (`maskedRecord`) for the network, where no identifier is ever sent.
+ */
+export function showQuarantined(
+  ctx: Ctx,
+  id: number,
+  options: { masked?: boolean } = {},
+): Promise<string> {
   return withVault(ctx, "quarantine.read", async (vault) => {
     const raw = vault.quarantinedRecord(id);
     if (raw === undefined)
@@ -192,8 +200,9 @@ export function showQuarantined(ctx: Ctx, id: number): Promise<string> {
     await appendAudit(ctx.store, ctx.actor, {
       action: "quarantine.show",
       target: `quarantine:${id}`,
+      details: { masked: options.masked === true },
     });
-    return raw;
+    return options.masked ? maskedRecord(raw) : raw;
   });
 }
 

@@ -51,6 +51,11 @@ export interface JobKind<P = unknown> {
    * completes it.
    */
   resumable: boolean;
+  /**
+   * What a user is told when a job of a kind that is not resumable was cut off: what may or may
+   * not have landed, and what to check before asking again.
+   */
+  interrupted?: string;
   check?(ctx: Omit<JobContext, "signal" | "progress">, params: P): Promise<void> | void;
   run(ctx: JobContext, params: P): Promise<unknown>;
 }

@@ -1,8 +1,15 @@
 import { cohortRunJob } from "../cohort/cohort-run-job.js";
 import { ingestJob } from "../ingest/ingest-job.js";
+import { quarantineRetryJob } from "../ingest/quarantine-retry-job.js";
 import { optoutRefreshJob } from "../permits/optout-job.js";
 import { releaseJob } from "../release/release-job.js";
 import type { JobKind } from "./job.js";
 
 /** Every kind of job the server runs: the work that writes the lake or its folders. */
-export const JOB_KINDS: JobKind[] = [ingestJob, releaseJob, cohortRunJob, optoutRefreshJob];
+export const JOB_KINDS: JobKind[] = [
+  ingestJob,
+  releaseJob,
+  cohortRunJob,
+  optoutRefreshJob,
+  quarantineRetryJob,
+];

@@ -77,7 +77,8 @@ export class JobRunner {
                     status: "failed",
                     finished_at: new Date().toISOString(),
                     error:
-                      "The server stopped while this job ran. Its work is one transaction, so the lake is as it was before it; ask for it again.",
+                      kind?.interrupted ??
+                      "The server stopped while this job ran, and it was not run again on its own. Check what it did before asking for it again.",
                   },
             )
             .where("id", "=", job.id)

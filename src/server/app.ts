@@ -1,14 +1,25 @@
 import { randomUUID } from "node:crypto";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
+import { actorOf } from "./actor.js";
 import type { AppEnv, ServerDeps } from "./app-env.js";
 import { errorResponse } from "./errors.js";
 import { queryTimeout } from "./query-timeout.js";
+import { auditRoutes } from "./routes/audit.js";
 import { catalogRoutes } from "./routes/catalog.js";
+import { cohortRoutes } from "./routes/cohorts.js";
+import { curationRoutes } from "./routes/curation.js";
 import { feasibilityRoutes } from "./routes/feasibility.js";
 import { healthRoutes } from "./routes/health.js";
 import { jobRoutes } from "./routes/jobs.js";
+import { lakeRoutes } from "./routes/lake.js";
+import { optoutRoutes } from "./routes/optouts.js";
+import { permitRoutes } from "./routes/permits.js";
+import { qualityRoutes } from "./routes/quality.js";
+import { quarantineRoutes } from "./routes/quarantine.js";
+import { releaseRoutes } from "./routes/releases.js";
 import { statusRoutes } from "./routes/status.js";
+import { userRoutes } from "./routes/users.js";
 
 export interface AppOptions {
   /** Resolves the request's session or token to an actor (src/server/auth). */
@@ -54,6 +65,12 @@ export function buildApp(deps: ServerDeps, options: AppOptions): OpenAPIHono<App
   });
   for (const m of options.before ?? []) app.use("*", m);
   app.use("*", options.authenticate);
+  // Before any route parses its input: an anonymous request learns nothing but "log in".
+  app.use("*", async (c, next) => {
+    if (c.get("actor") || c.get("credential") || PUBLIC_ROUTES.has(`${c.req.method} ${c.req.path}`))
+      return next();
+    actorOf(c);
+  });
   for (const m of options.after ?? []) app.use("*", m);
   app.use("/api/*", queryTimeout());
   app.onError((error, c) =>
@@ -75,6 +92,16 @@ export function buildApp(deps: ServerDeps, options: AppOptions): OpenAPIHono<App
     jobRoutes(),
     catalogRoutes(),
     feasibilityRoutes(),
+    lakeRoutes(),
+    quarantineRoutes(),
+    qualityRoutes(),
+    curationRoutes(),
+    cohortRoutes(),
+    permitRoutes(),
+    releaseRoutes(),
+    optoutRoutes(),
+    auditRoutes(),
+    userRoutes(),
     ...(options.routes ?? []),
   ])
     app.route("/", routes);

@@ -1,5 +1,7 @@
 import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { AuthenticationError, SecondFactorRequiredError } from "../auth/errors.js";
 import {
   ConfigError,
   ConflictError,
@@ -31,6 +33,8 @@ export class HttpError extends KaivoError {
 
 export function statusOf(error: KaivoError): ContentfulStatusCode {
   if (error instanceof HttpError) return error.status;
+  if (error instanceof AuthenticationError) return 401;
+  if (error instanceof SecondFactorRequiredError) return 403;
   if (error instanceof ValidationError) return 400;
   if (error instanceof ForbiddenError) return 403;
   if (error instanceof NotFoundError) return 404;
@@ -54,6 +58,17 @@ export function errorResponse(c: Context<AppEnv>, error: unknown, log: (e: unkno
       requestId,
     };
     return c.json(body, statusOf(error));
+  }
+  if (error instanceof HTTPException && error.status < 500) {
+    // Hono's own refusals: a body that is not JSON, or not sent as JSON.
+    const body: ErrorBody = {
+      error: error.message
+        ? `The request is not valid: ${error.message}.`
+        : "The request is not valid.",
+      hint: "Send JSON with Content-Type: application/json; the schemas are at /api/openapi.json.",
+      requestId,
+    };
+    return c.json(body, error.status as ContentfulStatusCode);
   }
   log(error);
   const body: ErrorBody = {

@@ -1,32 +1,44 @@
+import type { Logger } from "pino";
 import type { Home } from "../home/home.js";
 import type { AppOptions } from "./app.js";
 import { authenticate } from "./auth/authenticate.js";
 import { authRoutes } from "./auth/routes.js";
+import { scrubForLog } from "./observability/scrub.js";
+import { hardening } from "./observability/wiring.js";
 import { startSchedules } from "./schedules.js";
 import type { RunningServer } from "./serve.js";
 
 /**
- * Everything `kaivo serve` puts around the API: authentication, logs, metrics, limits, and the
- * scheduled loads once it runs.
+ * Everything `kaivo serve` puts around the API: logs, metrics, headers and limits, session and
+ * token authentication, and the scheduled loads once it runs.
  */
-export function serverAppOptions(home: Home): {
+export function serverAppOptions(
+  home: Home,
+  options: { logger?: Logger } = {},
+): {
   app: AppOptions;
   onStarted: (server: RunningServer) => Promise<() => void>;
 } {
-  void home;
+  const h = hardening(home, options.logger ? { logger: options.logger } : {});
   return {
     app: {
       authenticate: authenticate(),
-      routes: [authRoutes()],
-      onUnexpected: (error, requestId) =>
-        process.stderr.write(`request ${requestId}: ${(error as Error)?.stack ?? String(error)}\n`),
+      before: h.before,
+      after: h.after,
+      routes: [authRoutes(), ...h.routes],
+      onUnexpected: h.onUnexpected,
     },
     async onStarted(server) {
+      server.jobs.onUnexpected = (job, error) => h.onUnexpected(error, `job:${job.id}`);
       const schedules = await startSchedules(home, server.store, server.jobs, {
-        onFailure: (source, job) =>
-          process.stderr.write(
-            `scheduled load of ${source} failed (job ${job.id}): ${job.error}\n`,
-          ),
+        onFailure: (source, job) => {
+          h.metrics.scheduledLoadFailures.inc({ source });
+          h.logger.error(
+            { source, job: job.id, error: scrubForLog(job.error ?? "") },
+            "scheduled load failed; the lake is as it was and the export stays in the inbox",
+          );
+        },
+        onLoaded: (source, job) => h.logger.info({ source, job: job.id }, "scheduled load done"),
       });
       return () => schedules.stop();
     },

@@ -41,9 +41,16 @@ export function registerDemo(program: Command): void {
       out.write(
         `  audit log: ${r.audit.entries} entries, chain ${r.audit.ok ? "intact" : "BROKEN"}\n\n`,
       );
+      if (r.logins.created.length > 0) {
+        out.write("Demo logins (shown this once; also in the file below, mode 0600):\n");
+        for (const l of r.logins.created)
+          out.write(`  ${l.user.padEnd(8)} ${l.role.padEnd(11)} ${l.password}\n`);
+        out.write(`  ${r.logins.file}\n\n`);
+      } else out.write(`Demo logins: in ${r.logins.file} (mode 0600)\n\n`);
       out.write(
         [
           "Next:",
+          "  npm start  (or: npx kaivo serve)            # serve the API at http://127.0.0.1:8080; log in as above",
           "  npx kaivo status --as admin                 # what is where; is the audit chain intact",
           "  npx kaivo lake tables --as stina            # the lake, as the data steward",
           "  npx kaivo lake snapshots --as stina         # every load is a numbered snapshot",

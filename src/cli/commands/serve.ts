@@ -1,4 +1,6 @@
+import { existsSync } from "node:fs";
 import type { Command } from "commander";
+import { demoLoginsFile } from "../../demo/demo-logins.js";
 import { openHome, resolveHomeDir } from "../../home/home.js";
 import { startServer } from "../../server/serve.js";
 import { serverAppOptions } from "../../server/server-options.js";
@@ -27,6 +29,11 @@ export function registerServe(program: Command): void {
         onStarted: setup.onStarted,
       });
       process.stderr.write(`Kaivo serves ${home.dir} at ${server.url}\n`);
+      const logins = demoLoginsFile(home);
+      if (existsSync(logins))
+        process.stderr.write(
+          `  demo accounts and their passwords: ${logins}\n  log in: kaivo login --server ${server.url} --user riku   (API: POST ${server.url}/api/auth/login; reference: ${server.url}/api/openapi.json)\n`,
+        );
       let stopping = false;
       const stop = async (signal: string) => {
         if (stopping) return;

@@ -1,7 +1,13 @@
 import type { Command } from "commander";
+import { linkIdentity } from "../../auth/oidc.js";
+import { setPassword } from "../../auth/passwords.js";
+import { authorize } from "../../auth/permissions.js";
 import { ROLE_DESCRIPTIONS, ROLES } from "../../auth/roles.js";
+import { endAllSessions } from "../../auth/sessions.js";
+import { enrolTotp, totpKey } from "../../auth/totp.js";
 import { addUser, listUsers } from "../../auth/users.js";
 import { actorFor, printJson, withStore } from "../context.js";
+import { readNewPassword } from "../secret-input.js";
 
 export function registerUser(program: Command): void {
   const user = program.command("user").description("manage user accounts and their roles (admin)");
@@ -36,6 +42,66 @@ export function registerUser(program: Command): void {
             `${u.name.padEnd(24)} ${u.role.padEnd(10)} added ${u.createdAt} by ${u.createdBy}\n`,
           );
         }
+      });
+    });
+
+  user
+    .command("password <name>")
+    .description("set a user's local password, read from standard input (never an argument)")
+    .action(async (name: string, _options: unknown, command: Command) => {
+      await withStore(async ({ store }) => {
+        // Checked before reading, so a refused caller is not asked for a password.
+        const actor = await actorFor(command, store);
+        await authorize(store, actor, "user.password");
+        await setPassword(store, actor, name, await readNewPassword());
+        process.stdout.write(`Password set for ${name}.\n`);
+      });
+    });
+
+  user
+    .command("totp <name>")
+    .description("enrol a TOTP authenticator for a user; prints the otpauth:// URI once")
+    .action(async (name: string, _options: unknown, command: Command) => {
+      await withStore(async ({ home, store }) => {
+        const actor = await actorFor(command, store);
+        const { uri } = await enrolTotp(store, actor, name, totpKey(home), {
+          issuer: home.config.auth.totp.issuer,
+          now: new Date(),
+        });
+        process.stderr.write(
+          `TOTP enrolled for ${name}. Give this URI (or a QR code of it) to ${name} only; it is not shown again.\n` +
+            "It counts as a second factor once the first code from it is accepted at sign-in.\n",
+        );
+        process.stdout.write(`${uri}\n`);
+      });
+    });
+
+  user
+    .command("link <name>")
+    .description("let an identity at the OpenID provider sign in as this user, in the user's role")
+    .requiredOption("--issuer <url>", "the provider's issuer URL")
+    .requiredOption("--subject <sub>", "the identity's `sub` claim")
+    .action(
+      async (name: string, options: { issuer: string; subject: string }, command: Command) => {
+        await withStore(async ({ store }) => {
+          await linkIdentity(
+            store,
+            await actorFor(command, store),
+            { user: name, issuer: options.issuer, subject: options.subject },
+            new Date(),
+          );
+          process.stdout.write(`Linked the identity to ${name}.\n`);
+        });
+      },
+    );
+
+  user
+    .command("logout <name>")
+    .description("end every session of a user at once (oneself, or an admin for anyone)")
+    .action(async (name: string, _options: unknown, command: Command) => {
+      await withStore(async ({ store }) => {
+        const ended = await endAllSessions(store, await actorFor(command, store), name, new Date());
+        process.stdout.write(`Ended ${ended} session${ended === 1 ? "" : "s"} of ${name}.\n`);
       });
     });
 }

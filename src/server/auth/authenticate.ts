@@ -44,7 +44,10 @@ function refuse(c: Context<AppEnv>, r: Refusal): Response {
  * cross-site Sec-Fetch-Site or a foreign Origin is refused, unless that origin is configured.
  */
 function crossSite(c: Context<AppEnv>): boolean {
-  const allowed = c.get("deps").home.config.auth.allowedOrigins.map((o) => new URL(o).origin);
+  const { auth, server } = c.get("deps").home.config;
+  const allowed = [...auth.allowedOrigins, ...(server.publicUrl ? [server.publicUrl] : [])].map(
+    (o) => new URL(o).origin,
+  );
   const origin = c.req.header("origin");
   if (origin && origin !== "null" && allowed.includes(origin)) return false;
   const site = c.req.header("sec-fetch-site");

@@ -1,4 +1,3 @@
-import { getConnInfo } from "@hono/node-server/conninfo";
 import type { Context } from "hono";
 import { setCookie } from "hono/cookie";
 import { AuthenticationError, SecondFactorRequiredError } from "../../auth/errors.js";
@@ -16,6 +15,11 @@ import {
   ValidationError,
 } from "../../shared/errors.js";
 import type { AppEnv } from "../app-env.js";
+import {
+  isLoopback,
+  clientAddress as peerAddress,
+  socketAddress,
+} from "../hardening/client-address.js";
 
 export const SESSION_COOKIE = "kaivo_session";
 /** Binds an OIDC sign-in to the browser that started it; lives only under the OIDC paths. */
@@ -47,45 +51,27 @@ export function settingsFor(c: Context<AppEnv>, options: AuthHttpOptions): AuthS
   return settings;
 }
 
-function socketAddress(c: Context<AppEnv>): string | undefined {
-  try {
-    return getConnInfo(c).remote.address;
-  } catch {
-    return undefined; // app.request() in tests, or another runtime
-  }
-}
-
-function fromTrustedProxy(c: Context<AppEnv>): boolean {
-  const socket = socketAddress(c);
-  return !!socket && c.get("deps").home.config.auth.trustedProxies.includes(socket);
-}
-
-/** The client's address: the socket's, or what a trusted proxy says in X-Forwarded-For. */
+/**
+ * The client's address for throttling: the socket's, or, with `server.trustProxy`, the hop the
+ * proxy on loopback appended (src/server/hardening/client-address.ts).
+ */
 export function clientAddress(c: Context<AppEnv>, options: AuthHttpOptions): string {
   if (options.clientAddress) return options.clientAddress(c);
-  const socket = socketAddress(c);
-  const proxies = c.get("deps").home.config.auth.trustedProxies;
-  if (socket && proxies.includes(socket)) {
-    const hops = (c.req.header("x-forwarded-for") ?? "")
-      .split(",")
-      .map((h) => h.trim())
-      .filter(Boolean);
-    // The rightmost hop not a proxy of ours: anything left of it the client could have written.
-    for (let i = hops.length - 1; i >= 0; i--) {
-      const hop = hops[i];
-      if (hop && !proxies.includes(hop)) return hop.slice(0, 64);
-    }
-  }
-  return socket ?? "unknown";
+  return peerAddress(c, c.get("deps").home.config.server.trustProxy);
 }
 
+/** Over HTTPS: directly, or through a trusted proxy on loopback that says so. */
 export function isHttps(c: Context<AppEnv>): boolean {
   if (new URL(c.req.url).protocol === "https:") return true;
-  return fromTrustedProxy(c) && c.req.header("x-forwarded-proto") === "https";
+  const trusted = c.get("deps").home.config.server.trustProxy && isLoopback(socketAddress(c));
+  return trusted && c.req.header("x-forwarded-proto") === "https";
 }
 
+/** Secure when configured so, when the public address is https, or when this request came over HTTPS. */
 export function secureCookie(c: Context<AppEnv>, settings: AuthSettings): boolean {
-  return settings.config.session.secureCookie === "always" || isHttps(c);
+  if (settings.config.session.secureCookie === "always") return true;
+  const publicUrl = c.get("deps").home.config.server.publicUrl;
+  return publicUrl?.startsWith("https:") === true || isHttps(c);
 }
 
 /** The session cookie: not readable by scripts, not sent on cross-site subrequests, whole site. */

@@ -1,13 +1,14 @@
 import { timingSafeEqual } from "node:crypto";
-import { OpenAPIHono } from "@hono/zod-openapi";
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
-import { collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import { queueDepth } from "../../jobs/job-store.js";
 import { hostOf } from "../../lake/host.js";
 import { ConfigError } from "../../shared/errors.js";
 import type { AppEnv, ServerDeps } from "../app-env.js";
 import type { ErrorBody } from "../errors.js";
 import { isForwarded, isLoopback, socketAddress } from "../hardening/client-address.js";
+import { ErrorSchema } from "../schemas.js";
 import { methodLabel, routePattern } from "./route-pattern.js";
 
 /** The server's metrics: one registry per app, so two apps in one process (tests) never collide. */
@@ -17,6 +18,7 @@ export interface KaivoMetrics {
   jobsQueued: Gauge;
   jobsRunning: Gauge;
   lakeLoadAge: Gauge;
+  scheduledLoadFailures: Counter<"source">;
 }
 
 export function createMetrics(): KaivoMetrics {
@@ -45,6 +47,12 @@ export function createMetrics(): KaivoMetrics {
     lakeLoadAge: new Gauge({
       name: "kaivo_lake_load_age_seconds",
       help: "Seconds since the latest load into the lake finished; NaN before the first load or when the lake does not answer",
+      registers: [registry],
+    }),
+    scheduledLoadFailures: new Counter({
+      name: "kaivo_scheduled_load_failures_total",
+      help: "Scheduled loads that failed (the lake was left as it was), by source",
+      labelNames: ["source"],
       registers: [registry],
     }),
   };
@@ -129,7 +137,23 @@ export function metricsRoute(
       "Use a random token of at least 16 characters, e.g. `openssl rand -hex 24`.",
     );
   const app = new OpenAPIHono<AppEnv>();
-  app.get("/metrics", async (c) => {
+  const route = createRoute({
+    method: "get",
+    path: "/metrics",
+    summary: "Prometheus metrics: to loopback, or anywhere with the metrics token",
+    security: [],
+    responses: {
+      200: {
+        description: "Prometheus text format",
+        content: { "text/plain": { schema: z.string() } },
+      },
+      403: {
+        description: "Not served to this client",
+        content: { "application/json": { schema: ErrorSchema } },
+      },
+    },
+  });
+  app.openapi(route, async (c) => {
     const allowed = token
       ? bearerMatches(c.req.header("authorization"), token)
       : isLoopback(socketAddress(c)) && !isForwarded(c);
@@ -145,10 +169,11 @@ export function metricsRoute(
     }
     await refreshGauges(metrics, c.get("deps"));
     const text = await metrics.registry.metrics();
+    // The registry's own content type (text/plain with the exposition format's version).
     return c.body(text, 200, {
       "Content-Type": metrics.registry.contentType,
       "Cache-Control": "no-store",
-    });
+    }) as never;
   });
   return app;
 }
