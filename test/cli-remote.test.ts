@@ -323,6 +323,39 @@ describe("the CLI as a client of the server", () => {
     expect(bad.status).toBe(1);
   });
 
+  it(
+    "runs the other converted commands through the server: lake, quality, cohorts, quarantine",
+    async () => {
+      const snapshots = await kaivo("stina", ["lake", "snapshots"]);
+      expect(snapshots.status, snapshots.stderr).toBe(0);
+      expect(snapshots.stdout).toMatch(/^ {3}1 {2}\S+ {2}ehr$/m);
+      const tables = await kaivo("stina", ["lake", "tables", "--json"]);
+      expect(JSON.parse(tables.stdout).some((t: { table: string }) => t.table === "lab")).toBe(
+        true,
+      );
+      const forbidden = await kaivo("riku", ["lake", "snapshots"]);
+      expect(forbidden.status).toBe(3);
+      const quality = await kaivo("stina", ["quality", "report"]);
+      expect([0, 5]).toContain(quality.status);
+      expect(quality.stdout).toContain("quality of snapshot 1");
+      const validate = await kaivo("riku", ["cohort", "validate", t2d]);
+      expect(validate.status, validate.stderr).toBe(0);
+      expect(validate.stdout).toMatch(/^t2d-hba1c: valid, version [0-9a-f]{12}$/m);
+      const explain = await kaivo("riku", ["cohort", "explain", t2d]);
+      expect(explain.status, explain.stderr).toBe(0);
+      expect(explain.stdout.length).toBeGreaterThan(50);
+      const sql = await kaivo("riku", ["cohort", "sql", t2d]);
+      expect(sql.status, sql.stderr).toBe(0);
+      expect(sql.stdout).toMatch(/select/i);
+      const list = await kaivo("riku", ["cohort", "list"]);
+      expect(list.stdout).toContain("t2d-hba1c");
+      const quarantine = await kaivo("stina", ["quarantine", "list", "--json"]);
+      expect(quarantine.status, quarantine.stderr).toBe(0);
+      expect(Array.isArray(JSON.parse(quarantine.stdout))).toBe(true);
+    },
+    E2E_TEST_TIMEOUT_MS,
+  );
+
   it("logs out, revoking the token: a copy of the file is then refused with a 401", async () => {
     mkdirSync(configOf("stale"), { recursive: true, mode: 0o700 });
     writeFileSync(

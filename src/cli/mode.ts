@@ -27,6 +27,14 @@ export const REMOTE_COMMANDS: ReadonlySet<string> = new Set([
   "job cancel",
   "job watch",
   "whoami",
+  "cohort validate",
+  "cohort explain",
+  "cohort sql",
+  "cohort list",
+  "quality report",
+  "lake snapshots",
+  "lake tables",
+  "quarantine list",
 ]);
 
 /** Commands that open no home and act as no user, so they run the same in either mode. */

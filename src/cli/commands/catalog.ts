@@ -235,7 +235,11 @@ export function registerCatalog(program: Command): void {
     .option("--as-of <load>", "the snapshot", loadNumber)
     .option("--json", "print JSON")
     .action(async (o: { asOf?: number; json?: boolean }, command: Command) => {
-      const report = await withActor(command, (ctx) => qualityReport(ctx, o.asOf));
+      const report = await either(command, {
+        direct: (ctx) => qualityReport(ctx, o.asOf),
+        remote: (api) =>
+          api.get<Awaited<ReturnType<typeof qualityReport>>>("/api/quality", { snapshot: o.asOf }),
+      });
       if (o.json) printJson(report);
       else {
         out(`quality of snapshot ${report.loadId ?? "(none: ingest data first)"}`);

@@ -34,7 +34,14 @@ export function registerCohort(program: Command): void {
     .description("check a definition against the catalog; a valid one is saved as a version")
     .option("--json", "print JSON")
     .action(async (file: string, o: { json?: boolean }, command: Command) => {
-      const r = await withActor(command, (ctx) => validateCohort(ctx, readDefinition(file), file));
+      const definition = readDefinition(file);
+      const r = await either(command, {
+        direct: (ctx) => validateCohort(ctx, definition, file),
+        remote: (api) =>
+          api.post<Awaited<ReturnType<typeof validateCohort>>>("/api/cohorts/validate", {
+            definition,
+          }),
+      });
       if (o.json) printJson(r);
       else {
         for (const e of r.errors) out(`error   ${e.path}: ${e.message}`);
@@ -52,9 +59,12 @@ export function registerCohort(program: Command): void {
     .description("the definition in plain language, for reviewers")
     .option("--json", "print JSON")
     .action(async (file: string, o: { json?: boolean }, command: Command) => {
-      const text = await withActor(command, (ctx) =>
-        explainCohort(ctx, readDefinition(file), file),
-      );
+      const definition = readDefinition(file);
+      const text = await either(command, {
+        direct: (ctx) => explainCohort(ctx, definition, file),
+        remote: async (api) =>
+          (await api.post<{ text: string }>("/api/cohorts/explain", { definition })).text,
+      });
       if (o.json) printJson({ text });
       else process.stdout.write(text);
     });
@@ -64,9 +74,18 @@ export function registerCohort(program: Command): void {
     .option("--snapshot <load>", "the lake snapshot (default: latest)", loadNumber)
     .option("--json", "print JSON")
     .action(async (file: string, o: { snapshot?: number; json?: boolean }, command: Command) => {
-      const { text, params, steps } = await withActor(command, (ctx) =>
-        cohortSql(ctx, readDefinition(file), o.snapshot, file),
-      );
+      const definition = readDefinition(file);
+      const { text, params, steps } = await either(command, {
+        direct: (ctx) => cohortSql(ctx, definition, o.snapshot, file),
+        remote: async (api) => {
+          const r = await api.post<{
+            sql: string;
+            params: unknown[];
+            steps: Array<{ name: string; column: string }>;
+          }>("/api/cohorts/sql", { definition, ...(o.snapshot ? { snapshot: o.snapshot } : {}) });
+          return { text: r.sql, params: r.params, steps: r.steps };
+        },
+      });
       if (o.json) printJson({ sql: text, params, steps });
       else {
         // The statement, then the values it binds: they never enter the SQL text. Each line
@@ -110,7 +129,10 @@ export function registerCohort(program: Command): void {
     .description("saved versions and materialised runs")
     .option("--json", "print JSON")
     .action(async (o: { json?: boolean }, command: Command) => {
-      const r = await withActor(command, (ctx) => listCohorts(ctx));
+      const r = await either(command, {
+        direct: (ctx) => listCohorts(ctx),
+        remote: (api) => api.get<Awaited<ReturnType<typeof listCohorts>>>("/api/cohorts"),
+      });
       if (o.json) return printJson(r);
       for (const v of r.versions)
         out(

@@ -13,7 +13,7 @@ import type { Job } from "../../jobs/job.js";
 import { ValidationError } from "../../shared/errors.js";
 import { actorFor, loadNumber, printJson, printLine, withStore } from "../context.js";
 import { LoadBars } from "../load-bars.js";
-import { currentMode, remoteApi } from "../mode.js";
+import { currentMode, either, remoteApi } from "../mode.js";
 import type { RemoteApi } from "../remote/client.js";
 import { watchJob } from "./job.js";
 
@@ -117,12 +117,18 @@ export function registerIngest(program: Command): void {
     .description("every load, numbered: the snapshots a query or release can be pinned to")
     .option("--json", "print JSON")
     .action(async (o: { json?: boolean }, command: Command) => {
-      await withStore(async ({ home, store }) => {
-        const loads = await lakeSnapshots({ home, store, actor: await actorFor(command, store) });
-        if (o.json) return printJson(loads);
-        for (const l of loads)
-          process.stdout.write(`${String(l.loadId).padStart(4)}  ${l.finishedAt}  ${l.source}\n`);
+      const loads = await either(command, {
+        direct: (ctx) => lakeSnapshots(ctx),
+        remote: async (api) =>
+          (
+            await api.get<{ snapshots: Awaited<ReturnType<typeof lakeSnapshots>> }>(
+              "/api/lake/snapshots",
+            )
+          ).snapshots,
       });
+      if (o.json) return printJson(loads);
+      for (const l of loads)
+        process.stdout.write(`${String(l.loadId).padStart(4)}  ${l.finishedAt}  ${l.source}\n`);
     });
   lake
     .command("tables")
@@ -130,17 +136,20 @@ export function registerIngest(program: Command): void {
     .option("--as-of <load>", "the snapshot to count", loadNumber)
     .option("--json", "print JSON")
     .action(async (o: { asOf?: number; json?: boolean }, command: Command) => {
-      await withStore(async ({ home, store }) => {
-        const tables = await lakeTables(
-          { home, store, actor: await actorFor(command, store) },
-          o.asOf,
-        );
-        if (o.json) return printJson(tables);
-        for (const t of tables)
-          process.stdout.write(
-            `${`${t.registry}.${t.table}`.padEnd(36)}${String(t.rows).padStart(10)} rows ${String(t.people).padStart(8)} people\n`,
-          );
+      const tables = await either(command, {
+        direct: (ctx) => lakeTables(ctx, o.asOf),
+        remote: async (api) =>
+          (
+            await api.get<{ tables: Awaited<ReturnType<typeof lakeTables>> }>("/api/lake/tables", {
+              snapshot: o.asOf,
+            })
+          ).tables,
       });
+      if (o.json) return printJson(tables);
+      for (const t of tables)
+        process.stdout.write(
+          `${`${t.registry}.${t.table}`.padEnd(36)}${String(t.rows).padStart(10)} rows ${String(t.people).padStart(8)} people\n`,
+        );
     });
 
   const quarantine = program
@@ -153,20 +162,25 @@ export function registerIngest(program: Command): void {
     .option("--status <status>", "open or retried")
     .option("--json", "print JSON")
     .action(async (o: { load?: number; status?: string; json?: boolean }, command: Command) => {
-      await withStore(async ({ home, store }) => {
-        const entries = await listQuarantine(
-          { home, store, actor: await actorFor(command, store) },
-          {
-            ...(o.load ? { loadId: o.load } : {}),
-            ...(o.status ? { status: o.status } : {}),
-          },
-        );
-        if (o.json) return printJson(entries);
-        for (const e of entries)
-          process.stdout.write(
-            `${String(e.id).padStart(6)}  load ${e.loadId}  ${e.file}:${e.line}  ${e.reason}  (${e.status})\n`,
-          );
+      const filter = {
+        ...(o.load ? { loadId: o.load } : {}),
+        ...(o.status ? { status: o.status } : {}),
+      };
+      const entries = await either(command, {
+        direct: (ctx) => listQuarantine(ctx, filter),
+        remote: async (api) =>
+          (
+            await api.get<{ entries: Awaited<ReturnType<typeof listQuarantine>> }>(
+              "/api/quarantine",
+              { load: o.load, status: o.status },
+            )
+          ).entries,
       });
+      if (o.json) return printJson(entries);
+      for (const e of entries)
+        process.stdout.write(
+          `${String(e.id).padStart(6)}  load ${e.loadId}  ${e.file}:${e.line}  ${e.reason}  (${e.status})\n`,
+        );
     });
   quarantine
     .command("show <id>")
