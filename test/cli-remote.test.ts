@@ -223,10 +223,10 @@ describe("the CLI as a client of the server", () => {
       `--as is for direct mode on the host; you are logged in to ${server.url} as stina.`,
     );
     expect(as.stderr).toContain("`kaivo logout` to use direct mode");
-    const permit = await kaivo("stina", ["permit", "list"]);
-    expect(permit.status).toBe(1);
-    expect(permit.stderr).toContain(
-      "`kaivo permit list` does not run through the server yet; run it on the host in direct mode.",
+    const users = await kaivo("stina", ["user", "list"]);
+    expect(users.status).toBe(1);
+    expect(users.stderr).toContain(
+      "`kaivo user list` does not run through the server yet; run it on the host in direct mode.",
     );
   });
 
@@ -349,6 +349,20 @@ describe("the CLI as a client of the server", () => {
       expect(sql.stdout).toMatch(/select/i);
       const list = await kaivo("riku", ["cohort", "list"]);
       expect(list.stdout).toContain("t2d-hba1c");
+      const permits = await kaivo("riku", ["permit", "list", "--json"]);
+      expect(permits.status, permits.stderr).toBe(0);
+      expect(JSON.parse(permits.stdout)).toEqual([]);
+      const noPermit = await kaivo("riku", ["permit", "show", "P-nosuch"]);
+      expect(noPermit.status).toBe(1);
+      const releases = await kaivo("stina", ["release", "list", "--json"]);
+      expect(releases.status, releases.stderr).toBe(0);
+      const optouts = await kaivo("stina", ["optout", "list"]);
+      expect(optouts.stdout).toContain("0 opted out");
+      const vocab = await kaivo("riku", ["vocab", "lookup", "lab", "17863"]);
+      expect(vocab.status, vocab.stderr).toBe(0);
+      // Reading the audit log is for auditors and admins, through the server as directly.
+      const audit = await kaivo("stina", ["audit", "tail"]);
+      expect(audit.status).toBe(3);
       const quarantine = await kaivo("stina", ["quarantine", "list", "--json"]);
       expect(quarantine.status, quarantine.stderr).toBe(0);
       expect(Array.isArray(JSON.parse(quarantine.stdout))).toBe(true);

@@ -35,6 +35,12 @@ export const REMOTE_COMMANDS: ReadonlySet<string> = new Set([
   "lake snapshots",
   "lake tables",
   "quarantine list",
+  "permit list",
+  "permit show",
+  "release list",
+  "optout list",
+  "vocab lookup",
+  "audit tail",
 ]);
 
 /** Commands that open no home and act as no user, so they run the same in either mode. */

@@ -218,7 +218,16 @@ export function registerCatalog(program: Command): void {
     .description("codes and titles; M05* is a prefix")
     .option("--json", "print JSON")
     .action(async (system: string, patterns: string[], o: { json?: boolean }, command: Command) => {
-      const found = await withActor(command, (ctx) => lookupCodes(ctx, system, patterns));
+      const found = await either(command, {
+        direct: (ctx) => lookupCodes(ctx, system, patterns),
+        remote: async (api) =>
+          (
+            await api.get<{ found: Awaited<ReturnType<typeof lookupCodes>> }>(
+              `/api/vocab/${encodeURIComponent(system)}`,
+              { codes: patterns.join(",") },
+            )
+          ).found,
+      });
       if (o.json) return printJson(found);
       for (const f of found) {
         if (f.codes.length === 0) out(`${f.pattern}: no such code in ${system}`);

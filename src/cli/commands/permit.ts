@@ -27,6 +27,7 @@ import { ValidationError } from "../../shared/errors.js";
 import { loadNumber, printJson, printLine, withActor } from "../context.js";
 import { readIdentityCodes, refuseCodeArguments } from "../identity-input.js";
 import { readJsonFile } from "../json-file.js";
+import { either } from "../mode.js";
 
 const out = printLine;
 
@@ -136,7 +137,11 @@ export function registerPermits(program: Command): void {
     .description("a permit, its history and releases")
     .option("--json", "print JSON")
     .action(async (id: string, o: { json?: boolean }, command: Command) => {
-      const r = await withActor(command, (ctx) => showPermit(ctx, id));
+      const r = await either(command, {
+        direct: (ctx) => showPermit(ctx, id),
+        remote: (api) =>
+          api.get<Awaited<ReturnType<typeof showPermit>>>(`/api/permits/${encodeURIComponent(id)}`),
+      });
       if (o.json) return printJson(r);
       printPermit(r.permit);
       for (const e of r.events)
@@ -151,7 +156,12 @@ export function registerPermits(program: Command): void {
     .description("permits (researchers: their own)")
     .option("--json", "print JSON")
     .action(async (o: { json?: boolean }, command: Command) => {
-      const list = await withActor(command, (ctx) => listPermits(ctx));
+      const list = await either(command, {
+        direct: (ctx) => listPermits(ctx),
+        remote: async (api) =>
+          (await api.get<{ permits: Awaited<ReturnType<typeof listPermits>> }>("/api/permits"))
+            .permits,
+      });
       if (o.json) return printJson(list);
       for (const p of list)
         out(`${p.id.padEnd(20)} ${p.status.padEnd(10)} ${p.validUntil}  ${p.title}`);
@@ -216,7 +226,15 @@ export function registerPermits(program: Command): void {
     .description("releases, of one permit or all (stewards, auditors)")
     .option("--json", "print JSON")
     .action(async (id: string | undefined, o: { json?: boolean }, command: Command) => {
-      const list = await withActor(command, (ctx) => listReleases(ctx, id));
+      const list = await either(command, {
+        direct: (ctx) => listReleases(ctx, id),
+        remote: async (api) =>
+          (
+            await api.get<{ releases: Awaited<ReturnType<typeof listReleases>> }>("/api/releases", {
+              permit: id,
+            })
+          ).releases,
+      });
       if (o.json) return printJson(list);
       for (const r of list)
         out(
@@ -264,7 +282,12 @@ export function registerPermits(program: Command): void {
     .description("the register: pseudo-IDs and dates, never identity codes")
     .option("--json", "print JSON")
     .action(async (o: { json?: boolean }, command: Command) => {
-      const list = await withActor(command, (ctx) => listOptouts(ctx));
+      const list = await either(command, {
+        direct: (ctx) => listOptouts(ctx),
+        remote: async (api) =>
+          (await api.get<{ optouts: Awaited<ReturnType<typeof listOptouts>> }>("/api/optouts"))
+            .optouts,
+      });
       if (o.json) return printJson(list);
       for (const e of list) out(`${e.pseudoId}  ${e.addedAt}  ${e.addedBy}`);
       out(`${list.length} opted out`);
