@@ -363,6 +363,24 @@ describe("the CLI as a client of the server", () => {
       // Reading the audit log is for auditors and admins, through the server as directly.
       const audit = await kaivo("stina", ["audit", "tail"]);
       expect(audit.status).toBe(3);
+      // Writes are jobs: asked for with a reason, followed to the end.
+      const run = await kaivo("stina", ["cohort", "run", t2d, "--reason", "for a release"]);
+      expect(run.status, run.stderr).toBe(0);
+      expect(run.stdout).toMatch(/^job \d+: cohort\.run, done$/m);
+      const noRun = await kaivo("riku", ["cohort", "run", t2d, "--reason", "x"]);
+      expect(noRun.status).toBe(3);
+      const noRelease = await kaivo("stina", ["release", "create", "P-nosuch", "--reason", "x"]);
+      expect(noRelease.status).toBe(1);
+      const out = await kaivo("stina", [
+        "release",
+        "create",
+        "P-1",
+        "--reason",
+        "x",
+        "--out",
+        "/tmp",
+      ]);
+      expect(out.stderr).toContain("--out is for direct mode");
       const quarantine = await kaivo("stina", ["quarantine", "list", "--json"]);
       expect(quarantine.status, quarantine.stderr).toBe(0);
       expect(Array.isArray(JSON.parse(quarantine.stdout))).toBe(true);

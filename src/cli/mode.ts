@@ -41,6 +41,9 @@ export const REMOTE_COMMANDS: ReadonlySet<string> = new Set([
   "optout list",
   "vocab lookup",
   "audit tail",
+  "cohort run",
+  "release create",
+  "quarantine retry",
 ]);
 
 /** Commands that open no home and act as no user, so they run the same in either mode. */

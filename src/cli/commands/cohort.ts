@@ -11,7 +11,8 @@ import { DEFINITION_LIMITS } from "../../cohort/limits.js";
 import { feasibility } from "../../feasibility/feasibility-service.js";
 import { loadNumber, printJson, printLine, withActor } from "../context.js";
 import { readJsonFile } from "../json-file.js";
-import { either } from "../mode.js";
+import { currentMode, either, remoteApi } from "../mode.js";
+import { type JobOptions, jobOptions, submitJob } from "./job.js";
 
 const out = printLine;
 
@@ -105,25 +106,39 @@ export function registerCohort(program: Command): void {
         }
       }
     });
-  cohort
-    .command("run <file>")
-    .description("store the cohort's members for a snapshot, for releases (stewards)")
-    .option("--snapshot <load>", "the lake snapshot (default: latest)", loadNumber)
-    .option("--json", "print JSON")
-    .action(async (file: string, o: { snapshot?: number; json?: boolean }, command: Command) => {
-      const r = await withActor(command, (ctx) =>
-        runCohort(ctx, readDefinition(file), o.snapshot, file),
+  jobOptions(
+    cohort
+      .command("run <file>")
+      .description("store the cohort's members for a snapshot, for releases (stewards)")
+      .option("--snapshot <load>", "the lake snapshot (default: latest)", loadNumber)
+      .option("--json", "print JSON"),
+    "the cohort run",
+  ).action(async (file: string, o: JobOptions & { snapshot?: number }, command: Command) => {
+    const definition = readDefinition(file);
+    const mode = currentMode();
+    if (mode.kind === "remote")
+      return submitJob(
+        command,
+        remoteApi(mode.credentials),
+        {
+          path: "/api/cohorts/runs",
+          body: { definition, ...(o.snapshot ? { snapshot: o.snapshot } : {}) },
+          kind: "cohort.run",
+          what: `cohort run of ${file}`,
+        },
+        o,
       );
-      if (o.json) return printJson(r);
+    const r = await withActor(command, (ctx) => runCohort(ctx, definition, o.snapshot, file));
+    if (o.json) return printJson(r);
+    out(
+      `run ${r.runId}: ${r.name} (${r.hash.slice(0, 12)}) on snapshot ${r.snapshot}: ${r.persons} persons`,
+    );
+    out(`  entered ${r.entered}`);
+    for (const s of r.steps)
       out(
-        `run ${r.runId}: ${r.name} (${r.hash.slice(0, 12)}) on snapshot ${r.snapshot}: ${r.persons} persons`,
+        `  ${cell(s.remaining)} remain after: ${s.step} (${s.excludedByItAlone} excluded by it alone)`,
       );
-      out(`  entered ${r.entered}`);
-      for (const s of r.steps)
-        out(
-          `  ${cell(s.remaining)} remain after: ${s.step} (${s.excludedByItAlone} excluded by it alone)`,
-        );
-    });
+  });
   cohort
     .command("list")
     .description("saved versions and materialised runs")

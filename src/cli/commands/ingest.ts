@@ -9,48 +9,13 @@ import {
   showQuarantined,
 } from "../../ingest/ingest-service.js";
 import { type LoadReport, quarantinedTotal } from "../../ingest/report.js";
-import type { Job } from "../../jobs/job.js";
-import { ValidationError } from "../../shared/errors.js";
-import { actorFor, loadNumber, printJson, printLine, withStore } from "../context.js";
+import { actorFor, loadNumber, printJson, withStore } from "../context.js";
 import { LoadBars } from "../load-bars.js";
 import { currentMode, either, remoteApi } from "../mode.js";
-import type { RemoteApi } from "../remote/client.js";
-import { watchJob } from "./job.js";
+import { type JobOptions, jobOptions, submitJob } from "./job.js";
 
-interface IngestOptions {
+interface IngestOptions extends JobOptions {
   source: string;
-  json?: boolean;
-  reason?: string;
-  wait: boolean;
-}
-
-/**
- * Through the server an ingest is a job: PATH is the export's folder in the server's inbox (the
- * server reads only there), and the job is followed like `kaivo job watch` unless --no-wait.
- */
-async function ingestRemotely(
-  command: Command,
-  path: string,
-  o: IngestOptions,
-  api: RemoteApi,
-): Promise<void> {
-  if (!o.reason?.trim())
-    throw new ValidationError(
-      "Say why the load is asked for: --reason TEXT.",
-      "Through the server every load is a job, and a job keeps its reason.",
-    );
-  const job = await api.post<Job>("/api/jobs", {
-    kind: "ingest",
-    params: { path, source: o.source },
-    reason: o.reason,
-  });
-  if (!o.wait) {
-    if (o.json) return printJson(job);
-    printLine(`job ${job.id}: ingest of ${path} from the server's inbox, ${job.status}`);
-    return;
-  }
-  process.stderr.write(`job ${job.id}: ingest of ${path} from the server's inbox\n`);
-  await watchJob(command, job.id, { kind: "ingest", ...(o.json ? { json: true } : {}) }, api);
 }
 
 function printReport(r: LoadReport): void {
@@ -79,25 +44,29 @@ function printReport(r: LoadReport): void {
 }
 
 export function registerIngest(program: Command): void {
-  program
+  const ingestCommand = program
     .command("ingest <path>")
     .description(
       "load FHIR bulk exports into the pseudonymized lake (stewards); logged in: a job on the server, PATH in its inbox",
     )
     .option("--source <name>", "the source system", "ehr")
-    .option("--json", "print the load reports as JSON")
-    .option(
-      "--reason <text>",
-      "why the load is asked for (kept with the job; needed through the server)",
-    )
-    .option(
-      "--no-wait",
-      "through the server: queue the job and return (`kaivo job watch ID` follows it)",
-    )
-    .action(async (path: string, o: IngestOptions, command: Command) => {
+    .option("--json", "print the load reports as JSON");
+  jobOptions(ingestCommand, "the load").action(
+    async (path: string, o: IngestOptions, command: Command) => {
       const mode = currentMode();
+      // Through the server PATH is the export's folder in its inbox: the server reads only there.
       if (mode.kind === "remote")
-        return ingestRemotely(command, path, o, remoteApi(mode.credentials));
+        return submitJob(
+          command,
+          remoteApi(mode.credentials),
+          {
+            path: "/api/jobs",
+            body: { kind: "ingest", params: { path, source: o.source } },
+            kind: "ingest",
+            what: `ingest of ${path} from the server's inbox`,
+          },
+          o,
+        );
       await withStore(async ({ home, store }) => {
         const actor = await actorFor(command, store);
         const bars = process.stderr.isTTY && !o.json ? new LoadBars() : null;
@@ -109,7 +78,8 @@ export function registerIngest(program: Command): void {
         if (o.json) printJson(reports);
         else for (const r of reports) printReport(r);
       });
-    });
+    },
+  );
 
   const lake = program.command("lake").description("look at the data lake (stewards, auditors)");
   lake
@@ -192,17 +162,33 @@ export function registerIngest(program: Command): void {
         );
       });
     });
-  quarantine
-    .command("retry <id>")
-    .description("load a quarantined record again, as a load of its own")
-    .action(async (id: string, _o: unknown, command: Command) => {
-      await withStore(async ({ home, store }) => {
-        printReport(
-          await retryQuarantined(
-            { home, store, actor: await actorFor(command, store) },
-            loadNumber(id),
-          ),
-        );
-      });
+  jobOptions(
+    quarantine
+      .command("retry <id>")
+      .description("load a quarantined record again, as a load of its own")
+      .option("--json", "print JSON"),
+    "the retry",
+  ).action(async (id: string, o: JobOptions, command: Command) => {
+    const mode = currentMode();
+    if (mode.kind === "remote")
+      return submitJob(
+        command,
+        remoteApi(mode.credentials),
+        {
+          path: `/api/quarantine/${loadNumber(id)}/retry`,
+          body: {},
+          kind: "quarantine.retry",
+          what: `retry of quarantined record ${id}`,
+        },
+        o,
+      );
+    await withStore(async ({ home, store }) => {
+      const r = await retryQuarantined(
+        { home, store, actor: await actorFor(command, store) },
+        loadNumber(id),
+      );
+      if (o.json) printJson(r);
+      else printReport(r);
     });
+  });
 }

@@ -226,6 +226,51 @@ export async function watchJob(
   return job;
 }
 
+/** What the commands that become jobs on the server take besides their own options. */
+export interface JobOptions {
+  reason?: string;
+  wait: boolean;
+  json?: boolean;
+}
+
+/** Adds --reason and --no-wait, which matter when the command runs through the server. */
+export function jobOptions(command: Command, what: string): Command {
+  return command
+    .option(
+      "--reason <text>",
+      `why ${what} is asked for (kept with the job; needed through the server)`,
+    )
+    .option(
+      "--no-wait",
+      "through the server: queue the job and return (`kaivo job watch ID` follows it)",
+    );
+}
+
+/**
+ * Through the server, a command that writes the lake is a job: asked for with a reason, then
+ * followed like `kaivo job watch` unless --no-wait.
+ */
+export async function submitJob(
+  command: Command,
+  api: RemoteApi,
+  request: { path: string; body: Record<string, unknown>; kind: string; what: string },
+  o: JobOptions,
+): Promise<void> {
+  if (!o.reason?.trim())
+    throw new ValidationError(
+      `Say why ${request.what} is asked for: --reason TEXT.`,
+      "Through the server this is a job, and a job keeps its reason.",
+    );
+  const job = await api.post<Job>(request.path, { ...request.body, reason: o.reason });
+  if (!o.wait) {
+    if (o.json) return printJson(job);
+    out(`job ${job.id}: ${request.what}, ${job.status}`);
+    return;
+  }
+  process.stderr.write(`${printable(`job ${job.id}: ${request.what}`)}\n`);
+  await watchJob(command, job.id, { kind: request.kind, ...(o.json ? { json: true } : {}) }, api);
+}
+
 function statusOption(value: string): JobStatus {
   if (!(JOB_STATUSES as readonly string[]).includes(value))
     throw new ValidationError(`--status is one of ${JOB_STATUSES.join(", ")}.`);
