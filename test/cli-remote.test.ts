@@ -308,6 +308,22 @@ describe("the CLI as a client of the server", () => {
     const show = await kaivo("stina", ["catalog", "show", "clinical", "--json"]);
     expect(show.status, show.stderr).toBe(0);
     expect(JSON.parse(show.stdout)).toMatchObject({ level: "registry" });
+    const annotate = await kaivo("stina", [
+      "catalog",
+      "annotate",
+      "clinical.lab",
+      "--keywords",
+      "lab, HbA1c",
+    ]);
+    expect(annotate.stdout, annotate.stderr).toContain("clinical.lab: keywords annotated");
+    const notYours = await kaivo("riku", [
+      "catalog",
+      "annotate",
+      "clinical.lab",
+      "--keywords",
+      "x",
+    ]);
+    expect(notYours.status).toBe(3);
     const none = await kaivo("riku", ["catalog", "show", "nosuch"]);
     expect(none.status).toBe(1);
   });

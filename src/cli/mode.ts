@@ -20,6 +20,7 @@ export const REMOTE_COMMANDS: ReadonlySet<string> = new Set([
   "catalog list",
   "catalog show",
   "catalog search",
+  "catalog annotate",
   "feasibility",
   "ingest",
   "job list",

@@ -182,7 +182,14 @@ export function registerCatalog(program: Command): void {
     .option("--keywords <list>", "comma-separated")
     .action(async (name: string, o: Record<string, string>, command: Command) => {
       const fields = Object.fromEntries(Object.entries(o).filter(([, v]) => typeof v === "string"));
-      const r = await withActor(command, (ctx) => annotateCatalog(ctx, name, fields));
+      const r = await either(command, {
+        direct: (ctx) => annotateCatalog(ctx, name, fields),
+        remote: (api) =>
+          api.post<Awaited<ReturnType<typeof annotateCatalog>>>(
+            `/api/catalog/${encodeURIComponent(name)}/annotations`,
+            fields,
+          ),
+      });
       out(`${r.target}: ${Object.keys(r.fields).join(", ")} annotated`);
     });
   catalog
