@@ -66,6 +66,20 @@ export async function millionLake({ patients, replicas, data, home }) {
       join(import.meta.dirname, "..", "dist/disclosure/record-keys.js")
     );
     await assignRecordKeys(lake);
+    // The replicas bypassed the load's merge, so the word index is built again, whole, over them.
+    const { indexedColumns, indexLoad } = await import(
+      join(import.meta.dirname, "..", "dist/lake/word-index.js")
+    );
+    const indexed = await indexedColumns(lake);
+    if (indexed.length > 0) {
+      const t1 = performance.now();
+      const [{ latest }] = await rows(lake, "select max(load_id) latest from main._loads");
+      await lake.connection.run("drop schema _search cascade");
+      await lake.transaction(async () => {
+        for (const c of indexed) await indexLoad(lake, c, Number(latest));
+      });
+      console.log(`  word index rebuilt in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
+    }
     await lake.connection.run("checkpoint");
     lake.close();
     writeFileSync(join(home, "built.json"), JSON.stringify({ patients, replicas }));

@@ -40,7 +40,12 @@ config.server = { ...(config.server ?? {}), requestsPerMinute: 1e9, queryTimeout
 writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`);
 
 const kaivo = (args, input) =>
-  execFileSync(process.execPath, [cli, ...args], { env, encoding: "utf8", input });
+  execFileSync(process.execPath, [cli, ...args], {
+    env,
+    encoding: "utf8",
+    input,
+    stdio: ["pipe", "pipe", "ignore"],
+  });
 const users = ["bench-steward", ...Array.from({ length: 32 }, (_, i) => `bench-r${i + 1}`)];
 for (const u of users) {
   try {
@@ -111,7 +116,13 @@ const rss = () =>
   Number(readFileSync(`/proc/${server.pid}/status`, "utf8").match(/VmRSS:\s+(\d+)/)[1]) / 1024;
 
 let nextResearcher = 0;
-async function load({ def, connections, amount }) {
+let edit = 0;
+const pct = (xs, q) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((q / 100) * sorted.length) - 1)] ?? NaN;
+};
+async function load({ def, connections, amount, vary = false }) {
+  const times = [];
   const body = JSON.stringify({ definition: def });
   const result = await autocannon({
     url: `${url}/api/feasibility`,
@@ -121,6 +132,22 @@ async function load({ def, connections, amount }) {
     timeout: 60,
     headers: { "content-type": "application/json" },
     body,
+    // A user editing the cohort: every request a new definition (a new title is enough to miss
+    // the cache), so each is compiled and run on the lake.
+    ...(vary
+      ? {
+          requests: [
+            {
+              setupRequest: (req) => ({
+                ...req,
+                body: JSON.stringify({
+                  definition: { ...def, title: `${def.title ?? def.name} (edit ${++edit})` },
+                }),
+              }),
+            },
+          ],
+        }
+      : {}),
     // Each connection is a researcher of its own.
     setupClient: (client) => {
       const i = nextResearcher++ % 32;
@@ -128,8 +155,10 @@ async function load({ def, connections, amount }) {
         "content-type": "application/json",
         authorization: `Bearer ${tokens.get(`bench-r${i + 1}`)}`,
       });
+      client.on("response", (_status, _bytes, ms) => times.push(ms));
     },
   });
+  result.ms = { p50: pct(times, 50), p95: pct(times, 95), p99: pct(times, 99) };
   return result;
 }
 
@@ -137,18 +166,27 @@ console.log(
   `server benchmark: ${patients * replicas} people, ${requests} requests per cohort and concurrency, loopback, warm server; machine: ${(await import("node:os")).cpus().length} cores`,
 );
 console.log(
-  "cohort                      | conc | p50 ms | p95 ms | p99 ms | req/s | errors | non-2xx | hand ms | p50/hand",
+  "cohort                      | requests | conc | p50 ms | p95 ms | p99 ms | req/s | errors | non-2xx | hand ms | p50/hand",
 );
+const uncached = Number(process.env.BENCH_UNCACHED ?? 10);
+const row = (name, mode, connections, r) => {
+  const p = r.ms;
+  console.log(
+    `${name.padEnd(27)} | ${mode.padEnd(8)} | ${String(connections).padStart(4)} | ${p.p50.toFixed(0).padStart(6)} | ${p.p95.toFixed(0).padStart(6)} | ${p.p99.toFixed(0).padStart(6)} | ${r.requests.average.toFixed(1).padStart(5)} | ${String(r.errors + r.timeouts).padStart(6)} | ${String(r.non2xx).padStart(7)} | ${handMs[name].toFixed(0).padStart(7)} | ${(p.p50 / handMs[name]).toFixed(2).padStart(8)}`,
+  );
+};
 for (const { name, def } of cohorts) {
-  // Warm: the first answer compiles and caches; later ones are what a typing user sees.
-  await load({ def, connections: 1, amount: 3 });
-  for (const connections of [1, 8, 32]) {
-    const r = await load({ def, connections, amount: Math.max(requests, connections * 4) });
-    const p = r.latency;
-    console.log(
-      `${name.padEnd(27)} | ${String(connections).padStart(4)} | ${String(p.p50).padStart(6)} | ${String(p.p97_5 ?? p.p90).padStart(6)} | ${String(p.p99).padStart(6)} | ${r.requests.average.toFixed(1).padStart(5)} | ${String(r.errors + r.timeouts).padStart(6)} | ${String(r.non2xx).padStart(7)} | ${handMs[name].toFixed(0).padStart(7)} | ${(p.p50 / handMs[name]).toFixed(2).padStart(8)}`,
+  // Edits: each request a new definition, compiled and run on the warm lake.
+  row(name, "edited", 1, await load({ def, connections: 1, amount: uncached, vary: true }));
+  // Repeats: the same definition again (a refresh, another researcher), from the cache.
+  await load({ def, connections: 1, amount: 2 });
+  for (const connections of [1, 8, 32])
+    row(
+      name,
+      "repeated",
+      connections,
+      await load({ def, connections, amount: Math.max(requests, connections * 4) }),
     );
-  }
 }
 
 // RSS over many requests: sampled every second while they run.

@@ -6,6 +6,7 @@ import type { ControlStore } from "../store/control-store.js";
 import { authorize, isAllowed, PERMISSIONS, type Permission } from "./permissions.js";
 import { type Actor, isRole, type Role } from "./roles.js";
 import { randomSecret, safeEqual, sha256Hex } from "./secrets.js";
+import { resolveActor } from "./users.js";
 
 /** Recognisable in a leak scanner and in a log line someone pasted: `kaivo_` and 43 base64url characters. */
 export const TOKEN_PREFIX = "kaivo_";
@@ -87,11 +88,15 @@ export async function createToken(
 ): Promise<{ token: TokenInfo; secret: string }> {
   await authorize(store, actor, "token.create");
   const user = input.user ?? actor.name;
-  if (user !== actor.name)
+  // A token acts as its user, so each user creates their own; the one exception is the installing
+  // admin on the host (direct mode), minting a script's or a first user's token, audited as such.
+  const onHostForOther = user !== actor.name && actor.via === "direct" && actor.role === "admin";
+  if (user !== actor.name && !onHostForOther)
     throw new ForbiddenError(
       `${actor.name} may not create a token for ${user}.`,
-      "A token acts as its user, so each user creates their own.",
+      "A token acts as its user, so each user creates their own (an admin can on the host: kaivo token create --user NAME).",
     );
+  const owner = onHostForOther ? await resolveActor(store, user) : actor;
   const days = input.expiresDays ?? policy.defaultDays;
   if (!Number.isInteger(days) || days < 1 || days > policy.maxDays)
     throw new ValidationError(
@@ -101,8 +106,8 @@ export async function createToken(
   if (label && !/^[\p{L}\p{N} ._:/-]{1,64}$/u.test(label))
     throw new ValidationError("A token label has 1-64 letters, digits, spaces or . _ : / -.");
   // A scoped token is narrower than its role, and a token's scope is its ceiling for what it creates.
-  let scope = resolveScope(actor.role, input.scope);
-  if (actor.scope) {
+  let scope = resolveScope(owner.role, input.scope);
+  if (actor.scope && !onHostForOther) {
     const ceiling = new Set(actor.scope);
     scope = (scope ?? (actor.scope as Permission[])).filter((p) => ceiling.has(p));
   }
@@ -110,7 +115,7 @@ export async function createToken(
   const token: TokenInfo = {
     id: `tok_${randomBytes(8).toString("hex")}`,
     user,
-    role: actor.role,
+    role: owner.role,
     scope,
     label,
     createdAt: now.toISOString(),
@@ -124,7 +129,12 @@ export async function createToken(
     {
       action: "token.create",
       target: `token:${token.id}`,
-      details: { user, scope: scope ?? "role", expiresAt: token.expiresAt },
+      details: {
+        user,
+        scope: scope ?? "role",
+        expiresAt: token.expiresAt,
+        ...(onHostForOther ? { forAnother: true } : {}),
+      },
     },
     async (db) => {
       await db

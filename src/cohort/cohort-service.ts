@@ -7,6 +7,7 @@ import { assertNoIdentifyingText } from "../identity/free-text.js";
 import { withLake } from "../lake/access.js";
 import type { Lake } from "../lake/lake.js";
 import { EMPTY, ident, int, join, type Sql, sql } from "../lake/sql.js";
+import { indexedColumns } from "../lake/word-index.js";
 import { NotFoundError, ValidationError } from "../shared/errors.js";
 import { parseJsonText } from "../shared/json-text.js";
 import type { ControlStore } from "../store/control-store.js";
@@ -64,6 +65,9 @@ export async function cohortContext(
     endOfData: endOfData ?? new Date().toISOString().slice(0, 10),
     codes,
     cohorts: await savedCohorts(store),
+    wordIndex: new Map(
+      (await indexedColumns(lake)).map((c) => [`${c.registry}.${c.table}.${c.column}`, c.tableId]),
+    ),
   };
 }
 

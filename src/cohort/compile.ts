@@ -21,6 +21,7 @@ import {
   type Node,
 } from "./definition.js";
 import { validateDefinition } from "./validate.js";
+import { isWholeRun, vocabularyPattern } from "./word-match.js";
 
 /** One attrition step: a demographic limit or a named inclusion rule, and its flag column. */
 export interface Step {
@@ -55,16 +56,36 @@ function literal(v: string | number | boolean, variable: VariableMeta): Sql {
 
 const escapeRegex = (w: string) => w.replace(/[\\.^$|?*+()[\]{}]/g, "\\$&");
 
-function condition(column: Sql, f: Filter, v: VariableMeta): Sql {
+/** Builds the condition that a row is a candidate of the word index, given the vocabulary pattern. */
+type Candidates = (vocabularyPattern: string) => Sql;
+
+function condition(column: Sql, f: Filter, v: VariableMeta, candidates?: Candidates): Sql {
   const parts: Sql[] = [];
   if (f.in) parts.push(sql`${column} in (${join(f.in.map((x) => literal(x, v)))})`);
   if (f.gt !== undefined) parts.push(sql`${column} > ${literal(f.gt, v)}`);
   if (f.gte !== undefined) parts.push(sql`${column} >= ${literal(f.gte, v)}`);
   if (f.lt !== undefined) parts.push(sql`${column} < ${literal(f.lt, v)}`);
   if (f.lte !== undefined) parts.push(sql`${column} <= ${literal(f.lte, v)}`);
-  // One case-insensitive pass over the text for all the words, not one per word.
-  if (f.contains)
-    parts.push(sql`regexp_matches(${column}, ${`(?i)(${f.contains.map(escapeRegex).join("|")})`})`);
+  // One case-insensitive pass over the text for all the words, not one per word. With the word
+  // index (word-match.ts), words of letters only are answered by the index alone, and the rest
+  // by the same pass over their candidate rows' text only: the CASE keeps DuckDB from running
+  // the expression before the candidates are known.
+  if (f.contains) {
+    const pattern = (words: string[]) => `(?i)(${words.map(escapeRegex).join("|")})`;
+    if (candidates && vocabularyPattern(f.contains)) {
+      const whole = f.contains.filter(isWholeRun);
+      const rest = f.contains.filter((w) => !isWholeRun(w));
+      const either = [
+        ...(whole.length ? [candidates(vocabularyPattern(whole) as string)] : []),
+        ...(rest.length
+          ? [
+              sql`regexp_matches(case when ${candidates(vocabularyPattern(rest) as string)} then ${column} end, ${pattern(rest)})`,
+            ]
+          : []),
+      ];
+      parts.push(sql`(${join(either, sql` or `)})`);
+    } else parts.push(sql`regexp_matches(${column}, ${pattern(f.contains)})`);
+  }
   if (f.isNull !== undefined)
     parts.push(f.isNull ? sql`${column} is null` : sql`${column} is not null`);
   return join(parts, sql` and `);
@@ -132,6 +153,14 @@ class Compiler {
     return Lake.asOf(this.ctx.latest ? undefined : this.ctx.snapshot, alias);
   }
 
+  /** The word-index candidates of an aliased table's text column, if the index covers it. */
+  private candidates(alias: string, t: TableMeta, column: string): Candidates | undefined {
+    const id = this.ctx.wordIndex?.get(`${t.registry}.${t.table}.${column}`);
+    if (id === undefined) return undefined;
+    return (words) =>
+      sql`${ident(alias, "record_key")} in (select w.record_key from _search.postings w where w.table_id = ${int(id)} and ${this.asOf("w")} and w.word_id in (select v.word_id from _search.vocabulary v where regexp_matches(v.word, ${words})))`;
+  }
+
   private table(name: string): TableMeta {
     return findTable(this.ctx.catalog, name) as TableMeta;
   }
@@ -164,9 +193,17 @@ class Compiler {
       if (!variable) continue;
       if (via) {
         where.push(
-          sql`${ident("e", via.reference.variable)} in (select r.record_key from ${Lake.qualified(via.table.registry, via.table.table)} r where ${this.asOf("r")} and ${condition(ident("r", variable.variable), f, variable)})`,
+          sql`${ident("e", via.reference.variable)} in (select r.record_key from ${Lake.qualified(via.table.registry, via.table.table)} r where ${this.asOf("r")} and ${condition(ident("r", variable.variable), f, variable, this.candidates("r", via.table, variable.variable))})`,
         );
-      } else where.push(condition(ident("e", variable.variable), f, variable));
+      } else
+        where.push(
+          condition(
+            ident("e", variable.variable),
+            f,
+            variable,
+            this.candidates("e", t, variable.variable),
+          ),
+        );
     }
     if (extra && !extra.isEmpty) where.push(extra);
     return sql`select e.pseudo_id, e.event_date, ${visit ? ident("e", visit) : sql`null::varchar`} as visit

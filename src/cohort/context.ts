@@ -15,6 +15,11 @@ export interface CohortContext {
   codes: Map<string, Set<string>>;
   /** Other cohorts' definitions by name and full hash, for cohorts used as criteria. */
   cohorts: Array<{ name: string; hash: string; definition: CohortDefinition }>;
+  /**
+   * Text columns the lake's word index covers (`registry.table.column` to its table id); a
+   * `contains` on another column, or on a lake from before the index, scans the text.
+   */
+  wordIndex?: ReadonlyMap<string, number>;
 }
 
 export interface Issue {

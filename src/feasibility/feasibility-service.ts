@@ -1,3 +1,4 @@
+import { realpathSync } from "node:fs";
 import { authorize } from "../auth/permissions.js";
 import { readCatalog } from "../catalog/catalog-store.js";
 import {
@@ -14,7 +15,9 @@ import type { MeasuredCell } from "../disclosure/measure.js";
 import { measureCells } from "../disclosure/measure.js";
 import { policyFrom } from "../disclosure/policy.js";
 import { seesExactCounts } from "../disclosure/rules.js";
+import { BUCKETS } from "../disclosure/sketch.js";
 import { withLake } from "../lake/access.js";
+import { sql } from "../lake/sql.js";
 import { checkApplication } from "./application.js";
 import {
   type AssessmentLayout,
@@ -24,6 +27,7 @@ import {
   dataRequests,
   materialiseAttributes,
 } from "./cells.js";
+import { cacheKey, QueryCache } from "./query-cache.js";
 import { recordOutcome, recordQuery } from "./query-record.js";
 
 type Labelled<T> = Array<{ label: string; persons: T }>;
@@ -151,33 +155,62 @@ function tryParse(
   }
 }
 
+interface Measured {
+  layout: AssessmentLayout;
+  cells: Map<string, MeasuredCell>;
+  base: { name: string; hash: string; snapshot: number };
+}
+
+/**
+ * Measured assessments (exact cells, before disclosure control) by everything that decides them:
+ * the home's lake and its latest load (so a new load, or another lake, never finds an entry), the
+ * definition's hash and compiled SQL, the snapshot, the data requested, the catalog and the
+ * opt-outs. Every request is still recorded, and a researcher's still goes through the engine
+ * and its ledger: only the lake's work is saved.
+ */
+export const assessmentCache = new QueryCache<Measured>({ entries: 64, bytes: 32 * 1024 * 1024 });
+
+/** Estimated bytes of a measured assessment: mostly its cells' sketches. */
+const measuredBytes = (m: Measured) =>
+  2 * JSON.stringify(m.layout).length + m.cells.size * (64 + BUCKETS * 3 * 16);
+
 /** Measures every cell of a definition already read (and recorded), on a read-only lake. */
 function assess(
   ctx: Ctx,
   def: CohortDefinition,
   hash: string,
   options: { snapshot?: number; data?: string[] },
-): Promise<{
-  layout: AssessmentLayout;
-  cells: Map<string, MeasuredCell>;
-  base: { name: string; hash: string; snapshot: number };
-}> {
+): Promise<Measured> {
   return withLake(ctx, "feasibility.run", async (lake) => {
     const catalog = await readCatalog(lake);
     const data = dataRequests(catalog, options.data ?? []);
     const compiled = compileCohort(def, await cohortContext(lake, ctx.store, options.snapshot));
     await saveDefinition(ctx, def);
-    await materialise(lake, compiled);
     // People who opted out are in no count shown outside the service.
-    const optouts = await ctx.store.db.selectFrom("optouts").select("pseudo_id").execute();
-    await excludePersons(
-      lake,
-      optouts.map((o) => o.pseudo_id),
+    const optouts = (await ctx.store.db.selectFrom("optouts").select("pseudo_id").execute())
+      .map((o) => o.pseudo_id)
+      .sort();
+    const [latest] = await lake.query(
+      sql`select load_id, fingerprint, finished_at from main._loads order by load_id desc limit 1`,
     );
-    await materialiseAttributes(lake, catalog, compiled.snapshot);
-    const layout = await assessmentLayout(lake, catalog, compiled, def.entry.events.table, data);
-    const cells = await measureCells(lake, assessmentCells(compiled, layout));
-    return { layout, cells, base: { name: def.name, hash, snapshot: compiled.snapshot } };
+    const key = cacheKey([
+      realpathSync(ctx.home.dir),
+      latest ?? null,
+      compiled.snapshot,
+      hash,
+      compiled.sql.compile(),
+      data.map((d) => d.name),
+      catalog,
+      optouts,
+    ]);
+    return assessmentCache.getOrCompute(key, measuredBytes, async () => {
+      await materialise(lake, compiled);
+      await excludePersons(lake, optouts);
+      await materialiseAttributes(lake, catalog, compiled.snapshot);
+      const layout = await assessmentLayout(lake, catalog, compiled, def.entry.events.table, data);
+      const cells = await measureCells(lake, assessmentCells(compiled, layout));
+      return { layout, cells, base: { name: def.name, hash, snapshot: compiled.snapshot } };
+    });
   });
 }
 

@@ -332,6 +332,7 @@ export async function loadExport(
           columns: lakeColumns(l.table),
           staging: { table: l.stage },
           deletedKeys: deleted.get(l.table.resourceType),
+          textColumn: l.table.text ? "text" : undefined,
           report: report.tables[l.table.name] as TableReport,
         }),
       ),

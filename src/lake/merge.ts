@@ -4,6 +4,7 @@ import { assignRecordKeys } from "../disclosure/record-keys.js";
 import type { LoadReport, TableReport } from "../ingest/report.js";
 import type { Lake } from "./lake.js";
 import { quoteIdent } from "./sql.js";
+import { indexLoad } from "./word-index.js";
 
 /**
  * The content hash of a staged record: equal hashes mean an unchanged record. Hex, so it never
@@ -33,6 +34,8 @@ export interface MergeTable {
   deletedKeys?: Set<string> | undefined;
   /** The staged rows are the whole table (a registry extract): current records not in it are deleted. */
   fullExtract?: boolean;
+  /** The column of note text, kept in the word index by this same transaction (word-index.ts). */
+  textColumn?: string | undefined;
   report: TableReport;
 }
 
@@ -113,6 +116,17 @@ export async function mergeLoad(
       await c.run(
         `update ${target} set load_to = ${loadId} where load_to is null and load_from < ${loadId} and record_key in (select record_key from del_keys)`,
       );
+      if (t.textColumn) {
+        const t0 = performance.now();
+        await indexLoad(
+          lake,
+          { registry: t.registry, table: t.name, column: t.textColumn },
+          loadId,
+        );
+        // Part of the merge's time; reported apart so its cost stays visible.
+        const { seconds } = load.report;
+        seconds.index = Math.round((seconds.index ?? 0) * 1000 + performance.now() - t0) / 1000;
+      }
     }
     // New people get their permanent record key in the same transaction as their first rows.
     await assignRecordKeys(lake, loadId);

@@ -24,7 +24,10 @@ export function registerToken(program: Command): void {
   token
     .command("create")
     .description("create an API token for the acting user; prints the secret once")
-    .option("--user <name>", "whose token (must be the acting user; default: the acting user)")
+    .option(
+      "--user <name>",
+      "whose token (default: the acting user; an admin on the host may name another user)",
+    )
     .option(
       "--expires <days>",
       "days until it expires (default and maximum: auth.tokens in kaivo.json)",
