@@ -9,6 +9,8 @@ import { registerCohort } from "./commands/cohort.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerIngest } from "./commands/ingest.js";
 import { registerInit } from "./commands/init.js";
+import { registerJob } from "./commands/job.js";
+import { registerLogin } from "./commands/login.js";
 import { registerPermits } from "./commands/permit.js";
 import { registerServe } from "./commands/serve.js";
 import { registerStatus } from "./commands/status.js";
@@ -17,6 +19,7 @@ import { registerToken } from "./commands/token.js";
 import { registerUser } from "./commands/user.js";
 import { registerView } from "./commands/view.js";
 import { EXIT } from "./exit-codes.js";
+import { guardMode } from "./mode.js";
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
   version: string;
@@ -27,9 +30,11 @@ export function buildProgram(): Command {
     .name("kaivo")
     .description("Kaivo: a research data service for secondary use of hospital health data")
     .version(pkg.version)
-    .option("--as <user>", "act as this user (default: $KAIVO_USER)")
+    .option("--as <user>", "act as this user, in direct mode (default: $KAIVO_USER)")
     .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    // Logged in, commands run on the server: the ones that do not yet are refused here, once.
+    .hook("preAction", (_program, actionCommand) => guardMode(actionCommand));
   registerDemo(program);
   registerInit(program);
   registerStatus(program);
@@ -43,6 +48,8 @@ export function buildProgram(): Command {
   registerPermits(program);
   registerServe(program);
   registerToken(program);
+  registerLogin(program);
+  registerJob(program);
   return program;
 }
 

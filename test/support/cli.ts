@@ -1,5 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 export const MAIN = join(import.meta.dirname, "../../dist/cli/main.js");
@@ -23,7 +24,8 @@ export function kaivo(args: string[], env: NodeJS.ProcessEnv, input?: string): C
   if (!existsSync(MAIN))
     throw new Error(`${MAIN} is missing: run \`npm run build\` (npm test does).`);
   const result = spawnSync(process.execPath, [MAIN, ...args], {
-    env,
+    // A developer's own `kaivo login` must not turn these direct-mode tests into remote ones.
+    env: { KAIVO_CONFIG_DIR: join(tmpdir(), "kaivo-tests-never-logged-in"), ...env },
     encoding: "utf8",
     timeout: CLI_TIMEOUT_MS,
     ...(input !== undefined ? { input } : {}),

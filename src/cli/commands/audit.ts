@@ -5,6 +5,7 @@ import { checkpointAudit, parseAnchor, tailAudit, verifyAudit } from "../../audi
 import type { AuditOutcome, AuditVerdict } from "../../audit/verdict.js";
 import { actorFor, printJson, READ_ONLY_HOME, withStore } from "../context.js";
 import { EXIT } from "../exit-codes.js";
+import { either } from "../mode.js";
 
 export function registerAudit(program: Command): void {
   const audit = program
@@ -17,14 +18,17 @@ export function registerAudit(program: Command): void {
     .option("-n <count>", "how many entries", "20")
     .option("--json", "print one JSON object per line")
     .action(async (options: { n: string; json?: boolean }, command: Command) => {
-      await withStore(async ({ store }) => {
-        const entries = await tailAudit(store, await actorFor(command, store), Number(options.n));
-        for (const entry of entries) {
-          process.stdout.write(
-            options.json ? `${JSON.stringify(entry)}\n` : `${formatEntry(entry)}\n`,
-          );
-        }
+      const n = Number(options.n);
+      const entries = await either(command, {
+        direct: ({ store, actor }) => tailAudit(store, actor, n),
+        remote: async (api) =>
+          (await api.get<{ entries: AuditEntry[] }>("/api/audit", { n })).entries,
       });
+      for (const entry of entries) {
+        process.stdout.write(
+          options.json ? `${JSON.stringify(entry)}\n` : `${formatEntry(entry)}\n`,
+        );
+      }
     });
 
   audit

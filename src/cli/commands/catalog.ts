@@ -16,6 +16,7 @@ import type { VariableProfile } from "../../catalog/profile.js";
 import { ValidationError } from "../../shared/errors.js";
 import { loadNumber, printJson, printLine, withActor } from "../context.js";
 import { EXIT } from "../exit-codes.js";
+import { either } from "../mode.js";
 
 const out = printLine;
 /** Stewards: the share of rows without a value; others: of the table's persons. */
@@ -112,7 +113,11 @@ export function registerCatalog(program: Command): void {
     .option("--as-of <load>", "the snapshot", loadNumber)
     .option("--json", "print JSON")
     .action(async (o: { asOf?: number; json?: boolean }, command: Command) => {
-      const listing = await withActor(command, (ctx) => listCatalog(ctx, o.asOf));
+      const listing = await either(command, {
+        direct: (ctx) => listCatalog(ctx, o.asOf),
+        remote: (api) =>
+          api.get<Awaited<ReturnType<typeof listCatalog>>>("/api/catalog", { snapshot: o.asOf }),
+      });
       if (o.json) return printJson(listing);
       out(
         `disclosure: ${listing.disclosure.exact ? "exact figures (steward)" : listing.disclosure.policy}`,
@@ -131,7 +136,11 @@ export function registerCatalog(program: Command): void {
     .option("--as-of <load>", "the snapshot", loadNumber)
     .option("--json", "print JSON")
     .action(async (name: string, o: { asOf?: number; json?: boolean }, command: Command) => {
-      const entry = await withActor(command, (ctx) => showCatalog(ctx, name, o.asOf));
+      const entry = await either(command, {
+        direct: (ctx) => showCatalog(ctx, name, o.asOf),
+        remote: (api) =>
+          api.get<CatalogEntry>(`/api/catalog/${encodeURIComponent(name)}`, { snapshot: o.asOf }),
+      });
       if (o.json) printJson(entry);
       else printEntry(entry);
     });
@@ -140,7 +149,17 @@ export function registerCatalog(program: Command): void {
     .description("find registries, tables, variables, codes and values by words, ranked")
     .option("--json", "print JSON")
     .action(async (words: string[], o: { json?: boolean }, command: Command) => {
-      const hits = await withActor(command, (ctx) => searchCatalogService(ctx, words.join(" ")));
+      const q = words.join(" ");
+      const hits = await either(command, {
+        direct: (ctx) => searchCatalogService(ctx, q),
+        remote: async (api) =>
+          (
+            await api.get<{ hits: Awaited<ReturnType<typeof searchCatalogService>> }>(
+              "/api/catalog/search",
+              { q },
+            )
+          ).hits,
+      });
       if (o.json) return printJson(hits);
       if (hits.length === 0) out("nothing found");
       for (const h of hits)
@@ -163,7 +182,14 @@ export function registerCatalog(program: Command): void {
     .option("--keywords <list>", "comma-separated")
     .action(async (name: string, o: Record<string, string>, command: Command) => {
       const fields = Object.fromEntries(Object.entries(o).filter(([, v]) => typeof v === "string"));
-      const r = await withActor(command, (ctx) => annotateCatalog(ctx, name, fields));
+      const r = await either(command, {
+        direct: (ctx) => annotateCatalog(ctx, name, fields),
+        remote: (api) =>
+          api.post<Awaited<ReturnType<typeof annotateCatalog>>>(
+            `/api/catalog/${encodeURIComponent(name)}/annotations`,
+            fields,
+          ),
+      });
       out(`${r.target}: ${Object.keys(r.fields).join(", ")} annotated`);
     });
   catalog
@@ -199,7 +225,16 @@ export function registerCatalog(program: Command): void {
     .description("codes and titles; M05* is a prefix")
     .option("--json", "print JSON")
     .action(async (system: string, patterns: string[], o: { json?: boolean }, command: Command) => {
-      const found = await withActor(command, (ctx) => lookupCodes(ctx, system, patterns));
+      const found = await either(command, {
+        direct: (ctx) => lookupCodes(ctx, system, patterns),
+        remote: async (api) =>
+          (
+            await api.get<{ found: Awaited<ReturnType<typeof lookupCodes>> }>(
+              `/api/vocab/${encodeURIComponent(system)}`,
+              { codes: patterns.join(",") },
+            )
+          ).found,
+      });
       if (o.json) return printJson(found);
       for (const f of found) {
         if (f.codes.length === 0) out(`${f.pattern}: no such code in ${system}`);
@@ -216,7 +251,11 @@ export function registerCatalog(program: Command): void {
     .option("--as-of <load>", "the snapshot", loadNumber)
     .option("--json", "print JSON")
     .action(async (o: { asOf?: number; json?: boolean }, command: Command) => {
-      const report = await withActor(command, (ctx) => qualityReport(ctx, o.asOf));
+      const report = await either(command, {
+        direct: (ctx) => qualityReport(ctx, o.asOf),
+        remote: (api) =>
+          api.get<Awaited<ReturnType<typeof qualityReport>>>("/api/quality", { snapshot: o.asOf }),
+      });
       if (o.json) printJson(report);
       else {
         out(`quality of snapshot ${report.loadId ?? "(none: ingest data first)"}`);

@@ -11,6 +11,8 @@ import { DEFINITION_LIMITS } from "../../cohort/limits.js";
 import { feasibility } from "../../feasibility/feasibility-service.js";
 import { loadNumber, printJson, printLine, withActor } from "../context.js";
 import { readJsonFile } from "../json-file.js";
+import { currentMode, either, remoteApi } from "../mode.js";
+import { type JobOptions, jobOptions, submitJob } from "./job.js";
 
 const out = printLine;
 
@@ -33,7 +35,14 @@ export function registerCohort(program: Command): void {
     .description("check a definition against the catalog; a valid one is saved as a version")
     .option("--json", "print JSON")
     .action(async (file: string, o: { json?: boolean }, command: Command) => {
-      const r = await withActor(command, (ctx) => validateCohort(ctx, readDefinition(file), file));
+      const definition = readDefinition(file);
+      const r = await either(command, {
+        direct: (ctx) => validateCohort(ctx, definition, file),
+        remote: (api) =>
+          api.post<Awaited<ReturnType<typeof validateCohort>>>("/api/cohorts/validate", {
+            definition,
+          }),
+      });
       if (o.json) printJson(r);
       else {
         for (const e of r.errors) out(`error   ${e.path}: ${e.message}`);
@@ -51,9 +60,12 @@ export function registerCohort(program: Command): void {
     .description("the definition in plain language, for reviewers")
     .option("--json", "print JSON")
     .action(async (file: string, o: { json?: boolean }, command: Command) => {
-      const text = await withActor(command, (ctx) =>
-        explainCohort(ctx, readDefinition(file), file),
-      );
+      const definition = readDefinition(file);
+      const text = await either(command, {
+        direct: (ctx) => explainCohort(ctx, definition, file),
+        remote: async (api) =>
+          (await api.post<{ text: string }>("/api/cohorts/explain", { definition })).text,
+      });
       if (o.json) printJson({ text });
       else process.stdout.write(text);
     });
@@ -63,9 +75,18 @@ export function registerCohort(program: Command): void {
     .option("--snapshot <load>", "the lake snapshot (default: latest)", loadNumber)
     .option("--json", "print JSON")
     .action(async (file: string, o: { snapshot?: number; json?: boolean }, command: Command) => {
-      const { text, params, steps } = await withActor(command, (ctx) =>
-        cohortSql(ctx, readDefinition(file), o.snapshot, file),
-      );
+      const definition = readDefinition(file);
+      const { text, params, steps } = await either(command, {
+        direct: (ctx) => cohortSql(ctx, definition, o.snapshot, file),
+        remote: async (api) => {
+          const r = await api.post<{
+            sql: string;
+            params: unknown[];
+            steps: Array<{ name: string; column: string }>;
+          }>("/api/cohorts/sql", { definition, ...(o.snapshot ? { snapshot: o.snapshot } : {}) });
+          return { text: r.sql, params: r.params, steps: r.steps };
+        },
+      });
       if (o.json) printJson({ sql: text, params, steps });
       else {
         // The statement, then the values it binds: they never enter the SQL text. Each line
@@ -85,31 +106,48 @@ export function registerCohort(program: Command): void {
         }
       }
     });
-  cohort
-    .command("run <file>")
-    .description("store the cohort's members for a snapshot, for releases (stewards)")
-    .option("--snapshot <load>", "the lake snapshot (default: latest)", loadNumber)
-    .option("--json", "print JSON")
-    .action(async (file: string, o: { snapshot?: number; json?: boolean }, command: Command) => {
-      const r = await withActor(command, (ctx) =>
-        runCohort(ctx, readDefinition(file), o.snapshot, file),
+  jobOptions(
+    cohort
+      .command("run <file>")
+      .description("store the cohort's members for a snapshot, for releases (stewards)")
+      .option("--snapshot <load>", "the lake snapshot (default: latest)", loadNumber)
+      .option("--json", "print JSON"),
+    "the cohort run",
+  ).action(async (file: string, o: JobOptions & { snapshot?: number }, command: Command) => {
+    const definition = readDefinition(file);
+    const mode = currentMode();
+    if (mode.kind === "remote")
+      return submitJob(
+        command,
+        remoteApi(mode.credentials),
+        {
+          path: "/api/cohorts/runs",
+          body: { definition, ...(o.snapshot ? { snapshot: o.snapshot } : {}) },
+          kind: "cohort.run",
+          what: `cohort run of ${file}`,
+        },
+        o,
       );
-      if (o.json) return printJson(r);
+    const r = await withActor(command, (ctx) => runCohort(ctx, definition, o.snapshot, file));
+    if (o.json) return printJson(r);
+    out(
+      `run ${r.runId}: ${r.name} (${r.hash.slice(0, 12)}) on snapshot ${r.snapshot}: ${r.persons} persons`,
+    );
+    out(`  entered ${r.entered}`);
+    for (const s of r.steps)
       out(
-        `run ${r.runId}: ${r.name} (${r.hash.slice(0, 12)}) on snapshot ${r.snapshot}: ${r.persons} persons`,
+        `  ${cell(s.remaining)} remain after: ${s.step} (${s.excludedByItAlone} excluded by it alone)`,
       );
-      out(`  entered ${r.entered}`);
-      for (const s of r.steps)
-        out(
-          `  ${cell(s.remaining)} remain after: ${s.step} (${s.excludedByItAlone} excluded by it alone)`,
-        );
-    });
+  });
   cohort
     .command("list")
     .description("saved versions and materialised runs")
     .option("--json", "print JSON")
     .action(async (o: { json?: boolean }, command: Command) => {
-      const r = await withActor(command, (ctx) => listCohorts(ctx));
+      const r = await either(command, {
+        direct: (ctx) => listCohorts(ctx),
+        remote: (api) => api.get<Awaited<ReturnType<typeof listCohorts>>>("/api/cohorts"),
+      });
       if (o.json) return printJson(r);
       for (const v of r.versions)
         out(
@@ -146,19 +184,26 @@ export function registerCohort(program: Command): void {
         o: { snapshot?: number; data?: string; json?: boolean; application?: string },
         command: Command,
       ) => {
-        const r = await withActor(command, (ctx) =>
-          feasibility(ctx, readDefinition(file), {
-            ...(o.snapshot ? { snapshot: o.snapshot } : {}),
-            ...(o.application ? { application: o.application } : {}),
-            data: o.data
-              ? o.data
-                  .split(",")
-                  .map((s) => s.trim())
-                  .filter(Boolean)
-              : [],
-            source: file,
-          }),
-        );
+        // The definition is read here, on the user's machine, and sent as JSON in remote mode.
+        const definition = readDefinition(file);
+        const request = {
+          ...(o.snapshot ? { snapshot: o.snapshot } : {}),
+          ...(o.application ? { application: o.application } : {}),
+          data: o.data
+            ? o.data
+                .split(",")
+                .map((s) => s.trim())
+                .filter(Boolean)
+            : [],
+        };
+        const r = await either(command, {
+          direct: (ctx) => feasibility(ctx, definition, { ...request, source: file }),
+          remote: (api) =>
+            api.post<Awaited<ReturnType<typeof feasibility>>>("/api/feasibility", {
+              definition,
+              ...request,
+            }),
+        });
         if (o.json) return printJson(r);
         out(
           `${r.name} (${r.hash.slice(0, 12)}), snapshot ${r.snapshot}: ${r.persons} persons${r.exact ? " (exact)" : ` (counts perturbed, under ${r.minCount} shown as <${r.minCount}; ${r.policy})`}`,

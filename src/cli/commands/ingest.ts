@@ -1,4 +1,3 @@
-import cliProgress from "cli-progress";
 import type { Command } from "commander";
 import type { LoadProgress } from "../../ingest/fhir-ingest.js";
 import {
@@ -11,6 +10,13 @@ import {
 } from "../../ingest/ingest-service.js";
 import { type LoadReport, quarantinedTotal } from "../../ingest/report.js";
 import { actorFor, loadNumber, printJson, withStore } from "../context.js";
+import { LoadBars } from "../load-bars.js";
+import { currentMode, either, remoteApi } from "../mode.js";
+import { type JobOptions, jobOptions, submitJob } from "./job.js";
+
+interface IngestOptions extends JobOptions {
+  source: string;
+}
 
 function printReport(r: LoadReport): void {
   const out = process.stdout;
@@ -37,61 +43,30 @@ function printReport(r: LoadReport): void {
     out.write(`(${type}: ${n} records, no lake table takes them)\n`);
 }
 
-const mb = (bytes: number) => (bytes / 1e6).toFixed(0);
-
-/**
- * Two bars per export on the terminal: input read and checked (the checks run ahead), and input
- * loaded (mapped, keyed and staged, or quarantined), with the records so far and the step.
- */
-class LoadBars {
-  #multi: cliProgress.MultiBar | undefined;
-  #checked: cliProgress.SingleBar | undefined;
-  #loaded: cliProgress.SingleBar | undefined;
-  #label: string | undefined;
-
-  update(p: LoadProgress): void {
-    if (this.#label !== p.label) this.stop();
-    if (!this.#multi) {
-      this.#label = p.label;
-      this.#multi = new cliProgress.MultiBar(
-        {
-          format: "{label} [{bar}] {percentage}% | {done}/{all} MB {extra}",
-          hideCursor: true,
-        },
-        cliProgress.Presets.shades_classic,
-      );
-      this.#checked = this.#multi.create(p.totalBytes, 0);
-      this.#loaded = this.#multi.create(p.totalBytes, 0);
-    }
-    const all = mb(p.totalBytes);
-    this.#checked?.update(p.checkedBytes, {
-      label: `${p.label} checked`,
-      done: mb(p.checkedBytes),
-      all,
-      extra: "",
-    });
-    this.#loaded?.update(p.loadedBytes, {
-      label: `${p.label} loaded `,
-      done: mb(p.loadedBytes),
-      all,
-      extra: `| ${p.records} records | ${p.doing}`,
-    });
-  }
-
-  /** Ends this export's bars; the next export's update starts new ones. */
-  stop(): void {
-    this.#multi?.stop();
-    this.#multi = undefined;
-  }
-}
-
 export function registerIngest(program: Command): void {
-  program
+  const ingestCommand = program
     .command("ingest <path>")
-    .description("load FHIR bulk exports into the pseudonymized lake (stewards)")
+    .description(
+      "load FHIR bulk exports into the pseudonymized lake (stewards); logged in: a job on the server, PATH in its inbox",
+    )
     .option("--source <name>", "the source system", "ehr")
-    .option("--json", "print the load reports as JSON")
-    .action(async (path: string, o: { source: string; json?: boolean }, command: Command) => {
+    .option("--json", "print the load reports as JSON");
+  jobOptions(ingestCommand, "the load").action(
+    async (path: string, o: IngestOptions, command: Command) => {
+      const mode = currentMode();
+      // Through the server PATH is the export's folder in its inbox: the server reads only there.
+      if (mode.kind === "remote")
+        return submitJob(
+          command,
+          remoteApi(mode.credentials),
+          {
+            path: "/api/jobs",
+            body: { kind: "ingest", params: { path, source: o.source } },
+            kind: "ingest",
+            what: `ingest of ${path} from the server's inbox`,
+          },
+          o,
+        );
       await withStore(async ({ home, store }) => {
         const actor = await actorFor(command, store);
         const bars = process.stderr.isTTY && !o.json ? new LoadBars() : null;
@@ -103,7 +78,8 @@ export function registerIngest(program: Command): void {
         if (o.json) printJson(reports);
         else for (const r of reports) printReport(r);
       });
-    });
+    },
+  );
 
   const lake = program.command("lake").description("look at the data lake (stewards, auditors)");
   lake
@@ -111,12 +87,18 @@ export function registerIngest(program: Command): void {
     .description("every load, numbered: the snapshots a query or release can be pinned to")
     .option("--json", "print JSON")
     .action(async (o: { json?: boolean }, command: Command) => {
-      await withStore(async ({ home, store }) => {
-        const loads = await lakeSnapshots({ home, store, actor: await actorFor(command, store) });
-        if (o.json) return printJson(loads);
-        for (const l of loads)
-          process.stdout.write(`${String(l.loadId).padStart(4)}  ${l.finishedAt}  ${l.source}\n`);
+      const loads = await either(command, {
+        direct: (ctx) => lakeSnapshots(ctx),
+        remote: async (api) =>
+          (
+            await api.get<{ snapshots: Awaited<ReturnType<typeof lakeSnapshots>> }>(
+              "/api/lake/snapshots",
+            )
+          ).snapshots,
       });
+      if (o.json) return printJson(loads);
+      for (const l of loads)
+        process.stdout.write(`${String(l.loadId).padStart(4)}  ${l.finishedAt}  ${l.source}\n`);
     });
   lake
     .command("tables")
@@ -124,17 +106,20 @@ export function registerIngest(program: Command): void {
     .option("--as-of <load>", "the snapshot to count", loadNumber)
     .option("--json", "print JSON")
     .action(async (o: { asOf?: number; json?: boolean }, command: Command) => {
-      await withStore(async ({ home, store }) => {
-        const tables = await lakeTables(
-          { home, store, actor: await actorFor(command, store) },
-          o.asOf,
-        );
-        if (o.json) return printJson(tables);
-        for (const t of tables)
-          process.stdout.write(
-            `${`${t.registry}.${t.table}`.padEnd(36)}${String(t.rows).padStart(10)} rows ${String(t.people).padStart(8)} people\n`,
-          );
+      const tables = await either(command, {
+        direct: (ctx) => lakeTables(ctx, o.asOf),
+        remote: async (api) =>
+          (
+            await api.get<{ tables: Awaited<ReturnType<typeof lakeTables>> }>("/api/lake/tables", {
+              snapshot: o.asOf,
+            })
+          ).tables,
       });
+      if (o.json) return printJson(tables);
+      for (const t of tables)
+        process.stdout.write(
+          `${`${t.registry}.${t.table}`.padEnd(36)}${String(t.rows).padStart(10)} rows ${String(t.people).padStart(8)} people\n`,
+        );
     });
 
   const quarantine = program
@@ -147,20 +132,25 @@ export function registerIngest(program: Command): void {
     .option("--status <status>", "open or retried")
     .option("--json", "print JSON")
     .action(async (o: { load?: number; status?: string; json?: boolean }, command: Command) => {
-      await withStore(async ({ home, store }) => {
-        const entries = await listQuarantine(
-          { home, store, actor: await actorFor(command, store) },
-          {
-            ...(o.load ? { loadId: o.load } : {}),
-            ...(o.status ? { status: o.status } : {}),
-          },
-        );
-        if (o.json) return printJson(entries);
-        for (const e of entries)
-          process.stdout.write(
-            `${String(e.id).padStart(6)}  load ${e.loadId}  ${e.file}:${e.line}  ${e.reason}  (${e.status})\n`,
-          );
+      const filter = {
+        ...(o.load ? { loadId: o.load } : {}),
+        ...(o.status ? { status: o.status } : {}),
+      };
+      const entries = await either(command, {
+        direct: (ctx) => listQuarantine(ctx, filter),
+        remote: async (api) =>
+          (
+            await api.get<{ entries: Awaited<ReturnType<typeof listQuarantine>> }>(
+              "/api/quarantine",
+              { load: o.load, status: o.status },
+            )
+          ).entries,
       });
+      if (o.json) return printJson(entries);
+      for (const e of entries)
+        process.stdout.write(
+          `${String(e.id).padStart(6)}  load ${e.loadId}  ${e.file}:${e.line}  ${e.reason}  (${e.status})\n`,
+        );
     });
   quarantine
     .command("show <id>")
@@ -172,17 +162,33 @@ export function registerIngest(program: Command): void {
         );
       });
     });
-  quarantine
-    .command("retry <id>")
-    .description("load a quarantined record again, as a load of its own")
-    .action(async (id: string, _o: unknown, command: Command) => {
-      await withStore(async ({ home, store }) => {
-        printReport(
-          await retryQuarantined(
-            { home, store, actor: await actorFor(command, store) },
-            loadNumber(id),
-          ),
-        );
-      });
+  jobOptions(
+    quarantine
+      .command("retry <id>")
+      .description("load a quarantined record again, as a load of its own")
+      .option("--json", "print JSON"),
+    "the retry",
+  ).action(async (id: string, o: JobOptions, command: Command) => {
+    const mode = currentMode();
+    if (mode.kind === "remote")
+      return submitJob(
+        command,
+        remoteApi(mode.credentials),
+        {
+          path: `/api/quarantine/${loadNumber(id)}/retry`,
+          body: {},
+          kind: "quarantine.retry",
+          what: `retry of quarantined record ${id}`,
+        },
+        o,
+      );
+    await withStore(async ({ home, store }) => {
+      const r = await retryQuarantined(
+        { home, store, actor: await actorFor(command, store) },
+        loadNumber(id),
+      );
+      if (o.json) printJson(r);
+      else printReport(r);
     });
+  });
 }

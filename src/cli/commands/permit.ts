@@ -27,6 +27,8 @@ import { ValidationError } from "../../shared/errors.js";
 import { loadNumber, printJson, printLine, withActor } from "../context.js";
 import { readIdentityCodes, refuseCodeArguments } from "../identity-input.js";
 import { readJsonFile } from "../json-file.js";
+import { currentMode, either, remoteApi } from "../mode.js";
+import { type JobOptions, jobOptions, submitJob } from "./job.js";
 
 const out = printLine;
 
@@ -136,7 +138,11 @@ export function registerPermits(program: Command): void {
     .description("a permit, its history and releases")
     .option("--json", "print JSON")
     .action(async (id: string, o: { json?: boolean }, command: Command) => {
-      const r = await withActor(command, (ctx) => showPermit(ctx, id));
+      const r = await either(command, {
+        direct: (ctx) => showPermit(ctx, id),
+        remote: (api) =>
+          api.get<Awaited<ReturnType<typeof showPermit>>>(`/api/permits/${encodeURIComponent(id)}`),
+      });
       if (o.json) return printJson(r);
       printPermit(r.permit);
       for (const e of r.events)
@@ -151,7 +157,12 @@ export function registerPermits(program: Command): void {
     .description("permits (researchers: their own)")
     .option("--json", "print JSON")
     .action(async (o: { json?: boolean }, command: Command) => {
-      const list = await withActor(command, (ctx) => listPermits(ctx));
+      const list = await either(command, {
+        direct: (ctx) => listPermits(ctx),
+        remote: async (api) =>
+          (await api.get<{ permits: Awaited<ReturnType<typeof listPermits>> }>("/api/permits"))
+            .permits,
+      });
       if (o.json) return printJson(list);
       for (const p of list)
         out(`${p.id.padEnd(20)} ${p.status.padEnd(10)} ${p.validUntil}  ${p.title}`);
@@ -173,50 +184,84 @@ export function registerPermits(program: Command): void {
   const release = program
     .command("release")
     .description("permit-scoped, re-pseudonymized data releases");
-  release
-    .command("create <permit>")
-    .description("extract, pseudonymize for the permit, package and check a release (stewards)")
-    .option("--snapshot <load>", "the lake snapshot (default: latest)", loadNumber)
-    .option("--only <variables>", "a part of the scope: REGISTRY.TABLE.VARIABLE,...")
-    .option("--period <from..to>", "a part of the scope's period, YYYY-MM-DD..YYYY-MM-DD")
-    .option("--out <dir>", "where releases go (default: HOME/releases)")
-    .option("--json", "print JSON")
-    .action(
-      async (
-        id: string,
-        o: { snapshot?: number; only?: string; period?: string; out?: string; json?: boolean },
-        command: Command,
-      ) => {
-        const period = o.period?.split("..");
-        if (o.period && (period?.length !== 2 || !period[0] || !period[1]))
-          throw new ValidationError("--period is FROM..TO, e.g. 2015-01-01..2020-12-31.");
-        const r = await withActor(command, (ctx) =>
-          createRelease(ctx, id, {
-            ...(o.snapshot ? { snapshot: o.snapshot } : {}),
-            ...(o.out ? { outDir: o.out } : {}),
-            request: {
-              ...(o.only ? { tables: parseOnly(o.only) } : {}),
-              ...(period ? { period: { from: period[0] as string, to: period[1] as string } } : {}),
-            },
-          }),
-        );
-        if (o.json) return printJson(r);
-        out(
-          `release ${r.id} (snapshot ${r.snapshot}): ${r.persons} persons in ${r.seconds.toFixed(1)} s`,
-        );
-        for (const t of r.tables)
-          out(
-            `  ${t.name.padEnd(34)} ${String(t.rows).padStart(9)} rows ${String(t.persons).padStart(7)} persons`,
+  jobOptions(
+    release
+      .command("create <permit>")
+      .description("extract, pseudonymize for the permit, package and check a release (stewards)")
+      .option("--snapshot <load>", "the lake snapshot (default: latest)", loadNumber)
+      .option("--only <variables>", "a part of the scope: REGISTRY.TABLE.VARIABLE,...")
+      .option("--period <from..to>", "a part of the scope's period, YYYY-MM-DD..YYYY-MM-DD")
+      .option("--out <dir>", "where releases go (default: HOME/releases; direct mode only)")
+      .option("--json", "print JSON"),
+    "the release",
+  ).action(
+    async (
+      id: string,
+      o: JobOptions & { snapshot?: number; only?: string; period?: string; out?: string },
+      command: Command,
+    ) => {
+      const period = o.period?.split("..");
+      if (o.period && (period?.length !== 2 || !period[0] || !period[1]))
+        throw new ValidationError("--period is FROM..TO, e.g. 2015-01-01..2020-12-31.");
+      const mode = currentMode();
+      if (mode.kind === "remote") {
+        // The server writes releases only to its own releases folder (decision 009).
+        if (o.out)
+          throw new ValidationError(
+            "--out is for direct mode: the server puts releases in its releases folder.",
           );
-        out(`  ${r.path}`);
-      },
-    );
+        return submitJob(
+          command,
+          remoteApi(mode.credentials),
+          {
+            path: "/api/releases",
+            body: {
+              permit: id,
+              ...(o.snapshot ? { snapshot: o.snapshot } : {}),
+              ...(o.only ? { tables: parseOnly(o.only) } : {}),
+              ...(period ? { period: { from: period[0], to: period[1] } } : {}),
+            },
+            kind: "release",
+            what: `release for ${id}`,
+          },
+          o,
+        );
+      }
+      const r = await withActor(command, (ctx) =>
+        createRelease(ctx, id, {
+          ...(o.snapshot ? { snapshot: o.snapshot } : {}),
+          ...(o.out ? { outDir: o.out } : {}),
+          request: {
+            ...(o.only ? { tables: parseOnly(o.only) } : {}),
+            ...(period ? { period: { from: period[0] as string, to: period[1] as string } } : {}),
+          },
+        }),
+      );
+      if (o.json) return printJson(r);
+      out(
+        `release ${r.id} (snapshot ${r.snapshot}): ${r.persons} persons in ${r.seconds.toFixed(1)} s`,
+      );
+      for (const t of r.tables)
+        out(
+          `  ${t.name.padEnd(34)} ${String(t.rows).padStart(9)} rows ${String(t.persons).padStart(7)} persons`,
+        );
+      out(`  ${r.path}`);
+    },
+  );
   release
     .command("list [permit]")
     .description("releases, of one permit or all (stewards, auditors)")
     .option("--json", "print JSON")
     .action(async (id: string | undefined, o: { json?: boolean }, command: Command) => {
-      const list = await withActor(command, (ctx) => listReleases(ctx, id));
+      const list = await either(command, {
+        direct: (ctx) => listReleases(ctx, id),
+        remote: async (api) =>
+          (
+            await api.get<{ releases: Awaited<ReturnType<typeof listReleases>> }>("/api/releases", {
+              permit: id,
+            })
+          ).releases,
+      });
       if (o.json) return printJson(list);
       for (const r of list)
         out(
@@ -264,7 +309,12 @@ export function registerPermits(program: Command): void {
     .description("the register: pseudo-IDs and dates, never identity codes")
     .option("--json", "print JSON")
     .action(async (o: { json?: boolean }, command: Command) => {
-      const list = await withActor(command, (ctx) => listOptouts(ctx));
+      const list = await either(command, {
+        direct: (ctx) => listOptouts(ctx),
+        remote: async (api) =>
+          (await api.get<{ optouts: Awaited<ReturnType<typeof listOptouts>> }>("/api/optouts"))
+            .optouts,
+      });
       if (o.json) return printJson(list);
       for (const e of list) out(`${e.pseudoId}  ${e.addedAt}  ${e.addedBy}`);
       out(`${list.length} opted out`);
