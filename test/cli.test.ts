@@ -286,8 +286,14 @@ describe("kaivo CLI without a home", () => {
       expect(result.stdout).toMatch(/load 1: \d+ records read, \d+ inserted/);
       expect(result.stdout).toMatch(/clinical\.person +\d+ rows +\d+ people/);
       expect(result.stdout).toMatch(/audit log: \d+ entries, chain intact/);
-      expect(result.stdout).toMatch(/Next:/);
-      expect(kaivo(["demo"], env).status).toBe(0);
+      expect(result.stdout).toMatch(/Next \(in another terminal, with the server running\):/);
+      // Generated passwords are shown once; a second run only names the file.
+      const password = /^ {2}riku +researcher +(\S+)$/m.exec(result.stdout)?.[1] ?? "";
+      expect(password.length).toBeGreaterThanOrEqual(12);
+      const again = kaivo(["demo"], env);
+      expect(again.status).toBe(0);
+      expect(again.stdout).not.toContain(password);
+      expect(again.stdout).toMatch(/Demo logins: in .*demo-logins\.txt \(mode 0600\)/);
 
       const search = kaivo(["catalog", "search", "HbA1c", "--as", "riku"], env);
       expect(search.status).toBe(0);
