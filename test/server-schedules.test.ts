@@ -24,7 +24,7 @@ let t: TestDeployment;
 let home: Home;
 let host: LakeHost;
 let jobs: JobRunner;
-const failures: Array<{ source: string; job: Job }> = [];
+const failures: Array<{ source: string; failure: { job?: Job; error: string } }> = [];
 
 beforeAll(async () => {
   const data = join(tmp.dir, "synth");
@@ -86,7 +86,7 @@ describe("scheduled loads", () => {
       home,
       t.store,
       jobs,
-      { onFailure: (source, job) => failures.push({ source, job }) },
+      { onFailure: (source, failure) => failures.push({ source, failure }) },
       { quietMs: 0 },
     );
     try {
@@ -116,7 +116,7 @@ describe("scheduled loads", () => {
       home,
       t.store,
       jobs,
-      { onFailure: (source, job) => failures.push({ source, job }) },
+      { onFailure: (source, failure) => failures.push({ source, failure }) },
       { quietMs: 0 },
     );
     try {
@@ -124,7 +124,7 @@ describe("scheduled loads", () => {
       expect(done.filter((j) => j.status === "done")).toEqual([]);
       expect(failures.length).toBe(1);
       expect(failures[0]?.source).toBe("ehr");
-      expect(failures[0]?.job.error).toBeTruthy();
+      expect(failures[0]?.failure.error).toBeTruthy();
       expect(existsSync(join(ehr, "2026-01-03"))).toBe(true);
       expect(existsSync(join(ehr, "2026-01-04"))).toBe(true);
       expect((await lakeSnapshots({ home, store: t.store, actor: stina })).length).toBe(2);

@@ -29,23 +29,20 @@ export function queryTimeout(): MiddlewareHandler<AppEnv> {
         await next();
       });
     } catch (error) {
-      if (timedOut)
-        throw new HttpError(
-          503,
-          `The query ran longer than ${seconds} s and was stopped.`,
-          "Narrow it (fewer criteria, a shorter period), or ask a steward to run it.",
-        );
-      throw error;
+      throw timedOut ? tooLong(seconds) : error;
     } finally {
       clearTimeout(timer);
       clearInterval(repeat);
     }
     // Hono catches route errors itself: the interrupted statement shows up as the error here.
-    if (timedOut && c.error)
-      throw new HttpError(
-        503,
-        `The query ran longer than ${seconds} s and was stopped.`,
-        "Narrow it (fewer criteria, a shorter period), or ask a steward to run it.",
-      );
+    if (timedOut && c.error) throw tooLong(seconds);
   };
+}
+
+function tooLong(seconds: number): HttpError {
+  return new HttpError(
+    503,
+    `The query ran longer than ${seconds} s and was stopped.`,
+    "Narrow it (fewer criteria, a shorter period), or ask a steward to run it.",
+  );
 }

@@ -16,8 +16,11 @@ export const LOADED = ".loaded";
 const QUIET_MS = 30_000;
 
 export interface ScheduleEvents {
-  /** A scheduled load failed: the lake is as it was; the export stays in the inbox. */
-  onFailure(source: string, job: Job): void;
+  /**
+   * A scheduled load failed: the lake is as it was; the export stays in the inbox. `job` is the
+   * failed job, absent when the load was refused before it was queued (an export that is not one).
+   */
+  onFailure(source: string, failure: { job?: Job; error: string }): void;
   onLoaded?(source: string, job: Job): void;
 }
 
@@ -69,27 +72,12 @@ export async function startSchedules(
           events.onLoaded?.(source, finished);
         } else {
           // Later exports build on this one: stop until it is fixed.
-          events.onFailure(source, finished);
+          events.onFailure(source, { job: finished, error: finished.error ?? "failed" });
           break;
         }
       }
     } catch (error) {
-      events.onFailure(source, {
-        id: 0,
-        kind: "ingest",
-        params: { source },
-        reason: "scheduled load",
-        status: "failed",
-        requestedBy: s.user,
-        requestedRole: "steward",
-        createdAt: new Date().toISOString(),
-        startedAt: null,
-        finishedAt: null,
-        attempts: 0,
-        progress: null,
-        result: null,
-        error: error instanceof Error ? error.message : String(error),
-      });
+      events.onFailure(source, { error: error instanceof Error ? error.message : String(error) });
     } finally {
       running.delete(source);
     }

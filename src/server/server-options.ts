@@ -31,10 +31,10 @@ export function serverAppOptions(
     async onStarted(server) {
       server.jobs.onUnexpected = (job, error) => h.onUnexpected(error, `job:${job.id}`);
       const schedules = await startSchedules(home, server.store, server.jobs, {
-        onFailure: (source, job) => {
+        onFailure: (source, failure) => {
           h.metrics.scheduledLoadFailures.inc({ source });
           h.logger.error(
-            { source, job: job.id, error: scrubForLog(job.error ?? "") },
+            { source, job: failure.job?.id ?? null, error: scrubForLog(failure.error) },
             "scheduled load failed; the lake is as it was and the export stays in the inbox",
           );
         },

@@ -90,27 +90,31 @@ export function jobRoutes(): OpenAPIHono<AppEnv> {
       const actor = actorOf(c);
       const jobs = c.get("deps").jobs;
       const { id } = c.req.valid("param");
-      const first = await jobs.get(actor, id);
+      // Refused (403, 404) before any stream starts.
+      await jobs.get(actor, id);
       return streamSSE(c, async (stream) => {
         const finished = (s: string) => s === "done" || s === "failed" || s === "cancelled";
-        await stream.writeSSE({ event: "status", data: JSON.stringify(first) });
-        if (finished(first.status)) return;
-        await new Promise<void>((resolve) => {
-          const stop = jobs.subscribe(id, (e) => {
-            void stream.writeSSE({
-              event: e.progress === undefined ? "status" : "progress",
-              data: JSON.stringify(e),
-            });
-            if (finished(e.status)) {
-              stop();
-              resolve();
-            }
-          });
-          stream.onAbort(() => {
-            stop();
-            resolve();
-          });
+        let end!: () => void;
+        const ended = new Promise<void>((resolve) => {
+          end = resolve;
         });
+        // Subscribed before the job is read, so a job ending between the two is not missed.
+        const stop = jobs.subscribe(id, (e) => {
+          void stream.writeSSE({
+            event: e.progress === undefined ? "status" : "progress",
+            data: JSON.stringify(e),
+          });
+          if (finished(e.status)) end();
+        });
+        stream.onAbort(end);
+        try {
+          const now = await jobs.get(actor, id);
+          await stream.writeSSE({ event: "status", data: JSON.stringify(now) });
+          if (finished(now.status)) return;
+          await ended;
+        } finally {
+          stop();
+        }
         const last = await jobs.get(actor, id);
         await stream.writeSSE({ event: "status", data: JSON.stringify(last) });
       });
