@@ -1,7 +1,6 @@
 import type { Shown } from "../disclosure/engine.js";
-import { type MeasuredCell, measureGroupedCells } from "../disclosure/measure.js";
+import { emptyCell, type MeasuredCell, measureGroupedCells } from "../disclosure/measure.js";
 import type { Published } from "../disclosure/published.js";
-import { emptySketch } from "../disclosure/sketch.js";
 import type { Lake } from "../lake/lake.js";
 import { ident, join, type Sql, sql } from "../lake/sql.js";
 import type { TableMeta, VariableMeta } from "./metadata.js";
@@ -54,8 +53,6 @@ export const SEP = "\u001f";
 export const tableCellPrefix = (t: { registry: string; table: string }) =>
   `${t.registry}.${t.table}`;
 export const registryCellPrefix = (registry: string) => `registry${SEP}${registry}`;
-
-const emptyCell = (): MeasuredCell => ({ n: 0, key: 0, sketch: emptySketch() });
 
 /** Adds an empty cell for each expected ID no one is in. */
 function withUniverse(cells: Map<string, MeasuredCell>, ids: Iterable<string>) {

@@ -1,17 +1,11 @@
-import type { Shown } from "./engine.js";
+import { type Known, WEIGHT_CAP } from "./family.js";
 import { combinationSize, type Sketch } from "./sketch.js";
 
 /**
- * An answered set with a number shown: only those can be combined into a new figure. The sketch
- * is read from its text only when the cheap tests pass, since a scope holds thousands.
+ * A known set with a number: only those can be combined into a new figure. The sketch is read
+ * from its text only when the cheap tests pass, since a scope holds thousands.
  */
-export interface NumericAnswer {
-  persons: number;
-  sketch: () => Sketch;
-  /** The counts of the sketch's first sub-table (firstCounts). */
-  counts: Int32Array;
-  shown: number;
-}
+export type NumericAnswer = Pick<Known, "persons" | "sketch" | "counts" | "shown" | "weight">;
 
 /**
  * Answers in scope, for finding a new set that is within k-1 people of the sum or the difference
@@ -52,8 +46,15 @@ export class AnswerIndex {
     }
   }
 
-  /** The figure a set gets as a sum or difference of two answers, if it is one. */
-  combined(persons: number, sketch: Sketch, counts: Int32Array): Shown | undefined {
+  /**
+   * The figure a set gets as a sum or difference of two answers, if it is one, and how many fresh
+   * draws it is made of. Answers together made of more than WEIGHT_CAP draws are not combined.
+   */
+  combined(
+    persons: number,
+    sketch: Sketch,
+    counts: Int32Array,
+  ): { value: number; weight: number } | undefined {
     const k = this.k;
     if (persons < k) return undefined;
     // With more groups than buckets the pigeonhole does not hold: compare with every answer.
@@ -66,14 +67,17 @@ export class AnswerIndex {
         const centre = sign === 1 ? y.persons - persons : persons - y.persons;
         for (const z of candidates) {
           if (z === y || Math.abs(z.persons - centre) > k - 1) continue;
+          if (y.weight + z.weight > WEIGHT_CAP) continue;
           let apart = 0;
           for (let i = 0; i < 16 && apart < k; i++)
             apart += Math.abs((z.counts[i] as number) - want(i));
           if (apart >= k) continue;
           const size = combinationSize([sketch, y.sketch(), z.sketch()], [1, -1, sign], k);
           if (size === null || size >= k) continue;
-          const value = sign === 1 ? y.shown - z.shown : y.shown + z.shown;
-          return value < k ? `<${k}` : value;
+          return {
+            value: sign === 1 ? y.shown - z.shown : y.shown + z.shown,
+            weight: y.weight + z.weight,
+          };
         }
       }
     }

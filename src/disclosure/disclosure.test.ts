@@ -160,6 +160,75 @@ describe("the engine on a lake and a control store", () => {
     expect(await ask("10-300")).toBe(perturbedCount(cellOf(m, "10-300"), policy));
   });
 
+  test("gives every padded estimate of a target the same answer: pairs, triples, chains", async () => {
+    const policy = policyFrom(deployment.home.config);
+    const set = (n: number) => Array.from({ length: n }, randomKey);
+    const ask = async (actor: string, keys: bigint[]) =>
+      (
+        await discloseCells(
+          deployment.store,
+          policy,
+          scope(actor),
+          new Map([["x", measureKeys(keys)]]),
+        )
+      ).get("x") as number;
+    const target = set(23);
+    const pads = Array.from({ length: 9 }, (_, i) => set(40 + 17 * i));
+    const [p1, p2, p3, q3, p4, q4, r4, p5, q5] = pads as bigint[][] & { length: 9 };
+    if (!p1 || !p2 || !p3 || !q3 || !p4 || !q4 || !r4 || !p5 || !q5) throw new Error("pads");
+    // Pairs, the padding asked first or last: (T ∪ P) - P.
+    const first = (await ask("e1", [...target, ...p1])) - (await ask("e1", p1));
+    const padFirst = await ask("e1", p2);
+    expect((await ask("e1", [...target, ...p2])) - padFirst).toBe(first);
+    const padLast = await ask("e1", [...target, ...p3]);
+    expect(padLast - (await ask("e1", p3))).toBe(first);
+    // Triples, the two paddings asked apart: (T ∪ P ∪ Q) - P - Q.
+    const triple = await ask("e1", [...target, ...p4, ...q4]);
+    expect(triple - (await ask("e1", p4)) - (await ask("e1", q4))).toBe(first);
+    // A chain through sets inside one another: T ∪ P, P ∪ Q, Q.
+    const chain = async (actor: string) => {
+      const a = await ask(actor, [...target, ...p5]);
+      const b = await ask(actor, [...p5, ...q5]);
+      const c = await ask(actor, q5);
+      return a - b + c;
+    };
+    expect((await chain("e1")) - first).toBe(0);
+    // Another researcher's ledger is their own: their estimates are drawn afresh.
+    const others = await Promise.all(
+      Array.from({ length: 6 }, async (_, i) => {
+        const pad = set(60 + i);
+        return (await ask(`e2-${i}`, [...target, ...pad])) - (await ask(`e2-${i}`, pad));
+      }),
+    );
+    expect(new Set(others).size).toBeGreaterThan(1);
+  });
+
+  test("keeps the sets an answer implies on the ledger, never shown, within their weight", async () => {
+    const policy = policyFrom(deployment.home.config);
+    const set = (n: number) => Array.from({ length: n }, randomKey);
+    const [t, p] = [set(30), set(80)];
+    for (const keys of [p, [...t, ...p]])
+      await discloseCells(
+        deployment.store,
+        policy,
+        scope("w1"),
+        new Map([["x", measureKeys(keys)]]),
+      );
+    const rows = await deployment.store.db
+      .selectFrom("disclosure_ledger")
+      .select(["policy", "persons", "weight", "shown"])
+      .where("actor", "=", "w1")
+      .orderBy("id")
+      .execute();
+    expect(rows.map((r) => [r.policy.endsWith("(implied)"), r.persons, r.weight])).toEqual([
+      [false, 80, 1],
+      [false, 110, 1],
+      [true, 30, 2],
+    ]);
+    const [pad, both, implied] = rows.map((r) => Number(r.shown));
+    expect(implied).toBe((both as number) - (pad as number));
+  });
+
   test("refuses to count people without a record key, and the next catalog refresh gives them one", async () => {
     // Rows that reached the lake without a load (a restore, a hand-made table): no keys yet.
     await lake.query(

@@ -1,6 +1,15 @@
 import type { ControlStore } from "../store/control-store.js";
 import { AnswerIndex } from "./combinations.js";
-import { type LedgerScope, nearestAnswer, numericAnswers, REUSED, recordAnswer } from "./ledger.js";
+import { countsOf, type Known, nearestKnown, search, WEIGHT_CAP } from "./family.js";
+import {
+  COMBINED,
+  IMPLIED,
+  knownSets,
+  type LedgerScope,
+  nearestAnswer,
+  REUSED,
+  recordAnswer,
+} from "./ledger.js";
 import type { MeasuredCell } from "./measure.js";
 import type { DisclosurePolicy } from "./policy.js";
 import { noiseAt } from "./ptable.js";
@@ -32,12 +41,17 @@ export const parseShown = (text: string): Shown =>
   text.startsWith("<") ? (text as Shown) : Number(text);
 
 /**
- * Disclosure control for one answer's cells. Each non-empty cell is compared with the ledger: a
- * person set within k-1 people of one answered before (either way, identical included) gets that
- * earlier answer again, so bisection, one-person tests and padding by a few people learn nothing;
- * a set within k-1 people of the sum or difference of two answered sets gets the sum or
- * difference of their answers, so padding chains learn nothing either; any other set gets its
- * perturbed count. Every new set goes on the ledger before the answer is returned.
+ * Disclosure control for one answer's cells. Each non-empty cell is compared with the ledger:
+ * - a person set within k-1 people of one answered before (either way, identical included) gets
+ *   that earlier answer again, so bisection, one-person tests and padding by a few people learn
+ *   nothing;
+ * - a set within k-1 people of the sum or difference of two known sets gets the sum or difference
+ *   of their answers, so padding chains learn nothing either;
+ * - a set whose differences with known sets inside or around it (up to three steps) land within
+ *   k-1 people of a known set gets the answer that keeps them agreeing (src/disclosure/family.ts),
+ *   so padding a target again and again gives the same estimate of it every time;
+ * - any other set gets its perturbed count.
+ * Every new set, and the sets it implies, go on the ledger before the answer is returned.
  */
 export async function discloseCells(
   store: ControlStore,
@@ -46,39 +60,85 @@ export async function discloseCells(
   cells: ReadonlyMap<string, MeasuredCell>,
 ): Promise<Map<string, Shown>> {
   const k = policy.minCount;
+  const small: Shown = `<${k}`;
   const out = new Map<string, Shown>();
   await store.db.transaction().execute(async (tx) => {
     const txStore = { ...store, db: tx } as ControlStore;
-    // Only freshly perturbed answers are combined, so a combined answer is within 2D + k - 1 of
-    // its true count and errors do not compound.
-    const combinable = new AnswerIndex(await numericAnswers(txStore, scope, policy.version), k);
+    const family = await knownSets(txStore, scope, policy.version, WEIGHT_CAP);
+    const combinable = new AnswerIndex(family, k);
+    const remember = (known: Known) => {
+      family.push(known);
+      combinable.add(known);
+    };
     for (const [id, cell] of cells) {
       if (cell.n === 0) {
-        out.set(id, `<${k}`);
+        out.set(id, small);
         continue;
       }
       const earlier = await nearestAnswer(txStore, scope, cell.n, cell.sketch, k);
-      const combined = earlier
-        ? undefined
-        : combinable.combined(cell.n, cell.sketch, firstCounts(cell.sketch));
-      const fresh = !earlier && combined === undefined;
-      const shown = earlier
-        ? parseShown(earlier.shown)
-        : (combined ?? perturbedCount(cell, policy));
+      if (earlier) {
+        // An implied set's answer can be below k, or below zero: it is shown as `<k`.
+        const again = parseShown(earlier.shown);
+        out.set(id, typeof again === "number" && again < k ? small : again);
+        if (earlier.difference > 0)
+          await recordAnswer(txStore, scope, `${policy.version} ${REUSED}`, {
+            persons: cell.n,
+            sketch: cell.sketch,
+            sample: cell.sample,
+            shown: String(again),
+            weight: earlier.weight,
+          });
+        continue;
+      }
+      const combined = combinable.combined(cell.n, cell.sketch, firstCounts(cell.sketch));
+      const found = search(
+        family,
+        { persons: cell.n, sketch: cell.sketch, sample: cell.sample },
+        k,
+      );
+      const decided = combined ?? found.forced;
+      const fresh = decided ? undefined : perturbedCount(cell, policy);
+      const value = decided ? decided.value : typeof fresh === "number" ? fresh : undefined;
+      const weight = decided ? decided.weight : 1;
+      const shown: Shown = value === undefined || value < k ? small : value;
       out.set(id, shown);
-      if (fresh && typeof shown === "number")
-        combinable.add({
-          persons: cell.n,
-          sketch: () => cell.sketch,
-          counts: firstCounts(cell.sketch),
-          shown,
-        });
-      if (!earlier || earlier.difference > 0)
-        await recordAnswer(txStore, scope, fresh ? policy.version : `${policy.version} ${REUSED}`, {
+      await recordAnswer(
+        txStore,
+        scope,
+        decided ? `${policy.version} ${COMBINED}` : policy.version,
+        {
           persons: cell.n,
           sketch: cell.sketch,
+          sample: cell.sample,
           shown: String(shown),
+          weight,
+        },
+      );
+      // Only a number shown fixes the sets it implies: a `<k` tells its value to no one.
+      if (typeof shown !== "number") continue;
+      if (weight <= WEIGHT_CAP)
+        remember({
+          persons: cell.n,
+          counts: countsOf(cell.sketch),
+          sketch: () => cell.sketch,
+          sample: cell.sample,
+          shown,
+          weight,
         });
+      for (const set of found.reached) {
+        const setWeight = set.weight - 1 + weight;
+        if (setWeight > WEIGHT_CAP || set.persons < 1 || nearestKnown(family, set, k)) continue;
+        const answer = set.a + set.s * shown;
+        const sketch = set.sketch();
+        await recordAnswer(txStore, scope, `${policy.version} ${IMPLIED}`, {
+          persons: set.persons,
+          sketch,
+          sample: set.sample,
+          shown: String(answer),
+          weight: setWeight,
+        });
+        remember({ ...set, sketch: () => sketch, shown: answer, weight: setWeight });
+      }
     }
   });
   return out;

@@ -1,5 +1,6 @@
 import type { ControlStore } from "../store/control-store.js";
-import type { NumericAnswer } from "./combinations.js";
+import { countsOfText, type Known } from "./family.js";
+import { decodeSample, encodeSample, type KeySample } from "./sample.js";
 import {
   decodeSketch,
   differenceSize,
@@ -22,7 +23,10 @@ export interface LedgerScope {
 export interface LedgerEntry {
   persons: number;
   sketch: Sketch;
+  sample: KeySample | null;
   shown: string;
+  /** How many fresh perturbation draws the answer is made of. */
+  weight: number;
 }
 
 /**
@@ -36,10 +40,10 @@ export async function nearestAnswer(
   persons: number,
   sketch: Sketch,
   k: number,
-): Promise<{ shown: string; difference: number } | undefined> {
+): Promise<{ shown: string; difference: number; weight: number } | undefined> {
   let q = store.db
     .selectFrom("disclosure_ledger")
-    .select(["persons", "sketch", "shown"])
+    .select(["persons", "sketch", "shown", "weight"])
     .where("scope", "=", scope.scope)
     .where("persons", ">=", persons - (k - 1))
     .where("persons", "<=", persons + (k - 1));
@@ -56,28 +60,36 @@ export async function nearestAnswer(
       apart += Math.abs((counts[i] as number) - (theirs[i] as number));
     if (apart >= k) continue;
     const difference = differenceSize(decodeSketch(row.sketch), sketch, k);
-    if (difference !== null && difference < k) return { shown: row.shown, difference };
+    if (difference !== null && difference < k)
+      return { shown: row.shown, difference, weight: row.weight };
   }
   return undefined;
 }
 
 /**
- * Ledger rows whose answer was not freshly perturbed (an earlier answer given again, or a sum or
- * difference of two) carry this after the policy version.
+ * How a ledger row's answer was made, after the policy version: an earlier answer given again, a
+ * sum or difference of known ones, or a set implied by two answered ones (never shown).
  */
 export const REUSED = "(reused)";
+export const COMBINED = "(combined)";
+export const IMPLIED = "(implied)";
 
-/** The answers in scope freshly perturbed under this policy that showed a number, for AnswerIndex. */
-export async function numericAnswers(
+/**
+ * The known sets of a scope under this policy (src/disclosure/family.ts): answers with a number
+ * that were perturbed, combined or implied, made of at most `maxWeight` draws.
+ */
+export async function knownSets(
   store: ControlStore,
   scope: LedgerScope,
   policy: string,
-): Promise<NumericAnswer[]> {
+  maxWeight: number,
+): Promise<Known[]> {
   let q = store.db
     .selectFrom("disclosure_ledger")
-    .select(["persons", "sketch", "shown"])
+    .select(["persons", "sketch", "shown", "sample", "weight"])
     .where("scope", "=", scope.scope)
-    .where("policy", "=", policy)
+    .where("policy", "in", [policy, `${policy} ${COMBINED}`, `${policy} ${IMPLIED}`])
+    .where("weight", "<=", maxWeight)
     .where("shown", "not like", "<%");
   const { application, actor } = scope;
   q = application
@@ -91,8 +103,10 @@ export async function numericAnswers(
         sketch ??= decodeSketch(r.sketch);
         return sketch;
       },
-      counts: firstCountsOfText(r.sketch),
+      counts: countsOfText(r.sketch),
+      sample: r.sample === null ? null : decodeSample(r.sample),
       shown: Number(r.shown),
+      weight: r.weight,
     };
   });
 }
@@ -115,6 +129,8 @@ export async function recordAnswer(
       persons: entry.persons,
       sketch: encodeSketch(entry.sketch),
       shown: entry.shown,
+      sample: entry.sample === null ? null : encodeSample(entry.sample),
+      weight: entry.weight,
     })
     .execute();
 }

@@ -1,6 +1,7 @@
 import type { Lake } from "../lake/lake.js";
 import { join, type Sql, sql } from "../lake/sql.js";
 import { RECORD_KEYS } from "./record-keys.js";
+import { type KeySample, SAMPLE_SIZE, sampleOf } from "./sample.js";
 import {
   addKey,
   BUCKETS_PER_HASH,
@@ -26,16 +27,23 @@ export interface CellGroup {
   members: Sql;
 }
 
-/** What disclosure control needs of a cell: its size, cell key and sketch. */
+/** What disclosure control needs of a cell: its size, cell key, sketch and key sample. */
 export interface MeasuredCell {
   n: number;
   /** The cell key in [0, 1): the sum of the members' record keys (low 32 bits) mod 2^32. */
   key: number;
   sketch: Sketch;
+  /** Measured for answers to researchers (feasibility), not for catalog profiles. */
+  sample: KeySample | null;
 }
 
 const MOD = 1n << 64n;
-const EMPTY_CELL = (): MeasuredCell => ({ n: 0, key: 0, sketch: emptySketch() });
+export const emptyCell = (): MeasuredCell => ({
+  n: 0,
+  key: 0,
+  sketch: emptySketch(),
+  sample: null,
+});
 
 /**
  * Measures many cells in one pass: distinct (cell, person) pairs are joined to the record keys and
@@ -48,7 +56,7 @@ export async function measureCells(
 ): Promise<Map<string, MeasuredCell>> {
   const ids = cells.flatMap((c) => ("id" in c ? [c.id] : c.ids));
   if (new Set(ids).size !== ids.length) throw new Error("Two cells of an answer share an ID.");
-  const out = new Map<string, MeasuredCell>(ids.map((id) => [id, EMPTY_CELL()]));
+  const out = new Map<string, MeasuredCell>(ids.map((id) => [id, emptyCell()]));
   if (cells.length === 0) return out;
   const members = join(
     cells.map((c) =>
@@ -65,7 +73,7 @@ export async function measureCells(
     sql`select count(*) n from (select distinct cell from _disclosure_cells) where not list_contains(${ids}::varchar[], cell)`,
   );
   if (Number(unknown?.n ?? 0) > 0) throw new Error("A cell of an answer is not among its labels.");
-  await measureTempCells(lake, (cell) => String(cell), out);
+  await measureTempCells(lake, (cell) => String(cell), out, { samples: true });
   return out;
 }
 
@@ -86,19 +94,24 @@ export async function measureGroupedCells(
     lake,
     (cell) => {
       const id = String(cell);
-      if (!out.has(id)) out.set(id, EMPTY_CELL());
+      if (!out.has(id)) out.set(id, emptyCell());
       return id;
     },
     out,
+    { samples: false },
   );
   return out;
 }
 
-/** Sizes, cell keys and sketches of the cells in `_disclosure_cells` (cell, pseudo_id). */
+/**
+ * Sizes, cell keys and sketches of the cells in `_disclosure_cells` (cell, pseudo_id), and their
+ * key samples if asked.
+ */
 async function measureTempCells(
   lake: Lake,
   idOf: (cell: unknown) => string,
   out: Map<string, MeasuredCell>,
+  options: { samples: boolean },
 ): Promise<void> {
   const [missing] = await lake.query(
     sql`select count(*) n from _disclosure_cells c anti join ${RECORD_KEYS} k on k.pseudo_id = c.pseudo_id`,
@@ -133,18 +146,35 @@ async function measureTempCells(
     }
   }
   for (const [id, sum] of low) (out.get(id) as MeasuredCell).key = Number(sum) / 2 ** 32;
+  const samples = !options.samples
+    ? []
+    : await lake.query(
+        sql`select c.cell, min(k.record_key, ${SAMPLE_SIZE})::varchar[] as keys
+        from _disclosure_cells c join ${RECORD_KEYS} k on k.pseudo_id = c.pseudo_id group by c.cell`,
+      );
+  for (const r of samples) {
+    const cell = out.get(idOf(r.cell)) as MeasuredCell;
+    const keys = (r.keys as string[]).map((k) => BigInt(k));
+    cell.sample =
+      cell.n <= SAMPLE_SIZE
+        ? sampleOf(keys)
+        : { ...sampleOf(keys), theta: keys.reduce((a, b) => (a > b ? a : b)) };
+  }
   await lake.query(sql`drop table if exists _disclosure_cells`);
 }
 
 /** The same measurement of a set given its members' record keys, in memory (for evaluations). */
 export function measureKeys(keys: Iterable<bigint>): MeasuredCell {
-  const cell = EMPTY_CELL();
+  const cell = emptyCell();
+  const all: bigint[] = [];
   let low = 0n;
   for (const key of keys) {
     cell.n++;
     low = (low + (key & 0xffffffffn)) % (1n << 32n);
     addKey(cell.sketch, key);
+    all.push(key);
   }
   cell.key = Number(low) / 2 ** 32;
+  cell.sample = sampleOf(all);
   return cell;
 }

@@ -6,7 +6,7 @@ import { ConfigError } from "../shared/errors.js";
 import { jsonErrorPlace } from "../shared/json-text.js";
 
 /** Set from what the adversaries in test/disclosure-adversaries.test.ts showed; see docs/disclosure.md. */
-const DEFAULT_QUERY_BUDGET = 50;
+const DEFAULT_QUERY_BUDGET = 24;
 
 /**
  * kaivo.json. Strict: an unknown key is far more often a typo than an intention, and a typo in a

@@ -257,6 +257,18 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex("jobs_status").on("jobs").columns(["status", "id"]).execute();
       },
     },
+    "0007_ledger_samples": {
+      async up(db: Kysely<unknown>) {
+        // A key sample per answered set tells which answered sets contain which (src/disclosure/
+        // sample.ts), and a weight says how many fresh draws an answer is made of. Rows made
+        // before have neither: they are compared as before, with weight 1.
+        await db.schema.alterTable("disclosure_ledger").addColumn("sample", "text").execute();
+        await db.schema
+          .alterTable("disclosure_ledger")
+          .addColumn("weight", "integer", (c) => c.notNull().defaultTo(1))
+          .execute();
+      },
+    },
   };
 }
 

@@ -134,6 +134,10 @@ export interface DisclosureLedgerTable {
   sketch: string;
   /** What was shown: a number or `<k`. */
   shown: string;
+  /** The set's key sample (src/disclosure/sample.ts); null on rows made before 0007. */
+  sample: string | null;
+  /** How many fresh perturbation draws the answer is made of (1: freshly perturbed). */
+  weight: Generated<number>;
 }
 
 export interface PermitsTable {

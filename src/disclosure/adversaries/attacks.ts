@@ -16,6 +16,8 @@ export interface Trial {
 export interface AttackSetting {
   population: Population;
   k: number;
+  /** The target's number among the attack's targets. */
+  index: number;
   /**
    * The attacker's oracle for one target (its own ledger and budget); with a name, another
    * researcher's, whose answers the attacker's ledger does not hold.
@@ -27,9 +29,12 @@ const clip = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x)
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(xs.length, 1);
 const numeric = (s: Shown | undefined, k: number) => (s === undefined ? undefined : asNumber(s, k));
 
-/** A small target: s in 0..k-1 people, drawn uniformly, so the prior alone guesses 1/k right. */
+/**
+ * A small target: s in 0..k-1 people, each size equally often (the index mod k), so that guessing
+ * any one size is right for exactly 1/k of the targets and the prior alone guesses 1/k right.
+ */
 function smallTarget(set: AttackSetting): { members: SimPerson[]; size: number } {
-  const size = set.population.int(0, set.k - 1);
+  const size = set.index % set.k;
   return { members: set.population.people(size), size };
 }
 
@@ -153,6 +158,55 @@ export const paddingPairsOnly = (set: AttackSetting) => paddedExactCount(set, fa
 export const paddingExact = (set: AttackSetting) => paddedExactCount(set, true);
 
 /**
+ * (2f) Padded triples around a larger count never asked: (cohort ∪ P ∪ Q) - P - Q, with P and Q
+ * asked apart, so that each estimate goes through two differences.
+ */
+export async function paddingTriples(set: AttackSetting): Promise<Trial> {
+  const o = set.oracle();
+  const target = keysOf(set.population.people(set.population.int(10, 40)));
+  const direct = (await set.oracle("someone else").one(target)) as Shown;
+  const estimates: number[] = [];
+  const pad = () => keysOf(set.population.people(set.population.int(20, 200)));
+  while (o.left >= 3) {
+    const [p, q] = [pad(), pad()];
+    const a = numeric(await o.one([...target, ...p, ...q]), set.k) as number;
+    const b = numeric(await o.one(p), set.k) as number;
+    const c = numeric(await o.one(q), set.k) as number;
+    estimates.push(a - b - c);
+  }
+  return {
+    success: Math.round(mean(estimates)) === target.length,
+    baseline: direct === target.length ? 1 : 0,
+    queries: o.used,
+  };
+}
+
+/**
+ * (2g) Four overlapping sets, none inside another, around a larger count never asked:
+ * (cohort ∪ P ∪ Q) - (P ∪ R) - (Q ∪ S) + (R ∪ S).
+ */
+export async function overlappingFour(set: AttackSetting): Promise<Trial> {
+  const o = set.oracle();
+  const target = keysOf(set.population.people(set.population.int(10, 40)));
+  const direct = (await set.oracle("someone else").one(target)) as Shown;
+  const estimates: number[] = [];
+  const pad = () => keysOf(set.population.people(set.population.int(20, 200)));
+  while (o.left >= 4) {
+    const [p, q, r, s] = [pad(), pad(), pad(), pad()];
+    const a = numeric(await o.one([...target, ...p, ...q]), set.k) as number;
+    const b = numeric(await o.one([...p, ...r]), set.k) as number;
+    const c = numeric(await o.one([...q, ...s]), set.k) as number;
+    const d = numeric(await o.one([...r, ...s]), set.k) as number;
+    estimates.push(a - b - c + d);
+  }
+  return {
+    success: Math.round(mean(estimates)) === target.length,
+    baseline: direct === target.length ? 1 : 0,
+    queries: o.used,
+  };
+}
+
+/**
  * (3) Catalog subtraction: a variable's total and each of its values are published; the target
  * value is small. Total minus the other values is the guess.
  */
@@ -259,6 +313,8 @@ export const ATTACKS = {
   "2c padding (exact count 10-40)": paddingExact,
   "2d padding chain of four (small count)": paddingChain4,
   "2e padded pairs only (exact count 10-40)": paddingPairsOnly,
+  "2f padded triples (exact count 10-40)": paddingTriples,
+  "2g four overlapping sets (exact count 10-40)": overlappingFour,
   "3 catalog subtraction": catalogSubtraction,
   "4 breakdown cell counting": breakdownCounting,
   "5 opt-out diff (sex)": optoutDiff,

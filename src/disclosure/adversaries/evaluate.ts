@@ -50,7 +50,7 @@ export async function evaluateAdversaries(
           },
           options.budget,
         );
-      trials.push(await ATTACKS[attack]({ population, k: policy.minCount, oracle }));
+      trials.push(await ATTACKS[attack]({ population, k: policy.minCount, index: i, oracle }));
     }
     const success = trials.filter((t) => t.success).length / trials.length;
     const baseline = trials.reduce((a, t) => a + t.baseline, 0) / trials.length;
