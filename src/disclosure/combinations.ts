@@ -60,11 +60,15 @@ export class AnswerIndex {
     // With more groups than buckets the pigeonhole does not hold: compare with every answer.
     const exhaustive = k > 16;
     for (const y of this.answers) {
+      // Every term holds at least one draw.
+      if (y.weight >= WEIGHT_CAP) continue;
       // sign 1: X - Y + Z small, so Z's counts are Y's minus X's; sign -1: X - Y - Z, X's minus Y's.
       for (const sign of [1, -1] as const) {
+        const centre = sign === 1 ? y.persons - persons : persons - y.persons;
+        // Z holds at least k people (smaller answers are not indexed).
+        if (centre < 1) continue;
         const want = (i: number) => sign * ((y.counts[i] as number) - (counts[i] as number));
         const candidates = exhaustive ? this.answers : this.candidates(want);
-        const centre = sign === 1 ? y.persons - persons : persons - y.persons;
         for (const z of candidates) {
           if (z === y || Math.abs(z.persons - centre) > k - 1) continue;
           if (y.weight + z.weight > WEIGHT_CAP) continue;

@@ -5,7 +5,7 @@ import type { TestDeployment } from "../../test/support/stores.js";
 import { refreshCatalog } from "../catalog/refresh.js";
 import type { Lake } from "../lake/lake.js";
 import { sql } from "../lake/sql.js";
-import { discloseCells, perturbedCount } from "./engine.js";
+import { chanceShownExact, discloseCells, perturbedCount } from "./engine.js";
 import type { LedgerScope } from "./ledger.js";
 import { type MeasuredCell, measureCells, measureKeys } from "./measure.js";
 import { policyFrom } from "./policy.js";
@@ -57,6 +57,34 @@ describe("the perturbation table", () => {
       expect(Math.abs((shown as number) - 100)).toBeLessThanOrEqual(3);
     }
   });
+});
+
+test("gives the adversaries' baseline: the chance a count is shown as itself", () => {
+  const policyOf = (rounding: number) =>
+    policyFrom({
+      disclosure: {
+        minCount: 5,
+        perturbation: { maxNoise: 5, variance: 6 },
+        rounding,
+        breakdownMin: 20,
+        queryBudget: null,
+      },
+    });
+  const policies = new Map([1, 5].map((r) => [r, policyOf(r)]));
+  const policy = (rounding: number) => policies.get(rounding) ?? policyOf(rounding);
+  // Read at 100 000 evenly spread keys, as often as the table says.
+  const measured = (n: number, rounding: number) => {
+    let exact = 0;
+    for (let i = 0; i < 100_000; i++)
+      if (perturbedCount({ n, key: (i + 0.5) / 100_000 }, policy(rounding)) === n) exact++;
+    return exact / 100_000;
+  };
+  for (const n of [3, 5, 12, 40]) {
+    expect(chanceShownExact(n, policy(1))).toBeCloseTo(measured(n, 1), 3);
+    expect(chanceShownExact(n, policy(5))).toBeCloseTo(measured(n, 5), 3);
+  }
+  expect(chanceShownExact(12, policy(1))).toBeCloseTo(0.149, 3);
+  expect(chanceShownExact(3, policy(1))).toBe(0);
 });
 
 describe("sketches", () => {

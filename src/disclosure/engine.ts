@@ -15,6 +15,13 @@ import type { DisclosurePolicy } from "./policy.js";
 import { noiseAt } from "./ptable.js";
 import { firstCounts } from "./sketch.js";
 
+/**
+ * At most this many implied sets go on the ledger per cell, the nearest first (the search is
+ * breadth first). A padding attack needs only the few differences next to the cell; refinements
+ * and breakdowns, whose cells nest in dozens of earlier ones, would otherwise fill the ledger.
+ */
+export const IMPLIED_PER_CELL = 8;
+
 /** A count as shown outside the service: a perturbed number, or `<k` for anything below k. */
 export type Shown = number | `<${number}`;
 
@@ -27,13 +34,26 @@ export function perturbedCount(
   cell: Pick<MeasuredCell, "n" | "key">,
   policy: DisclosurePolicy,
 ): Shown {
-  const small: Shown = `<${policy.minCount}`;
-  if (cell.n === 0) return small;
-  const value = cell.n + noiseAt(policy.table, cell.n, cell.key);
-  if (value < policy.minCount) return small;
+  if (cell.n === 0) return `<${policy.minCount}`;
+  return shownWithNoise(cell.n, noiseAt(policy.table, cell.n, cell.key), policy);
+}
+
+function shownWithNoise(n: number, noise: number, policy: DisclosurePolicy): Shown {
+  const value = n + noise;
+  if (value < policy.minCount) return `<${policy.minCount}`;
   return policy.rounding > 1
     ? Math.max(policy.minCount, Math.round(value / policy.rounding) * policy.rounding)
     : value;
+}
+
+/** The chance that a count of n people is shown as exactly n under the policy. */
+export function chanceShownExact(n: number, policy: DisclosurePolicy): number {
+  if (n < policy.minCount) return 0;
+  const row = policy.table.rows[Math.min(n, policy.table.rows.length) - 1];
+  let chance = 0;
+  for (const [i, noise] of (row?.values ?? []).entries())
+    if (shownWithNoise(n, noise, policy) === n) chance += row?.probabilities[i] ?? 0;
+  return chance;
 }
 
 /** A shown count as the ledger keeps it (text) read back. */
@@ -64,7 +84,7 @@ export async function discloseCells(
   const out = new Map<string, Shown>();
   await store.db.transaction().execute(async (tx) => {
     const txStore = { ...store, db: tx } as ControlStore;
-    const family = await knownSets(txStore, scope, policy.version, WEIGHT_CAP);
+    const family = await knownSets(txStore, store.db, scope, policy.version, WEIGHT_CAP);
     const combinable = new AnswerIndex(family, k);
     const remember = (known: Known) => {
       family.push(known);
@@ -125,7 +145,9 @@ export async function discloseCells(
           shown,
           weight,
         });
+      let implied = 0;
       for (const set of found.reached) {
+        if (implied >= IMPLIED_PER_CELL) break;
         const setWeight = set.weight - 1 + weight;
         if (setWeight > WEIGHT_CAP || set.persons < 1 || nearestKnown(family, set, k)) continue;
         const answer = set.a + set.s * shown;
@@ -138,6 +160,7 @@ export async function discloseCells(
           weight: setWeight,
         });
         remember({ ...set, sketch: () => sketch, shown: answer, weight: setWeight });
+        implied++;
       }
     }
   });

@@ -79,10 +79,14 @@ function dominates(outer: Int32Array, inner: Int32Array): boolean {
 function children(family: readonly Known[], node: Implied): Implied[] {
   const out: Implied[] = [];
   for (const known of family) {
-    if (node.used.has(known) || !known.sample || known.weight + node.weight > WEIGHT_CAP) continue;
+    if (known.weight + node.weight > WEIGHT_CAP || known.persons === node.persons) continue;
+    const outer = known.persons > node.persons;
+    if (!(outer ? dominates(known.counts, node.counts) : dominates(node.counts, known.counts)))
+      continue;
+    if (!known.sample || node.used.has(known)) continue;
     const used = new Set(node.used).add(known);
     const weight = node.weight + known.weight;
-    if (known.persons > node.persons && dominates(known.counts, node.counts)) {
+    if (outer) {
       if (!seemsToContain(known.sample, node.sample)) continue;
       out.push({
         persons: known.persons - node.persons,
@@ -94,7 +98,7 @@ function children(family: readonly Known[], node: Implied): Implied[] {
         weight,
         used,
       });
-    } else if (node.persons > known.persons && dominates(node.counts, known.counts)) {
+    } else {
       if (!seemsToContain(node.sample, known.sample)) continue;
       out.push({
         persons: node.persons - known.persons,

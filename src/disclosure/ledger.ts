@@ -74,30 +74,65 @@ export const REUSED = "(reused)";
 export const COMBINED = "(combined)";
 export const IMPLIED = "(implied)";
 
+interface CachedFamily {
+  lastId: number;
+  rows: number;
+  known: Known[];
+}
+
+/**
+ * Known sets already read, per database and scope: a scope's ledger only grows, so each answer
+ * reads just the rows added since. Rows are added by committed transactions only; if the rows up
+ * to the last one read no longer number as many (a transaction that took an id earlier committed
+ * later), the scope is read again from the start.
+ */
+const familyCache = new WeakMap<object, Map<string, CachedFamily>>();
+
 /**
  * The known sets of a scope under this policy (src/disclosure/family.ts): answers with a number
- * that were perturbed, combined or implied, made of at most `maxWeight` draws.
+ * that were perturbed, combined or implied, made of at most `maxWeight` draws. `cacheOwner` is
+ * the store's own database handle (not a transaction's), under which the sets read are kept.
+ * The list returned is the caller's to extend.
  */
 export async function knownSets(
   store: ControlStore,
+  cacheOwner: object,
   scope: LedgerScope,
   policy: string,
   maxWeight: number,
 ): Promise<Known[]> {
-  let q = store.db
-    .selectFrom("disclosure_ledger")
-    .select(["persons", "sketch", "shown", "sample", "weight"])
-    .where("scope", "=", scope.scope)
-    .where("policy", "in", [policy, `${policy} ${COMBINED}`, `${policy} ${IMPLIED}`])
-    .where("weight", "<=", maxWeight)
-    .where("shown", "not like", "<%");
-  const { application, actor } = scope;
-  q = application
-    ? q.where((eb) => eb.or([eb("actor", "=", actor), eb("application", "=", application)]))
-    : q.where("actor", "=", actor);
-  return (await q.orderBy("id").execute()).map((r) => {
+  const inScope = () => {
+    let q = store.db
+      .selectFrom("disclosure_ledger")
+      .where("scope", "=", scope.scope)
+      .where("policy", "in", [policy, `${policy} ${COMBINED}`, `${policy} ${IMPLIED}`])
+      .where("weight", "<=", maxWeight)
+      .where("shown", "not like", "<%");
+    const { application, actor } = scope;
+    q = application
+      ? q.where((eb) => eb.or([eb("actor", "=", actor), eb("application", "=", application)]))
+      : q.where("actor", "=", actor);
+    return q;
+  };
+  const byScope = familyCache.get(cacheOwner) ?? new Map<string, CachedFamily>();
+  familyCache.set(cacheOwner, byScope);
+  const key = JSON.stringify([scope.scope, scope.actor, scope.application, policy, maxWeight]);
+  let cached = byScope.get(key) ?? { lastId: 0, rows: 0, known: [] };
+  if (cached.rows > 0) {
+    const counted = await inScope()
+      .where("id", "<=", cached.lastId)
+      .select((eb) => eb.fn.countAll().as("n"))
+      .executeTakeFirst();
+    if (Number(counted?.n ?? 0) !== cached.rows) cached = { lastId: 0, rows: 0, known: [] };
+  }
+  const added = await inScope()
+    .where("id", ">", cached.lastId)
+    .select(["id", "persons", "sketch", "shown", "sample", "weight"])
+    .orderBy("id")
+    .execute();
+  for (const r of added) {
     let sketch: Sketch | undefined;
-    return {
+    cached.known.push({
       persons: r.persons,
       sketch: () => {
         sketch ??= decodeSketch(r.sketch);
@@ -107,8 +142,12 @@ export async function knownSets(
       sample: r.sample === null ? null : decodeSample(r.sample),
       shown: Number(r.shown),
       weight: r.weight,
-    };
-  });
+    });
+    cached.lastId = Number(r.id);
+    cached.rows++;
+  }
+  byScope.set(key, cached);
+  return [...cached.known];
 }
 
 export async function recordAnswer(

@@ -31,11 +31,15 @@ export function sampleOf(keys: Iterable<bigint>): KeySample {
  */
 export function seemsToContain(outer: KeySample, inner: KeySample, evidence = 3): boolean {
   const theta = outer.theta < inner.theta ? outer.theta : inner.theta;
-  const have = new Set(outer.keys);
+  // Both samples are ascending: one walk through each, no allocation (this runs for every pair
+  // of nested sets the ledger meets).
+  const theirs = outer.keys;
+  let i = 0;
   let compared = 0;
   for (const key of inner.keys) {
     if (key > theta) break;
-    if (!have.has(key)) return false;
+    while (i < theirs.length && (theirs[i] as bigint) < key) i++;
+    if (i === theirs.length || theirs[i] !== key) return false;
     compared++;
   }
   return compared >= Math.min(evidence, inner.keys.length) && compared > 0;

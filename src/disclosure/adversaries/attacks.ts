@@ -7,7 +7,8 @@ export interface Trial {
   success: boolean;
   /**
    * The chance that guessing from the published answer alone (or the prior) is right: 1/k for a
-   * small count drawn uniformly, one half for a sex, and 1 or 0 for guessing a count's shown value.
+   * small count drawn uniformly, one half for a sex, and for a larger count the chance that its
+   * published answer is the count itself (from the perturbation table).
    */
   baseline: number;
   queries: number;
@@ -18,11 +19,10 @@ export interface AttackSetting {
   k: number;
   /** The target's number among the attack's targets. */
   index: number;
-  /**
-   * The attacker's oracle for one target (its own ledger and budget); with a name, another
-   * researcher's, whose answers the attacker's ledger does not hold.
-   */
-  oracle: (researcher?: string) => Oracle;
+  /** The attacker's oracle for one target (its own ledger and budget). */
+  oracle: () => Oracle;
+  /** The chance that the published answer for a count of n people reads exactly n. */
+  exactChance: (n: number) => number;
 }
 
 const clip = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
@@ -128,16 +128,14 @@ export async function paddingChain4(set: AttackSetting): Promise<Trial> {
 }
 
 /**
- * A cohort of 10 to 40 people whose exact count the attacker is after: its own answer (the
- * baseline guesses it) and then padded pairs, (cohort ∪ P) - P for as many P as the budget
- * allows, averaged. `asked`: whether the attacker asks for the cohort itself (and so puts it on
- * its own ledger) or only someone else does.
+ * A cohort of 10 to 40 people whose exact count the attacker is after: its own answer, if
+ * `asked` (which puts it on the attacker's ledger), and then padded pairs, (cohort ∪ P) - P for
+ * as many P as the budget allows, averaged.
  */
 async function paddedExactCount(set: AttackSetting, asked: boolean): Promise<Trial> {
   const o = set.oracle();
   const target = keysOf(set.population.people(set.population.int(10, 40)));
-  const direct = (await (asked ? o : set.oracle("someone else")).one(target)) as Shown;
-  const estimates = asked ? [asNumber(direct, set.k)] : [];
+  const estimates = asked ? [asNumber((await o.one(target)) as Shown, set.k)] : [];
   while (o.left >= 2) {
     const pad = keysOf(set.population.people(set.population.int(20, 200)));
     const a = numeric(await o.one(pad), set.k) as number;
@@ -146,7 +144,7 @@ async function paddedExactCount(set: AttackSetting, asked: boolean): Promise<Tri
   }
   return {
     success: Math.round(mean(estimates)) === target.length,
-    baseline: direct === target.length ? 1 : 0,
+    baseline: set.exactChance(target.length),
     queries: o.used,
   };
 }
@@ -164,7 +162,6 @@ export const paddingExact = (set: AttackSetting) => paddedExactCount(set, true);
 export async function paddingTriples(set: AttackSetting): Promise<Trial> {
   const o = set.oracle();
   const target = keysOf(set.population.people(set.population.int(10, 40)));
-  const direct = (await set.oracle("someone else").one(target)) as Shown;
   const estimates: number[] = [];
   const pad = () => keysOf(set.population.people(set.population.int(20, 200)));
   while (o.left >= 3) {
@@ -176,7 +173,7 @@ export async function paddingTriples(set: AttackSetting): Promise<Trial> {
   }
   return {
     success: Math.round(mean(estimates)) === target.length,
-    baseline: direct === target.length ? 1 : 0,
+    baseline: set.exactChance(target.length),
     queries: o.used,
   };
 }
@@ -188,7 +185,6 @@ export async function paddingTriples(set: AttackSetting): Promise<Trial> {
 export async function overlappingFour(set: AttackSetting): Promise<Trial> {
   const o = set.oracle();
   const target = keysOf(set.population.people(set.population.int(10, 40)));
-  const direct = (await set.oracle("someone else").one(target)) as Shown;
   const estimates: number[] = [];
   const pad = () => keysOf(set.population.people(set.population.int(20, 200)));
   while (o.left >= 4) {
@@ -201,7 +197,7 @@ export async function overlappingFour(set: AttackSetting): Promise<Trial> {
   }
   return {
     success: Math.round(mean(estimates)) === target.length,
-    baseline: direct === target.length ? 1 : 0,
+    baseline: set.exactChance(target.length),
     queries: o.used,
   };
 }
@@ -301,7 +297,7 @@ export async function averaging(set: AttackSetting): Promise<Trial> {
   }
   return {
     success: Math.round(mean(estimates)) === target.length,
-    baseline: direct === target.length ? 1 : 0,
+    baseline: set.exactChance(target.length),
     queries: o.used,
   };
 }

@@ -1,4 +1,5 @@
 import type { ControlStore } from "../../store/control-store.js";
+import { chanceShownExact } from "../engine.js";
 import type { DisclosurePolicy } from "../policy.js";
 import { ATTACKS, type Trial } from "./attacks.js";
 import { Oracle } from "./oracle.js";
@@ -13,7 +14,7 @@ export interface AttackResult {
   success: number;
   /** Share the guess from the published answer (or the prior) alone got right. */
   baseline: number;
-  /** Two standard errors of the difference: above baseline by more is better than guessing. */
+  /** Two standard errors of a success rate at the baseline: above it by more is better than guessing. */
   margin: number;
   medianQueries: number;
 }
@@ -38,32 +39,33 @@ export async function evaluateAdversaries(
     for (let i = 0; i < options.targets; i++) {
       const catalog = CATALOG_ATTACKS.includes(attack);
       const actor = `${catalog ? "catalog" : "adversary"}:${attack}:${options.seed ?? ""}:${i}`;
-      const oracle = (researcher?: string) =>
+      const oracle = () =>
         new Oracle(
           store,
           policy,
           {
             scope: catalog ? "catalog" : "query",
-            actor: researcher ? `${actor}:${researcher}` : actor,
+            actor,
             application: null,
             definitionHash: null,
           },
           options.budget,
         );
-      trials.push(await ATTACKS[attack]({ population, k: policy.minCount, index: i, oracle }));
+      const exactChance = (n: number) => chanceShownExact(n, policy);
+      trials.push(
+        await ATTACKS[attack]({ population, k: policy.minCount, index: i, oracle, exactChance }),
+      );
     }
     const success = trials.filter((t) => t.success).length / trials.length;
     const baseline = trials.reduce((a, t) => a + t.baseline, 0) / trials.length;
-    // A baseline known exactly (1/k, one half) has no sampling error; one measured does.
-    const measured = trials.some((t) => t.baseline === 0 || t.baseline === 1);
-    const variance = (p: number) => (p * (1 - p)) / trials.length;
     const queries = trials.map((t) => t.queries).sort((a, b) => a - b);
     results.push({
       attack,
       targets: trials.length,
       success,
       baseline,
-      margin: 2 * Math.sqrt(variance(baseline) + (measured ? variance(baseline) : 0)),
+      // Every baseline is a known chance, so only the success rate has sampling error.
+      margin: 2 * Math.sqrt((baseline * (1 - baseline)) / trials.length),
       medianQueries: queries[Math.floor(queries.length / 2)] ?? 0,
     });
   }
