@@ -5,10 +5,15 @@ import {
   COMBINED,
   IMPLIED,
   knownSets,
+  type LedgerEntry,
+  type LedgerRow,
   type LedgerScope,
+  lastIdInScope,
+  lockScope,
   nearestAnswer,
+  nearestEntry,
   REUSED,
-  recordAnswer,
+  recordAnswers,
 } from "./ledger.js";
 import type { MeasuredCell } from "./measure.js";
 import type { DisclosurePolicy } from "./policy.js";
@@ -72,6 +77,12 @@ export const parseShown = (text: string): Shown =>
  *   so padding a target again and again gives the same estimate of it every time;
  * - any other set gets its perturbed count.
  * Every new set, and the sets it implies, go on the ledger before the answer is returned.
+ *
+ * The answers are worked out outside any transaction, so that one researcher's search does not
+ * hold the control store from everyone else; the rows then go on the ledger in one short
+ * transaction, which first checks (under a lock on the scope) that no answer came into the scope
+ * meanwhile. If one did, the answers are worked out again; after three tries, inside the
+ * transaction.
  */
 export async function discloseCells(
   store: ControlStore,
@@ -79,90 +90,117 @@ export async function discloseCells(
   scope: LedgerScope,
   cells: ReadonlyMap<string, MeasuredCell>,
 ): Promise<Map<string, Shown>> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const seen = await lastIdInScope(store, scope);
+    const decision = await decide(store, store, policy, scope, cells);
+    const stored = await store.db.transaction().execute(async (tx) => {
+      const txStore = { ...store, db: tx } as ControlStore;
+      await lockScope(txStore, scope);
+      if ((await lastIdInScope(txStore, scope)) !== seen) return false;
+      await recordAnswers(txStore, scope, decision.rows);
+      return true;
+    });
+    if (stored) return decision.out;
+  }
+  return store.db.transaction().execute(async (tx) => {
+    const txStore = { ...store, db: tx } as ControlStore;
+    await lockScope(txStore, scope);
+    const decision = await decide(txStore, store, policy, scope, cells);
+    await recordAnswers(txStore, scope, decision.rows);
+    return decision.out;
+  });
+}
+
+/** The answers to an answer's cells, and the ledger rows they make, given the ledger as read. */
+async function decide(
+  reader: ControlStore,
+  store: ControlStore,
+  policy: DisclosurePolicy,
+  scope: LedgerScope,
+  cells: ReadonlyMap<string, MeasuredCell>,
+): Promise<{ out: Map<string, Shown>; rows: LedgerRow[] }> {
   const k = policy.minCount;
   const small: Shown = `<${k}`;
   const out = new Map<string, Shown>();
-  await store.db.transaction().execute(async (tx) => {
-    const txStore = { ...store, db: tx } as ControlStore;
-    const family = await knownSets(txStore, store.db, scope, policy.version, WEIGHT_CAP);
-    const combinable = new AnswerIndex(family, k);
-    const remember = (known: Known) => {
-      family.push(known);
-      combinable.add(known);
-    };
-    for (const [id, cell] of cells) {
-      if (cell.n === 0) {
-        out.set(id, small);
-        continue;
-      }
-      const earlier = await nearestAnswer(txStore, scope, cell.n, cell.sketch, k);
-      if (earlier) {
-        // An implied set's answer can be below k, or below zero: it is shown as `<k`.
-        const again = parseShown(earlier.shown);
-        out.set(id, typeof again === "number" && again < k ? small : again);
-        if (earlier.difference > 0)
-          await recordAnswer(txStore, scope, `${policy.version} ${REUSED}`, {
-            persons: cell.n,
-            sketch: cell.sketch,
-            sample: cell.sample,
-            shown: String(again),
-            weight: earlier.weight,
-          });
-        continue;
-      }
-      const combined = combinable.combined(cell.n, cell.sketch, firstCounts(cell.sketch));
-      const found = search(
-        family,
-        { persons: cell.n, sketch: cell.sketch, sample: cell.sample },
+  const rows: LedgerRow[] = [];
+  const record = (kind: string | null, entry: LedgerEntry) =>
+    rows.push({ policy: kind ? `${policy.version} ${kind}` : policy.version, entry });
+  const family = await knownSets(reader, store.db, scope, policy.version, WEIGHT_CAP);
+  const combinable = new AnswerIndex(family, k);
+  const remember = (known: Known) => {
+    family.push(known);
+    combinable.add(known);
+  };
+  for (const [id, cell] of cells) {
+    if (cell.n === 0) {
+      out.set(id, small);
+      continue;
+    }
+    // The ledger's rows are earlier than this answer's own.
+    const earlier =
+      (await nearestAnswer(reader, scope, cell.n, cell.sketch, k)) ??
+      nearestEntry(
+        rows.map((r) => r.entry),
+        cell,
         k,
       );
-      const decided = combined ?? found.forced;
-      const fresh = decided ? undefined : perturbedCount(cell, policy);
-      const value = decided ? decided.value : typeof fresh === "number" ? fresh : undefined;
-      const weight = decided ? decided.weight : 1;
-      const shown: Shown = value === undefined || value < k ? small : value;
-      out.set(id, shown);
-      await recordAnswer(
-        txStore,
-        scope,
-        decided ? `${policy.version} ${COMBINED}` : policy.version,
-        {
+    if (earlier) {
+      // An implied set's answer can be below k, or below zero: it is shown as `<k`.
+      const again = parseShown(earlier.shown);
+      out.set(id, typeof again === "number" && again < k ? small : again);
+      if (earlier.difference > 0)
+        record(REUSED, {
           persons: cell.n,
           sketch: cell.sketch,
           sample: cell.sample,
-          shown: String(shown),
-          weight,
-        },
-      );
-      // Only a number shown fixes the sets it implies: a `<k` tells its value to no one.
-      if (typeof shown !== "number") continue;
-      if (weight <= WEIGHT_CAP)
-        remember({
-          persons: cell.n,
-          counts: countsOf(cell.sketch),
-          sketch: () => cell.sketch,
-          sample: cell.sample,
-          shown,
-          weight,
+          shown: String(again),
+          weight: earlier.weight,
         });
-      let implied = 0;
-      for (const set of found.reached) {
-        if (implied >= IMPLIED_PER_CELL) break;
-        const setWeight = set.weight - 1 + weight;
-        if (setWeight > WEIGHT_CAP || set.persons < 1 || nearestKnown(family, set, k)) continue;
-        const answer = set.a + set.s * shown;
-        const sketch = set.sketch();
-        await recordAnswer(txStore, scope, `${policy.version} ${IMPLIED}`, {
-          persons: set.persons,
-          sketch,
-          sample: set.sample,
-          shown: String(answer),
-          weight: setWeight,
-        });
-        remember({ ...set, sketch: () => sketch, shown: answer, weight: setWeight });
-        implied++;
-      }
+      continue;
     }
-  });
-  return out;
+    const combined = combinable.combined(cell.n, cell.sketch, firstCounts(cell.sketch));
+    const found = search(family, { persons: cell.n, sketch: cell.sketch, sample: cell.sample }, k);
+    const decided = combined ?? found.forced;
+    const fresh = decided ? undefined : perturbedCount(cell, policy);
+    const value = decided ? decided.value : typeof fresh === "number" ? fresh : undefined;
+    const weight = decided ? decided.weight : 1;
+    const shown: Shown = value === undefined || value < k ? small : value;
+    out.set(id, shown);
+    record(decided ? COMBINED : null, {
+      persons: cell.n,
+      sketch: cell.sketch,
+      sample: cell.sample,
+      shown: String(shown),
+      weight,
+    });
+    // Only a number shown fixes the sets it implies: a `<k` tells its value to no one.
+    if (typeof shown !== "number") continue;
+    if (weight <= WEIGHT_CAP)
+      remember({
+        persons: cell.n,
+        counts: countsOf(cell.sketch),
+        sketch: () => cell.sketch,
+        sample: cell.sample,
+        shown,
+        weight,
+      });
+    let implied = 0;
+    for (const set of found.reached) {
+      if (implied >= IMPLIED_PER_CELL) break;
+      const setWeight = set.weight - 1 + weight;
+      if (setWeight > WEIGHT_CAP || set.persons < 1 || nearestKnown(family, set, k)) continue;
+      const answer = set.a + set.s * shown;
+      const sketch = set.sketch();
+      record(IMPLIED, {
+        persons: set.persons,
+        sketch,
+        sample: set.sample,
+        shown: String(answer),
+        weight: setWeight,
+      });
+      remember({ ...set, sketch: () => sketch, shown: answer, weight: setWeight });
+      implied++;
+    }
+  }
+  return { out, rows };
 }

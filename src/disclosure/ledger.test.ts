@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, expect, test } from "vitest";
 import { type TestDeployment, testDeployment } from "../../test/support/stores.js";
 import { openControlStore } from "../store/control-store.js";
-import { knownSets, type LedgerScope, recordAnswer } from "./ledger.js";
+import { knownSets, type LedgerScope, recordAnswers } from "./ledger.js";
 import { measureKeys } from "./measure.js";
 
 let deployment: TestDeployment;
@@ -16,13 +16,18 @@ const policy = "p/1";
 async function answer(store: typeof deployment.store, first: number, size: number) {
   const keys = Array.from({ length: size }, (_, i) => BigInt(first + i) * 0x9e3779b97f4a7c15n);
   const cell = measureKeys(keys.map((k) => k & ((1n << 64n) - 1n)));
-  await recordAnswer(store, scope, policy, {
-    persons: cell.n,
-    sketch: cell.sketch,
-    sample: cell.sample,
-    shown: String(size),
-    weight: 1,
-  });
+  await recordAnswers(store, scope, [
+    {
+      policy,
+      entry: {
+        persons: cell.n,
+        sketch: cell.sketch,
+        sample: cell.sample,
+        shown: String(size),
+        weight: 1,
+      },
+    },
+  ]);
 }
 
 test("reads a scope's known sets once, then the rows added since, and again after rows went", async () => {

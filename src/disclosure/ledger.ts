@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import type { ControlStore } from "../store/control-store.js";
 import { countsOfText, type Known } from "./family.js";
 import { decodeSample, encodeSample, type KeySample } from "./sample.js";
@@ -62,6 +63,21 @@ export async function nearestAnswer(
     const difference = differenceSize(decodeSketch(row.sketch), sketch, k);
     if (difference !== null && difference < k)
       return { shown: row.shown, difference, weight: row.weight };
+  }
+  return undefined;
+}
+
+/** As nearestAnswer, among entries not yet on the ledger (an answer's own earlier cells). */
+export function nearestEntry(
+  entries: readonly LedgerEntry[],
+  cell: { n: number; sketch: Sketch },
+  k: number,
+): { shown: string; difference: number; weight: number } | undefined {
+  for (const entry of entries) {
+    if (Math.abs(entry.persons - cell.n) > k - 1) continue;
+    const difference = differenceSize(entry.sketch, cell.sketch, k);
+    if (difference !== null && difference < k)
+      return { shown: entry.shown, difference, weight: entry.weight };
   }
   return undefined;
 }
@@ -150,26 +166,69 @@ export async function knownSets(
   return [...cached.known];
 }
 
-export async function recordAnswer(
+/** A ledger row to be written: its policy (with how it was made) and its entry. */
+export interface LedgerRow {
+  policy: string;
+  entry: LedgerEntry;
+}
+
+/** Rows of one scope in one statement per 200 (far below any bound on parameters). */
+export async function recordAnswers(
   store: ControlStore,
   scope: LedgerScope,
-  policy: string,
-  entry: LedgerEntry,
+  rows: readonly LedgerRow[],
 ): Promise<void> {
-  await store.db
-    .insertInto("disclosure_ledger")
-    .values({
-      scope: scope.scope,
-      actor: scope.actor,
-      application: scope.application,
-      created_at: new Date().toISOString(),
-      definition_hash: scope.definitionHash,
-      policy,
-      persons: entry.persons,
-      sketch: encodeSketch(entry.sketch),
-      shown: entry.shown,
-      sample: entry.sample === null ? null : encodeSample(entry.sample),
-      weight: entry.weight,
-    })
-    .execute();
+  const createdAt = new Date().toISOString();
+  for (let from = 0; from < rows.length; from += 200)
+    await store.db
+      .insertInto("disclosure_ledger")
+      .values(
+        rows.slice(from, from + 200).map(({ policy, entry }) => ({
+          scope: scope.scope,
+          actor: scope.actor,
+          application: scope.application,
+          created_at: createdAt,
+          definition_hash: scope.definitionHash,
+          policy,
+          persons: entry.persons,
+          sketch: encodeSketch(entry.sketch),
+          shown: entry.shown,
+          sample: entry.sample === null ? null : encodeSample(entry.sample),
+          weight: entry.weight,
+        })),
+      )
+      .execute();
+}
+
+/** The newest ledger row an answer in this scope is compared with (0: none). */
+export async function lastIdInScope(store: ControlStore, scope: LedgerScope): Promise<number> {
+  const { application, actor } = scope;
+  const row = await store.db
+    .selectFrom("disclosure_ledger")
+    .where("scope", "=", scope.scope)
+    .where((eb) =>
+      application
+        ? eb.or([eb("actor", "=", actor), eb("application", "=", application)])
+        : eb("actor", "=", actor),
+    )
+    .select((eb) => eb.fn.max("id").as("id"))
+    .executeTakeFirst();
+  return Number(row?.id ?? 0);
+}
+
+/**
+ * Within a transaction: waits for any other transaction writing to this scope's ledger (on
+ * PostgreSQL, transaction-level advisory locks on the actor and the application, in one order;
+ * SQLite has one writer anyway).
+ */
+export async function lockScope(store: ControlStore, scope: LedgerScope): Promise<void> {
+  if (store.dialect !== "postgres") return;
+  const names = [
+    `actor:${scope.actor}`,
+    ...(scope.application ? [`application:${scope.application}`] : []),
+  ];
+  for (const name of names.sort())
+    await sql`select pg_advisory_xact_lock(hashtext(${`kaivo-ledger:${scope.scope}:${name}`}))`.execute(
+      store.db,
+    );
 }
