@@ -1,6 +1,6 @@
 import { checkCharacter } from "./hetu.js";
 import { JS_PATTERNS, NOT_STREET_STEMS, SE_POSTAL_TOWN_CORE } from "./identifier-patterns.js";
-import { NAME_TOKEN, nameCandidates } from "./name-forms.js";
+import { NAME_TOKEN, personNameCandidates } from "./name-forms.js";
 import { namesInContext } from "./names-in-context.js";
 import { identifierValueSpans } from "./person-identifiers.js";
 
@@ -131,7 +131,7 @@ export function detectIdentifiers(text: string, context: ScrubContext = {}): Ide
   each(PATTERNS.phone, "PHONE", (m) => m[0].replace(/[^0-9]/g, "").length >= MIN_PHONE_DIGITS);
   if (context.isPersonName) {
     const isName = context.isPersonName;
-    each(NAME_TOKEN, "NAME", (m) => nameCandidates(m[0]).some(isName));
+    each(NAME_TOKEN, "NAME", (m) => personNameCandidates(m[0]).some(isName));
   }
   // Where the person's own name took part of one, the rest is still claimed word by word.
   for (const name of namesInContext(text, context.namesOnlyAfterCues))
