@@ -1,0 +1,50 @@
+/**
+ * Record and patient numbers after their label, in Finnish, Swedish and English, whoever the note
+ * is about: "MRN 2038475", "Potilasnumero P4829104", "Journalnr 20-44817", "sairauskertomusnro:
+ * 123456", "NHS number 943 476 5919". A label is a word that is a number's name on its own
+ * (potilasnumero, journalnr, MRN), or a word for what is numbered (potilas, journal, record)
+ * followed by a word for number (numero, nro, nr, no, nummer, number, ID, tunnus).
+ */
+
+const LABELS_ALONE = `mrn mr# potilasnumero potilasnro potilastunnus sairauskertomusnumero
+  sairauskertomusnro sairaskertomusnumero sairaskertomusnro asiakasnumero asiakasnro
+  arkistonumero henkilönumero journalnummer journalnumret journalnr patientnummer patientnr
+  patientid klientnummer kundnummer`;
+// Phrases, comma-separated: some are two words.
+const NUMBERED = `potilas, sairauskertomus, sairaskertomus, asiakas, arkisto, journal, patient, klient,
+  client, record, medical record, hospital, chart, nhs, case, account, member, insurance`;
+const NUMBER_WORDS = "numero nro n:o nr nummer number no id tunnus";
+
+// Longest first: an alternation takes the first that fits.
+const alternation = (list: string[]) =>
+  list
+    .map((w) => w.trim())
+    .sort((a, b) => b.length - a.length)
+    .map((w) => w.replace(/ /g, "[ \\t]"))
+    .join("|");
+
+const LABEL = `(?:${alternation(LABELS_ALONE.trim().split(/\s+/))}|(?:${alternation(
+  NUMBERED.split(","),
+)})[ \\t]?-?[ \\t]?(?:${alternation(NUMBER_WORDS.split(" "))}))`;
+
+// The value: letters before digits at most three (P4829104, SK-88213), then digits, letters and dashes,
+// four characters at least; or digit groups with spaces (943 476 5919). A dash after one letter
+// is not taken: "mRNA-1273" is a vaccine.
+const VALUE =
+  "(?:(?:\\p{L}{2,3}-|\\p{L}{0,3})[0-9][0-9A-Za-z-]{3,}|[0-9]{2,4}(?: [0-9]{2,4}){1,3}(?![0-9]))";
+
+const LABELLED = new RegExp(
+  `(?<![\\p{L}])(?:${LABEL})\\.?[ \\t]*[:#]?[ \\t]*(${VALUE})(?![\\p{L}\\p{N}])`,
+  "giu",
+);
+
+/** The spans of values written after a record-number label, in text order. */
+export function labelledNumberSpans(text: string): Array<[number, number]> {
+  const spans: Array<[number, number]> = [];
+  for (const m of text.matchAll(LABELLED)) {
+    const value = m[1] as string;
+    const start = m.index + m[0].length - value.length;
+    spans.push([start, start + value.length]);
+  }
+  return spans;
+}
