@@ -38,6 +38,22 @@ const LABELLED = new RegExp(
   "giu",
 );
 
+// Every letter as a class of both cases: the guard's pattern is read by RE2 and, for text files,
+// by JavaScript, which share no case-insensitive inline flag.
+const anyCase = (pattern: string) =>
+  pattern.replace(/\\.|\p{Ll}/gu, (c) =>
+    c.startsWith("\\") ? c : `[${c}${c.toLocaleUpperCase("fi")}]`,
+  );
+const ASCII_VALUE =
+  "(?:[A-Za-z]{2,3}-|[A-Za-z]{0,3})[0-9][0-9A-Za-z-]{3,}|[0-9]{2,4}(?: [0-9]{2,4}){1,3}";
+const EDGE = "0-9A-Za-zÅÄÖåäöÉéÜü";
+
+/**
+ * The same in RE2 syntax (for DuckDB's regexp_matches in the release guard; JavaScript reads it
+ * alike): edges are explicit groups, since RE2 has no look-around.
+ */
+export const RE2_RECORD_NUMBER = `(^|[^${EDGE}])(${anyCase(LABEL)})\\.?[ \\t]*[:#]?[ \\t]*(${ASCII_VALUE})($|[^${EDGE}])`;
+
 /** The spans of values written after a record-number label, in text order. */
 export function labelledNumberSpans(text: string): Array<[number, number]> {
   const spans: Array<[number, number]> = [];

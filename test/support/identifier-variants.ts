@@ -110,3 +110,22 @@ export const NOT_ADDRESSES = [
   "Vaihe T2 N0 M0",
   "Luokka IV 2A",
 ];
+// Record numbers after their label, in Finnish, Swedish and English.
+export const RECORD_NUMBER_VARIANTS = [
+  "Journalnr 20-44817",
+  "journal nr: 31-90215",
+  "Sairauskertomusnumero 1234567",
+  "sairauskertomusnro: SK-88213",
+  "Potilas-ID P4829104",
+  "Patientnummer: 00123456",
+  "MRN: 00123456",
+  "Medical record no. 7788123",
+  "NHS number 943 476 5919",
+];
+// Labels without a number and numbers without a label.
+export const NOT_RECORD_NUMBERS = [
+  "Patient no longer smokes",
+  "Potilas 2 vuotta sitten leikattu",
+  "Lab 20-44817",
+  "mRNA-1273",
+];
