@@ -30,6 +30,7 @@ describe("record numbers after their label", () => {
       "Potilas 2 vuotta sitten leikattu, numero 12.",
       "Lab 20-44817 ei löydy.",
       "mRNA-1273 annettu.",
+      "Ethics committee case no 2024-0012.",
     ])
       expect(labelledNumberSpans(text), text).toEqual([]);
   });

@@ -10,9 +10,10 @@ const LABELS_ALONE = `mrn mr# potilasnumero potilasnro potilastunnus sairauskert
   sairauskertomusnro sairaskertomusnumero sairaskertomusnro asiakasnumero asiakasnro
   arkistonumero henkilönumero journalnummer journalnumret journalnr patientnummer patientnr
   patientid klientnummer kundnummer`;
-// Phrases, comma-separated: some are two words.
+// Phrases, comma-separated: some are two words. Not "case": permit texts cite an ethics
+// committee's case numbers (case no 2024-0012), which identify no patient.
 const NUMBERED = `potilas, sairauskertomus, sairaskertomus, asiakas, arkisto, journal, patient, klient,
-  client, record, medical record, hospital, chart, nhs, case, account, member, insurance`;
+  client, record, medical record, hospital, chart, nhs, account, member, insurance`;
 const NUMBER_WORDS = "numero nro n:o nr nummer number no id tunnus";
 
 // Longest first: an alternation takes the first that fits.
