@@ -230,14 +230,17 @@ function nominativesOfStem(stem: string, nenOnly: boolean): string[] {
 }
 
 /**
- * The nominatives a word could be a Finnish case form of, the word itself first; lower case.
+ * The nominatives a word could be a Finnish case form of (with or without the clitic -kin or
+ * -kaan), the word itself first; lower case.
  * `lowerCase` words (written in lower case in the note) are read through endings of one letter,
  * or on stems of fewer than four, only as -nen names: such an ending on a short stem makes an
  * ordinary word of a name ("ainoa", only, is no form of Aino).
  */
 export function finnishBaseForms(word: string, lowerCase = false): string[] {
   const lower = word.toLocaleLowerCase("fi");
-  const out = [lower];
+  // The clitics "too" and "either" come after the case ending (Sannakin, Pekallekaan).
+  const clitic = /^(.{3,})(?:kin|kaan|kään)$/u.exec(lower)?.[1];
+  const out = clitic ? [lower, ...finnishBaseForms(clitic, lowerCase)] : [lower];
   for (const ending of ENDINGS) {
     if (!lower.endsWith(ending)) continue;
     const stem = lower.slice(0, -ending.length);

@@ -48,6 +48,9 @@ describe("the person's own names", () => {
       "Matille",
       "Emilille",
       "Lindqvists",
+      "Liisakin",
+      "Virtasellekaan",
+      "Marjatallekin",
     ])
       expect(scrub(`Soitin ${name} tänään.`), name).toBe("Soitin [NAME] tänään.");
   });
