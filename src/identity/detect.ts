@@ -1,8 +1,10 @@
 import { checkCharacter } from "./hetu.js";
 import { JS_PATTERNS, NOT_STREET_STEMS, SE_POSTAL_TOWN_CORE } from "./identifier-patterns.js";
-import { NAME_TOKEN, nameCandidates } from "./name-forms.js";
+import { NAME_TOKEN, personNameCandidates } from "./name-forms.js";
 import { namesInContext } from "./names-in-context.js";
+import { nordicIdSpans } from "./nordic-ids.js";
 import { identifierValueSpans } from "./person-identifiers.js";
+import { labelledNumberSpans } from "./record-numbers.js";
 
 /**
  * The kinds of identifier found. ID is any other identifier value: one of the person's own
@@ -51,9 +53,6 @@ const PATTERNS = {
 // An SSN written with spaces or none is nine digits like many others: taken only after its name.
 const SSN_AFTER_CUE =
   /(?<![\p{L}])(?:SSN|Social Security(?: Number| No\.?)?)[ \t]*[:#]?[ \t]*([0-9]{3} ?[0-9]{2} ?[0-9]{4})(?![\p{L}\p{N}])/gu;
-// A record number after its name: MRN 2038475, Potilasnumero P4829104, Patientnummer: 00123456.
-const ID_AFTER_CUE =
-  /(?<![\p{L}])(?:MRN|potilasnumero|potilasnro|patientnummer|patient number|medical record number|record number)[ \t]*[:#]?[ \t]*(\p{L}{0,3}[0-9][0-9A-Za-z-]{3,})(?![\p{L}\p{N}])/giu;
 // A street number with a unit or a decimal after it is a measurement (Sappitie 9 mm, 3,2 cm).
 const MEASURE_AFTER = /^(?:[,.][0-9]|[ \t]?(?:mm|cm|m|ml|l|mg|g|kg|%)(?![\p{L}]))/u;
 // Phone numbers have seven digits or more: "+1500 ml" is a fluid balance.
@@ -68,8 +67,8 @@ const SE_POSTAL_AFTER_STREET = new RegExp(
 /**
  * The one detector of direct identifiers in free text, for the ingest scrubber, free-text checks
  * and the de-identification benchmark: identity codes (any written form; unseparated ones only
- * with a valid check character), e-mail addresses, the person's own identifier values and US
- * social security numbers, street addresses and postal codes with towns, phone numbers, the
+ * with a valid check character), e-mail addresses, the person's own identifier values, US
+ * social security numbers, Swedish, Norwegian and Danish identity numbers, labelled record numbers, street addresses and postal codes with towns, phone numbers, the
  * person's own and relatives' names in any inflected form, and common names in a name context. Spans
  * are in text order and never overlap: where two detectors claim the same characters, the one
  * listed first here wins.
@@ -97,11 +96,8 @@ export function detectIdentifiers(text: string, context: ScrubContext = {}): Ide
     for (const [start, end] of identifierValueSpans(text, context.isPersonIdentifier))
       claim(start, end, "ID");
   each(PATTERNS.ssn, "ID");
-  for (const m of text.matchAll(ID_AFTER_CUE)) {
-    const value = m[1] as string;
-    const start = m.index + m[0].length - value.length;
-    claim(start, start + value.length, "ID");
-  }
+  for (const [start, end] of nordicIdSpans(text)) claim(start, end, "ID");
+  for (const [start, end] of labelledNumberSpans(text)) claim(start, end, "ID");
   for (const m of text.matchAll(SSN_AFTER_CUE)) {
     const value = m[1] as string;
     const start = m.index + m[0].length - value.length;
@@ -131,7 +127,7 @@ export function detectIdentifiers(text: string, context: ScrubContext = {}): Ide
   each(PATTERNS.phone, "PHONE", (m) => m[0].replace(/[^0-9]/g, "").length >= MIN_PHONE_DIGITS);
   if (context.isPersonName) {
     const isName = context.isPersonName;
-    each(NAME_TOKEN, "NAME", (m) => nameCandidates(m[0]).some(isName));
+    each(NAME_TOKEN, "NAME", (m) => personNameCandidates(m[0]).some(isName));
   }
   // Where the person's own name took part of one, the rest is still claimed word by word.
   for (const name of namesInContext(text, context.namesOnlyAfterCues))

@@ -38,8 +38,8 @@ export const PHONE_CORE = [
 export const EMAIL_CORE = "[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)*\\.[A-Za-z]{2,}";
 
 // Letters as the address patterns see them (capitals first): Finnish, Swedish and common accents.
-const UPPER = "A-ZÅÄÖÉÜ";
-const LOWER = "a-zåäöéüß";
+const UPPER = "A-ZÅÄÖÉÜØÆ";
+const LOWER = "a-zåäöéüßøæ";
 
 // Finnish street words with their genitive and local cases (Mannerheimintiellä 12, Kauppakadun 3),
 // and Swedish ones. Bare words such as "plan" (behandlingsplan 2) are left out for precision.
@@ -66,8 +66,10 @@ const STREET_WORDS = [...FI_STREET_WORDS, ...SV_STREET_WORDS.split(" ")]
   .join("|");
 const NORDIC_PREFIX =
   "Iso|Pikku|Vanha|Uusi|Itäinen|Läntinen|Pohjoinen|Eteläinen|Stora|Lilla|Gamla|Norra|Södra|Östra|Västra";
-// House number, staircase and flat: 12, 12a, 12-14, 12 A 5, 3 b as. 14.
-const NORDIC_NUMBER = `[0-9]{1,4}[a-hA-H]?(?:[-–][0-9]{1,4})?(?: [A-Ha-h](?: (?:as\\. ?)?[0-9]{1,3})?| as\\. ?[0-9]{1,3})?`;
+// A flat's word: Finnish "as", "as.", "asunto", Swedish "lgh" (lägenhet).
+const FLAT = "(?:as\\.?|asunto|lgh\\.?|lägenhet)";
+// House number, staircase and flat: 12, 12a, 12-14, 12 A 5, 3 b as. 14, 14 as 3, 4 lgh 1102.
+const NORDIC_NUMBER = `[0-9]{1,4}[a-hA-H]?(?:[-–][0-9]{1,4})?(?: [A-Ha-h](?: (?:${FLAT} ?)?[0-9]{1,3})?)?(?:,? ${FLAT} ?[0-9]{1,4})?`;
 // After a prefix the street word may stand alone (Norra Esplanaden 8, Stora Torget 2).
 const STREET_WORDS_ALONE = STREET_WORDS.split("|")
   .map((w) => `${(w[0] as string).toUpperCase()}${w.slice(1)}`)
@@ -76,7 +78,7 @@ const NORDIC_STREET = `(?:(?:${NORDIC_PREFIX}) (?:${STREET_WORDS_ALONE})|(?:(?:$
 // "Dr" and "Pl" are left out: in notes they are mostly a title and a plural.
 const EN_STREET_WORDS =
   "Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Court|Ct|Place|Way|Terrace|Circle|Parkway|Pkwy|Highway|Hwy|Square|Sq";
-const UNIT = "(?:Apt|Apartment|Suite)\\.? ?#?[0-9]{1,5}[A-Za-z]?";
+const UNIT = "(?:Apt|Apartment|Suite|Flat)\\.? ?#?[0-9]{1,5}[A-Za-z]?";
 const EN_STREET = `[0-9]{1,5}[A-Za-z]? (?:(?:N|S|E|W|North|South|East|West)\\.? )?(?:[A-Z][a-z]+ ){1,3}(?:${EN_STREET_WORDS})\\.?(?: (?:NW|NE|SW|SE|N|S|E|W))?(?:,? ${UNIT})?`;
 const PO_BOX = "(?:PL|PB|P\\.? ?O\\.? ?Box|Postilokero|Postbox) ?[0-9]{1,5}";
 
@@ -96,15 +98,22 @@ const US_STATES_ALONE = US_STATES.split(" ")
   .filter((s) => !"ID IN OR ME OK HI OH PA MS CO".includes(s))
   .join("|");
 const ZIP = "[0-9]{5}(?:-[0-9]{4})?";
+// A UK postcode: outward code (BS2, SW1A, M1) and inward code (0JP).
+const UK_POSTCODE = "[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][ABD-HJLNP-UW-Z]{2}";
 
 /**
  * Postal codes with their town: Finnish (00100 Helsinki, FI-00100 Helsinki), Swedish with the
- * country prefix (SE-111 22 Stockholm; without it "140 90" is as often a blood pressure), US
+ * country prefix (SE-111 22 Stockholm; without it "140 90" is as often a blood pressure),
+ * Norwegian and Danish with theirs (N-0150 Oslo, DK-2100 København), British (Bristol BS2 0JP), US
  * (Springfield, IL 62704; MA 02139) and a ZIP+4 alone (90210-1234).
  */
 export const POSTAL_TOWN_CORE = [
   `(?:FI-)?[0-9]{5} {1,2}${TOWN}`,
-  `SE-[0-9]{3} ?[0-9]{2} {1,2}${TOWN}`,
+  `S(?:E)?-[0-9]{3} ?[0-9]{2} {1,2}${TOWN}`,
+  // Norway and Denmark: four digits, with the country prefix (N-0150 Oslo, DK-2100 København).
+  `(?:NO?|DK)-[0-9]{4} {1,2}${TOWN}`,
+  // The UK: the town before the postcode (Bristol BS2 0JP, London SW1A 1AA).
+  `${TOWN},? ${UK_POSTCODE}`,
   `(?:[A-Z][a-z]+ ){0,2}[A-Z][a-z]+, (?:${US_STATES.replaceAll(" ", "|")}) ${ZIP}`,
   `(?:${US_STATES_ALONE}) ${ZIP}`,
   "[0-9]{5}-[0-9]{4}",

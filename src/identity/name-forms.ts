@@ -1,7 +1,11 @@
+import { finnishBaseForms } from "./finnish-inflection.js";
+import { nicknameRelatives } from "./nicknames.js";
+
 /**
  * The forms a person's name takes in written notes: any letter case, digits attached
  * ("Sumiko254"), hyphen parts, accents left out ("Nunez" for "Núñez"), Finnish case endings
- * ("Virtasen", "Marjatalle") and the Swedish genitive ("Lindqvists"). Names are compared by key:
+ * ("Virtasen", "Marjatalle"), the Swedish genitive ("Lindqvists") and short forms ("Jussi" for
+ * Johannes). Names are compared by key:
  * lower case, and lower case with diacritics folded.
  */
 
@@ -28,44 +32,45 @@ export function personNameMatcher(names: Iterable<string>): (key: string) => boo
 export const NAME_TOKEN =
   /(?<![\p{L}\p{M}[])\p{L}[\p{L}\p{M}'’]*(?:-\p{L}[\p{L}\p{M}'’]*)*\p{N}*(?![\p{L}\p{M}\]])/gu;
 
-// Case endings after the -se-/-s- stem of -nen surnames: Virtasen, Virtaselle, Virtasta, Virtasena,
-// Virtaset, Virtasille ...
-const NEN_ENDINGS = [
-  ..."en elle ellä ella eltä elta essä essa estä esta ena enä eksi een et".split(" "),
-  ..."ta tä ten ia iä ille illa illä ilta iltä issa issä ista istä iin iksi ina inä".split(" "),
-];
-// Endings of other names (Liisalle, Marjatan, Mattia) and the Swedish and English genitive.
-// "en" after an e-stem is its genitive (Laine → Laineen).
-const CASE_ENDINGS = "lle lla llä lta ltä ssa ssä sta stä ksi na nä en n a ä s 's ’s".split(" ");
-
-/** The keys under which a word of a text could be a person's name. */
+/**
+ * The keys under which a word of a text could be a person's name: the word, its hyphen parts, the
+ * nominatives of its Finnish case forms (finnish-inflection.ts) and the Swedish and English
+ * genitive. Lower-case words are read only as forms that are no ordinary words (see
+ * finnishBaseForms), and take no genitive -s.
+ */
 export function nameCandidates(token: string): string[] {
   const word = token.replace(/\p{N}+$/u, "");
   const forms = word.includes("-") ? [word, ...word.split("-")] : [word];
   const keys: string[] = [];
   for (const form of forms) {
+    const lowerCase = form[0] !== form[0]?.toLocaleUpperCase("fi");
+    keys.push(...finnishBaseForms(form, lowerCase));
+    if (lowerCase) continue;
     const lower = form.toLocaleLowerCase("fi");
-    keys.push(lower);
-    for (const ending of NEN_ENDINGS)
-      if (lower.length > ending.length + 3 && lower.endsWith(`s${ending}`))
-        keys.push(`${lower.slice(0, -ending.length - 1)}nen`);
-    // Other endings only on capitalised words: on lower-case ones they would take ordinary words
-    // ("ainoa", only) for inflected names ("Aino").
-    if (form[0] !== form[0]?.toLocaleUpperCase("fi")) continue;
-    for (const ending of CASE_ENDINGS) {
-      if (lower.length < ending.length + 2 || !lower.endsWith(ending)) continue;
-      const stem = lower.slice(0, -ending.length);
-      keys.push(stem, strongGrade(stem));
-      if (stem.endsWith("i")) keys.push(stem.slice(0, -1)); // Emilille → Emil
-    }
+    if (/['’]s$/.test(lower)) keys.push(lower.slice(0, -2));
+    else if (lower.endsWith("s") && lower.length > 3) keys.push(lower.slice(0, -1));
   }
   return unique([...keys, ...keys.map(foldName)]);
 }
 
-/** Consonant gradation back to the strong grade: Marjata- → Marjatta, Peka- → Pekka. */
-function strongGrade(stem: string): string {
-  return stem.replace(/([aeiouyäö])([tkp])([aeiouyäö])$/u, "$1$2$2$3");
+/**
+ * nameCandidates and the given names each candidate is a short form of or has as one (Jussi ~
+ * Johannes, Kalle ~ Karl, Bob ~ Robert; nicknames.ts), for the person's own names only: as
+ * common names the short forms would make words of abbreviations. Only for capitalised words,
+ * and in capitals only from four letters: "ED" is a department, not an Edward.
+ */
+export function personNameCandidates(token: string): string[] {
+  let keys = candidateCache.get(token);
+  if (keys) return keys;
+  keys = nameCandidates(token);
+  if (/^\p{Lu}(?:\p{Ll}|[\p{L}'’-]{3})/u.test(token))
+    keys = unique([...keys, ...keys.flatMap(nicknameRelatives)]);
+  if (candidateCache.size >= 50_000) candidateCache.clear(); // bounded memory
+  candidateCache.set(token, keys);
+  return keys;
 }
+// Notes repeat the same words (names and medical terms): their candidates are worked out once.
+const candidateCache = new Map<string, string[]>();
 
 function unique(words: string[]): string[] {
   return [...new Set(words)];

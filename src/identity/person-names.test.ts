@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { FINNISH_CASES, finnishCaseForms } from "./finnish-inflection.js";
 import { personNameMatcher } from "./name-forms.js";
 import { scrubText } from "./scrub.js";
 
@@ -47,8 +48,63 @@ describe("the person's own names", () => {
       "Matille",
       "Emilille",
       "Lindqvists",
+      "Liisakin",
+      "Virtasellekaan",
+      "Marjatallekin",
     ])
       expect(scrub(`Soitin ${name} tänään.`), name).toBe("Soitin [NAME] tänään.");
+  });
+
+  it("are found in every Finnish case at a sentence start and in capitals", () => {
+    // Invented: an Anneli Koski whose daughter is a Sanna Lahti, and a Pekka Mäki.
+    const matcher = personNameMatcher(["Anneli Koski", "Sanna Lahti", "Pekka Mäki", "Rinne"]);
+    const people: Array<[string, boolean]> = [
+      ["Anneli", false],
+      ["Koski", true],
+      ["Sanna", false],
+      ["Lahti", true],
+      ["Pekka", false],
+      ["Mäki", true],
+      ["Rinne", true],
+    ];
+    for (const [name, surname] of people) {
+      const forms = finnishCaseForms(name, { surname });
+      for (const kase of FINNISH_CASES)
+        for (const form of [forms[kase], forms[kase].toLocaleUpperCase("fi")])
+          expect(
+            scrubText(`${form} ei saatu yhteyttä.`, { isPersonName: matcher }).text,
+            form,
+          ).toBe("[NAME] ei saatu yhteyttä.");
+    }
+  });
+
+  it("are found by the short forms they go by, inflected", () => {
+    const cases: Array<[string[], string, string]> = [
+      [["Johannes", "Kinnunen"], "Häntä kutsutaan Jussiksi.", "Häntä kutsutaan [NAME]."],
+      [["Juhani", "Kinnunen"], "Jussille soitettu.", "[NAME] soitettu."],
+      [
+        ["Karl", "Westerlund"],
+        "Karl, kallad Kalle, bor ensam.",
+        "[NAME], kallad [NAME], bor ensam.",
+      ],
+      [
+        ["Robert", "Whitaker"],
+        "Robert (Bob) Whitaker was seen.",
+        "[NAME] ([NAME]) [NAME] was seen.",
+      ],
+      [["William", "Hart"], "Bill came with his wife.", "[NAME] came with his wife."],
+      [["Elisabet", "Ek"], "Lisa ringde, Liisan puhelu.", "[NAME] ringde, [NAME] puhelu."],
+      [["Margareta", "Ek"], "Maja mår bra.", "[NAME] mår bra."],
+      [["Bob", "Hart"], "Robert called.", "[NAME] called."],
+    ];
+    for (const [names, text, scrubbed] of cases)
+      expect(scrubText(text, { isPersonName: personNameMatcher(names) }).text, text).toBe(scrubbed);
+  });
+
+  it("leave short forms alone in lower case and abbreviations in capitals", () => {
+    const matcher = personNameMatcher(["Edward", "Margareta", "Robert"]);
+    for (const text of ["Seen in the ED today.", "Hon bor i en maja.", "bob haircut"])
+      expect(scrubText(text, { isPersonName: matcher }).text, text).toBe(text);
   });
 
   it("leave ordinary words alone", () => {

@@ -4,8 +4,10 @@ import {
   DATES_AND_TIMES,
   HETU_VARIANTS,
   NOT_ADDRESSES,
+  NOT_RECORD_NUMBERS,
   PHONE_VARIANTS,
   POSTAL_TOWN_VARIANTS,
+  RECORD_NUMBER_VARIANTS,
   STREET_ADDRESS_VARIANTS,
 } from "../../test/support/identifier-variants.js";
 import { BLANKED_BEFORE, IDENTIFIER_PATTERNS, kindCountIn } from "./guard.js";
@@ -67,6 +69,12 @@ describe("release guard patterns in DuckDB", () => {
       expect(await kindsOf(postal), postal).toContain("postal code with town");
   });
 
+  it("find record numbers after their label, and nothing without one", async () => {
+    for (const value of RECORD_NUMBER_VARIANTS)
+      expect(await kindsOf(value), value).toContain("record number"); // 00123456 is a phone too
+    for (const text of NOT_RECORD_NUMBERS) expect(await kindsOf(text), text).toEqual([]);
+  });
+
   it("take no dose, weight, lab value, year or duration for an address", async () => {
     for (const text of NOT_ADDRESSES) expect(await kindsOf(text), text).toEqual([]);
     for (const text of [
@@ -89,7 +97,9 @@ describe("release guard patterns in DuckDB", () => {
       expect(kindsIn(address), address).toEqual(["street address"]);
     for (const postal of POSTAL_TOWN_VARIANTS)
       expect(kindsIn(postal), postal).toContain("postal code with town");
-    for (const text of [...NOT_ADDRESSES, ...MEASURED_LIKE_STREETS])
+    for (const text of [...NOT_ADDRESSES, ...MEASURED_LIKE_STREETS, ...NOT_RECORD_NUMBERS])
       expect(kindsIn(text), text).toEqual([]);
+    for (const value of RECORD_NUMBER_VARIANTS)
+      expect(kindsIn(value), value).toContain("record number");
   });
 });

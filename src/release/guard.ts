@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { RE2_PATTERNS } from "../identity/identifier-patterns.js";
+import { RE2_RECORD_NUMBER } from "../identity/record-numbers.js";
 import type { Lake } from "../lake/lake.js";
 import { ident, join, type Sql, sql } from "../lake/sql.js";
 
@@ -14,6 +15,7 @@ export const IDENTIFIER_PATTERNS = {
   "e-mail address": RE2_PATTERNS.email,
   "street address": RE2_PATTERNS.streetAddress,
   "postal code with town": RE2_PATTERNS.postalTown,
+  "record number": RE2_RECORD_NUMBER,
 } as const;
 
 type Kind = keyof typeof IDENTIFIER_PATTERNS;
@@ -51,8 +53,8 @@ export interface GuardHit {
 
 /**
  * Reads every packaged Parquet file back and counts, per text column, values that look like an
- * identity code, a phone number, an e-mail address, a street address or a postal code with its
- * town; text files (codebook, README, metadata)
+ * identity code, a phone number, an e-mail address, a street address, a postal code with its
+ * town or a number after a record-number label; text files (codebook, README, metadata)
  * are scanned too. The hits name where, never the value.
  */
 export async function scanRelease(

@@ -38,7 +38,7 @@ export const PHONE_VARIANTS = [
   "555.123.4567",
   "1-800-555-0199",
 ];
-// Street addresses in Finnish, Swedish and English forms, post-office boxes and apartments.
+// Street addresses in Finnish, Swedish and English forms, post-office boxes, flats and apartments.
 export const STREET_ADDRESS_VARIANTS = [
   "Mannerheimintie 12 A 5",
   "Kauppakatu 3 b 14",
@@ -58,6 +58,13 @@ export const STREET_ADDRESS_VARIANTS = [
   "PB 45",
   "P.O. Box 12",
   "PO Box 1234",
+  "Koivutie 7 as 12",
+  "Rantakatu 3 A as. 4",
+  "Lehtikuja 2 asunto 5",
+  "Vasagatan 12 lgh 1201",
+  "Storgatan 5, lgh. 1102",
+  "Møllergata 4",
+  "Flat 3",
 ];
 // Finnish street words inflected in running text, with the number after.
 export const INFLECTED_STREET_VARIANTS = [
@@ -67,7 +74,7 @@ export const INFLECTED_STREET_VARIANTS = [
   "Koivukujalle 4",
   "Rantapolulta 2",
 ];
-// Postal codes with their town: Finnish, Swedish and US forms.
+// Postal codes with their town: Finnish, Swedish, Norwegian, Danish, British and US forms.
 export const POSTAL_TOWN_VARIANTS = [
   "00100 Helsinki",
   "00100 HELSINKI",
@@ -78,6 +85,12 @@ export const POSTAL_TOWN_VARIANTS = [
   "Cambridge, MA 02139",
   "MA 02139",
   "90210-1234",
+  "Leeds LS1 4DY",
+  "London SW1A 2AA",
+  "Manchester, M1 1AE",
+  "S-411 05 Göteborg",
+  "N-0150 Oslo",
+  "DK-2100 København",
 ];
 // Numbers next to words that are not addresses: doses, weights, lab values, years, durations.
 export const NOT_ADDRESSES = [
@@ -94,4 +107,25 @@ export const NOT_ADDRESSES = [
   "Unit 5",
   "kontrolli 12345",
   "Annos 10 mg",
+  "Vaihe T2 N0 M0",
+  "Luokka IV 2A",
+];
+// Record numbers after their label, in Finnish, Swedish and English.
+export const RECORD_NUMBER_VARIANTS = [
+  "Journalnr 20-44817",
+  "journal nr: 31-90215",
+  "Sairauskertomusnumero 1234567",
+  "sairauskertomusnro: SK-88213",
+  "Potilas-ID P4829104",
+  "Patientnummer: 00123456",
+  "MRN: 00123456",
+  "Medical record no. 7788123",
+  "NHS number 943 476 5919",
+];
+// Labels without a number and numbers without a label.
+export const NOT_RECORD_NUMBERS = [
+  "Patient no longer smokes",
+  "Potilas 2 vuotta sitten leikattu",
+  "Lab 20-44817",
+  "mRNA-1273",
 ];

@@ -1,0 +1,67 @@
+/**
+ * Record and patient numbers after their label, in Finnish, Swedish and English, whoever the note
+ * is about: "MRN 2038475", "Potilasnumero P4829104", "Journalnr 20-44817", "sairauskertomusnro:
+ * 123456", "NHS number 943 476 5919". A label is a word that is a number's name on its own
+ * (potilasnumero, journalnr, MRN), or a word for what is numbered (potilas, journal, record)
+ * followed by a word for number (numero, nro, nr, no, nummer, number, ID, tunnus).
+ */
+
+const LABELS_ALONE = `mrn mr# potilasnumero potilasnro potilastunnus sairauskertomusnumero
+  sairauskertomusnro sairaskertomusnumero sairaskertomusnro asiakasnumero asiakasnro
+  arkistonumero henkilönumero journalnummer journalnumret journalnr patientnummer patientnr
+  patientid klientnummer kundnummer`;
+// Phrases, comma-separated: some are two words. Not "case": permit texts cite an ethics
+// committee's case numbers (case no 2024-0012), which identify no patient.
+const NUMBERED = `potilas, sairauskertomus, sairaskertomus, asiakas, arkisto, journal, patient, klient,
+  client, record, medical record, hospital, chart, nhs, account, member, insurance`;
+const NUMBER_WORDS = "numero nro n:o nr nummer number no id tunnus";
+
+// Longest first: an alternation takes the first that fits.
+const alternation = (list: string[]) =>
+  list
+    .map((w) => w.trim())
+    .sort((a, b) => b.length - a.length)
+    .map((w) => w.replace(/ /g, "[ \\t]"))
+    .join("|");
+
+const LABEL = `(?:${alternation(LABELS_ALONE.trim().split(/\s+/))}|(?:${alternation(
+  NUMBERED.split(","),
+)})[ \\t]?-?[ \\t]?(?:${alternation(NUMBER_WORDS.split(" "))}))`;
+
+// The value: letters before digits at most three (P4829104, SK-88213), then digits, letters and dashes,
+// four characters at least; or digit groups with spaces (943 476 5919). A dash after one letter
+// is not taken: "mRNA-1273" is a vaccine.
+const VALUE =
+  "(?:(?:\\p{L}{2,3}-|\\p{L}{0,3})[0-9][0-9A-Za-z-]{3,}|[0-9]{2,4}(?: [0-9]{2,4}){1,3}(?![0-9]))";
+
+const LABELLED = new RegExp(
+  `(?<![\\p{L}])(?:${LABEL})\\.?[ \\t]*[:#]?[ \\t]*(${VALUE})(?![\\p{L}\\p{N}])`,
+  "giu",
+);
+
+// Every letter as a class of both cases: the guard's pattern is read by RE2 and, for text files,
+// by JavaScript, which share no case-insensitive inline flag.
+const anyCase = (pattern: string) =>
+  pattern.replace(/\\.|\p{Ll}/gu, (c) =>
+    c.startsWith("\\") ? c : `[${c}${c.toLocaleUpperCase("fi")}]`,
+  );
+const ASCII_VALUE =
+  "(?:[A-Za-z]{2,3}-|[A-Za-z]{0,3})[0-9][0-9A-Za-z-]{3,}|[0-9]{2,4}(?: [0-9]{2,4}){1,3}";
+const EDGE = "0-9A-Za-zÅÄÖåäöÉéÜü";
+
+/**
+ * The same in RE2 syntax (for DuckDB's regexp_matches in the release guard; JavaScript reads it
+ * alike): edges are explicit groups, since RE2 has no look-around.
+ */
+export const RE2_RECORD_NUMBER = `(^|[^${EDGE}])(${anyCase(LABEL)})\\.?[ \\t]*[:#]?[ \\t]*(${ASCII_VALUE})($|[^${EDGE}])`;
+
+/** The spans of values written after a record-number label, in text order. */
+export function labelledNumberSpans(text: string): Array<[number, number]> {
+  const spans: Array<[number, number]> = [];
+  for (const m of text.matchAll(LABELLED)) {
+    const value = m[1] as string;
+    const start = m.index + m[0].length - value.length;
+    spans.push([start, start + value.length]);
+  }
+  return spans;
+}
