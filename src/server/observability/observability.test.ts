@@ -29,7 +29,7 @@ const LOCAL = from("127.0.0.1");
 const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (c.req.header("authorization") === `Bearer ${TOKEN}`) {
     c.set("actor", { name: "alice", role: "researcher" });
-    c.set("credential", { kind: "token", tokenId: "t1" });
+    c.set("credential", { kind: "token", tokenId: "t1", expiresAt: "2030-01-01T00:00:00.000Z" });
   } else if (c.req.header("x-test-user")) {
     c.set("actor", { name: c.req.header("x-test-user") ?? "", role: "steward" });
   }
