@@ -1,7 +1,10 @@
 import { chmodSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
+import type { Command } from "commander";
 import { afterAll, describe, expect, it } from "vitest";
 import { serverUrl } from "../src/cli/commands/login.js";
+import { HOST_ONLY_COMMANDS, LOCAL_COMMANDS, REMOTE_COMMANDS } from "../src/cli/mode.js";
+import { buildProgram } from "../src/cli/program.js";
 import { errorFromResponse, LoginRequiredError } from "../src/cli/remote/client.js";
 import {
   credentialsFile,
@@ -115,5 +118,36 @@ describe("the credentials file", () => {
     );
     expect(removeCredentials(env)).toBe(true);
     expect(removeCredentials(env)).toBe(false);
+  });
+});
+
+describe("which commands run through the server", () => {
+  /** Every command that runs (has no subcommands), as `catalog list`. */
+  function leaves(command: Command, prefix: string[] = []): string[] {
+    if (command.commands.length === 0) return [prefix.join(" ")];
+    return command.commands.flatMap((c) => leaves(c, [...prefix, c.name()]));
+  }
+  const commands = leaves(buildProgram());
+
+  it("puts every command in exactly one of remote, local and host-only", () => {
+    expect(commands.length).toBeGreaterThan(60);
+    for (const path of commands) {
+      const lists = [
+        REMOTE_COMMANDS.has(path) && "remote",
+        LOCAL_COMMANDS.has(path) && "local",
+        HOST_ONLY_COMMANDS.has(path) && "host-only",
+      ].filter(Boolean);
+      expect(lists, `kaivo ${path}`).toHaveLength(1);
+    }
+    for (const path of [...REMOTE_COMMANDS, ...LOCAL_COMMANDS, ...HOST_ONLY_COMMANDS.keys()])
+      expect(commands, `${path} is not a command`).toContain(path);
+  });
+
+  it("keeps only other users' secrets and identities on the host", () => {
+    expect([...HOST_ONLY_COMMANDS.keys()].sort()).toEqual([
+      "user link",
+      "user password",
+      "user totp",
+    ]);
   });
 });

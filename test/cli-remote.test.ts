@@ -216,18 +216,19 @@ describe("the CLI as a client of the server", () => {
     expect(r.stdout).toMatch(/audit log +\d+ entries, chain ok/);
   });
 
-  it("refuses --as while logged in, and commands not converted yet", async () => {
+  it("refuses --as while logged in, and commands that run only on the host", async () => {
     const as = await kaivo("stina", ["--as", "riku", "status"]);
     expect(as.status).toBe(1);
     expect(as.stderr).toContain(
       `--as is for direct mode on the host; you are logged in to ${server.url} as stina.`,
     );
     expect(as.stderr).toContain("`kaivo logout` to use direct mode");
-    const users = await kaivo("stina", ["user", "list"]);
-    expect(users.status).toBe(1);
-    expect(users.stderr).toContain(
-      "`kaivo user list` does not run through the server yet; run it on the host in direct mode.",
+    const password = await kaivo("stina", ["user", "password", "riku"], "new password 123\n");
+    expect(password.status).toBe(1);
+    expect(password.stderr).toContain(
+      "`kaivo user password` runs only on the host, in direct mode: it sets another user's password",
     );
+    expect(password.stderr).not.toContain("new password 123");
   });
 
   it(
@@ -422,11 +423,47 @@ describe("the CLI as a client of the server", () => {
     expect(stale.stderr).toContain(`kaivo login --server ${server.url}`);
   });
 
-  it("logs out of a token made on the host, saying it could not revoke it", async () => {
+  it("logs out of a token made on the host, revoking it too (the server told its id)", async () => {
+    const { tokenId } = credentialsOf("stina-token");
+    expect(tokenId).toMatch(/^tok_/);
     const r = await kaivo("stina-token", ["logout"]);
     expect(r.status).toBe(0);
-    expect(r.stderr).toContain("the token was not revoked on the server");
+    expect(r.stderr).toBe("");
     expect(existsSync(join(configOf("stina-token"), "credentials.json"))).toBe(false);
+    const row = await server.store.db
+      .selectFrom("auth_tokens")
+      .select("revoked_by")
+      .where("id", "=", tokenId as string)
+      .executeTakeFirstOrThrow();
+    expect(row.revoked_by).toBe("stina");
+  });
+
+  it("logs out of a saved login whose token id is not known, saying it could not revoke it", async () => {
+    const { secret } = await createToken(
+      server.store,
+      stina,
+      { label: "an old login" },
+      tokenPolicy(home.config.auth),
+      new Date(),
+    );
+    secrets.push(secret);
+    mkdirSync(configOf("old-login"), { recursive: true, mode: 0o700 });
+    // As a login saved before /api/auth/me told token ids.
+    writeFileSync(
+      join(configOf("old-login"), "credentials.json"),
+      JSON.stringify({
+        server: server.url,
+        user: "stina",
+        role: "steward",
+        token: secret,
+        savedAt: new Date().toISOString(),
+      }),
+      { mode: 0o600 },
+    );
+    const r = await kaivo("old-login", ["logout"]);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain("the token was not revoked on the server");
+    expect(existsSync(join(configOf("old-login"), "credentials.json"))).toBe(false);
   });
 
   it("runs the job commands in direct mode on the host without a login", async () => {

@@ -133,6 +133,11 @@ const ROUTES: Record<string, Case> = {
   "POST /api/audit/checkpoint": { permission: "audit.checkpoint" },
   "GET /api/users": { permission: "user.list" },
   "POST /api/users": { permission: "user.add", body: { name: "newcomer", role: "researcher" } },
+  // Another user's sessions (one's own: any role; test/cli-remote-commands.test.ts).
+  "POST /api/users/:name/logout": {
+    permission: "session.end-any",
+    path: "/api/users/newcomer/logout",
+  },
   "GET /api/tokens": { permission: "token.list" },
   "DELETE /api/tokens/:id": { permission: "token.revoke", path: "/api/tokens/tok_none" },
 };

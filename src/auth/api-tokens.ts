@@ -258,7 +258,7 @@ export async function resolveToken(
   store: ControlStore,
   secret: string,
   now: Date,
-): Promise<{ actor: Actor; tokenId: string } | null> {
+): Promise<{ actor: Actor; tokenId: string; expiresAt: string } | null> {
   if (!TOKEN_PATTERN.test(secret)) return null;
   const hash = sha256Hex(secret);
   const row = await store.db
@@ -292,5 +292,6 @@ export async function resolveToken(
   return {
     actor: scope ? { name: row.name, role: row.role, scope } : { name: row.name, role: row.role },
     tokenId: row.id,
+    expiresAt: row.expires_at,
   };
 }

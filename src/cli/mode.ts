@@ -45,6 +45,49 @@ export const REMOTE_COMMANDS: ReadonlySet<string> = new Set([
   "cohort run",
   "release create",
   "quarantine retry",
+  "quarantine show",
+  "permit draft",
+  "permit submit",
+  "permit review",
+  "permit approve",
+  "permit reject",
+  "permit confirm",
+  "permit activate",
+  "permit close",
+  "permit register",
+  "permits expire",
+  "optout add",
+  "optout remove",
+  "transparency",
+  "audit verify",
+  "audit checkpoint",
+  "user add",
+  "user list",
+  "user logout",
+  "token create",
+  "token list",
+  "token revoke",
+  "catalog export",
+  "vocab load",
+]);
+
+/**
+ * Commands for the host's admin in direct mode only, with why: refused while logged in with a
+ * message that says so (not "yet": they are not meant to run through the server).
+ */
+export const HOST_ONLY_COMMANDS: ReadonlyMap<string, string> = new Map([
+  [
+    "user password",
+    "it sets another user's password, a secret that should not cross the network on an admin's token",
+  ],
+  [
+    "user totp",
+    "it prints another user's authenticator secret; a user enrols their own at sign-in (POST /api/auth/totp/enrol)",
+  ],
+  [
+    "user link",
+    "it lets an outside identity sign in as a user: set up on the host with the OpenID provider's configuration",
+  ],
 ]);
 
 /** Commands that open no home and act as no user, so they run the same in either mode. */
@@ -95,6 +138,12 @@ export function guardMode(actionCommand: Command): void {
       "`kaivo logout` to use direct mode.",
     );
   if (REMOTE_COMMANDS.has(path)) return;
+  const why = HOST_ONLY_COMMANDS.get(path);
+  if (why)
+    throw new KaivoError(
+      `\`kaivo ${path}\` runs only on the host, in direct mode: ${why}.`,
+      `You are logged in to ${server} as ${user}; an admin runs it on the host (\`kaivo logout\` there first if logged in).`,
+    );
   throw new KaivoError(
     `\`kaivo ${path}\` does not run through the server yet; run it on the host in direct mode.`,
     `You are logged in to ${server} as ${user}; \`kaivo logout\` to use direct mode here.`,

@@ -1,3 +1,4 @@
+import { vocabLoadJob } from "../catalog/vocab-load-job.js";
 import { cohortRunJob } from "../cohort/cohort-run-job.js";
 import { ingestJob } from "../ingest/ingest-job.js";
 import { quarantineRetryJob } from "../ingest/quarantine-retry-job.js";
@@ -12,4 +13,5 @@ export const JOB_KINDS: JobKind[] = [
   cohortRunJob,
   optoutRefreshJob,
   quarantineRetryJob,
+  vocabLoadJob,
 ];

@@ -14,7 +14,7 @@ export interface ServerDeps {
 /** How the request was authenticated; set by the authentication middleware. */
 export type Credential =
   | { kind: "session"; sessionId: string; csrfToken: string; secondFactor: boolean }
-  | { kind: "token"; tokenId: string };
+  | { kind: "token"; tokenId: string; expiresAt: string };
 
 /** Hono's environment for Kaivo's routes: the variables middleware sets on the context. */
 export interface AppEnv {

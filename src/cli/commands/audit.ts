@@ -3,9 +3,10 @@ import type { Command } from "commander";
 import type { AuditEntry } from "../../audit/entry.js";
 import { checkpointAudit, parseAnchor, tailAudit, verifyAudit } from "../../audit/log.js";
 import type { AuditOutcome, AuditVerdict } from "../../audit/verdict.js";
+import { ValidationError } from "../../shared/errors.js";
 import { actorFor, printJson, READ_ONLY_HOME, withStore } from "../context.js";
 import { EXIT } from "../exit-codes.js";
-import { either } from "../mode.js";
+import { currentMode, either, remoteApi } from "../mode.js";
 
 export function registerAudit(program: Command): void {
   const audit = program
@@ -44,19 +45,39 @@ export function registerAudit(program: Command): void {
         options: { anchor?: string; checkpoints?: string; json?: boolean },
         command: Command,
       ) => {
-        await withStore(async ({ store }) => {
-          const verdict = await verifyAudit(store, await actorFor(command, store), {
-            ...(options.anchor ? { anchor: parseAnchor(options.anchor) } : {}),
-            ...(options.checkpoints ? { checkpointFile: resolve(options.checkpoints) } : {}),
-          });
+        const report = (verdict: AuditVerdict) => {
           if (options.json) printJson(verdict);
           else if (verdict.ok) process.stdout.write(intactText(verdict));
           else process.stderr.write(failureText(verdict));
+          process.exitCode = VERIFY_EXIT[verdict.outcome];
+        };
+        const mode = currentMode();
+        if (mode.kind === "remote") {
+          // A copy of the checkpoint file is a file on this computer: the server cannot read it.
+          if (options.checkpoints)
+            throw new ValidationError(
+              "--checkpoints is for direct mode: through the server the chain is held against the server's own checkpoint file.",
+              "Verify against a copy on the host, in direct mode, or leave --checkpoints out.",
+            );
+          if (options.anchor) parseAnchor(options.anchor);
+          report(
+            await remoteApi(mode.credentials).get<AuditVerdict>("/api/audit/verify", {
+              anchor: options.anchor,
+            }),
+          );
+          return;
+        }
+        await withStore(async ({ store }) => {
+          report(
+            await verifyAudit(store, await actorFor(command, store), {
+              ...(options.anchor ? { anchor: parseAnchor(options.anchor) } : {}),
+              ...(options.checkpoints ? { checkpointFile: resolve(options.checkpoints) } : {}),
+            }),
+          );
           if (store.readOnly)
             process.stderr.write(
               "The home is read-only: this verification is not recorded in the audit log.\n",
             );
-          process.exitCode = VERIFY_EXIT[verdict.outcome];
         }, READ_ONLY_HOME);
       },
     );
@@ -66,11 +87,13 @@ export function registerAudit(program: Command): void {
     .description("sign a checkpoint of the audit chain now (auditor, admin)")
     .option("--json", "print JSON")
     .action(async (options: { json?: boolean }, command: Command) => {
-      await withStore(async ({ store }) => {
-        const c = await checkpointAudit(store, await actorFor(command, store));
-        if (options.json) printJson(c);
-        else process.stdout.write(`Signed checkpoint ${c.seq}:${c.hash} (key ${c.keyId}).\n`);
+      const c = await either(command, {
+        direct: ({ store, actor }) => checkpointAudit(store, actor),
+        remote: (api) =>
+          api.post<Awaited<ReturnType<typeof checkpointAudit>>>("/api/audit/checkpoint"),
       });
+      if (options.json) printJson(c);
+      else process.stdout.write(`Signed checkpoint ${c.seq}:${c.hash} (key ${c.keyId}).\n`);
     });
 }
 

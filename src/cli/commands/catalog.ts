@@ -16,7 +16,8 @@ import type { VariableProfile } from "../../catalog/profile.js";
 import { ValidationError } from "../../shared/errors.js";
 import { loadNumber, printJson, printLine, withActor } from "../context.js";
 import { EXIT } from "../exit-codes.js";
-import { either } from "../mode.js";
+import { currentMode, either, remoteApi } from "../mode.js";
+import { type JobOptions, jobOptions, submitJob } from "./job.js";
 
 const out = printLine;
 /** Stewards: the share of rows without a value; others: of the table's persons. */
@@ -200,9 +201,11 @@ export function registerCatalog(program: Command): void {
     .action(async (o: { format: string; out?: string }, command: Command) => {
       if (o.format !== "healthdcat" && o.format !== "markdown")
         throw new ValidationError(`--format is healthdcat or markdown, not "${o.format}".`);
-      const text = await withActor(command, (ctx) =>
-        exportCatalog(ctx, o.format as "healthdcat" | "markdown"),
-      );
+      const format = o.format;
+      const text = await either(command, {
+        direct: (ctx) => exportCatalog(ctx, format),
+        remote: (api) => api.text("/api/exports/catalog", { format }),
+      });
       if (o.out) {
         writeFileSync(o.out, text);
         out(`wrote ${o.out}`);
@@ -212,14 +215,34 @@ export function registerCatalog(program: Command): void {
   const vocab = program
     .command("vocab")
     .description("code systems: titles of codes (ICD-10, ATC, ...)");
-  vocab
-    .command("load <file>")
-    .description("add or replace a code system's titles from CSV (stewards)")
-    .requiredOption("--system <name>", "e.g. icd10, atc, ncsp, lab")
-    .action(async (file: string, o: { system: string }, command: Command) => {
-      const r = await withActor(command, (ctx) => loadVocabulary(ctx, file, o.system));
-      out(`${r.codes} codes loaded into ${r.system}`);
-    });
+  jobOptions(
+    vocab
+      .command("load <file>")
+      .description(
+        "add or replace a code system's titles from CSV (stewards); logged in: a job on the server, FILE in its inbox",
+      )
+      .requiredOption("--system <name>", "e.g. icd10, atc, ncsp, lab")
+      .option("--json", "print JSON"),
+    "the load",
+  ).action(async (file: string, o: JobOptions & { system: string }, command: Command) => {
+    const mode = currentMode();
+    // Through the server FILE is in its inbox, as an ingest's export is: it reads files only there.
+    if (mode.kind === "remote")
+      return submitJob(
+        command,
+        remoteApi(mode.credentials),
+        {
+          path: "/api/jobs",
+          body: { kind: "vocab.load", params: { path: file, system: o.system } },
+          kind: "vocab.load",
+          what: `load of ${o.system} codes from ${file} in the server's inbox`,
+        },
+        o,
+      );
+    const r = await withActor(command, (ctx) => loadVocabulary(ctx, file, o.system));
+    if (o.json) return printJson(r);
+    out(`${r.codes} codes loaded into ${r.system}`);
+  });
   vocab
     .command("lookup <system> <patterns...>")
     .description("codes and titles; M05* is a prefix")

@@ -154,13 +154,18 @@ export function registerIngest(program: Command): void {
     });
   quarantine
     .command("show <id>")
-    .description("the raw record (may hold identifiers; audited)")
+    .description(
+      "the raw record (may hold identifiers; audited); through the server with identifying elements masked",
+    )
     .action(async (id: string, _o: unknown, command: Command) => {
-      await withStore(async ({ home, store }) => {
-        process.stdout.write(
-          `${await showQuarantined({ home, store, actor: await actorFor(command, store) }, loadNumber(id))}\n`,
-        );
+      const n = loadNumber(id);
+      // The raw line, identifiers and all, is for the host; the server sends it masked.
+      const record = await either(command, {
+        direct: (ctx) => showQuarantined(ctx, n),
+        remote: async (api) =>
+          (await api.get<{ id: number; record: string }>(`/api/quarantine/${n}`)).record,
       });
+      process.stdout.write(`${record}\n`);
     });
   jobOptions(
     quarantine

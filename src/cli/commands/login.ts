@@ -83,8 +83,11 @@ function createdToken(answer: unknown): { secret: string; id?: string; expiresAt
   throw new KaivoError("The server made a token but its answer has no token in it.");
 }
 
-/** Signs in with the password (and a second factor), and returns the session's answer. */
-async function passwordSession(api: RemoteApi, user: string): Promise<SessionAnswer> {
+/**
+ * Signs in with the password (and a second factor), and returns the session's answer; the
+ * session's CSRF token is set on `api` for what follows.
+ */
+export async function passwordSession(api: RemoteApi, user: string): Promise<SessionAnswer> {
   const password = await readSecret("password", `Password for ${user} at ${api.server}: `);
   const attempt = (totp?: string) =>
     api.request<SessionAnswer & { error?: string; hint?: string }>("POST", "/api/auth/login", {
@@ -105,6 +108,7 @@ async function passwordSession(api: RemoteApi, user: string): Promise<SessionAns
     api.csrfToken = session.csrfToken;
     session = await api.post<SessionAnswer>("/api/auth/totp", { code: await readCode() });
   }
+  api.csrfToken = session.csrfToken;
   return session;
 }
 
@@ -230,18 +234,20 @@ export function registerLogin(program: Command): void {
       if (mode.kind === "remote") {
         const c = mode.credentials;
         const me = await remoteApi(c).get<Me>("/api/auth/me");
+        // The server's word on the token (it knows the id and expiry of one made on the host too).
+        const tokenId = me.tokenId ?? c.tokenId;
+        const expiresAt = me.expiresAt ?? c.expiresAt;
         const shown = {
           mode: "remote" as const,
           server: c.server,
           user: me.user,
           role: me.role,
-          ...(c.tokenId ? { tokenId: c.tokenId } : {}),
-          ...(c.expiresAt ? { expiresAt: c.expiresAt } : {}),
+          ...(tokenId ? { tokenId } : {}),
+          ...(expiresAt ? { expiresAt } : {}),
         };
         if (o.json) return printJson(shown);
         printLine(`${shown.user} (${shown.role}) at ${shown.server}`);
-        if (c.expiresAt)
-          printLine(`token ${c.tokenId ?? "(made on the host)"} expires at ${c.expiresAt}`);
+        if (expiresAt) printLine(`token ${tokenId ?? "(id unknown)"} expires at ${expiresAt}`);
         return;
       }
       await withStore(async ({ home, store }) => {

@@ -74,6 +74,11 @@ function parseOnly(list: string): Record<string, string[]> {
   return tables;
 }
 
+/** A permit's route: its number (which may hold a /) as one path segment. */
+function permitPath(id: string, verb?: string): string {
+  return `/api/permits/${encodeURIComponent(id)}${verb ? `/${verb}` : ""}`;
+}
+
 export function registerPermits(program: Command): void {
   const permit = program
     .command("permit")
@@ -88,13 +93,24 @@ export function registerPermits(program: Command): void {
       .description(describe)
       .requiredOption("--reason <text>", "why: it goes on the permit's record and the audit log")
       .action(async (id: string, o: { reason: string }, command: Command) => {
-        printPermit(await withActor(command, (ctx) => run(ctx, id, o.reason)));
+        printPermit(
+          await either(command, {
+            direct: (ctx) => run(ctx, id, o.reason),
+            remote: (api) => api.post<Permit>(permitPath(id, verb), { reason: o.reason }),
+          }),
+        );
       });
   permit
     .command("draft <application>")
     .description("draft an application from JSON: cohort, variables, period, purpose (researchers)")
     .action(async (file: string, _o: unknown, command: Command) => {
-      printPermit(await withActor(command, (ctx) => draftPermit(ctx, readJson(file), file)));
+      const application = readJson(file);
+      printPermit(
+        await either(command, {
+          direct: (ctx) => draftPermit(ctx, application, file),
+          remote: (api) => api.post<Permit>("/api/permits", application),
+        }),
+      );
     });
   reasoned("submit", "submit your draft for review (the applicant)", submitPermit);
   reasoned("review", "take a submitted application into review (reviewers)", reviewPermit);
@@ -104,10 +120,16 @@ export function registerPermits(program: Command): void {
     .requiredOption("--reason <text>", "the decision's grounds")
     .option("--scope <file>", "a narrowed scope (JSON): it may only take away")
     .action(async (id: string, o: { reason: string; scope?: string }, command: Command) => {
+      const scope = o.scope ? readJson(o.scope) : undefined;
       printPermit(
-        await withActor(command, (ctx) =>
-          approvePermit(ctx, id, o.reason, o.scope ? readJson(o.scope) : undefined),
-        ),
+        await either(command, {
+          direct: (ctx) => approvePermit(ctx, id, o.reason, scope),
+          remote: (api) =>
+            api.post<Permit>(permitPath(id, "approve"), {
+              reason: o.reason,
+              ...(scope !== undefined ? { scope } : {}),
+            }),
+        }),
       );
     });
   reasoned("reject", "reject an application in review (reviewers)", rejectPermit);
@@ -129,8 +151,13 @@ export function registerPermits(program: Command): void {
     )
     .requiredOption("--reason <text>", "e.g. the decision's reference")
     .action(async (file: string, o: { reason: string }, command: Command) => {
+      const registered = readJson(file);
       printPermit(
-        await withActor(command, (ctx) => registerPermit(ctx, readJson(file), o.reason, file)),
+        await either(command, {
+          direct: (ctx) => registerPermit(ctx, registered, o.reason, file),
+          remote: (api) =>
+            api.post<Permit>("/api/permits/register", { permit: registered, reason: o.reason }),
+        }),
       );
     });
   permit
@@ -140,8 +167,7 @@ export function registerPermits(program: Command): void {
     .action(async (id: string, o: { json?: boolean }, command: Command) => {
       const r = await either(command, {
         direct: (ctx) => showPermit(ctx, id),
-        remote: (api) =>
-          api.get<Awaited<ReturnType<typeof showPermit>>>(`/api/permits/${encodeURIComponent(id)}`),
+        remote: (api) => api.get<Awaited<ReturnType<typeof showPermit>>>(permitPath(id)),
       });
       if (o.json) return printJson(r);
       printPermit(r.permit);
@@ -173,7 +199,15 @@ export function registerPermits(program: Command): void {
     .command("expire")
     .description("expire permits past their date: keys destroyed, release files deleted (stewards)")
     .action(async (_o: unknown, command: Command) => {
-      const expired = await withActor(command, (ctx) => expirePermits(ctx));
+      const expired = await either(command, {
+        direct: (ctx) => expirePermits(ctx),
+        remote: async (api) =>
+          (
+            await api.post<{ expired: Awaited<ReturnType<typeof expirePermits>> }>(
+              "/api/permits/expire",
+            )
+          ).expired,
+      });
       if (expired.length === 0) out("no permit is past its date");
       for (const e of expired)
         out(
@@ -285,9 +319,20 @@ export function registerPermits(program: Command): void {
       .option("--file <file>", codesFrom)
       .allowExcessArguments()
       .action(async (o: { file?: string }, command: Command) => {
-        refuseCodeArguments(command, `kaivo optout ${verb} --as USER < codes.txt`);
+        refuseCodeArguments(command, `kaivo optout ${verb} < codes.txt`);
         const codes = await readIdentityCodes(o.file);
-        const results = await withActor(command, (ctx) => run(ctx, codes));
+        // Through the server the codes go in the request's body, never its URL; the answer
+        // names lines, never codes.
+        const results: Array<Pick<OptoutChange, "changed" | "matched">> = await either(command, {
+          direct: (ctx) => run(ctx, codes),
+          remote: async (api) =>
+            (
+              await api.post<{ results: Array<{ changed: boolean; matched: boolean }> }>(
+                verb === "add" ? "/api/optouts" : "/api/optouts/remove",
+                { codes },
+              )
+            ).results,
+        });
         results.forEach((r, i) => {
           const unmatched = r.matched
             ? ""
@@ -328,7 +373,7 @@ export function registerPermits(program: Command): void {
     .option("--json", "print JSON")
     .allowExcessArguments()
     .action(async (o: { json?: boolean; file?: string }, command: Command) => {
-      refuseCodeArguments(command, "kaivo transparency --as USER < code.txt");
+      refuseCodeArguments(command, "kaivo transparency < code.txt");
       const codes = await readIdentityCodes(o.file);
       if (codes.length > 1)
         throw new ValidationError(
@@ -336,7 +381,11 @@ export function registerPermits(program: Command): void {
           "Give one identity code per request.",
         );
       const code = codes[0] as string;
-      const r = await withActor(command, (ctx) => transparencyReport(ctx, code));
+      const r = await either(command, {
+        direct: (ctx) => transparencyReport(ctx, code),
+        remote: (api) =>
+          api.post<Awaited<ReturnType<typeof transparencyReport>>>("/api/transparency", { code }),
+      });
       if (o.json) return printJson(r);
       if (!r.matched) out("No one in the lake has this identifier: check it.");
       if (r.optedOut) out("The person has opted out of secondary use.");

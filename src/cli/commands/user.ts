@@ -6,7 +6,9 @@ import { ROLE_DESCRIPTIONS, ROLES } from "../../auth/roles.js";
 import { endAllSessions } from "../../auth/sessions.js";
 import { enrolTotp, totpKey } from "../../auth/totp.js";
 import { addUser, listUsers } from "../../auth/users.js";
-import { actorFor, printJson, withStore } from "../context.js";
+import { printable } from "../../shared/printable.js";
+import { actorFor, printJson, printLine, withStore } from "../context.js";
+import { either } from "../mode.js";
 import { readNewPassword } from "../secret-input.js";
 
 export function registerUser(program: Command): void {
@@ -20,13 +22,15 @@ export function registerUser(program: Command): void {
       `one of: ${ROLES.map((r) => `${r} (${ROLE_DESCRIPTIONS[r]})`).join("; ")}`,
     )
     .action(async (name: string, options: { role: string }, command: Command) => {
-      await withStore(async ({ store }) => {
-        const added = await addUser(store, await actorFor(command, store), {
-          name,
-          role: options.role,
-        });
-        process.stdout.write(`Added ${added.name} (${added.role}).\n`);
+      const added = await either(command, {
+        direct: ({ store, actor }) => addUser(store, actor, { name, role: options.role }),
+        remote: (api) =>
+          api.post<Awaited<ReturnType<typeof addUser>>>("/api/users", {
+            name,
+            role: options.role,
+          }),
       });
+      process.stdout.write(`Added ${printable(added.name)} (${added.role}).\n`);
     });
 
   user
@@ -34,15 +38,16 @@ export function registerUser(program: Command): void {
     .description("list user accounts")
     .option("--json", "print JSON")
     .action(async (options: { json?: boolean }, command: Command) => {
-      await withStore(async ({ store }) => {
-        const users = await listUsers(store, await actorFor(command, store));
-        if (options.json) return printJson(users);
-        for (const u of users) {
-          process.stdout.write(
-            `${u.name.padEnd(24)} ${u.role.padEnd(10)} added ${u.createdAt} by ${u.createdBy}\n`,
-          );
-        }
+      const users = await either(command, {
+        direct: ({ store, actor }) => listUsers(store, actor),
+        remote: async (api) =>
+          (await api.get<{ users: Awaited<ReturnType<typeof listUsers>> }>("/api/users")).users,
       });
+      if (options.json) return printJson(users);
+      for (const u of users)
+        printLine(
+          `${u.name.padEnd(24)} ${u.role.padEnd(10)} added ${u.createdAt} by ${u.createdBy}`,
+        );
     });
 
   user
@@ -99,9 +104,12 @@ export function registerUser(program: Command): void {
     .command("logout <name>")
     .description("end every session of a user at once (oneself, or an admin for anyone)")
     .action(async (name: string, _options: unknown, command: Command) => {
-      await withStore(async ({ store }) => {
-        const ended = await endAllSessions(store, await actorFor(command, store), name, new Date());
-        process.stdout.write(`Ended ${ended} session${ended === 1 ? "" : "s"} of ${name}.\n`);
+      const ended = await either(command, {
+        direct: ({ store, actor }) => endAllSessions(store, actor, name, new Date()),
+        remote: async (api) =>
+          (await api.post<{ sessions: number }>(`/api/users/${encodeURIComponent(name)}/logout`))
+            .sessions,
       });
+      printLine(`Ended ${ended} session${ended === 1 ? "" : "s"} of ${name}.`);
     });
 }

@@ -110,6 +110,21 @@ export class RemoteApi {
     return this.call<T>("DELETE", path, {});
   }
 
+  /** A 2xx answer's body as text (an export: Markdown, JSON-LD), else the mapped error. */
+  async text(path: string, query?: Query): Promise<string> {
+    const res = await send({
+      method: "GET",
+      url: this.url(path, query),
+      headers: { ...this.headers("GET", false), accept: "*/*" },
+      idleTimeoutMs: 300_000,
+    });
+    const text = await readBody(res);
+    const status = res.statusCode ?? 0;
+    if (status < 200 || status > 299)
+      throw errorFromResponse(this.server, status, text, headerOf(res, "retry-after"));
+    return text;
+  }
+
   /** The answer body of a 2xx, else the mapped error. */
   async call<T>(method: string, path: string, o: { query?: Query; body?: unknown }): Promise<T> {
     return (await this.request<T>(method, path, o)).body;

@@ -106,7 +106,11 @@ export function authenticate(options: AuthHttpOptions = {}): MiddlewareHandler<A
         });
       // No ambient credential: a bearer token is never sent by a browser on its own, so no CSRF check.
       c.set("actor", resolved.actor);
-      c.set("credential", { kind: "token", tokenId: resolved.tokenId });
+      c.set("credential", {
+        kind: "token",
+        tokenId: resolved.tokenId,
+        expiresAt: resolved.expiresAt,
+      });
       return next();
     }
 

@@ -172,7 +172,13 @@ const meRoute = createRoute({
           secondFactor: z.boolean(),
           secondFactorRequired: z.boolean(),
           csrfToken: z.string().optional(),
-          expiresAt: z.string().optional(),
+          expiresAt: z.string().optional().openapi({
+            description: "When the session or the API token the request came with expires",
+          }),
+          tokenId: z
+            .string()
+            .optional()
+            .openapi({ description: "The API token's id, when the request came with one" }),
           scope: z.array(z.string()).optional(),
         })
         .openapi("Me"),
@@ -389,6 +395,8 @@ export function authRoutes(options: AuthHttpOptions = {}): OpenAPIHono<AppEnv> {
           authenticatedBy: "token" as const,
           secondFactor: false,
           secondFactorRequired: false,
+          tokenId: credential.tokenId,
+          expiresAt: credential.expiresAt,
           ...(actor.scope ? { scope: [...actor.scope] } : {}),
         },
         200,

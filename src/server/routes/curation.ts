@@ -37,7 +37,8 @@ const CodeTitle = z
 
 /**
  * Curating the catalog: `kaivo catalog annotate`, `kaivo catalog export`, `kaivo vocab lookup`.
- * `kaivo vocab load` stays on the host: the service reads a CSV file there, it takes no content.
+ * `kaivo vocab load` writes the lake, so it is a job (`vocab.load`, src/catalog/vocab-load-job.ts)
+ * asked for with POST /api/jobs; it reads its CSV file from the server's inbox.
  */
 export function curationRoutes(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();

@@ -42,7 +42,7 @@ export function jobRoutes(): OpenAPIHono<AppEnv> {
       method: "post",
       path: "/api/jobs",
       summary:
-        "Ask for a job (ingest, release, cohort.run, optout.refresh); it is checked, then queued",
+        "Ask for a job (ingest, release, cohort.run, optout.refresh, quarantine.retry, vocab.load); it is checked, then queued",
       request: body(Submit),
       responses: { 202: json(JobSchema, "Queued"), ...ERRORS },
     }),

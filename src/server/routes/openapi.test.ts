@@ -23,6 +23,7 @@ const NO_BODY = new Set([
   "POST /api/jobs/{id}/cancel",
   "POST /api/permits/expire",
   "POST /api/audit/checkpoint",
+  "POST /api/users/{name}/logout",
 ]);
 
 describe("the OpenAPI document", () => {

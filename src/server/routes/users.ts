@@ -1,5 +1,6 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { ROLES } from "../../auth/roles.js";
+import { endAllSessions } from "../../auth/sessions.js";
 import { addUser, listUsers } from "../../auth/users.js";
 import { actorOf } from "../actor.js";
 import type { AppEnv } from "../app-env.js";
@@ -14,7 +15,7 @@ const User = z
   })
   .openapi("User");
 
-/** `kaivo user list|add` (admins; auditors may list). Passwords and tokens are src/server/auth's. */
+/** `kaivo user list|add|logout` (admins; auditors may list; anyone may end their own sessions). Passwords and tokens are src/server/auth's. */
 export function userRoutes(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
   app.openapi(
@@ -42,6 +43,36 @@ export function userRoutes(): OpenAPIHono<AppEnv> {
       responses: { 201: json(User, "The account"), ...ERRORS },
     }),
     async (c) => c.json(await addUser(c.get("deps").store, actorOf(c), c.req.valid("json")), 201),
+  );
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/api/users/{name}/logout",
+      summary: "End every session of a user at once (oneself, or an admin for anyone; audited)",
+      request: {
+        params: z.object({
+          name: z
+            .string()
+            .min(1)
+            .max(64)
+            .openapi({ param: { name: "name", in: "path" }, example: "stina" }),
+        }),
+      },
+      responses: {
+        200: json(z.object({ sessions: z.number().int() }), "How many sessions ended"),
+        ...ERRORS,
+      },
+    }),
+    async (c) => {
+      const { store } = c.get("deps");
+      const sessions = await endAllSessions(
+        store,
+        actorOf(c),
+        c.req.valid("param").name,
+        new Date(),
+      );
+      return c.json({ sessions }, 200);
+    },
   );
   return app;
 }
