@@ -78,20 +78,22 @@ describe.each(DIALECTS)("authentication services on %s", (dialect) => {
 
   it("takes as long for an unknown user as for a wrong password (a dummy hash is verified)", async () => {
     await setPassword(t.store, ADMIN, "sten", "steward passphrase 77!");
-    const median = async (user: string) => {
-      const times: number[] = [];
-      for (let i = 0; i < 5; i++) {
-        const start = performance.now();
-        await verifyPassword(t.store, user, "a wrong password 1");
-        times.push(performance.now() - start);
-      }
-      return times.sort((x, y) => x - y)[2] ?? 0;
+    const time = async (user: string) => {
+      const start = performance.now();
+      await verifyPassword(t.store, user, "a wrong password 1");
+      return performance.now() - start;
     };
-    await median("nobody"); // the dummy hash is made on first use
-    const known = await median("sten");
-    const unknown = await median("nobody");
+    await time("nobody"); // the dummy hash is made on first use
+    // Known and unknown in turn, so that load from elsewhere on the machine falls on both alike.
+    const known: number[] = [];
+    const unknown: number[] = [];
+    for (let i = 0; i < 9; i++) {
+      known.push(await time("sten"));
+      unknown.push(await time("nobody"));
+    }
+    const median = (xs: number[]) => xs.sort((x, y) => x - y)[4] ?? 0;
     // Without the dummy, an unknown user costs one indexed read: well under a tenth of argon2id.
-    expect(unknown).toBeGreaterThan(known * 0.4);
+    expect(median(unknown)).toBeGreaterThan(median(known) * 0.25);
   });
 
   it("counts concurrent failures all, and locks only past the threshold", async () => {
