@@ -253,16 +253,16 @@ describe("npm run bench:deid", () => {
         `held-out 2 goals not met: ${gaps.map((g) => `${g.name} ${(100 * g.actual).toFixed(2)} % (goal ${100 * g.target} %)`).join("; ")}\n` +
           r.heldOut2.misses.map((m) => `  missed ${m.type} ${m.doc}: ${m.value}`).join("\n"),
       );
-    // Floors at the blind figures of 2026-12-02 (247 of 279; NAME 116, ADDRESS 48, ID 18; one
-    // false positive), raised as its misses are fixed; the goals for codes, phones, e-mails and
-    // precision held blind and must keep holding.
+    // Floors above the blind figures of 2026-12-02 (247 of 279; NAME 116, ADDRESS 48, ID 18; one
+    // false positive), raised as its misses were fixed (optimistic since: they were seen); the
+    // goals for codes, phones, e-mails and precision held blind and must keep holding.
     const s = r.heldOut2;
     expect(s.overall.gold).toBe(279);
-    expect(s.overall.found).toBeGreaterThanOrEqual(247);
-    expect(s.byType.NAME?.found).toBeGreaterThanOrEqual(116);
+    expect(s.overall.found).toBeGreaterThanOrEqual(265);
+    expect(s.byType.NAME?.found).toBe(134);
     expect(s.byType.ADDRESS?.found).toBeGreaterThanOrEqual(48);
     expect(s.byType.ID?.found).toBeGreaterThanOrEqual(18);
-    expect(s.falsePositives.length).toBeLessThanOrEqual(1);
+    expect(s.falsePositives).toEqual([]);
     for (const name of ["HETU recall", "PHONE recall", "EMAIL recall", "precision"])
       expect(gaps.map((g) => g.name)).not.toContain(name);
   });
