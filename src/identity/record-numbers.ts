@@ -59,7 +59,7 @@ const anyCase = (pattern: string) =>
     c.startsWith("\\") ? c : `[${c}${c.toLocaleUpperCase("fi")}]`,
   );
 const ASCII_VALUE =
-  "(?:[A-Za-z]{2,3}-|[A-Za-z]{0,3}|[A-Za-z]-[0-9]{4})[0-9][0-9A-Za-z-]{3,}|[0-9]{2,4}(?: [0-9]{2,4}){1,3}";
+  "(?:[A-Za-z]{2,3}-|[A-Za-z]{0,3})[0-9][0-9A-Za-z-]{3,}|[A-Za-z]-[0-9]{5}[0-9A-Za-z-]*|[0-9]{2,4}(?: [0-9]{2,4}){1,3}";
 const EDGE = "0-9A-Za-zÅÄÖåäöÉéÜü";
 
 /**
