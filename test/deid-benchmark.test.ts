@@ -246,25 +246,29 @@ describe("npm run bench:deid", () => {
     expect(r.heldOut.falsePositives).toEqual([]);
   });
 
-  it("keeps the second held-out set at no less than its figures of record", () => {
+  it("meets every goal on the second held-out set, and no less than today's figures", () => {
     const gaps = unmet("heldOut2");
     if (gaps.length)
       console.log(
         `held-out 2 goals not met: ${gaps.map((g) => `${g.name} ${(100 * g.actual).toFixed(2)} % (goal ${100 * g.target} %)`).join("; ")}\n` +
           r.heldOut2.misses.map((m) => `  missed ${m.type} ${m.doc}: ${m.value}`).join("\n"),
       );
-    // Floors above the blind figures of 2026-12-02 (247 of 279; NAME 116, ADDRESS 48, ID 18; one
-    // false positive), raised as its misses were fixed (optimistic since: they were seen); the
-    // goals for codes, phones, e-mails and precision held blind and must keep holding.
+    // Blind on 2026-12-02: 247 of 279 (NAME 116, ADDRESS 48, ID 18; one false positive, "Per
+    // Dr"). Its misses were then seen and fixed as kinds, so these floors are optimistic: they
+    // guard against regressions, the blind figure is the one that measures generalisation.
+    expect(gaps).toEqual([]);
     const s = r.heldOut2;
-    expect(s.overall.gold).toBe(279);
-    expect(s.overall.found).toBeGreaterThanOrEqual(275);
-    expect(s.byType.NAME?.found).toBe(134);
-    expect(s.byType.ADDRESS?.found).toBeGreaterThanOrEqual(48);
-    expect(s.byType.ID?.found).toBe(28);
+    expect(s.overall).toMatchObject({ gold: 279, found: 279 });
+    for (const [type, n] of Object.entries({
+      NAME: 134,
+      ADDRESS: 52,
+      ID: 28,
+      PHONE: 34,
+      HETU: 19,
+      EMAIL: 12,
+    }))
+      expect(s.byType[type]?.found, type).toBe(n);
     expect(s.falsePositives).toEqual([]);
-    for (const name of ["HETU recall", "PHONE recall", "EMAIL recall", "precision"])
-      expect(gaps.map((g) => g.name)).not.toContain(name);
   });
 
   it("keeps the held-out cases out of the combined corpus", () => {
