@@ -1,3 +1,5 @@
+import { anyCase } from "./record-numbers.js";
+
 /**
  * Swedish, Norwegian and Danish national identity numbers in text, for patients who moved to
  * Finland. Ten or eleven digits are often a phone, a sample or a lab number, so a number is
@@ -145,3 +147,12 @@ export function nordicIdSpans(text: string): Array<[number, number]> {
     if (norwegianFodselsnummerValid(`${m[1]}${m[2]}`)) spans.push([m.index, m.index + m[0].length]);
   return spans.sort((a, b) => a[0] - b[0]);
 }
+
+/**
+ * A Nordic or Estonian identity number after its name, in RE2 syntax for the release guard
+ * (DuckDB; JavaScript reads it alike), which cannot compute check digits: the name is enough
+ * there ("isikukood 37605030299", "CPR-nr. 3112891234", "fødselsnummer 15038510190").
+ */
+export const RE2_NAMED_IDENTITY_NUMBER = `(^|[^0-9A-Za-zÅÄÖåäöÉéÜüØøÆæ])(${anyCase(
+  "personnummer|personnr|p-?nr|samordningsnummer|fødselsnummer|fødselsnr|d-nummer|cpr(-?(nummer|nr)\\.?)?|estonian id code",
+)}|${anyCase("isikukood")}[a-zA-ZõÕ]*)[ \t]*[:.]?[ \t]*((19|20)?[0-9]{6}[ \t]?[-+]?[ \t]?[0-9]{4,5})($|[^0-9A-Za-z])`;

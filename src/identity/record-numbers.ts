@@ -54,7 +54,7 @@ const LABELLED = new RegExp(
 
 // Every letter as a class of both cases: the guard's pattern is read by RE2 and, for text files,
 // by JavaScript, which share no case-insensitive inline flag.
-const anyCase = (pattern: string) =>
+export const anyCase = (pattern: string) =>
   pattern.replace(/\\.|\p{Ll}/gu, (c) =>
     c.startsWith("\\") ? c : `[${c}${c.toLocaleUpperCase("fi")}]`,
   );
