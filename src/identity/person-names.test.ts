@@ -230,12 +230,12 @@ describe("names of others in name contexts (relatives, staff, interpreters, head
 
   it("do not take a title, a preposition or a word after a cue for a name", () => {
     for (const text of [
-      "Per Dr Okafor's note, restart tomorrow.".replace("Okafor's", "the surgeon's"),
+      "Per Dr. orders, restart tomorrow.",
       "Per protocol, nurse called back.",
       "Potilas pian kotiin, sairaanhoitaja soitti.",
       "Sairaanhoitaja Kotihoidosta soitti.",
       "Tolk behövs inte. Grannen hjälper.",
-      "Neighbour Pat".replace("Pat", "pat") + " the dog.",
+      "Her neighbour will pat the dog.",
     ])
       expect(scrubText(text).text, text).toBe(text);
     expect(scrubText("Per Dr Okafor's note.").text).toBe("Per Dr [NAME] note.");
