@@ -35,11 +35,12 @@ const RELATIONS = new Set(
 const PARTICLES = new Set(
   "van von der den de del della di da du le la af ten ter bin ibn".split(" "),
 );
-// A label with a colon before a name in a header ("POTILAS: NIEMINEN, ARTO JUHANI", "Name:
-// Kowalski, Piotr"): any capitalised words follow, the surname first with a comma after it.
-const HEADER_LABELS = new Set(
-  "potilas nimi potilaan nimi asiakas patient patienten namn name".split(" "),
-);
+// A label with a colon before a name in a header ("Nimi: Kowalski, Piotr", "POTILAS: NIEMINEN,
+// ARTO JUHANI"): the surname may have a comma after it. After a label for the name itself any
+// capitalised words follow; after "Potilas:" or "Patient:" a sentence may ("Potilas: Hyvä
+// vointi"), so only a surname in capitals or a common one with a comma ("NIEMINEN, ARTO").
+const NAME_LABELS = new Set("nimi namn name".split(" "));
+const PERSON_LABELS = new Set("potilas patient patienten asiakas".split(" "));
 const HEADER_GAP = /^[ \t\u00a0]*:[ \t\u00a0]+$/;
 const COMMA_GAP = /^,[ \t\u00a0]+$/;
 const MAX_NAME_WORDS = 3;
@@ -122,6 +123,19 @@ export function namesInContext(text: string, onlyAfterCues = false): NameInConte
     }
     return false;
   };
+  // A word in capitals or a common name, then a comma and a capitalised word: "NIEMINEN, ARTO",
+  // "Lindberg, Karin".
+  const capsSurnameAt = (j: number) => {
+    const w = words[j];
+    const after = words[j + 1];
+    return (
+      !!w &&
+      !!after &&
+      ((w.text.length > 1 && w.text === w.text.toLocaleUpperCase("fi")) || isCommonName(w.text)) &&
+      COMMA_GAP.test(gap(j)) &&
+      isCapitalised(after.text)
+    );
+  };
   const spans: NameInContext[] = [];
   const span = (from: number, to: number, all: boolean) => {
     const names: Array<[number, number]> = [];
@@ -137,7 +151,10 @@ export function namesInContext(text: string, onlyAfterCues = false): NameInConte
   for (let i = 0; i < words.length; i++) {
     const word = words[i] as Word;
     const cue = word.text.length <= LONGEST_CUE ? word.text.toLowerCase() : "";
-    const header = HEADER_LABELS.has(cue) && HEADER_GAP.test(gap(i));
+    const colon = HEADER_GAP.test(gap(i));
+    const nameLabel = colon && NAME_LABELS.has(cue);
+    const personLabel = colon && PERSON_LABELS.has(cue) && capsSurnameAt(i + 1);
+    const header = nameLabel || personLabel;
     const title = header || (TITLES.has(cue) && TITLE_GAP.test(gap(i)));
     const relation = !title && RELATIONS.has(cue) && SPACE.test(gap(i));
     let last = i;

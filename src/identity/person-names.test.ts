@@ -218,6 +218,7 @@ describe("names of others in name contexts (relatives, staff, interpreters, head
     for (const [text, scrubbed] of [
       ["POTILAS: KORHONEN, MATTI ILMARI 010101", "POTILAS: [NAME] 010101"],
       ["Patient: Lindberg, Karin, 74 år", "Patient: [NAME], 74 år"],
+      ["Nimi: Kowalczyk, Agata", "Nimi: [NAME]"],
       ["NAME: NOWAK, PAWEL  ward 3", "NAME: [NAME]  ward 3"],
     ])
       expect(scrubText(text as string).text, text).toBe(scrubbed);
@@ -236,6 +237,9 @@ describe("names of others in name contexts (relatives, staff, interpreters, head
       "Sairaanhoitaja Kotihoidosta soitti.",
       "Tolk behövs inte. Grannen hjälper.",
       "Her neighbour will pat the dog.",
+      "Potilas: Hyvä vointi, kotiutuu.",
+      "Patient: Stable overnight.",
+      "POTILAS: KOTIUTUU huomenna.",
     ])
       expect(scrubText(text).text, text).toBe(text);
     expect(scrubText("Per Dr Okafor's note.").text).toBe("Per Dr [NAME] note.");
