@@ -68,7 +68,7 @@ const SE_POSTAL_AFTER_STREET = new RegExp(
  * The one detector of direct identifiers in free text, for the ingest scrubber, free-text checks
  * and the de-identification benchmark: identity codes (any written form; unseparated ones only
  * with a valid check character), e-mail addresses, the person's own identifier values, US
- * social security numbers, Swedish, Norwegian and Danish identity numbers, labelled record numbers, street addresses and postal codes with towns, phone numbers, the
+ * social security numbers, Swedish, Norwegian, Danish and Estonian identity numbers, labelled record numbers, street addresses and postal codes with towns, phone numbers, the
  * person's own and relatives' names in any inflected form, and common names in a name context. Spans
  * are in text order and never overlap: where two detectors claim the same characters, the one
  * listed first here wins.
