@@ -45,17 +45,22 @@ export function formatReport(r: BenchResult, listLimit = 40): string {
       r.heldOut,
     ),
     "",
+    ...section(
+      "Held-out 2 (bench/deid/held-out-2.jsonl; blind recall 88.53 % before its misses were seen and fixed, so optimistic since)",
+      r.heldOut2,
+    ),
+    "",
     "By language (combined):",
     ...Object.entries(r.byLanguage).map(
       ([lang, l]) =>
         `  ${lang}: ${l.documents} documents, recall ${pct(l.recall)}, precision ${pct(l.precision)}`,
     ),
     "",
-    "Goals:                synthetic       hard   combined   held-out",
+    "Goals:                synthetic       hard   combined   held-out held-out 2",
     ...r.goals.combined.map((g, i) => {
       const cell = (x: Goal | undefined) =>
         x ? `${pct(x.actual)}${x.met ? " " : "!"}`.padStart(11) : "";
-      return `  ${`${g.name} ${g.target === 1 ? "= 100 %" : `>= ${pct(g.target)}`}`.padEnd(26)}${cell(r.goals.synthetic[i])}${cell(r.goals.hard[i])}${cell(g)}${cell(r.goals.heldOut[i])}`;
+      return `  ${`${g.name} ${g.target === 1 ? "= 100 %" : `>= ${pct(g.target)}`}`.padEnd(26)}${cell(r.goals.synthetic[i])}${cell(r.goals.hard[i])}${cell(g)}${cell(r.goals.heldOut[i])}${cell(r.goals.heldOut2[i])}`;
     }),
     "  (! = goal not met)",
     "",
@@ -77,6 +82,7 @@ export function formatReport(r: BenchResult, listLimit = 40): string {
   };
   list("Combined: ", r.combined);
   list("Held-out: ", r.heldOut);
+  list("Held-out 2: ", r.heldOut2);
   lines.push("", `Scored in ${r.seconds.toFixed(1)} s.`);
   return `${lines.join("\n")}\n`;
 }

@@ -69,11 +69,23 @@ export interface BenchResult {
    * out of the combined corpus, so the combined figures stay what they were.
    */
   heldOut: Score;
+  /**
+   * The second held-out set (bench/deid/held-out-2.jsonl, 257 documents), written blind by
+   * another helper; scored blind once (recall 88.53 %, docs/deidentification.md), then its misses
+   * were seen and fixed as kinds, so its figures since are optimistic too. Kept out of combined.
+   */
+  heldOut2: Score;
   combined: Score;
   /** Overall recall and precision of the combined corpus per language. */
   byLanguage: Record<string, { documents: number; recall: number; precision: number }>;
   /** The goals on each part: the synthetic notes alone would hide what the hard cases show. */
-  goals: { synthetic: Goal[]; hard: Goal[]; heldOut: Goal[]; combined: Goal[] };
+  goals: {
+    synthetic: Goal[];
+    hard: Goal[];
+    heldOut: Goal[];
+    heldOut2: Goal[];
+    combined: Goal[];
+  };
   seconds: number;
 }
 
@@ -81,14 +93,20 @@ export interface BenchResult {
 export const heldOutPathFor = (hardCasesPath: string) =>
   join(dirname(hardCasesPath), "held-out.jsonl");
 
+/** The second held-out set beside the hard cases: `held-out-2.jsonl` in the same directory. */
+export const heldOut2PathFor = (hardCasesPath: string) =>
+  join(dirname(hardCasesPath), "held-out-2.jsonl");
+
 export function runBenchmark(
   hardCasesPath: string,
   detector: Detector = kaivoDetector,
   synthetic = syntheticDocuments(),
   heldOutPath = heldOutPathFor(hardCasesPath),
+  heldOut2Path = heldOut2PathFor(hardCasesPath),
 ): BenchResult {
   const hard = loadHardCases(hardCasesPath);
   const heldOutCases = loadHardCases(heldOutPath);
+  const heldOut2Cases = loadHardCases(heldOut2Path);
   const started = performance.now();
   // Each document is detected once; the parts and languages are scored from the same spans.
   const cache = new Map<BenchDocument, Span[]>();
@@ -113,6 +131,7 @@ export function runBenchmark(
     synthetic: scoreDocuments(synthetic, detect),
     hard: scoreDocuments(hard, detect),
     heldOut: scoreDocuments(heldOutCases, detect),
+    heldOut2: scoreDocuments(heldOut2Cases, detect),
   };
   return {
     ...parts,
@@ -122,6 +141,7 @@ export function runBenchmark(
       synthetic: goals(parts.synthetic),
       hard: goals(parts.hard),
       heldOut: goals(parts.heldOut),
+      heldOut2: goals(parts.heldOut2),
       combined: goals(combined),
     },
     seconds: (performance.now() - started) / 1000,

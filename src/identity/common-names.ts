@@ -1,4 +1,5 @@
 import { EN_FIRST_NAMES, EN_SURNAMES } from "./common-names-en.js";
+import { INTL_FIRST_NAMES, INTL_SURNAMES } from "./common-names-intl.js";
 import { nameKeys } from "./name-forms.js";
 
 /**
@@ -25,7 +26,8 @@ const FI_SV_FIRST_NAMES = `Maria Helena Johanna Anneli Kaarina Marjatta Anna Lii
   Veeti Joel Aapo Akseli Arttu Eemil Jesse Juho Konsta Lenni Luka Niilo Oskari Rasmus Sisu Viljami
   Erik Johan Karl Lars Anders Nils Gustav Henrik Fredrik Oskar Axel Viktor Max Jonas Björn Rasmus
   Hugo Emil Anton Lucas Isak Ludvig Alexander Daniel David Sebastian Filip Tobias Bengt Sven Göran
-  Stig Åke Leif Kjell Ulf Per Mats Magnus Mattias Jan Peter Stefan Thomas Patrik Kristian Christer`;
+  Stig Åke Leif Kjell Ulf Per Mats Magnus Mattias Jan Peter Stefan Thomas Patrik Kristian Christer
+  Pia Heli Marianne Nina`;
 
 const FI_SV_SURNAMES = `Korhonen Virtanen Mäkinen Nieminen Mäkelä Hämäläinen Laine Heikkinen
   Koskinen Järvinen Lehtonen Lehtinen Saarinen Salminen Heinonen Niemi Heikkilä Kinnunen Salonen
@@ -42,8 +44,16 @@ const FI_SV_SURNAMES = `Korhonen Virtanen Mäkinen Nieminen Mäkelä Hämäläin
 
 const words = (list: string) => list.split(/\s+/).filter(Boolean);
 
-export const COMMON_FIRST_NAMES = new Set([...words(FI_SV_FIRST_NAMES), ...EN_FIRST_NAMES]);
-export const COMMON_SURNAMES = new Set([...words(FI_SV_SURNAMES), ...EN_SURNAMES]);
+export const COMMON_FIRST_NAMES = new Set([
+  ...words(FI_SV_FIRST_NAMES),
+  ...EN_FIRST_NAMES,
+  ...INTL_FIRST_NAMES,
+]);
+export const COMMON_SURNAMES = new Set([
+  ...words(FI_SV_SURNAMES),
+  ...EN_SURNAMES,
+  ...INTL_SURNAMES,
+]);
 
 /** The keys (lower case, and accents folded, see name-forms.ts) of the common names. */
 export const COMMON_FIRST_NAME_KEYS = new Set([...COMMON_FIRST_NAMES].flatMap(nameKeys));
@@ -58,7 +68,8 @@ export const NAMES_THAT_ARE_WORDS = new Set(
   words(`onni aino helmi satu toivo lumi aurora ilona anna kari sisu kai per jan stig max leo
   laine koski niemi salo harju rinne nurmi kallio vainio laakso holm lund berg sara
   axel maja saga björn mark will grace joy rose may june bill pat art dean ray jack frank gene
-  amber lily poppy kate joe roy bruce carl
+  amber lily poppy kate joe roy bruce carl pia heli nina
+  ali nur noor ama sepp saar tamm kask kukk minh anh
   brown white green black young king hill wood cook price hunt ward lane stone fox west long bell
   rice hall baker carter cooper turner parker walker miller taylor mason porter hunter grant gray
   ford mills rose reed cole wells shaw park silva black ray berry ross webb dunn hart`),

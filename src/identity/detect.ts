@@ -68,7 +68,7 @@ const SE_POSTAL_AFTER_STREET = new RegExp(
  * The one detector of direct identifiers in free text, for the ingest scrubber, free-text checks
  * and the de-identification benchmark: identity codes (any written form; unseparated ones only
  * with a valid check character), e-mail addresses, the person's own identifier values, US
- * social security numbers, Swedish, Norwegian and Danish identity numbers, labelled record numbers, street addresses and postal codes with towns, phone numbers, the
+ * social security numbers, Swedish, Norwegian, Danish and Estonian identity numbers, labelled record numbers, street addresses and postal codes with towns, phone numbers, the
  * person's own and relatives' names in any inflected form, and common names in a name context. Spans
  * are in text order and never overlap: where two detectors claim the same characters, the one
  * listed first here wins.
@@ -129,10 +129,19 @@ export function detectIdentifiers(text: string, context: ScrubContext = {}): Ide
     const isName = context.isPersonName;
     each(NAME_TOKEN, "NAME", (m) => personNameCandidates(m[0]).some(isName));
   }
-  // Where the person's own name took part of one, the rest is still claimed word by word.
-  for (const name of namesInContext(text, context.namesOnlyAfterCues))
-    if (!claim(name.start, name.end, "NAME"))
-      for (const [start, end] of name.names) claim(start, end, "NAME");
+  // Where the person's own name took part of one, the rest is still claimed word by word; where
+  // only names overlap one after a cue, it joins them with what is between (the comma of
+  // "POTILAS: NIEMINEN, ARTO").
+  for (const name of namesInContext(text, context.namesOnlyAfterCues)) {
+    if (claim(name.start, name.end, "NAME")) continue;
+    const overlapping = found.filter((s) => name.start < s.end && s.start < name.end);
+    if (name.cued && overlapping.every((s) => s.type === "NAME")) {
+      const start = Math.min(name.start, ...overlapping.map((s) => s.start));
+      const end = Math.max(name.end, ...overlapping.map((s) => s.end));
+      for (const s of overlapping) found.splice(found.indexOf(s), 1);
+      found.push({ start, end, type: "NAME" });
+    } else for (const [start, end] of name.names) claim(start, end, "NAME");
+  }
   return mergeNameParts(
     text,
     found.sort((a, b) => a.start - b.start),

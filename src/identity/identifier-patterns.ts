@@ -38,8 +38,8 @@ export const PHONE_CORE = [
 export const EMAIL_CORE = "[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)*\\.[A-Za-z]{2,}";
 
 // Letters as the address patterns see them (capitals first): Finnish, Swedish and common accents.
-const UPPER = "A-ZÅÄÖÉÜØÆ";
-const LOWER = "a-zåäöéüßøæ";
+const UPPER = "A-ZÅÄÖÉÜØÆÕ";
+const LOWER = "a-zåäöéüßøæõ";
 
 // Finnish street words with their genitive and local cases (Mannerheimintiellä 12, Kauppakadun 3),
 // and Swedish ones. Bare words such as "plan" (behandlingsplan 2) are left out for precision.
@@ -66,8 +66,9 @@ const STREET_WORDS = [...FI_STREET_WORDS, ...SV_STREET_WORDS.split(" ")]
   .join("|");
 const NORDIC_PREFIX =
   "Iso|Pikku|Vanha|Uusi|Itäinen|Läntinen|Pohjoinen|Eteläinen|Stora|Lilla|Gamla|Norra|Södra|Östra|Västra";
-// A flat's word: Finnish "as", "as.", "asunto", Swedish "lgh" (lägenhet).
-const FLAT = "(?:as\\.?|asunto|lgh\\.?|lägenhet)";
+// A flat's word: Finnish "as", "as.", "asunto", Swedish "lgh" (lägenhet), "bost." (bostad,
+// as Finland-Swedish addresses write it).
+const FLAT = "(?:as\\.?|asunto|lgh\\.?|lägenhet|bost\\.?|bostad)";
 // House number, staircase and flat: 12, 12a, 12-14, 12 A 5, 3 b as. 14, 14 as 3, 4 lgh 1102.
 const NORDIC_NUMBER = `[0-9]{1,4}[a-hA-H]?(?:[-–][0-9]{1,4})?(?: [A-Ha-h](?: (?:${FLAT} ?)?[0-9]{1,3})?)?(?:,? ${FLAT} ?[0-9]{1,4})?`;
 // After a prefix the street word may stand alone (Norra Esplanaden 8, Stora Torget 2).
@@ -79,7 +80,12 @@ const NORDIC_STREET = `(?:(?:${NORDIC_PREFIX}) (?:${STREET_WORDS_ALONE})|(?:(?:$
 const EN_STREET_WORDS =
   "Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Court|Ct|Place|Way|Terrace|Circle|Parkway|Pkwy|Highway|Hwy|Square|Sq";
 const UNIT = "(?:Apt|Apartment|Suite|Flat)\\.? ?#?[0-9]{1,5}[A-Za-z]?";
-const EN_STREET = `[0-9]{1,5}[A-Za-z]? (?:(?:N|S|E|W|North|South|East|West)\\.? )?(?:[A-Z][a-z]+ ){1,3}(?:${EN_STREET_WORDS})\\.?(?: (?:NW|NE|SW|SE|N|S|E|W))?(?:,? ${UNIT})?`;
+// Street names are words or ordinals (West 57th Street); a British flat comes first (Flat 3,
+// 14 Elmwood Road), an American apartment after.
+const EN_STREET = `(?:${UNIT},? )?[0-9]{1,5}[A-Za-z]? (?:(?:N|S|E|W|North|South|East|West)\\.? )?(?:[A-Z][a-z]+ |[0-9]{1,3}(?:st|nd|rd|th) ){1,3}(?:${EN_STREET_WORDS})\\.?(?: (?:NW|NE|SW|SE|N|S|E|W))?(?:,? ${UNIT})?`;
+// Estonian streets: a name, then the street word or its abbreviation, house and flat (Narva mnt
+// 7-12, Pärnu maantee 22, Kalevi tn 5): for patients from Estonia.
+const ET_STREET = `[${UPPER}][${LOWER}]+ (?:mnt|maantee|tn|tänav|pst|puiestee)\\.? [0-9]{1,4}[a-hA-H]?(?:[-–/][0-9]{1,4})?`;
 const PO_BOX = "(?:PL|PB|P\\.? ?O\\.? ?Box|Postilokero|Postbox) ?[0-9]{1,5}";
 
 /**
@@ -87,7 +93,7 @@ const PO_BOX = "(?:PL|PB|P\\.? ?O\\.? ?Box|Postilokero|Postbox) ?[0-9]{1,5}";
  * Runebergsgatan 4 B 12, Mannerheimintiellä 12), English ones (221B Baker Street, 1600
  * Pennsylvania Ave NW), apartments and post-office boxes (Apt 4, PL 123, P.O. Box 12).
  */
-export const STREET_ADDRESS_CORE = [NORDIC_STREET, EN_STREET, UNIT, PO_BOX].join("|");
+export const STREET_ADDRESS_CORE = [NORDIC_STREET, EN_STREET, ET_STREET, UNIT, PO_BOX].join("|");
 
 const TOWN = `[${UPPER}](?:[${LOWER}]+(?:-[${UPPER}][${LOWER}]+)?|[${UPPER}]+)`;
 const US_STATES =

@@ -4,6 +4,7 @@ import {
   NAMES_THAT_ARE_WORDS,
 } from "./common-names.js";
 import { nameCandidates } from "./name-forms.js";
+import { TABLE_NAMES } from "./nicknames.js";
 
 // Titles are always followed by a name (any capitalised word, or a common name in any case).
 const TITLES = new Set(
@@ -19,8 +20,29 @@ const RELATIONS = new Set(
   siskon siskolle veli veljen veljelle omainen omaisen omaiselle
   patient patienten patientens dotter dottern son sonen mor modern mamma far fadern pappa make
   maken maka makan hustru hustrun bror brodern syster systern
-  patient's spouse wife husband daughter mother father brother sister mom dad partner`.split(/\s+/),
+  patient's spouse wife husband daughter mother father brother sister mom dad partner
+  naapuri naapurin ystävä ystävän yhteyshenkilö yhteyshenkilönä kutsumanimi kutsumanimeltään
+  tulkki tulkin tulkkina fysioterapeutti fysioterapeutin toimintaterapeutti puheterapeutti
+  sairaanhoitaja sairaanhoitajan lähihoitaja lähihoitajan omahoitaja omahoitajan kätilö kätilön
+  sosiaalityöntekijä sosiaalityöntekijän kirurgi
+  granne grannen vän väninna tolk tolken sjuksköterska sjuksköterskan undersköterska
+  undersköterskan barnmorska fysioterapeut kurator kuratorn kirurg kallad kallas tilltalsnamn
+  neighbour neighbor friend carer caregiver interpreter nurse physiotherapist physio
+  midwife surgeon nickname called son`.split(/\s+/),
 );
+// Name particles between the words of a name (Pieter van der Berg, Henrik af Hällström, Ibn
+// Sina's al-): lower case, they do not end a name in context when a capitalised word follows.
+const PARTICLES = new Set(
+  "van von der den de del della di da du le la af ten ter bin ibn".split(" "),
+);
+// A label with a colon before a name in a header ("Nimi: Kowalski, Piotr", "POTILAS: NIEMINEN,
+// ARTO JUHANI"): the surname may have a comma after it. After a label for the name itself any
+// capitalised words follow; after "Potilas:" or "Patient:" a sentence may ("Potilas: Hyvä
+// vointi"), so only a surname in capitals or a common one with a comma ("NIEMINEN, ARTO").
+const NAME_LABELS = new Set("nimi namn name".split(" "));
+const PERSON_LABELS = new Set("potilas patient patienten asiakas".split(" "));
+const HEADER_GAP = /^[ \t\u00a0]*:[ \t\u00a0]+$/;
+const COMMA_GAP = /^,[ \t\u00a0]+$/;
 const MAX_NAME_WORDS = 3;
 const WORD = /\p{L}[\p{L}\p{M}'’]*(?:-\p{L}[\p{L}\p{M}'’]*)*/gu;
 const SPACE = /^[ \t\u00a0]+$/;
@@ -34,12 +56,18 @@ interface Word {
 
 const CAPITAL = /^\p{Lu}/u;
 const isCapitalised = (w: string) => CAPITAL.test(w);
-// Cue words are short: longer words are not looked up (erikoislääkäri is the longest).
-const LONGEST_CUE = 14;
+// Cue words are short: longer words are not looked up (sosiaalityöntekijän is the longest).
+const LONGEST_CUE = 20;
 
 /** Kinds of common name a word is, in any inflected form; cached, as notes repeat words. */
-const kinds = new Map<string, { first: boolean; surname: boolean }>();
-function nameKind(word: string): { first: boolean; surname: boolean } {
+interface NameKind {
+  first: boolean;
+  surname: boolean;
+  /** A short form or given name of the nickname table, capitalised (Pat, Bosse, Lissu). */
+  short: boolean;
+}
+const kinds = new Map<string, NameKind>();
+function nameKind(word: string): NameKind {
   let kind = kinds.get(word);
   if (!kind) {
     const lowerCase = !isCapitalised(word);
@@ -47,6 +75,8 @@ function nameKind(word: string): { first: boolean; surname: boolean } {
     kind = {
       first: keys.some((k) => COMMON_FIRST_NAME_KEYS.has(k)),
       surname: keys.some((k) => COMMON_SURNAME_KEYS.has(k)),
+      // Only capitalised: lower-case short forms are words (pat, don, rob, masa).
+      short: !lowerCase && keys.some((k) => TABLE_NAMES.has(k)),
     };
     if (kinds.size >= 50_000) kinds.clear(); // bounded memory
     kinds.set(word, kind);
@@ -57,6 +87,8 @@ const isCommonName = (word: string) => {
   const kind = nameKind(word);
   return kind.first || kind.surname;
 };
+// After a cue a short form counts too: "neighbour Pat" is a name, "Pat Lane" alone may not be.
+const isNameAfterCue = (word: string) => isCommonName(word) || nameKind(word).short;
 
 /** A name found by context: its span, and its words that are names even on their own. */
 export interface NameInContext {
@@ -64,6 +96,8 @@ export interface NameInContext {
   end: number;
   /** After a title or relation word every word; in a pair the common names only. */
   names: Array<[number, number]>;
+  /** After a title, header label or relation word: every word of it is a name. */
+  cued: boolean;
 }
 
 /**
@@ -77,26 +111,66 @@ export function namesInContext(text: string, onlyAfterCues = false): NameInConte
   for (const m of text.matchAll(WORD))
     words.push({ text: m[0], start: m.index, end: m.index + m[0].length });
   const gap = (i: number) => text.slice(words[i]?.end, words[i + 1]?.start);
+  const isTitle = (j: number) => {
+    const w = words[j];
+    return !!w && TITLES.has(w.text.toLowerCase()) && TITLE_GAP.test(gap(j));
+  };
+  // Particles (van der, af) then a capitalised word, all separated by spaces.
+  const particlesLeadToName = (j: number): boolean => {
+    for (let k = j; k < words.length && SPACE.test(gap(k - 1)); k++) {
+      const w = (words[k] as Word).text;
+      if (!PARTICLES.has(w)) return isCapitalised(w);
+    }
+    return false;
+  };
+  // A word in capitals or a common name, then a comma and a capitalised word: "NIEMINEN, ARTO",
+  // "Lindberg, Karin".
+  const capsSurnameAt = (j: number) => {
+    const w = words[j];
+    const after = words[j + 1];
+    return (
+      !!w &&
+      !!after &&
+      ((w.text.length > 1 && w.text === w.text.toLocaleUpperCase("fi")) || isCommonName(w.text)) &&
+      COMMA_GAP.test(gap(j)) &&
+      isCapitalised(after.text)
+    );
+  };
   const spans: NameInContext[] = [];
   const span = (from: number, to: number, all: boolean) => {
     const names: Array<[number, number]> = [];
     for (const w of words.slice(from, to + 1))
       if (all || isCommonName(w.text)) names.push([w.start, w.end]);
-    spans.push({ start: (words[from] as Word).start, end: (words[to] as Word).end, names });
+    spans.push({
+      start: (words[from] as Word).start,
+      end: (words[to] as Word).end,
+      names,
+      cued: all,
+    });
   };
   for (let i = 0; i < words.length; i++) {
     const word = words[i] as Word;
     const cue = word.text.length <= LONGEST_CUE ? word.text.toLowerCase() : "";
-    const title = TITLES.has(cue) && TITLE_GAP.test(gap(i));
+    const colon = HEADER_GAP.test(gap(i));
+    const nameLabel = colon && NAME_LABELS.has(cue);
+    const personLabel = colon && PERSON_LABELS.has(cue) && capsSurnameAt(i + 1);
+    const header = nameLabel || personLabel;
+    const title = header || (TITLES.has(cue) && TITLE_GAP.test(gap(i)));
     const relation = !title && RELATIONS.has(cue) && SPACE.test(gap(i));
     let last = i;
     if (title || relation) {
-      for (let j = i + 1; j <= i + MAX_NAME_WORDS && j < words.length; j++) {
-        if (j > i + 1 && !SPACE.test(gap(j - 1))) break;
+      let counted = 0;
+      for (let j = i + 1; counted < MAX_NAME_WORDS && j < words.length; j++) {
+        const between = gap(j - 1);
+        // In a header the surname may have a comma after it (NIEMINEN, ARTO JUHANI).
+        const comma = header && j === i + 2 && COMMA_GAP.test(between);
+        if (j > i + 1 && !SPACE.test(between) && !comma) break;
         const next = (words[j] as Word).text;
-        const named = isCommonName(next) || ((title || last > i) && isCapitalised(next));
-        if (!named) break;
+        if (last > i && PARTICLES.has(next) && particlesLeadToName(j)) continue;
+        const named = isNameAfterCue(next) || ((title || last > i) && isCapitalised(next));
+        if (!named || (last > i && isTitle(j))) break;
         last = j;
+        counted++;
       }
       if (last > i) {
         span(i + 1, last, true);
@@ -107,6 +181,9 @@ export function namesInContext(text: string, onlyAfterCues = false): NameInConte
     if (onlyAfterCues || i + 1 >= words.length || !SPACE.test(gap(i))) continue;
     const next = words[i + 1] as Word;
     if (!isCapitalised(word.text) || !isCapitalised(next.text)) continue;
+    // A title begins a name rather than ending one: "Per Dr Okafor" is a preposition, a title
+    // and a name, not Per Dr.
+    if (isTitle(i + 1)) continue;
     if (!nameKind(word.text).first && !nameKind(next.text).surname) continue;
     last = i + 1;
     // A third capitalised common name goes with them ("Eino Ilmari Virtanen").
@@ -115,7 +192,8 @@ export function namesInContext(text: string, onlyAfterCues = false): NameInConte
       last - i + 1 < MAX_NAME_WORDS &&
       SPACE.test(gap(last)) &&
       isCapitalised((words[last + 1] as Word).text) &&
-      isCommonName((words[last + 1] as Word).text)
+      isCommonName((words[last + 1] as Word).text) &&
+      !isTitle(last + 1)
     )
       last++;
     span(i, last, false);

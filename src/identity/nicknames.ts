@@ -44,6 +44,8 @@ hans: hasse
 gustav: gösta gurra
 gustaf: gösta gurra
 per: pelle
+pertti: pertsa pertsi pera
+bo: bosse boo
 peter: pelle pete
 sven: svenne
 magnus: mange
@@ -100,6 +102,8 @@ elisabet: lisa liisa liisi elsa lisbeth lisen betty
 elisabeth: lisa liisa elsa lisbeth betty
 elizabeth: liz beth betty lizzie eliza libby bess
 elisa: liisa
+liisa: lissu liisu liisi
+maija: maikki maikku
 margareta: maja greta maggan marketta reetta
 margaretha: maja greta maggan
 margaret: maggie meg peggy margie madge
@@ -114,7 +118,8 @@ kristina: stina kicki tina
 christina: chris chrissy tina
 christine: chris chrissy
 johanna: hanna jonna hanne
-susanna: sanna susa
+susanna: sanna susa sanni
+sanna: sanni
 susan: sue susie
 anna: anu anni
 anneli: anne
@@ -160,6 +165,12 @@ for (const line of TABLE.split("\n")) {
     link(formal.trim(), short);
   }
 }
+
+/**
+ * Every name of the table, formal and short: in a name context (after a title or relation word)
+ * a short form is a name even when it is nobody's in the record ("neighbour Pat").
+ */
+export const TABLE_NAMES: ReadonlySet<string> = new Set(related.keys());
 
 /** The names a given name (a key: lower case) is a short form of, or has as its short forms. */
 export function nicknameRelatives(key: string): string[] {

@@ -36,6 +36,11 @@ describe("Nordic identity numbers", () => {
       ["CPR-nr. 3112891234 fra Danmark.", "CPR-nr. [ID] fra Danmark."],
       ["cpr 3112891234", "cpr [ID]"],
       ["Personnummer 850315-2740 (felskrivet).", "Personnummer [ID] (felskrivet)."],
+      // Estonian isikukood (invented, valid check digit), named and unnamed.
+      ["Virolainen isikukood 37605030299.", "Virolainen isikukood [ID]."],
+      ["Estonian ID code 49403136515 on the card.", "Estonian ID code [ID] on the card."],
+      ["EU-kortti, tunnus 37605030299.", "EU-kortti, tunnus [ID]."],
+      ["Isikukood 37605030290 (check digit mistyped).", "Isikukood [ID] (check digit mistyped)."],
     ])
       expect(scrub(text as string), text).toBe(scrubbed);
   });
@@ -44,6 +49,9 @@ describe("Nordic identity numbers", () => {
     for (const text of [
       "Provtagning 2023-05-16, svar 850315-2740 ej giltigt.",
       "Näyte 15038510191 lähetetty.",
+      // Eleven digits with a date but no valid Estonian check digit, and no date at all.
+      "Näyte 37605030290 lähetetty.",
+      "Accession 91234567890 received.",
       "Labranummer 230516-0042X ja 20230516.",
       "INR 2,3, Hb 134, 1.1.2024 klo 14.30.",
       "ICD-10 I21.4, ATC C07AB02.",

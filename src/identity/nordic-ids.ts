@@ -1,3 +1,5 @@
+import { anyCase } from "./record-numbers.js";
+
 /**
  * Swedish, Norwegian and Danish national identity numbers in text, for patients who moved to
  * Finland. Ten or eleven digits are often a phone, a sample or a lab number, so a number is
@@ -66,6 +68,29 @@ export function danishCprDateValid(ten: string): boolean {
   );
 }
 
+const EE_WEIGHTS_1 = [1, 2, 3, 4, 5, 6, 7, 8, 9, 1];
+const EE_WEIGHTS_2 = [3, 4, 5, 6, 7, 8, 9, 1, 2, 3];
+
+/** Whether an Estonian isikukood's first seven digits (GYYMMDD, G 1-8 the century and sex) make a date. */
+function estonianDateValid(eleven: string): boolean {
+  const g = Number(eleven[0]);
+  if (g < 1 || g > 8) return false;
+  return isDate(Number(eleven.slice(5, 7)), Number(eleven.slice(3, 5)), Number(eleven.slice(1, 3)));
+}
+
+/**
+ * An Estonian isikukood (GYYMMDDSSSC, for patients from Estonia): a date and the mod-11 check
+ * digit, weights 1-9,1 and, where that gives 10, 3-9,1-3 (10 again is 0).
+ */
+export function estonianIsikukoodValid(eleven: string): boolean {
+  if (!/^[0-9]{11}$/.test(eleven) || !estonianDateValid(eleven)) return false;
+  const d = digitsOf(eleven);
+  const sum = (w: number[]) => w.reduce((s, x, i) => s + x * (d[i] as number), 0) % 11;
+  let check = sum(EE_WEIGHTS_1);
+  if (check === 10) check = sum(EE_WEIGHTS_2) % 10;
+  return check === d[10];
+}
+
 /** Whether a number named as an identity number starts with the date one of the three has. */
 function hasDate(digits: string): boolean {
   const six = digits.length === 12 ? digits.slice(2, 8) : digits.slice(0, 6);
@@ -93,7 +118,13 @@ const NORWEGIAN = new RegExp(`${EDGE_BEFORE}([0-9]{6}) ?([0-9]{5})${EDGE_AFTER}`
 const AFTER_NAME =
   /(?<![\p{L}])(?:person(?:nummer|nr)|p-?nr|samordningsnummer|fødselsnummer|fødselsnr|f\.?nr|d-nummer|personnummeret|cpr(?:-?(?:nummer|nr)\.?)?)[ \t]*[:.]?[ \t]*((?:19|20)?[0-9]{6}[ \t]?[-+]?[ \t]?[0-9]{4,5})(?![0-9A-Za-z])/giu;
 
-/** The spans of Nordic identity numbers in a text, in text order. */
+// Eleven digits, the first the century and sex; taken unnamed only with a valid check digit.
+const ESTONIAN = new RegExp(`${EDGE_BEFORE}([1-8][0-9]{10})${EDGE_AFTER}`, "g");
+// After its name ("isikukood", "Estonian ID code", "personal code") its date is enough.
+const ESTONIAN_AFTER_NAME =
+  /(?<![\p{L}])(?:isikukood\p{L}*|(?:estonian|viron|virolainen)[ \t]+(?:id|personal|identity)[ \t]+code|personal[ \t]+(?:identification[ \t]+)?code)[ \t]*[:.]?[ \t]*([1-8][0-9]{10})(?![0-9A-Za-z])/giu;
+
+/** The spans of Nordic and Estonian identity numbers in a text, in text order. */
 export function nordicIdSpans(text: string): Array<[number, number]> {
   const spans: Array<[number, number]> = [];
   for (const m of text.matchAll(AFTER_NAME)) {
@@ -104,7 +135,24 @@ export function nordicIdSpans(text: string): Array<[number, number]> {
   }
   for (const m of text.matchAll(SWEDISH))
     if (swedishPersonnummerValid(`${m[1]}${m[2]}`)) spans.push([m.index, m.index + m[0].length]);
+  for (const m of text.matchAll(ESTONIAN_AFTER_NAME)) {
+    const value = m[1] as string;
+    if (!estonianDateValid(value)) continue;
+    const start = m.index + m[0].length - value.length;
+    spans.push([start, start + value.length]);
+  }
+  for (const m of text.matchAll(ESTONIAN))
+    if (estonianIsikukoodValid(m[0])) spans.push([m.index, m.index + m[0].length]);
   for (const m of text.matchAll(NORWEGIAN))
     if (norwegianFodselsnummerValid(`${m[1]}${m[2]}`)) spans.push([m.index, m.index + m[0].length]);
   return spans.sort((a, b) => a[0] - b[0]);
 }
+
+/**
+ * A Nordic or Estonian identity number after its name, in RE2 syntax for the release guard
+ * (DuckDB; JavaScript reads it alike), which cannot compute check digits: the name is enough
+ * there ("isikukood 37605030299", "CPR-nr. 3112891234", "fødselsnummer 15038510190").
+ */
+export const RE2_NAMED_IDENTITY_NUMBER = `(^|[^0-9A-Za-zÅÄÖåäöÉéÜüØøÆæ])(${anyCase(
+  "personnummer|personnr|p-?nr|samordningsnummer|fødselsnummer|fødselsnr|d-nummer|cpr(-?(nummer|nr)\\.?)?|estonian id code",
+)}|${anyCase("isikukood")}[a-zA-ZõÕ]*)[ \t]*[:.]?[ \t]*((19|20)?[0-9]{6}[ \t]?[-+]?[ \t]?[0-9]{4,5})($|[^0-9A-Za-z])`;

@@ -81,6 +81,11 @@ describe("the person's own names", () => {
   it("are found by the short forms they go by, inflected", () => {
     const cases: Array<[string[], string, string]> = [
       [["Johannes", "Kinnunen"], "Häntä kutsutaan Jussiksi.", "Häntä kutsutaan [NAME]."],
+      [["Susanna", "Laine"], "Toivoo nimeä Sanniksi.", "Toivoo nimeä [NAME]."],
+      [["Pertti", "Laine"], "Kutsuvat häntä Pertsaksi.", "Kutsuvat häntä [NAME]."],
+      [["Liisa", "Laine"], "Lissulle soitettu.", "[NAME] soitettu."],
+      [["Maija", "Laine"], "Maikin vointi hyvä.", "[NAME] vointi hyvä."],
+      [["Bo", "Lund"], "Bosse kommer i morgon.", "[NAME] kommer i morgon."],
       [["Juhani", "Kinnunen"], "Jussille soitettu.", "[NAME] soitettu."],
       [
         ["Karl", "Westerlund"],
@@ -163,5 +168,80 @@ describe("common first names and surnames in name contexts", () => {
       "Helsinki University Hospital, Department of Medicine.",
     ])
       expect(scrubText(text).text, text).toBe(text);
+  });
+});
+
+describe("names of others in name contexts (relatives, staff, interpreters, headers)", () => {
+  it("are found after role and relation words, first names alone too", () => {
+    for (const [text, scrubbed] of [
+      ["Fysioterapeutti Sanna ohjasi.", "Fysioterapeutti [NAME] ohjasi."],
+      ["Yhteyshenkilö Minna, puh. ei tiedossa.", "Yhteyshenkilö [NAME], puh. ei tiedossa."],
+      ["Naapuri Pekka Salo käy päivittäin.", "Naapuri [NAME] käy päivittäin."],
+      ["Sjuksköterska Pia ringde.", "Sjuksköterska [NAME] ringde."],
+      ["Grannen Stina hjälper till.", "Grannen [NAME] hjälper till."],
+      ["Her neighbour Molly visits.", "Her neighbour [NAME] visits."],
+      ["Nurse Kate phoned back.", "Nurse [NAME] phoned back."],
+    ])
+      expect(scrubText(text as string).text, text).toBe(scrubbed);
+  });
+
+  it("take names outside the Nordic and English lists after a cue, and their pairs", () => {
+    for (const [text, scrubbed] of [
+      ["Tulkki Hodan Jama avusti.", "Tulkki [NAME] avusti."],
+      ["Tolk Reza Karimi närvarande.", "Tolk [NAME] närvarande."],
+      ["His wife Akua Mensah came.", "His wife [NAME] came."],
+      ["Puoliso Katarzyna Nowak soitti.", "Puoliso [NAME] soitti."],
+      ["Konsultoitu Kwame Boateng.", "Konsultoitu [NAME]."],
+    ])
+      expect(scrubText(text as string).text, text).toBe(scrubbed);
+  });
+
+  it("take short forms after a cue though they are nobody's in the record", () => {
+    for (const [text, scrubbed] of [
+      ["Neighbour Bob checks on him.", "Neighbour [NAME] checks on him."],
+      ["Maken Pelle hämtar.", "Maken [NAME] hämtar."],
+      ["kutsumanimi Liisu.", "kutsumanimi [NAME]."],
+    ])
+      expect(scrubText(text as string).text, text).toBe(scrubbed);
+  });
+
+  it("go on over particles (van der, af, de)", () => {
+    for (const [text, scrubbed] of [
+      ["Seen by Dr. Anouk van den Broek today.", "Seen by Dr. [NAME] today."],
+      ["Operatör dr Carl af Forselles.", "Operatör dr [NAME]."],
+      ["LL Maria de Souza kirjasi.", "LL [NAME] kirjasi."],
+    ])
+      expect(scrubText(text as string).text, text).toBe(scrubbed);
+  });
+
+  it("read a header 'SURNAME, GIVEN NAMES' after a label with a colon as one name", () => {
+    for (const [text, scrubbed] of [
+      ["POTILAS: KORHONEN, MATTI ILMARI 010101", "POTILAS: [NAME] 010101"],
+      ["Patient: Lindberg, Karin, 74 år", "Patient: [NAME], 74 år"],
+      ["Nimi: Kowalczyk, Agata", "Nimi: [NAME]"],
+      ["NAME: NOWAK, PAWEL  ward 3", "NAME: [NAME]  ward 3"],
+    ])
+      expect(scrubText(text as string).text, text).toBe(scrubbed);
+    // The person's own names in such a header: one span, comma included.
+    const isPersonName = personNameMatcher(["Aarne", "Salminen"]);
+    expect(scrubText("POTILAS: SALMINEN, AARNE 1.2.", { isPersonName }).text).toBe(
+      "POTILAS: [NAME] 1.2.",
+    );
+  });
+
+  it("do not take a title, a preposition or a word after a cue for a name", () => {
+    for (const text of [
+      "Per Dr. orders, restart tomorrow.",
+      "Per protocol, nurse called back.",
+      "Potilas pian kotiin, sairaanhoitaja soitti.",
+      "Sairaanhoitaja Kotihoidosta soitti.",
+      "Tolk behövs inte. Grannen hjälper.",
+      "Her neighbour will pat the dog.",
+      "Potilas: Hyvä vointi, kotiutuu.",
+      "Patient: Stable overnight.",
+      "POTILAS: KOTIUTUU huomenna.",
+    ])
+      expect(scrubText(text).text, text).toBe(text);
+    expect(scrubText("Per Dr Okafor's note.").text).toBe("Per Dr [NAME] note.");
   });
 });

@@ -34,4 +34,32 @@ describe("record numbers after their label", () => {
     ])
       expect(labelledNumberSpans(text), text).toEqual([]);
   });
+
+  it("are found after card, passport and insurance labels, and after inflected -numero labels", () => {
+    for (const [text, scrubbed] of [
+      ["Passin numero XP1234567 tarkistettu.", "Passin numero [ID] tarkistettu."],
+      ["Passport AB9920411 seen.", "Passport [ID] seen."],
+      ["Passnummer 77104523 kopierat.", "Passnummer [ID] kopierat."],
+      ["Kela-kortin numero 80246000099912345678.", "Kela-kortin numero [ID]."],
+      ["Sairaanhoitokortin numero 8024600001111.", "Sairaanhoitokortin numero [ID]."],
+      ["Vahinkonumero VK-2024-55310 saatu.", "Vahinkonumero [ID] saatu."],
+      ["Insurance policy no. ZZA-10293847.", "Insurance policy no. [ID]."],
+      ["Health card 1234-567-890-AB shown.", "Health card [ID] shown."],
+      ["Försäkringsnummer 5512-3344.", "Försäkringsnummer [ID]."],
+      ["Haettu potilasnumerolla 4455667.", "Haettu potilasnumerolla [ID]."],
+      ["Asiakasnumeron 5566778 mukaan.", "Asiakasnumeron [ID] mukaan."],
+      ["Asiakasnumero K-1234567 sosiaalitoimessa.", "Asiakasnumero [ID] sosiaalitoimessa."],
+    ])
+      expect(scrub(text as string), text).toBe(scrubbed);
+  });
+
+  it("leave a single letter and a dash before a short number, and card words, alone", () => {
+    for (const text of [
+      "Asiakasnumero K-12 puuttuu.",
+      "Health card presented, no number.",
+      "Passi voimassa 2030 asti.",
+      "Kortin numero puuttuu, soitetaan 12.5.",
+    ])
+      expect(labelledNumberSpans(text), text).toEqual([]);
+  });
 });

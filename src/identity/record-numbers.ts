@@ -9,11 +9,17 @@
 const LABELS_ALONE = `mrn mr# potilasnumero potilasnro potilastunnus sairauskertomusnumero
   sairauskertomusnro sairaskertomusnumero sairaskertomusnro asiakasnumero asiakasnro
   arkistonumero henkilönumero journalnummer journalnumret journalnr patientnummer patientnr
-  patientid klientnummer kundnummer`;
+  patientid klientnummer kundnummer passinumero passnummer passport vakuutusnumero vahinkonumero
+  vakuutusnro försäkringsnummer skadenummer polisnummer kela-kortti kelakortti`;
+// Finnish labels ending in -numero are read in their case forms too ("haettu
+// potilasnumerolla 3308815", "asiakasnumeron 5566778").
+const NUMERO_CASES = "n a lla lle lta ssa sta on ksi".split(" ");
 // Phrases, comma-separated: some are two words. Not "case": permit texts cite an ethics
 // committee's case numbers (case no 2024-0012), which identify no patient.
 const NUMBERED = `potilas, sairauskertomus, sairaskertomus, asiakas, arkisto, journal, patient, klient,
-  client, record, medical record, hospital, chart, nhs, account, member, insurance`;
+  client, record, medical record, hospital, chart, nhs, account, member, insurance,
+  insurance policy, policy, passport, passi, passin, vakuutuksen, vakuutus, kortin,
+  sairaanhoitokortin, kela-kortin, kelakortin, health card, health insurance card, card`;
 const NUMBER_WORDS = "numero nro n:o nr nummer number no id tunnus";
 
 // Longest first: an alternation takes the first that fits.
@@ -24,15 +30,22 @@ const alternation = (list: string[]) =>
     .map((w) => w.replace(/ /g, "[ \\t]"))
     .join("|");
 
-const LABEL = `(?:${alternation(LABELS_ALONE.trim().split(/\s+/))}|(?:${alternation(
+const LABEL_WORDS = LABELS_ALONE.trim().split(/\s+/);
+const INFLECTED_LABELS = LABEL_WORDS.filter((w) => w.endsWith("numero")).flatMap((w) =>
+  NUMERO_CASES.map((ending) => `${w}${ending}`),
+);
+// Phrases that name a number on their own: a card's number is printed on it.
+const PHRASES_ALONE = ["health card", "health insurance card", "insurance card", "id card"];
+const LABEL = `(?:${alternation([...LABEL_WORDS, ...INFLECTED_LABELS, ...PHRASES_ALONE])}|(?:${alternation(
   NUMBERED.split(","),
 )})[ \\t]?-?[ \\t]?(?:${alternation(NUMBER_WORDS.split(" "))}))`;
 
 // The value: letters before digits at most three (P4829104, SK-88213), then digits, letters and dashes,
 // four characters at least; or digit groups with spaces (943 476 5919). A dash after one letter
 // is not taken: "mRNA-1273" is a vaccine.
+// A single letter and a dash only before five digits at least (K-2208931).
 const VALUE =
-  "(?:(?:\\p{L}{2,3}-|\\p{L}{0,3})[0-9][0-9A-Za-z-]{3,}|[0-9]{2,4}(?: [0-9]{2,4}){1,3}(?![0-9]))";
+  "(?:(?:\\p{L}{2,3}-|\\p{L}{0,3}|\\p{L}-(?=[0-9]{5}))[0-9][0-9A-Za-z-]{3,}|[0-9]{2,4}(?: [0-9]{2,4}){1,3}(?![0-9]))";
 
 const LABELLED = new RegExp(
   `(?<![\\p{L}])(?:${LABEL})\\.?[ \\t]*[:#]?[ \\t]*(${VALUE})(?![\\p{L}\\p{N}])`,
@@ -41,12 +54,12 @@ const LABELLED = new RegExp(
 
 // Every letter as a class of both cases: the guard's pattern is read by RE2 and, for text files,
 // by JavaScript, which share no case-insensitive inline flag.
-const anyCase = (pattern: string) =>
+export const anyCase = (pattern: string) =>
   pattern.replace(/\\.|\p{Ll}/gu, (c) =>
     c.startsWith("\\") ? c : `[${c}${c.toLocaleUpperCase("fi")}]`,
   );
 const ASCII_VALUE =
-  "(?:[A-Za-z]{2,3}-|[A-Za-z]{0,3})[0-9][0-9A-Za-z-]{3,}|[0-9]{2,4}(?: [0-9]{2,4}){1,3}";
+  "(?:[A-Za-z]{2,3}-|[A-Za-z]{0,3})[0-9][0-9A-Za-z-]{3,}|[A-Za-z]-[0-9]{5}[0-9A-Za-z-]*|[0-9]{2,4}(?: [0-9]{2,4}){1,3}";
 const EDGE = "0-9A-Za-zÅÄÖåäöÉéÜü";
 
 /**

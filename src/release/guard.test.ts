@@ -69,6 +69,19 @@ describe("release guard patterns in DuckDB", () => {
       expect(await kindsOf(postal), postal).toContain("postal code with town");
   });
 
+  it("find Nordic and Estonian identity numbers after their name, and no name alone", async () => {
+    for (const value of [
+      "Isikukood 37605030299",
+      "Estonian ID code 49403136515",
+      "Fødselsnummer 15038510190",
+      "CPR-nr. 3112891234",
+      "personnummer: 19850315-2749",
+    ])
+      expect(await kindsOf(value), value).toContain("identity number after its name");
+    for (const text of ["Personnummer saknas", "isikukood puuttuu", "Näyte 37605030299"])
+      expect(await kindsOf(text), text).not.toContain("identity number after its name");
+  });
+
   it("find record numbers after their label, and nothing without one", async () => {
     for (const value of RECORD_NUMBER_VARIANTS)
       expect(await kindsOf(value), value).toContain("record number"); // 00123456 is a phone too

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { RE2_PATTERNS } from "../identity/identifier-patterns.js";
+import { RE2_NAMED_IDENTITY_NUMBER } from "../identity/nordic-ids.js";
 import { RE2_RECORD_NUMBER } from "../identity/record-numbers.js";
 import type { Lake } from "../lake/lake.js";
 import { ident, join, type Sql, sql } from "../lake/sql.js";
@@ -16,6 +17,7 @@ export const IDENTIFIER_PATTERNS = {
   "street address": RE2_PATTERNS.streetAddress,
   "postal code with town": RE2_PATTERNS.postalTown,
   "record number": RE2_RECORD_NUMBER,
+  "identity number after its name": RE2_NAMED_IDENTITY_NUMBER,
 } as const;
 
 type Kind = keyof typeof IDENTIFIER_PATTERNS;

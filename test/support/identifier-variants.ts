@@ -65,6 +65,13 @@ export const STREET_ADDRESS_VARIANTS = [
   "Storgatan 5, lgh. 1102",
   "Møllergata 4",
   "Flat 3",
+  // Finland-Swedish "bost." flat, a US ordinal street with its apartment, a British flat before
+  // the street, Estonian streets (mnt, tn) with house and flat.
+  "Skolgatan 4 bost. 7",
+  "210 East 86th Street, Apt 12C",
+  "Flat 2, 9 Ashgrove Road",
+  "Tartu mnt 14-3",
+  "Kalevi tn 5",
 ];
 // Finnish street words inflected in running text, with the number after.
 export const INFLECTED_STREET_VARIANTS = [
@@ -121,6 +128,14 @@ export const RECORD_NUMBER_VARIANTS = [
   "MRN: 00123456",
   "Medical record no. 7788123",
   "NHS number 943 476 5919",
+  // Cards, passports and insurance numbers; a -numero label in a case form.
+  "Passport AB9920411",
+  "Passin numero XP1234567",
+  "Insurance policy no. ZZA-10293847",
+  "Health card 1234-567-890-AB",
+  "Vahinkonumero VK-2024-55310",
+  "potilasnumerolla 4455667",
+  "Asiakasnumero K-1234567",
 ];
 // Labels without a number and numbers without a label.
 export const NOT_RECORD_NUMBERS = [
@@ -128,4 +143,6 @@ export const NOT_RECORD_NUMBERS = [
   "Potilas 2 vuotta sitten leikattu",
   "Lab 20-44817",
   "mRNA-1273",
+  "Passport copied",
+  "Asiakasnumero K-12",
 ];
