@@ -291,20 +291,23 @@ describe("npm run bench:deid", () => {
   });
 
   it("keeps the third held-out set at no less than today's figures", () => {
-    // Blind on 2026-12-02: 323 of 368, precision 96.19 %. These floors only guard against
-    // regressions; once its misses are seen and fixed, its figures are optimistic.
+    // Blind on 2026-12-02: 323 of 368, precision 96.19 %. Its misses were then seen and fixed as
+    // kinds, so these floors are optimistic: they guard against regressions, the blind figure is
+    // the one that measures generalisation.
     const s = r.heldOut3;
     expect(s.overall.gold).toBe(368);
+    for (const goal of ["HETU recall", "PHONE recall", "EMAIL recall", "precision"])
+      expect(r.goals.heldOut3.find((g) => g.name === goal)?.met, goal).toBe(true);
     for (const [type, n] of Object.entries({
       NAME: 192,
       ADDRESS: 51,
       ID: 17,
-      PHONE: 34,
-      HETU: 23,
-      EMAIL: 6,
+      PHONE: 37,
+      HETU: 24,
+      EMAIL: 12,
     }))
       expect(s.byType[type]?.found, type).toBeGreaterThanOrEqual(n);
-    expect(s.overall.found).toBeGreaterThanOrEqual(323);
+    expect(s.overall.found).toBeGreaterThanOrEqual(333);
     expect(s.falsePositives.length).toBeLessThanOrEqual(14);
     expect(s.precision).toBeGreaterThanOrEqual(0.96);
   });
