@@ -1,3 +1,4 @@
+import { codiceFiscaleSpans } from "./codice-fiscale.js";
 import { checkCharacter } from "./hetu.js";
 import { JS_PATTERNS, NOT_STREET_STEMS, SE_POSTAL_TOWN_CORE } from "./identifier-patterns.js";
 import { NAME_TOKEN, personNameCandidates } from "./name-forms.js";
@@ -102,6 +103,7 @@ export function detectIdentifiers(text: string, context: ScrubContext = {}): Ide
       claim(start, end, "ID");
   each(PATTERNS.ssn, "ID");
   for (const [start, end] of nordicIdSpans(text)) claim(start, end, "ID");
+  for (const [start, end] of codiceFiscaleSpans(text)) claim(start, end, "ID");
   for (const [start, end] of labelledNumberSpans(text)) claim(start, end, "ID");
   for (const m of text.matchAll(SSN_AFTER_CUE)) {
     const value = m[1] as string;

@@ -163,6 +163,10 @@ export const RECORD_NUMBER_VARIANTS = [
   "Vahinkonumero VK-2024-55310",
   "potilasnumerolla 4455667",
   "Asiakasnumero K-1234567",
+  // A system's prefix of four letters, a record label in Finnish, a passport with a long group.
+  "Potilaskertomus nro HUS-1234567",
+  "försäkringsnummer ABCD-123456",
+  "passnummer 12 3456789",
 ];
 // Labels without a number and numbers without a label.
 export const NOT_RECORD_NUMBERS = [
