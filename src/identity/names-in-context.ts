@@ -22,6 +22,7 @@ const RELATIONS = new Set(
   maken maka makan hustru hustrun bror brodern syster systern
   patient's spouse wife husband daughter mother father brother sister mom dad partner
   naapuri naapurin ystävä ystävän yhteyshenkilö yhteyshenkilönä kutsumanimi kutsumanimeltään
+  läkare läkaren doctor physician
   tulkki tulkin tulkkina fysioterapeutti fysioterapeutin toimintaterapeutti puheterapeutti
   sairaanhoitaja sairaanhoitajan lähihoitaja lähihoitajan omahoitaja omahoitajan kätilö kätilön
   sosiaalityöntekijä sosiaalityöntekijän kirurgi
@@ -39,7 +40,10 @@ const PARTICLES = new Set(
 // ARTO JUHANI"): the surname may have a comma after it. After a label for the name itself any
 // capitalised words follow; after "Potilas:" or "Patient:" a sentence may ("Potilas: Hyvä
 // vointi"), so only a surname in capitals or a common one with a comma ("NIEMINEN, ARTO").
-const NAME_LABELS = new Set("nimi namn name".split(" "));
+// A signature's label is a name's too ("Signed: E. Haapala").
+const NAME_LABELS = new Set(
+  "nimi namn name signed signerat signerad allekirjoitus allekirjoittaja".split(" "),
+);
 const PERSON_LABELS = new Set("potilas patient patienten asiakas".split(" "));
 const HEADER_GAP = /^[ \t\u00a0]*:[ \t\u00a0]+$/;
 const COMMA_GAP = /^,[ \t\u00a0]+$/;
@@ -47,6 +51,13 @@ const MAX_NAME_WORDS = 3;
 const WORD = /\p{L}[\p{L}\p{M}'’]*(?:-\p{L}[\p{L}\p{M}'’]*)*/gu;
 const SPACE = /^[ \t\u00a0]+$/;
 const TITLE_GAP = /^\.?[ \t\u00a0]+$/;
+// An initial and its full stop before the rest of a name ("J. Salminen").
+const INITIAL_GAP = /^\.[ \t\u00a0]*$/;
+const INITIAL = /^\p{Lu}$/u;
+// Words in capitals that start a line before a comma and a name without being a surname.
+const NOT_HEADER_WORDS = new Set("huom obs note info hei hej tel puh".split(" "));
+// What comes before a header at the start of a line: nothing, or only spaces.
+const LINE_START = /(?:^|\n)[ \t\u00a0]*$/;
 
 interface Word {
   text: string;
@@ -136,6 +147,39 @@ export function namesInContext(text: string, onlyAfterCues = false): NameInConte
       isCapitalised(after.text)
     );
   };
+  // An initial: one capital letter, a full stop, then a capitalised word.
+  const isInitialAt = (j: number) => {
+    const w = words[j];
+    const after = words[j + 1];
+    return (
+      !!w &&
+      !!after &&
+      INITIAL.test(w.text) &&
+      INITIAL_GAP.test(gap(j)) &&
+      isCapitalised(after.text)
+    );
+  };
+  // "HÄMÄLÄINEN, Pirjo Kaarina" or "Shevchenko, Olena" at the start of a line: a surname in
+  // capitals or a common one, a comma, a common given name and up to one more capitalised word,
+  // and no sentence going on after them ("Kyllä, Matti soitti" is no header). The index of the
+  // last word, or -1.
+  const lineHeaderEnd = (i: number) => {
+    const w = words[i] as Word;
+    const given = words[i + 1];
+    if (!given || !LINE_START.test(text.slice(Math.max(0, w.start - 40), w.start))) return -1;
+    const caps =
+      w.text.length > 2 &&
+      w.text === w.text.toLocaleUpperCase("fi") &&
+      !NOT_HEADER_WORDS.has(w.text.toLowerCase());
+    if (!(caps || (isCapitalised(w.text) && isCommonName(w.text)))) return -1;
+    if (!COMMA_GAP.test(gap(i)) || !isCapitalised(given.text) || !isNameAfterCue(given.text))
+      return -1;
+    let last = i + 1;
+    const more = words[i + 2];
+    if (more && SPACE.test(gap(i + 1)) && isCapitalised(more.text)) last = i + 2;
+    const rest = text.slice((words[last] as Word).end);
+    return /^[ \t\u00a0]*\p{Ll}/u.test(rest) ? -1 : last;
+  };
   const spans: NameInContext[] = [];
   const span = (from: number, to: number, all: boolean) => {
     const names: Array<[number, number]> = [];
@@ -158,16 +202,26 @@ export function namesInContext(text: string, onlyAfterCues = false): NameInConte
     const title = header || (TITLES.has(cue) && TITLE_GAP.test(gap(i)));
     const relation = !title && RELATIONS.has(cue) && SPACE.test(gap(i));
     let last = i;
+    const headerEnd = colon ? -1 : lineHeaderEnd(i);
+    if (headerEnd > i) {
+      span(i, headerEnd, true);
+      i = headerEnd;
+      continue;
+    }
     if (title || relation) {
       let counted = 0;
       for (let j = i + 1; counted < MAX_NAME_WORDS && j < words.length; j++) {
         const between = gap(j - 1);
         // In a header the surname may have a comma after it (NIEMINEN, ARTO JUHANI).
         const comma = header && j === i + 2 && COMMA_GAP.test(between);
-        if (j > i + 1 && !SPACE.test(between) && !comma) break;
+        const afterInitial = last === j - 1 && last > i && isInitialAt(j - 1);
+        if (j > i + 1 && !SPACE.test(between) && !comma && !afterInitial) break;
         const next = (words[j] as Word).text;
         if (last > i && PARTICLES.has(next) && particlesLeadToName(j)) continue;
-        const named = isNameAfterCue(next) || ((title || last > i) && isCapitalised(next));
+        const named =
+          isNameAfterCue(next) ||
+          ((title || last > i) && isCapitalised(next)) ||
+          (last === i && isInitialAt(j));
         if (!named || (last > i && isTitle(j))) break;
         last = j;
         counted++;

@@ -229,6 +229,28 @@ describe("names of others in name contexts (relatives, staff, interpreters, head
     );
   });
 
+  it("read 'SURNAME, Given Names' at the start of a line as one name, with no sentence after", () => {
+    for (const [text, scrubbed] of [
+      ["KOSKINEN, Aino Maria 010101 – kontrolli", "[NAME] 010101 – kontrolli"],
+      ["Lähete\nLINDSTRÖM, Karin, remiss", "Lähete\n[NAME], remiss"],
+      ["Kovalenko, Iryna – temporary protection", "[NAME] – temporary protection"],
+    ])
+      expect(scrubText(text as string).text, text).toBe(scrubbed);
+    for (const text of ["Kyllä, Matti soitti.", "HUOM, Anna tulee", "Hän soitti: KYLLÄ, Anna"])
+      expect(scrubText(text).text, text).toBe(text);
+  });
+
+  it("take an initial and a surname after a title, role or signature label", () => {
+    for (const [text, scrubbed] of [
+      ["lääkäri K. Virtala, sisätaudit", "lääkäri [NAME], sisätaudit"],
+      ["Dictated by Dr. T. Aaltola.", "Dictated by Dr. [NAME]."],
+      ["kontrasignerat av läkare P. Grönvall.", "kontrasignerat av läkare [NAME]."],
+      ["Signed: A. Kuusela, RN.", "Signed: [NAME], RN."],
+    ])
+      expect(scrubText(text as string).text, text).toBe(scrubbed);
+    expect(scrubText("Seen by the doctor. Stable.").text).toBe("Seen by the doctor. Stable.");
+  });
+
   it("do not take a title, a preposition or a word after a cue for a name", () => {
     for (const text of [
       "Per Dr. orders, restart tomorrow.",
