@@ -111,17 +111,39 @@ const UNIT = "(?:Apt|Apartment|Suite|Flat)\\.? ?#?[0-9]{1,5}[A-Za-z]?";
 // Street names are words or ordinals (West 57th Street); a British flat comes first (Flat 3,
 // 14 Elmwood Road), an American apartment after.
 const EN_STREET = `(?:${UNIT},? )?[0-9]{1,5}[A-Za-z]? (?:(?:N|S|E|W|North|South|East|West)\\.? )?(?:[A-Z][a-z]+ |[0-9]{1,3}(?:st|nd|rd|th) ){1,3}(?:${EN_STREET_WORDS})\\.?(?: (?:NW|NE|SW|SE|N|S|E|W))?(?:,? ${UNIT})?`;
+// A Finnish or Swedish street written in English order, a British flat before it (Flat 4,
+// 17 Tehtaankatu): for notes written in English. Only the street word's nominative and numbers
+// of up to three digits: "2011 Sisätautien osasto" is a year and a ward.
+const NOMINATIVE_STREET_WORDS = [
+  ..."tie katu kuja polku väylä kaari rinne raitti tori aukio ranta mäki esplanadi".split(" "),
+  ...SV_STREET_WORDS.split(" "),
+]
+  .sort((a, b) => b.length - a.length)
+  .join("|");
+const NORDIC_STREET_EN_ORDER = `(?:${UNIT},? )?[0-9]{1,3}[a-hA-H]? [${UPPER}][${LOWER}]+(?:-[${UPPER}]?[${LOWER}]+)*(?:${NOMINATIVE_STREET_WORDS})`;
 // Estonian streets: a name, then the street word or its abbreviation, house and flat (Narva mnt
 // 7-12, Pärnu maantee 22, Kalevi tn 5): for patients from Estonia.
 const ET_STREET = `[${UPPER}][${LOWER}]+ (?:mnt|maantee|tn|tänav|pst|puiestee)\\.? [0-9]{1,4}[a-hA-H]?(?:[-–/][0-9]{1,4})?`;
 const PO_BOX = "(?:PL|PB|P\\.? ?O\\.? ?Box|Postilokero|Postbox) ?[0-9]{1,5}";
+// "Box 45" alone is as often a form's box: a box only with its postal code and town after it
+// (Box 45, 10601 Ekenäs), taken with them as one address.
+const TOWN_WORD = "[A-ZÅÄÖÉÜØÆÕ][a-zåäöéüßøæõ]+";
+const BOX_WITH_POSTAL = `Box [0-9]{1,5},? (?:(?:FI|SE?)-)?[0-9]{3} ?[0-9]{2} {1,2}${TOWN_WORD}`;
 
 /**
  * Street addresses: Finnish and Swedish street names with a house number (Mannerheimintie 12 A 5,
  * Runebergsgatan 4 B 12, Mannerheimintiellä 12), English ones (221B Baker Street, 1600
  * Pennsylvania Ave NW), apartments and post-office boxes (Apt 4, PL 123, P.O. Box 12).
  */
-export const STREET_ADDRESS_CORE = [NORDIC_STREET, EN_STREET, ET_STREET, UNIT, PO_BOX].join("|");
+export const STREET_ADDRESS_CORE = [
+  NORDIC_STREET,
+  EN_STREET,
+  NORDIC_STREET_EN_ORDER,
+  ET_STREET,
+  UNIT,
+  BOX_WITH_POSTAL,
+  PO_BOX,
+].join("|");
 
 const TOWN = `[${UPPER}](?:[${LOWER}]+(?:-[${UPPER}][${LOWER}]+)?|[${UPPER}]+)`;
 const US_STATES =

@@ -73,6 +73,7 @@ describe("release guard patterns in DuckDB", () => {
       expect(await kindsOf(address), address).toEqual(["street address"]);
     for (const postal of POSTAL_TOWN_VARIANTS)
       expect(await kindsOf(postal), postal).toContain("postal code with town");
+    expect(await kindsOf("Box 12, 10600 Ekenäs")).toContain("street address");
   });
 
   it("find Nordic and Estonian identity numbers after their name, and no name alone", async () => {

@@ -99,6 +99,9 @@ export const STREET_ADDRESS_VARIANTS = [
   "Flat 2, 9 Ashgrove Road",
   "Tartu mnt 14-3",
   "Kalevi tn 5",
+  // A Finnish street in English order, with a British flat before it.
+  "Flat 2, 14 Koivukatu",
+  "7 Runebergsgatan",
 ];
 // Finnish street words inflected in running text, with the number after.
 export const INFLECTED_STREET_VARIANTS = [
@@ -143,6 +146,8 @@ export const NOT_ADDRESSES = [
   "Annos 10 mg",
   "Vaihe T2 N0 M0",
   "Luokka IV 2A",
+  // A year before a ward's genitive (tien, as a street's): no street in English order.
+  "EPIKRIISI 03.03.2011 Sisätautien osasto",
 ];
 // Record numbers after their label, in Finnish, Swedish and English.
 export const RECORD_NUMBER_VARIANTS = [
