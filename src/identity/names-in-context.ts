@@ -8,7 +8,9 @@ import { TABLE_NAMES } from "./nicknames.js";
 
 // Titles are always followed by a name (any capitalised word, or a common name in any case).
 const TITLES = new Set(
-  "ll el sh th lh ft dr prof mr mrs ms miss mx erikoislääkäri lääkäri hoitaja".split(" "),
+  "ll el sh th lh ft dr prof mr mrs ms miss mx erikoislääkäri lääkäri hoitaja rouva herra fru herr".split(
+    " ",
+  ),
 );
 // Words for the patient and relatives, in their common case forms: a common name after one is a
 // name ("potilas Matti", "tyttärelle Annalle", "hennes make Lars").
@@ -23,6 +25,10 @@ const RELATIONS = new Set(
   patient's spouse wife husband daughter mother father brother sister mom dad partner
   naapuri naapurin ystävä ystävän yhteyshenkilö yhteyshenkilönä kutsumanimi kutsumanimeltään
   läkare läkaren doctor physician
+  veljensä siskonsa sisarensa tyttärensä poikansa äitinsä isänsä vaimonsa miehensä puolisonsa
+  veljenpoika veljentytär siskonpoika siskontytär lapsenlapsi pojanpoika tyttärentytär sijaisena
+  vanhemmat frun frus föräldrarna sonson sondotter dotterson dotterdotter farbror morbror faster
+  moster uncle aunt nephew niece grandson granddaughter cousin
   tulkki tulkin tulkkina fysioterapeutti fysioterapeutin toimintaterapeutti puheterapeutti
   sairaanhoitaja sairaanhoitajan lähihoitaja lähihoitajan omahoitaja omahoitajan kätilö kätilön
   sosiaalityöntekijä sosiaalityöntekijän kirurgi

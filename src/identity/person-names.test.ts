@@ -181,6 +181,13 @@ describe("names of others in name contexts (relatives, staff, interpreters, head
       ["Grannen Stina hjälper till.", "Grannen [NAME] hjälper till."],
       ["Her neighbour Molly visits.", "Her neighbour [NAME] visits."],
       ["Nurse Kate phoned back.", "Nurse [NAME] phoned back."],
+      // Possessive and extended-family words, a substitute, Mrs and Mr in Finnish and Swedish.
+      ["Asuu veljensä Mikon kanssa.", "Asuu veljensä [NAME] kanssa."],
+      ["Veljenpoika Jussi kuljettaa.", "Veljenpoika [NAME] kuljettaa."],
+      ["Sijaisena Anne tällä viikolla.", "Sijaisena [NAME] tällä viikolla."],
+      ["Naapuri rouva Kallio soitti.", "Naapuri rouva [NAME] soitti."],
+      ["Hennes sonson Oskar ringde.", "Hennes sonson [NAME] ringde."],
+      ["His uncle Ahmed came.", "His uncle [NAME] came."],
     ])
       expect(scrubText(text as string).text, text).toBe(scrubbed);
   });
@@ -192,6 +199,8 @@ describe("names of others in name contexts (relatives, staff, interpreters, head
       ["His wife Akua Mensah came.", "His wife [NAME] came."],
       ["Puoliso Katarzyna Nowak soitti.", "Puoliso [NAME] soitti."],
       ["Konsultoitu Kwame Boateng.", "Konsultoitu [NAME]."],
+      ["Her father Sanjay Mehta present.", "Her father [NAME] present."],
+      ["Kovalenko, Oksana: tulkki Olena Melnyk.", "[NAME]: tulkki [NAME]."],
     ])
       expect(scrubText(text as string).text, text).toBe(scrubbed);
   });
