@@ -8,9 +8,14 @@ import { TABLE_NAMES } from "./nicknames.js";
 
 // Titles are always followed by a name (any capitalised word, or a common name in any case).
 const TITLES = new Set(
-  "ll el sh th lh ft dr prof mr mrs ms miss mx erikoislääkäri lääkäri hoitaja rouva herra fru herr".split(
+  "ll el sh th lh ft dr prof mr mrs ms miss mx erikoislääkäri lääkäri läkare hoitaja rouva herra fru herr".split(
     " ",
   ),
+);
+// Titles that are whole words, not abbreviations: a full stop after one ends the sentence
+// ("soitin lääkärille, lääkäri. Potilas …"), so a name follows only after a space.
+const WORD_TITLES = new Set(
+  "erikoislääkäri lääkäri läkare hoitaja rouva herra fru herr".split(" "),
 );
 // Words for the patient and relatives, in their common case forms: a common name after one is a
 // name ("potilas Matti", "tyttärelle Annalle", "hennes make Lars").
@@ -24,7 +29,7 @@ const RELATIONS = new Set(
   maken maka makan hustru hustrun bror brodern syster systern
   patient's spouse wife husband daughter mother father brother sister mom dad partner
   naapuri naapurin ystävä ystävän yhteyshenkilö yhteyshenkilönä kutsumanimi kutsumanimeltään
-  läkare läkaren doctor physician
+  läkaren doctor physician
   veljensä siskonsa sisarensa tyttärensä poikansa äitinsä isänsä vaimonsa miehensä puolisonsa
   veljenpoika veljentytär siskonpoika siskontytär lapsenlapsi pojanpoika tyttärentytär sijaisena
   vanhemmat frun frus föräldrarna sonson sondotter dotterson dotterdotter farbror morbror faster
@@ -205,8 +210,11 @@ export function namesInContext(text: string, onlyAfterCues = false): NameInConte
     const nameLabel = colon && NAME_LABELS.has(cue);
     const personLabel = colon && PERSON_LABELS.has(cue) && capsSurnameAt(i + 1);
     const header = nameLabel || personLabel;
-    const title = header || (TITLES.has(cue) && TITLE_GAP.test(gap(i)));
-    const relation = !title && RELATIONS.has(cue) && SPACE.test(gap(i));
+    const title =
+      header || (TITLES.has(cue) && (WORD_TITLES.has(cue) ? SPACE : TITLE_GAP).test(gap(i)));
+    // After a relation word a colon may come before the names ("vanhemmat: Peter ja Annika").
+    const relation =
+      !title && RELATIONS.has(cue) && (SPACE.test(gap(i)) || (colon && !PERSON_LABELS.has(cue)));
     let last = i;
     const headerEnd = colon ? -1 : lineHeaderEnd(i);
     if (headerEnd > i) {

@@ -188,6 +188,8 @@ describe("names of others in name contexts (relatives, staff, interpreters, head
       ["Naapuri rouva Kallio soitti.", "Naapuri rouva [NAME] soitti."],
       ["Hennes sonson Oskar ringde.", "Hennes sonson [NAME] ringde."],
       ["His uncle Ahmed came.", "His uncle [NAME] came."],
+      ["Läkare Ulrika Lund bedömde såret.", "Läkare [NAME] bedömde såret."],
+      ["Vanhemmat: Peter soitti.", "Vanhemmat: [NAME] soitti."],
     ])
       expect(scrubText(text as string).text, text).toBe(scrubbed);
   });
@@ -271,6 +273,7 @@ describe("names of others in name contexts (relatives, staff, interpreters, head
       "Potilas: Hyvä vointi, kotiutuu.",
       "Patient: Stable overnight.",
       "POTILAS: KOTIUTUU huomenna.",
+      "Konsultoitu lääkäri. Potilas kotiin.",
     ])
       expect(scrubText(text).text, text).toBe(text);
     expect(scrubText("Per Dr Okafor's note.").text).toBe("Per Dr [NAME] note.");
