@@ -24,6 +24,10 @@ describe("record numbers after their label", () => {
       ["Potilaskertomus nro HUS-1234567, siirretty.", "Potilaskertomus nro [ID], siirretty."],
       ["försäkringsnummer ABCD-123456, olycksfall", "försäkringsnummer [ID], olycksfall"],
       ["passnummer 12 3456789, söker vård", "passnummer [ID], söker vård"],
+      [
+        "Insurance (Versichertennummer) B987654321 noted",
+        "Insurance (Versichertennummer) [ID] noted",
+      ],
     ])
       expect(scrub(text as string), text).toBe(scrubbed);
   });

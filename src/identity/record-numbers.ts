@@ -10,7 +10,8 @@ const LABELS_ALONE = `mrn mr# potilasnumero potilasnro potilastunnus sairauskert
   sairauskertomusnro sairaskertomusnumero sairaskertomusnro asiakasnumero asiakasnro
   arkistonumero henkilönumero journalnummer journalnumret journalnr patientnummer patientnr
   patientid klientnummer kundnummer passinumero passnummer passport vakuutusnumero vahinkonumero
-  vakuutusnro försäkringsnummer skadenummer polisnummer kela-kortti kelakortti`;
+  vakuutusnro försäkringsnummer skadenummer polisnummer kela-kortti kelakortti
+  krankenversichertennummer versichertennummer`;
 // Finnish labels ending in -numero are read in their case forms too ("haettu
 // potilasnumerolla 3308815", "asiakasnumeron 5566778").
 const NUMERO_CASES = "n a lla lle lta ssa sta on ksi".split(" ");
@@ -34,6 +35,7 @@ const LABEL_WORDS = LABELS_ALONE.trim().split(/\s+/);
 const INFLECTED_LABELS = LABEL_WORDS.filter((w) => w.endsWith("numero")).flatMap((w) =>
   NUMERO_CASES.map((ending) => `${w}${ending}`),
 );
+// A label in brackets before its value is still its label: "(Krankenversichertennummer) A123…".
 // Phrases that name a number on their own: a card's number is printed on it.
 const PHRASES_ALONE = ["health card", "health insurance card", "insurance card", "id card"];
 const LABEL = `(?:${alternation([...LABEL_WORDS, ...INFLECTED_LABELS, ...PHRASES_ALONE])}|(?:${alternation(
@@ -50,7 +52,7 @@ const VALUE =
   "(?:(?:\\p{L}{2,4}-|\\p{L}{0,3}|\\p{L}-(?=[0-9]{5}))[0-9][0-9A-Za-z-]{3,}|[0-9]{2,4}(?: [0-9]{2,7}){1,3}(?![0-9]))";
 
 const LABELLED = new RegExp(
-  `(?<![\\p{L}])(?:${LABEL})\\.?[ \\t]*[:#]?[ \\t]*(${VALUE})(?![\\p{L}\\p{N}])`,
+  `(?<![\\p{L}])(?:${LABEL})\\.?\\)?[ \\t]*[:#]?[ \\t]*(${VALUE})(?![\\p{L}\\p{N}])`,
   "giu",
 );
 
@@ -68,7 +70,7 @@ const EDGE = "0-9A-Za-zÅÄÖåäöÉéÜü";
  * The same in RE2 syntax (for DuckDB's regexp_matches in the release guard; JavaScript reads it
  * alike): edges are explicit groups, since RE2 has no look-around.
  */
-export const RE2_RECORD_NUMBER = `(^|[^${EDGE}])(${anyCase(LABEL)})\\.?[ \\t]*[:#]?[ \\t]*(${ASCII_VALUE})($|[^${EDGE}])`;
+export const RE2_RECORD_NUMBER = `(^|[^${EDGE}])(${anyCase(LABEL)})\\.?\\)?[ \\t]*[:#]?[ \\t]*(${ASCII_VALUE})($|[^${EDGE}])`;
 
 /** The spans of values written after a record-number label, in text order. */
 export function labelledNumberSpans(text: string): Array<[number, number]> {

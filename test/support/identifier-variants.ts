@@ -172,6 +172,8 @@ export const RECORD_NUMBER_VARIANTS = [
   "Potilaskertomus nro HUS-1234567",
   "försäkringsnummer ABCD-123456",
   "passnummer 12 3456789",
+  // A German insurance number, its label in brackets.
+  "(Krankenversichertennummer) B987654321",
 ];
 // Labels without a number and numbers without a label.
 export const NOT_RECORD_NUMBERS = [
