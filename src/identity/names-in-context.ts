@@ -212,9 +212,12 @@ export function namesInContext(text: string, onlyAfterCues = false): NameInConte
     const header = nameLabel || personLabel;
     const title =
       header || (TITLES.has(cue) && (WORD_TITLES.has(cue) ? SPACE : TITLE_GAP).test(gap(i)));
-    // After a relation word a colon may come before the names ("vanhemmat: Peter ja Annika").
+    // After a relation word a colon or a comma may come before the names ("vanhemmat: Peter ja
+    // Annika", "her daughter, Dasha, emailed").
     const relation =
-      !title && RELATIONS.has(cue) && (SPACE.test(gap(i)) || (colon && !PERSON_LABELS.has(cue)));
+      !title &&
+      RELATIONS.has(cue) &&
+      (SPACE.test(gap(i)) || ((colon || COMMA_GAP.test(gap(i))) && !PERSON_LABELS.has(cue)));
     let last = i;
     const headerEnd = colon ? -1 : lineHeaderEnd(i);
     if (headerEnd > i) {

@@ -190,6 +190,8 @@ describe("names of others in name contexts (relatives, staff, interpreters, head
       ["His uncle Ahmed came.", "His uncle [NAME] came."],
       ["Läkare Ulrika Lund bedömde såret.", "Läkare [NAME] bedömde såret."],
       ["Vanhemmat: Peter soitti.", "Vanhemmat: [NAME] soitti."],
+      ["Her daughter, Sasha, emailed.", "Her daughter, [NAME], emailed."],
+      ["Fysioterapeutti Ossi ohjasi.", "Fysioterapeutti [NAME] ohjasi."],
     ])
       expect(scrubText(text as string).text, text).toBe(scrubbed);
   });
