@@ -67,6 +67,8 @@ const INITIAL_GAP = /^\.[ \t\u00a0]*$/;
 const INITIAL = /^\p{Lu}$/u;
 // Words in capitals that start a line before a comma and a name without being a surname.
 const NOT_HEADER_WORDS = new Set("huom obs note info hei hej tel puh".split(" "));
+const INITIALS_AFTER_SIGNING =
+  /(?<![\p{L}])(?:(?:typed|dictated|written|entered|signed|recorded) by|[Kk]irjaus:|[Kk]irjaaja:?|[Kk]irjannut:?|[Ss]anellut:?|[Ss]krivet av|[Ss]ignerat av|[Dd]ikterat av)[ \t]+(\p{Lu}{2,3})(?![\p{L}\p{N}-])/gu;
 // What comes before a header at the start of a line: nothing, or only spaces.
 const LINE_START = /(?:^|\n)[ \t\u00a0]*$/;
 
@@ -270,5 +272,18 @@ export function namesInContext(text: string, onlyAfterCues = false): NameInConte
     span(i, last, false);
     i = last;
   }
-  return spans;
+  // A writer's initials after the words that sign a note ("typed by MH", "Kirjaus: TL"): two or
+  // three capitals there are a person, elsewhere as often an abbreviation (TT, CRP).
+  for (const m of text.matchAll(INITIALS_AFTER_SIGNING)) {
+    const initials = m[1] as string;
+    const start = m.index + m[0].length - initials.length;
+    if (spans.some((n) => start < n.end && n.start < start + initials.length)) continue;
+    spans.push({
+      start,
+      end: start + initials.length,
+      names: [[start, start + initials.length]],
+      cued: true,
+    });
+  }
+  return spans.sort((a, b) => a.start - b.start);
 }

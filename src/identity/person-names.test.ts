@@ -253,6 +253,17 @@ describe("names of others in name contexts (relatives, staff, interpreters, head
       expect(scrubText(text).text, text).toBe(text);
   });
 
+  it("take a writer's initials after the words that sign a note, and no abbreviation elsewhere", () => {
+    for (const [text, scrubbed] of [
+      ["Letter typed by JK.", "Letter typed by [NAME]."],
+      ["Kirjaus: AK (erikoistuva lääkäri)", "Kirjaus: [NAME] (erikoistuva lääkäri)"],
+      ["Skrivet av LH, kontrasignerat.", "Skrivet av [NAME], kontrasignerat."],
+    ])
+      expect(scrubText(text as string).text, text).toBe(scrubbed);
+    for (const text of ["TT ja CRP otettu.", "Ordered by ER staff.", "Kirjaus: TT-tutkimus tehty."])
+      expect(scrubText(text).text, text).toBe(text);
+  });
+
   it("take an initial and a surname after a title, role or signature label", () => {
     for (const [text, scrubbed] of [
       ["lääkäri K. Virtala, sisätaudit", "lääkäri [NAME], sisätaudit"],
