@@ -31,6 +31,16 @@ describe("street addresses", () => {
   });
 });
 
+describe("post-office boxes", () => {
+  it("are taken as 'Box N' only with a postal code and town after them, as one address", () => {
+    expect(scrubText("Brev till Box 12, 10600 Ekenäs idag.").text).toBe(
+      "Brev till [ADDRESS] idag.",
+    );
+    expect(scrubText("Tick box 2 of the form.").text).toBe("Tick box 2 of the form.");
+    expect(scrubText("Box 2 of 40 filled.").text).toBe("Box 2 of 40 filled.");
+  });
+});
+
 describe("postal codes with towns", () => {
   it("are found in Finnish, Swedish and US forms", () => {
     // In lower case: a capitalised word before a US town would be taken for part of its name.

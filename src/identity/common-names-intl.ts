@@ -1,7 +1,7 @@
 /**
  * Common given names and surnames of people who live in Finland and Sweden with roots elsewhere
- * (Somali, Arabic, Persian and Kurdish, West African, Russian and Estonian, Polish, Dutch,
- * Turkish, Vietnamese), written from general knowledge: interpreters, relatives and patients
+ * (Somali, Arabic, Persian and Kurdish, West African, Russian, Ukrainian and Estonian, Polish,
+ * Dutch, Turkish, Vietnamese, South Asian), written from general knowledge: interpreters, relatives and patients
  * bear them, and without them "tulkki Fatima Warsame" is no name context. Like the other common
  * names they count only in a name context (common-names.ts). Names that are ordinary words in
  * Finnish, Swedish or English (Said, Hawa, Nur, Ali as a prefix) are either left out or listed
@@ -23,7 +23,11 @@ export const INTL_FIRST_NAMES = `Abdirahman Abdullahi Abdi Abdullah Abdulkadir A
   Tatiana Tatjana Svetlana Natalia Natalja Irina Yelena Jelena Ljudmila Galina Nadezhda Oksana
   Kadri Kadi Triin Kertu Liis Maarja Piret Tiiu Tõnu Toomas Jaan Priit Andrus Indrek
   Pieter Piet Joost Maarten Willem Wim Sander Bram Sjoerd Joris Lotte Femke Sanne Anouk
-  Minh Thanh Huong Linh Quang Tuan Anh Trang Thao`
+  Minh Thanh Huong Linh Quang Tuan Anh Trang Thao
+  Olena Oleksandr Oleksii Andrii Serhii Mykola Mykhailo Volodymyr Taras Bohdan Yaroslav Iryna
+  Olha Nataliia Tetiana Yuliia Kateryna Viktoriia Anastasiia Halyna Liudmyla
+  Abdikarim Abdiaziz Abdiweli Funmi Rohit Rahul Amit Anil Sunil Vijay Ravi Arjun Sanjay Priya
+  Pooja Anjali Sunita Deepa Neha Kavita Lakshmi`
   .split(/\s+/)
   .filter(Boolean);
 
@@ -36,6 +40,9 @@ export const INTL_SURNAMES = `Warsame Mohamud Abdi Jama Hirsi Farah Egal Omar Ha
   Kamiński Lewandowski Zielinski Zieliński Szymanski Dabrowski Dąbrowski Ivanov Ivanova Petrov
   Petrova Smirnov Smirnova Kuznetsov Popov Sokolov Volkov Tamm Saar Sepp Mägi Kask Kukk Rebane
   Ilves Pärn Koppel Jansen Janssen Visser Smit Bakker Meijer Mulder Dekker Hendriks
-  Pham Tran Hoang Phan Vu Dang Bui Ngo Duong`
+  Pham Tran Hoang Phan Vu Dang Bui Ngo Duong
+  Shevchenko Kovalenko Bondarenko Tkachenko Kravchenko Melnyk Boiko Kovalchuk Oliinyk Shevchuk
+  Polishchuk Lysenko Marchenko Savchenko Rudenko Moroz
+  Sharma Patel Singh Kumar Gupta Reddy Nair Iyer Chaudhary Mehta`
   .split(/\s+/)
   .filter(Boolean);

@@ -16,7 +16,7 @@ const FI_SV_FIRST_NAMES = `Maria Helena Johanna Anneli Kaarina Marjatta Anna Lii
   Raija Terttu Kaija Marketta Pauliina Henna Jaana Kaisa Outi Piia Milla Salla Suvi Tanja Hanne
   Mervi Maarit Sirkka Aili Lempi Impi Martta Saara Vilma Aurora Lumi Enni Nella Veera Inka Ronja
   Kristina Ingrid Birgitta Margareta Elsa Ebba Matilda Ida Annika Camilla Karin Maja Wilma Alva Saga
-  Astrid Britt Gunilla Ulla Agneta Kerstin Ingegerd Malin Sara Stina Klara Frida Elin Emelie Jessica
+  Astrid Britt Gunilla Ulla Ulrika Cecilia Agneta Kerstin Ingegerd Malin Sara Stina Klara Frida Elin Emelie Jessica
   Juhani Johannes Olavi Antero Tapani Kalevi Mikael Matti Timo Jari Kari Mika Pekka Juha Antti
   Markku Heikki Jukka Ville Janne Tuomas Lauri Eino Väinö Onni Leo Elias Oliver Eetu Aleksi Niko
   Teemu Petri Sami Risto Seppo Pentti Esa Arto Ilkka Hannu Jouni Marko Harri Raimo Erkki Veikko

@@ -1,3 +1,4 @@
+import { codiceFiscaleSpans } from "./codice-fiscale.js";
 import { checkCharacter } from "./hetu.js";
 import { JS_PATTERNS, NOT_STREET_STEMS, SE_POSTAL_TOWN_CORE } from "./identifier-patterns.js";
 import { NAME_TOKEN, personNameCandidates } from "./name-forms.js";
@@ -42,6 +43,7 @@ export interface ScrubContext {
 // Built once: matchAll works on a copy, so the global patterns can be shared between calls.
 const PATTERNS = {
   email: JS_PATTERNS.email(),
+  obfuscatedEmail: JS_PATTERNS.obfuscatedEmail(),
   hetuSeparated: JS_PATTERNS.hetuSeparated(),
   hetuUnseparated: JS_PATTERNS.hetuUnseparated(),
   ssn: JS_PATTERNS.ssn(),
@@ -49,6 +51,8 @@ const PATTERNS = {
   postalTown: JS_PATTERNS.postalTown(),
   phone: JS_PATTERNS.phone(),
 };
+
+const OBFUSCATION_HINT = /@|\b(?:at|AT)\b/;
 
 // An SSN written with spaces or none is nine digits like many others: taken only after its name.
 const SSN_AFTER_CUE =
@@ -86,6 +90,8 @@ export function detectIdentifiers(text: string, context: ScrubContext = {}): Ide
   };
   // The e-mail pattern tries a match at every word; most notes have no "@" to find.
   if (text.includes("@")) each(PATTERNS.email, "EMAIL");
+  // Obfuscated forms after the plain ones; most notes have neither "@" nor "at" to find.
+  if (OBFUSCATION_HINT.test(text)) each(PATTERNS.obfuscatedEmail, "EMAIL");
   each(PATTERNS.hetuSeparated, "HETU");
   each(
     PATTERNS.hetuUnseparated,
@@ -97,6 +103,7 @@ export function detectIdentifiers(text: string, context: ScrubContext = {}): Ide
       claim(start, end, "ID");
   each(PATTERNS.ssn, "ID");
   for (const [start, end] of nordicIdSpans(text)) claim(start, end, "ID");
+  for (const [start, end] of codiceFiscaleSpans(text)) claim(start, end, "ID");
   for (const [start, end] of labelledNumberSpans(text)) claim(start, end, "ID");
   for (const m of text.matchAll(SSN_AFTER_CUE)) {
     const value = m[1] as string;

@@ -15,12 +15,13 @@ const DATE6 = "(?:0[1-9]|[12][0-9]|3[01])(?:0[1-9]|1[0-2])[0-9]{2}";
 export const HETU_SEPARATED = `${DATE6}[ \\t]{0,2}[-+A-FU-Ya-fu-y${UNICODE_DASHES}][ \\t]{0,2}[0-9]{3}[0-9A-Ya-y]`;
 
 /**
- * A hetu with no sign at all ("131052308T"). Ten characters of digits are often something else,
- * so the scrubber takes it only when the check character validates; the guard, which cannot
- * compute it, only when the check character is a letter.
+ * A hetu with no sign at all ("131052308T"), or a space typed in its place ("131052 308T").
+ * Ten characters of digits are often something else, so the scrubber takes it only when the
+ * check character validates; the guard, which cannot compute it, only when the check character
+ * is a letter.
  */
-export const HETU_UNSEPARATED = `(${DATE6})([0-9]{3})([0-9A-Ya-y])`;
-const HETU_UNSEPARATED_LETTER = `${DATE6}[0-9]{3}[A-FHJ-NPR-Ya-fhj-npr-y]`;
+export const HETU_UNSEPARATED = `(${DATE6})[ \t]?([0-9]{3})([0-9A-Ya-y])`;
+const HETU_UNSEPARATED_LETTER = `${DATE6}[ \t]?[0-9]{3}[A-FHJ-NPR-Ya-fhj-npr-y]`;
 
 /**
  * Phone numbers: Finnish (0x / (0x) / +358) and international (+CC) digit groups separated by
@@ -28,6 +29,11 @@ const HETU_UNSEPARATED_LETTER = `${DATE6}[0-9]{3}[A-FHJ-NPR-Ya-fhj-npr-y]`;
  */
 export const PHONE_CORE = [
   "\\+[1-9][0-9]{0,2}[ -]?[0-9]{1,4}(?:[ -]?[0-9]{2,5}){1,3}",
+  // The area code in brackets after the country code (+7 (495) 318-22-47, +44 (0)20 7946 0958).
+  "\\+[1-9][0-9]{0,2} ?\\((?:0\\)[ -]?[0-9]{1,4}|[0-9]{1,4}\\))[ -]?[0-9]{2,5}(?:[ -]?[0-9]{2,5}){0,3}",
+  // The 00 international prefix for the + (00358 40 123 4567): before the Finnish 0x form, which
+  // would take its first digits only. No country code starts with 0.
+  "00[1-9][0-9]{0,2}[ -]?[0-9]{1,4}(?:[ -]?[0-9]{2,5}){1,3}",
   "(?:\\(0[0-9]{1,2}\\)|0[0-9]{1,2})(?:[ -]?[0-9]{2,5}){1,3}",
   "(?:1[ -])?(?:\\([0-9]{3}\\) ?|[0-9]{3}-)[0-9]{3}-[0-9]{4}",
   // US numbers with dots (555.123.4567): three groups of exactly 3, 3 and 4 digits, which no
@@ -36,6 +42,28 @@ export const PHONE_CORE = [
 ].join("|");
 
 export const EMAIL_CORE = "[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)*\\.[A-Za-z]{2,}";
+
+// E-mail addresses written to dodge harvesters: "at" and "dot" in brackets, in words or in
+// capitals, and stray spaces around "@" or before a dot. The top-level domain is in lower case.
+const AT_MARKED = " ?[(\\[](?:at|AT)[)\\]] ?| ?@ ?";
+const AT_WORD = " (?:at|AT) ";
+const DOT_SEP = " ?\\.| ?[(\\[](?:dot|DOT)[)\\]] ?| (?:dot|DOT) ";
+const LABEL = "[A-Za-z0-9-]+";
+const OBFUSCATED_DOMAIN = `${LABEL}(?:(?:${DOT_SEP})${LABEL})*(?:${DOT_SEP})[a-z]{2,6}`;
+// "at" as a plain word is English: only with a local part no sentence has (a dot, underscore,
+// digit) or a common mail provider after it ("arrived at kela.fi" is not an address).
+const MAIL_PROVIDERS =
+  "gmail|hotmail|outlook|live|yahoo|icloud|me|protonmail|proton|kolumbus|luukku|suomi24|elisanet|saunalahti|welho|telia|netti|msn|aol|gmx|mail";
+
+/**
+ * An obfuscated e-mail address (name at gmail.com, name(at)outlook.com, name [at] kolumbus [dot]
+ * fi, name AT gmail DOT com, name@gmail .com).
+ */
+export const OBFUSCATED_EMAIL_CORE = [
+  `[A-Za-z0-9._%+-]+(?:${AT_MARKED})${OBFUSCATED_DOMAIN}`,
+  `[A-Za-z0-9%+-]*[._0-9][A-Za-z0-9._%+-]*${AT_WORD}${OBFUSCATED_DOMAIN}`,
+  `[A-Za-z0-9._%+-]+${AT_WORD}(?:${MAIL_PROVIDERS})(?:(?:${DOT_SEP})${LABEL})*(?:${DOT_SEP})[a-z]{2,6}`,
+].join("|");
 
 // Letters as the address patterns see them (capitals first): Finnish, Swedish and common accents.
 const UPPER = "A-ZÅÄÖÉÜØÆÕ";
@@ -83,17 +111,39 @@ const UNIT = "(?:Apt|Apartment|Suite|Flat)\\.? ?#?[0-9]{1,5}[A-Za-z]?";
 // Street names are words or ordinals (West 57th Street); a British flat comes first (Flat 3,
 // 14 Elmwood Road), an American apartment after.
 const EN_STREET = `(?:${UNIT},? )?[0-9]{1,5}[A-Za-z]? (?:(?:N|S|E|W|North|South|East|West)\\.? )?(?:[A-Z][a-z]+ |[0-9]{1,3}(?:st|nd|rd|th) ){1,3}(?:${EN_STREET_WORDS})\\.?(?: (?:NW|NE|SW|SE|N|S|E|W))?(?:,? ${UNIT})?`;
+// A Finnish or Swedish street written in English order, a British flat before it (Flat 4,
+// 17 Tehtaankatu): for notes written in English. Only the street word's nominative and numbers
+// of up to three digits: "2011 Sisätautien osasto" is a year and a ward.
+const NOMINATIVE_STREET_WORDS = [
+  ..."tie katu kuja polku väylä kaari rinne raitti tori aukio ranta mäki esplanadi".split(" "),
+  ...SV_STREET_WORDS.split(" "),
+]
+  .sort((a, b) => b.length - a.length)
+  .join("|");
+const NORDIC_STREET_EN_ORDER = `(?:${UNIT},? )?[0-9]{1,3}[a-hA-H]? [${UPPER}][${LOWER}]+(?:-[${UPPER}]?[${LOWER}]+)*(?:${NOMINATIVE_STREET_WORDS})`;
 // Estonian streets: a name, then the street word or its abbreviation, house and flat (Narva mnt
 // 7-12, Pärnu maantee 22, Kalevi tn 5): for patients from Estonia.
 const ET_STREET = `[${UPPER}][${LOWER}]+ (?:mnt|maantee|tn|tänav|pst|puiestee)\\.? [0-9]{1,4}[a-hA-H]?(?:[-–/][0-9]{1,4})?`;
 const PO_BOX = "(?:PL|PB|P\\.? ?O\\.? ?Box|Postilokero|Postbox) ?[0-9]{1,5}";
+// "Box 45" alone is as often a form's box: a box only with its postal code and town after it
+// (Box 45, 10601 Ekenäs), taken with them as one address.
+const TOWN_WORD = "[A-ZÅÄÖÉÜØÆÕ][a-zåäöéüßøæõ]+";
+const BOX_WITH_POSTAL = `Box [0-9]{1,5},? (?:(?:FI|SE?)-)?[0-9]{3} ?[0-9]{2} {1,2}${TOWN_WORD}`;
 
 /**
  * Street addresses: Finnish and Swedish street names with a house number (Mannerheimintie 12 A 5,
  * Runebergsgatan 4 B 12, Mannerheimintiellä 12), English ones (221B Baker Street, 1600
  * Pennsylvania Ave NW), apartments and post-office boxes (Apt 4, PL 123, P.O. Box 12).
  */
-export const STREET_ADDRESS_CORE = [NORDIC_STREET, EN_STREET, ET_STREET, UNIT, PO_BOX].join("|");
+export const STREET_ADDRESS_CORE = [
+  NORDIC_STREET,
+  EN_STREET,
+  NORDIC_STREET_EN_ORDER,
+  ET_STREET,
+  UNIT,
+  BOX_WITH_POSTAL,
+  PO_BOX,
+].join("|");
 
 const TOWN = `[${UPPER}](?:[${LOWER}]+(?:-[${UPPER}][${LOWER}]+)?|[${UPPER}]+)`;
 const US_STATES =
@@ -160,6 +210,8 @@ const WORD_EDGE = `0-9A-Za-z${UPPER}${LOWER}`;
 // A digit group right after a date or time mark (1990-05-16, 16.05.1990, 08:00-09:30) is part of
 // the date or time: phone numbers neither start after nor run into one of these.
 const DATE_MARKS = ".,:/-";
+// Characters of an e-mail's local part: an obfuscated address starts after none of them.
+const EMAIL_LOCAL = "A-Za-z0-9._%+-";
 
 /** JavaScript patterns (global) for scanning and replacing. */
 export const JS_PATTERNS = {
@@ -172,6 +224,8 @@ export const JS_PATTERNS = {
       "g",
     ),
   email: () => new RegExp(EMAIL_CORE, "g"),
+  obfuscatedEmail: () =>
+    new RegExp(`(?<![${EMAIL_LOCAL}])(?:${OBFUSCATED_EMAIL_CORE})(?![A-Za-z0-9-])`, "g"),
   // The look-ahead (a number within two words) spares the street-word alternation most words.
   streetAddress: () =>
     new RegExp(
@@ -193,7 +247,7 @@ const re2Edged = (core: string, edge: string, marks = "") => {
 export const RE2_PATTERNS = {
   hetu: re2Edged(`${HETU_SEPARATED}|${HETU_UNSEPARATED_LETTER}`, CODE_EDGE),
   phone: re2Edged(PHONE_CORE, CODE_EDGE, DATE_MARKS),
-  email: EMAIL_CORE,
+  email: `${EMAIL_CORE}|(^|[^${EMAIL_LOCAL}])(${OBFUSCATED_EMAIL_CORE})($|[^A-Za-z0-9-])`,
   streetAddress: re2Edged(STREET_ADDRESS_CORE, WORD_EDGE),
   notAddress: NOT_ADDRESS_CORE,
   postalTown: re2Edged(POSTAL_TOWN_CORE, WORD_EDGE, ".,:/-"),

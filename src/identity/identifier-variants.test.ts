@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import {
   DATES_AND_TIMES,
+  EMAIL_VARIANTS,
   HETU_VARIANTS,
+  NOT_EMAILS,
   PHONE_VARIANTS,
 } from "../../test/support/identifier-variants.js";
 import { identifierKindsIn } from "./free-text.js";
@@ -32,6 +34,9 @@ describe("identity codes", () => {
     // Ten digits shaped like a date and an individual number, but with the wrong check digit.
     expect(scrubText("tilaus 1310523081").text).toBe("tilaus 1310523081");
     expect(identifierKindsIn("order 1310523081")).toEqual([]);
+    // Nor with a space in place of the sign.
+    expect(scrubText("tilaus 131052 3081").text).toBe("tilaus 131052 3081");
+    expect(identifierKindsIn("order 131052 308A")).toEqual([]);
   });
 });
 
@@ -49,5 +54,21 @@ describe("phone numbers", () => {
   it("have seven digits or more: a fluid balance is not one", () => {
     for (const text of ["Nestetasapaino +1500 ml.", "Fluid balance +2300 mL over 24 h."])
       expect(scrubText(text).text, text).toBe(text);
+  });
+});
+
+describe("e-mail addresses", () => {
+  it("are found as written and when written to dodge harvesters", () => {
+    for (const email of EMAIL_VARIANTS) {
+      expect(scrubText(`posti ${email}, kiitos`), email).toEqual({
+        text: "posti [EMAIL], kiitos",
+        redactions: { EMAIL: 1 },
+      });
+      expect(identifierKindsIn(`mail ${email} today`), email).toEqual(["EMAIL"]);
+    }
+  });
+
+  it("are not read into 'at' in a sentence", () => {
+    for (const text of NOT_EMAILS) expect(scrubText(text).text, text).toBe(text);
   });
 });

@@ -8,7 +8,14 @@ import { TABLE_NAMES } from "./nicknames.js";
 
 // Titles are always followed by a name (any capitalised word, or a common name in any case).
 const TITLES = new Set(
-  "ll el sh th lh ft dr prof mr mrs ms miss mx erikoislääkäri lääkäri hoitaja".split(" "),
+  "ll el sh th lh ft dr prof mr mrs ms miss mx erikoislääkäri lääkäri läkare hoitaja rouva herra fru herr".split(
+    " ",
+  ),
+);
+// Titles that are whole words, not abbreviations: a full stop after one ends the sentence
+// ("soitin lääkärille, lääkäri. Potilas …"), so a name follows only after a space.
+const WORD_TITLES = new Set(
+  "erikoislääkäri lääkäri läkare hoitaja rouva herra fru herr".split(" "),
 );
 // Words for the patient and relatives, in their common case forms: a common name after one is a
 // name ("potilas Matti", "tyttärelle Annalle", "hennes make Lars").
@@ -22,6 +29,11 @@ const RELATIONS = new Set(
   maken maka makan hustru hustrun bror brodern syster systern
   patient's spouse wife husband daughter mother father brother sister mom dad partner
   naapuri naapurin ystävä ystävän yhteyshenkilö yhteyshenkilönä kutsumanimi kutsumanimeltään
+  läkaren doctor physician
+  veljensä siskonsa sisarensa tyttärensä poikansa äitinsä isänsä vaimonsa miehensä puolisonsa
+  veljenpoika veljentytär siskonpoika siskontytär lapsenlapsi pojanpoika tyttärentytär sijaisena
+  vanhemmat frun frus föräldrarna sonson sondotter dotterson dotterdotter farbror morbror faster
+  moster uncle aunt nephew niece grandson granddaughter cousin
   tulkki tulkin tulkkina fysioterapeutti fysioterapeutin toimintaterapeutti puheterapeutti
   sairaanhoitaja sairaanhoitajan lähihoitaja lähihoitajan omahoitaja omahoitajan kätilö kätilön
   sosiaalityöntekijä sosiaalityöntekijän kirurgi
@@ -39,7 +51,10 @@ const PARTICLES = new Set(
 // ARTO JUHANI"): the surname may have a comma after it. After a label for the name itself any
 // capitalised words follow; after "Potilas:" or "Patient:" a sentence may ("Potilas: Hyvä
 // vointi"), so only a surname in capitals or a common one with a comma ("NIEMINEN, ARTO").
-const NAME_LABELS = new Set("nimi namn name".split(" "));
+// A signature's label is a name's too ("Signed: E. Haapala").
+const NAME_LABELS = new Set(
+  "nimi namn name signed signerat signerad allekirjoitus allekirjoittaja".split(" "),
+);
 const PERSON_LABELS = new Set("potilas patient patienten asiakas".split(" "));
 const HEADER_GAP = /^[ \t\u00a0]*:[ \t\u00a0]+$/;
 const COMMA_GAP = /^,[ \t\u00a0]+$/;
@@ -47,6 +62,15 @@ const MAX_NAME_WORDS = 3;
 const WORD = /\p{L}[\p{L}\p{M}'’]*(?:-\p{L}[\p{L}\p{M}'’]*)*/gu;
 const SPACE = /^[ \t\u00a0]+$/;
 const TITLE_GAP = /^\.?[ \t\u00a0]+$/;
+// An initial and its full stop before the rest of a name ("J. Salminen").
+const INITIAL_GAP = /^\.[ \t\u00a0]*$/;
+const INITIAL = /^\p{Lu}$/u;
+// Words in capitals that start a line before a comma and a name without being a surname.
+const NOT_HEADER_WORDS = new Set("huom obs note info hei hej tel puh".split(" "));
+const INITIALS_AFTER_SIGNING =
+  /(?<![\p{L}])(?:(?:typed|dictated|written|entered|signed|recorded) by|[Kk]irjaus:|[Kk]irjaaja:?|[Kk]irjannut:?|[Ss]anellut:?|[Ss]krivet av|[Ss]ignerat av|[Dd]ikterat av)[ \t]+(\p{Lu}{2,3})(?![\p{L}\p{N}-])/gu;
+// What comes before a header at the start of a line: nothing, or only spaces.
+const LINE_START = /(?:^|\n)[ \t\u00a0]*$/;
 
 interface Word {
   text: string;
@@ -136,6 +160,39 @@ export function namesInContext(text: string, onlyAfterCues = false): NameInConte
       isCapitalised(after.text)
     );
   };
+  // An initial: one capital letter, a full stop, then a capitalised word.
+  const isInitialAt = (j: number) => {
+    const w = words[j];
+    const after = words[j + 1];
+    return (
+      !!w &&
+      !!after &&
+      INITIAL.test(w.text) &&
+      INITIAL_GAP.test(gap(j)) &&
+      isCapitalised(after.text)
+    );
+  };
+  // "HÄMÄLÄINEN, Pirjo Kaarina" or "Shevchenko, Olena" at the start of a line: a surname in
+  // capitals or a common one, a comma, a common given name and up to one more capitalised word,
+  // and no sentence going on after them ("Kyllä, Matti soitti" is no header). The index of the
+  // last word, or -1.
+  const lineHeaderEnd = (i: number) => {
+    const w = words[i] as Word;
+    const given = words[i + 1];
+    if (!given || !LINE_START.test(text.slice(Math.max(0, w.start - 40), w.start))) return -1;
+    const caps =
+      w.text.length > 2 &&
+      w.text === w.text.toLocaleUpperCase("fi") &&
+      !NOT_HEADER_WORDS.has(w.text.toLowerCase());
+    if (!(caps || (isCapitalised(w.text) && isCommonName(w.text)))) return -1;
+    if (!COMMA_GAP.test(gap(i)) || !isCapitalised(given.text) || !isNameAfterCue(given.text))
+      return -1;
+    let last = i + 1;
+    const more = words[i + 2];
+    if (more && SPACE.test(gap(i + 1)) && isCapitalised(more.text)) last = i + 2;
+    const rest = text.slice((words[last] as Word).end);
+    return /^[ \t\u00a0]*\p{Ll}/u.test(rest) ? -1 : last;
+  };
   const spans: NameInContext[] = [];
   const span = (from: number, to: number, all: boolean) => {
     const names: Array<[number, number]> = [];
@@ -155,19 +212,35 @@ export function namesInContext(text: string, onlyAfterCues = false): NameInConte
     const nameLabel = colon && NAME_LABELS.has(cue);
     const personLabel = colon && PERSON_LABELS.has(cue) && capsSurnameAt(i + 1);
     const header = nameLabel || personLabel;
-    const title = header || (TITLES.has(cue) && TITLE_GAP.test(gap(i)));
-    const relation = !title && RELATIONS.has(cue) && SPACE.test(gap(i));
+    const title =
+      header || (TITLES.has(cue) && (WORD_TITLES.has(cue) ? SPACE : TITLE_GAP).test(gap(i)));
+    // After a relation word a colon or a comma may come before the names ("vanhemmat: Peter ja
+    // Annika", "her daughter, Dasha, emailed").
+    const relation =
+      !title &&
+      RELATIONS.has(cue) &&
+      (SPACE.test(gap(i)) || ((colon || COMMA_GAP.test(gap(i))) && !PERSON_LABELS.has(cue)));
     let last = i;
+    const headerEnd = colon ? -1 : lineHeaderEnd(i);
+    if (headerEnd > i) {
+      span(i, headerEnd, true);
+      i = headerEnd;
+      continue;
+    }
     if (title || relation) {
       let counted = 0;
       for (let j = i + 1; counted < MAX_NAME_WORDS && j < words.length; j++) {
         const between = gap(j - 1);
         // In a header the surname may have a comma after it (NIEMINEN, ARTO JUHANI).
         const comma = header && j === i + 2 && COMMA_GAP.test(between);
-        if (j > i + 1 && !SPACE.test(between) && !comma) break;
+        const afterInitial = last === j - 1 && last > i && isInitialAt(j - 1);
+        if (j > i + 1 && !SPACE.test(between) && !comma && !afterInitial) break;
         const next = (words[j] as Word).text;
         if (last > i && PARTICLES.has(next) && particlesLeadToName(j)) continue;
-        const named = isNameAfterCue(next) || ((title || last > i) && isCapitalised(next));
+        const named =
+          isNameAfterCue(next) ||
+          ((title || last > i) && isCapitalised(next)) ||
+          (last === i && isInitialAt(j));
         if (!named || (last > i && isTitle(j))) break;
         last = j;
         counted++;
@@ -199,5 +272,18 @@ export function namesInContext(text: string, onlyAfterCues = false): NameInConte
     span(i, last, false);
     i = last;
   }
-  return spans;
+  // A writer's initials after the words that sign a note ("typed by MH", "Kirjaus: TL"): two or
+  // three capitals there are a person, elsewhere as often an abbreviation (TT, CRP).
+  for (const m of text.matchAll(INITIALS_AFTER_SIGNING)) {
+    const initials = m[1] as string;
+    const start = m.index + m[0].length - initials.length;
+    if (spans.some((n) => start < n.end && n.start < start + initials.length)) continue;
+    spans.push({
+      start,
+      end: start + initials.length,
+      names: [[start, start + initials.length]],
+      cued: true,
+    });
+  }
+  return spans.sort((a, b) => a.start - b.start);
 }

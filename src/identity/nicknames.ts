@@ -1,5 +1,6 @@
 /**
- * Short forms and nicknames of given names, Finnish, Swedish and English, from general knowledge:
+ * Short forms and nicknames of given names, Finnish, Swedish, English and Russian, from general
+ * knowledge:
  * notes call people by the name they go by ("kutsutaan Jussiksi", "kallad Kalle", "Robert (Bob)
  * Whitaker"), which the Patient resource does not hold. Each line is a formal name and the forms
  * it goes by. Short forms that are also common words at a sentence start are left out (Will,
@@ -19,7 +20,8 @@ aleksanteri: santeri santtu aleksi aki alex
 aleksi: aki
 sakari: saku
 sakarias: saku sakke
-oskari: osku
+oskari: osku ossi
+ossian: ossi
 oskar: osku ogge
 eemeli: eemi
 tapani: tapsa teppo
@@ -148,6 +150,17 @@ amanda: mandy
 mary: molly polly
 eleanor: ellie nell nora
 helen: nell
+daria: dasha
+darja: dasha
+aleksandr: sasha
+aleksandra: sasha
+natalia: natasha
+natalja: natasha
+jekaterina: katja
+mihail: misha
+dmitri: dima
+vladimir: vova
+ivan: vanja
 `;
 
 const related = new Map<string, Set<string>>();

@@ -181,6 +181,17 @@ describe("names of others in name contexts (relatives, staff, interpreters, head
       ["Grannen Stina hjälper till.", "Grannen [NAME] hjälper till."],
       ["Her neighbour Molly visits.", "Her neighbour [NAME] visits."],
       ["Nurse Kate phoned back.", "Nurse [NAME] phoned back."],
+      // Possessive and extended-family words, a substitute, Mrs and Mr in Finnish and Swedish.
+      ["Asuu veljensä Mikon kanssa.", "Asuu veljensä [NAME] kanssa."],
+      ["Veljenpoika Jussi kuljettaa.", "Veljenpoika [NAME] kuljettaa."],
+      ["Sijaisena Anne tällä viikolla.", "Sijaisena [NAME] tällä viikolla."],
+      ["Naapuri rouva Kallio soitti.", "Naapuri rouva [NAME] soitti."],
+      ["Hennes sonson Oskar ringde.", "Hennes sonson [NAME] ringde."],
+      ["His uncle Ahmed came.", "His uncle [NAME] came."],
+      ["Läkare Ulrika Lund bedömde såret.", "Läkare [NAME] bedömde såret."],
+      ["Vanhemmat: Peter soitti.", "Vanhemmat: [NAME] soitti."],
+      ["Her daughter, Sasha, emailed.", "Her daughter, [NAME], emailed."],
+      ["Fysioterapeutti Ossi ohjasi.", "Fysioterapeutti [NAME] ohjasi."],
     ])
       expect(scrubText(text as string).text, text).toBe(scrubbed);
   });
@@ -192,6 +203,8 @@ describe("names of others in name contexts (relatives, staff, interpreters, head
       ["His wife Akua Mensah came.", "His wife [NAME] came."],
       ["Puoliso Katarzyna Nowak soitti.", "Puoliso [NAME] soitti."],
       ["Konsultoitu Kwame Boateng.", "Konsultoitu [NAME]."],
+      ["Her father Sanjay Mehta present.", "Her father [NAME] present."],
+      ["Kovalenko, Oksana: tulkki Olena Melnyk.", "[NAME]: tulkki [NAME]."],
     ])
       expect(scrubText(text as string).text, text).toBe(scrubbed);
   });
@@ -229,6 +242,39 @@ describe("names of others in name contexts (relatives, staff, interpreters, head
     );
   });
 
+  it("read 'SURNAME, Given Names' at the start of a line as one name, with no sentence after", () => {
+    for (const [text, scrubbed] of [
+      ["KOSKINEN, Aino Maria 010101 – kontrolli", "[NAME] 010101 – kontrolli"],
+      ["Lähete\nLINDSTRÖM, Karin, remiss", "Lähete\n[NAME], remiss"],
+      ["Kovalenko, Iryna – temporary protection", "[NAME] – temporary protection"],
+    ])
+      expect(scrubText(text as string).text, text).toBe(scrubbed);
+    for (const text of ["Kyllä, Matti soitti.", "HUOM, Anna tulee", "Hän soitti: KYLLÄ, Anna"])
+      expect(scrubText(text).text, text).toBe(text);
+  });
+
+  it("take a writer's initials after the words that sign a note, and no abbreviation elsewhere", () => {
+    for (const [text, scrubbed] of [
+      ["Letter typed by JK.", "Letter typed by [NAME]."],
+      ["Kirjaus: AK (erikoistuva lääkäri)", "Kirjaus: [NAME] (erikoistuva lääkäri)"],
+      ["Skrivet av LH, kontrasignerat.", "Skrivet av [NAME], kontrasignerat."],
+    ])
+      expect(scrubText(text as string).text, text).toBe(scrubbed);
+    for (const text of ["TT ja CRP otettu.", "Ordered by ER staff.", "Kirjaus: TT-tutkimus tehty."])
+      expect(scrubText(text).text, text).toBe(text);
+  });
+
+  it("take an initial and a surname after a title, role or signature label", () => {
+    for (const [text, scrubbed] of [
+      ["lääkäri K. Virtala, sisätaudit", "lääkäri [NAME], sisätaudit"],
+      ["Dictated by Dr. T. Aaltola.", "Dictated by Dr. [NAME]."],
+      ["kontrasignerat av läkare P. Grönvall.", "kontrasignerat av läkare [NAME]."],
+      ["Signed: A. Kuusela, RN.", "Signed: [NAME], RN."],
+    ])
+      expect(scrubText(text as string).text, text).toBe(scrubbed);
+    expect(scrubText("Seen by the doctor. Stable.").text).toBe("Seen by the doctor. Stable.");
+  });
+
   it("do not take a title, a preposition or a word after a cue for a name", () => {
     for (const text of [
       "Per Dr. orders, restart tomorrow.",
@@ -240,6 +286,7 @@ describe("names of others in name contexts (relatives, staff, interpreters, head
       "Potilas: Hyvä vointi, kotiutuu.",
       "Patient: Stable overnight.",
       "POTILAS: KOTIUTUU huomenna.",
+      "Konsultoitu lääkäri. Potilas kotiin.",
     ])
       expect(scrubText(text).text, text).toBe(text);
     expect(scrubText("Per Dr Okafor's note.").text).toBe("Per Dr [NAME] note.");

@@ -20,6 +20,14 @@ describe("record numbers after their label", () => {
       ["Hospital number H884213 noted.", "Hospital number [ID] noted."],
       ["NHS number 943 476 5919.", "NHS number [ID]."],
       ["Patient ID: 20-55512", "Patient ID: [ID]"],
+      // A system prefix of four letters, a Finnish record label, a passport with a long group.
+      ["Potilaskertomus nro HUS-1234567, siirretty.", "Potilaskertomus nro [ID], siirretty."],
+      ["försäkringsnummer ABCD-123456, olycksfall", "försäkringsnummer [ID], olycksfall"],
+      ["passnummer 12 3456789, söker vård", "passnummer [ID], söker vård"],
+      [
+        "Insurance (Versichertennummer) B987654321 noted",
+        "Insurance (Versichertennummer) [ID] noted",
+      ],
     ])
       expect(scrub(text as string), text).toBe(scrubbed);
   });

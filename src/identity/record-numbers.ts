@@ -10,13 +10,14 @@ const LABELS_ALONE = `mrn mr# potilasnumero potilasnro potilastunnus sairauskert
   sairauskertomusnro sairaskertomusnumero sairaskertomusnro asiakasnumero asiakasnro
   arkistonumero henkilönumero journalnummer journalnumret journalnr patientnummer patientnr
   patientid klientnummer kundnummer passinumero passnummer passport vakuutusnumero vahinkonumero
-  vakuutusnro försäkringsnummer skadenummer polisnummer kela-kortti kelakortti`;
+  vakuutusnro försäkringsnummer skadenummer polisnummer kela-kortti kelakortti
+  krankenversichertennummer versichertennummer`;
 // Finnish labels ending in -numero are read in their case forms too ("haettu
 // potilasnumerolla 3308815", "asiakasnumeron 5566778").
 const NUMERO_CASES = "n a lla lle lta ssa sta on ksi".split(" ");
 // Phrases, comma-separated: some are two words. Not "case": permit texts cite an ethics
 // committee's case numbers (case no 2024-0012), which identify no patient.
-const NUMBERED = `potilas, sairauskertomus, sairaskertomus, asiakas, arkisto, journal, patient, klient,
+const NUMBERED = `potilas, potilaskertomus, potilaskertomuksen, sairauskertomus, sairaskertomus, asiakas, arkisto, journal, patient, klient,
   client, record, medical record, hospital, chart, nhs, account, member, insurance,
   insurance policy, policy, passport, passi, passin, vakuutuksen, vakuutus, kortin,
   sairaanhoitokortin, kela-kortin, kelakortin, health card, health insurance card, card`;
@@ -34,6 +35,7 @@ const LABEL_WORDS = LABELS_ALONE.trim().split(/\s+/);
 const INFLECTED_LABELS = LABEL_WORDS.filter((w) => w.endsWith("numero")).flatMap((w) =>
   NUMERO_CASES.map((ending) => `${w}${ending}`),
 );
+// A label in brackets before its value is still its label: "(Krankenversichertennummer) A123…".
 // Phrases that name a number on their own: a card's number is printed on it.
 const PHRASES_ALONE = ["health card", "health insurance card", "insurance card", "id card"];
 const LABEL = `(?:${alternation([...LABEL_WORDS, ...INFLECTED_LABELS, ...PHRASES_ALONE])}|(?:${alternation(
@@ -43,12 +45,14 @@ const LABEL = `(?:${alternation([...LABEL_WORDS, ...INFLECTED_LABELS, ...PHRASES
 // The value: letters before digits at most three (P4829104, SK-88213), then digits, letters and dashes,
 // four characters at least; or digit groups with spaces (943 476 5919). A dash after one letter
 // is not taken: "mRNA-1273" is a vaccine.
-// A single letter and a dash only before five digits at least (K-2208931).
+// A single letter and a dash only before five digits at least (K-2208931). A prefix of up to four
+// letters names the system (HUS-3329104, FOLK-229187); a passport's series may be followed by a
+// longer group (72 3318845).
 const VALUE =
-  "(?:(?:\\p{L}{2,3}-|\\p{L}{0,3}|\\p{L}-(?=[0-9]{5}))[0-9][0-9A-Za-z-]{3,}|[0-9]{2,4}(?: [0-9]{2,4}){1,3}(?![0-9]))";
+  "(?:(?:\\p{L}{2,4}-|\\p{L}{0,3}|\\p{L}-(?=[0-9]{5}))[0-9][0-9A-Za-z-]{3,}|[0-9]{2,4}(?: [0-9]{2,7}){1,3}(?![0-9]))";
 
 const LABELLED = new RegExp(
-  `(?<![\\p{L}])(?:${LABEL})\\.?[ \\t]*[:#]?[ \\t]*(${VALUE})(?![\\p{L}\\p{N}])`,
+  `(?<![\\p{L}])(?:${LABEL})\\.?\\)?[ \\t]*[:#]?[ \\t]*(${VALUE})(?![\\p{L}\\p{N}])`,
   "giu",
 );
 
@@ -59,14 +63,14 @@ export const anyCase = (pattern: string) =>
     c.startsWith("\\") ? c : `[${c}${c.toLocaleUpperCase("fi")}]`,
   );
 const ASCII_VALUE =
-  "(?:[A-Za-z]{2,3}-|[A-Za-z]{0,3})[0-9][0-9A-Za-z-]{3,}|[A-Za-z]-[0-9]{5}[0-9A-Za-z-]*|[0-9]{2,4}(?: [0-9]{2,4}){1,3}";
+  "(?:[A-Za-z]{2,4}-|[A-Za-z]{0,3})[0-9][0-9A-Za-z-]{3,}|[A-Za-z]-[0-9]{5}[0-9A-Za-z-]*|[0-9]{2,4}(?: [0-9]{2,7}){1,3}";
 const EDGE = "0-9A-Za-zÅÄÖåäöÉéÜü";
 
 /**
  * The same in RE2 syntax (for DuckDB's regexp_matches in the release guard; JavaScript reads it
  * alike): edges are explicit groups, since RE2 has no look-around.
  */
-export const RE2_RECORD_NUMBER = `(^|[^${EDGE}])(${anyCase(LABEL)})\\.?[ \\t]*[:#]?[ \\t]*(${ASCII_VALUE})($|[^${EDGE}])`;
+export const RE2_RECORD_NUMBER = `(^|[^${EDGE}])(${anyCase(LABEL)})\\.?\\)?[ \\t]*[:#]?[ \\t]*(${ASCII_VALUE})($|[^${EDGE}])`;
 
 /** The spans of values written after a record-number label, in text order. */
 export function labelledNumberSpans(text: string): Array<[number, number]> {

@@ -2,6 +2,7 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   DATES_AND_TIMES,
+  EMAIL_VARIANTS,
   HETU_VARIANTS,
   NOT_ADDRESSES,
   NOT_RECORD_NUMBERS,
@@ -57,6 +58,11 @@ describe("release guard patterns in DuckDB", () => {
       expect(await kindsOf(phone), phone).toEqual(["phone number"]);
   });
 
+  it("find e-mail addresses as written and written to dodge harvesters", async () => {
+    for (const email of EMAIL_VARIANTS)
+      expect(await kindsOf(email), email).toEqual(["e-mail address"]);
+  });
+
   it("take no date or time for a phone number, nor a ten-digit number for a code", async () => {
     for (const date of DATES_AND_TIMES) expect(await kindsOf(date), date).toEqual([]);
     expect(await kindsOf("1310523081")).toEqual([]);
@@ -67,6 +73,7 @@ describe("release guard patterns in DuckDB", () => {
       expect(await kindsOf(address), address).toEqual(["street address"]);
     for (const postal of POSTAL_TOWN_VARIANTS)
       expect(await kindsOf(postal), postal).toContain("postal code with town");
+    expect(await kindsOf("Box 12, 10600 Ekenäs")).toContain("street address");
   });
 
   it("find Nordic and Estonian identity numbers after their name, and no name alone", async () => {
@@ -105,6 +112,7 @@ describe("release guard patterns in DuckDB", () => {
       );
     for (const code of HETU_VARIANTS) expect(kindsIn(code), code).toEqual(["identity code"]);
     for (const phone of PHONE_VARIANTS) expect(kindsIn(phone), phone).toEqual(["phone number"]);
+    for (const email of EMAIL_VARIANTS) expect(kindsIn(email), email).toEqual(["e-mail address"]);
     for (const date of DATES_AND_TIMES) expect(kindsIn(date), date).toEqual([]);
     for (const address of STREET_ADDRESS_VARIANTS)
       expect(kindsIn(address), address).toEqual(["street address"]);

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { RE2_CODICE_FISCALE } from "../identity/codice-fiscale.js";
 import { RE2_PATTERNS } from "../identity/identifier-patterns.js";
 import { RE2_NAMED_IDENTITY_NUMBER } from "../identity/nordic-ids.js";
 import { RE2_RECORD_NUMBER } from "../identity/record-numbers.js";
@@ -18,6 +19,7 @@ export const IDENTIFIER_PATTERNS = {
   "postal code with town": RE2_PATTERNS.postalTown,
   "record number": RE2_RECORD_NUMBER,
   "identity number after its name": RE2_NAMED_IDENTITY_NUMBER,
+  "Italian codice fiscale": RE2_CODICE_FISCALE,
 } as const;
 
 type Kind = keyof typeof IDENTIFIER_PATTERNS;

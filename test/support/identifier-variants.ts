@@ -11,6 +11,9 @@ export const DATES_AND_TIMES = [
   "08:00-09:30",
   "klo 08.05-09.15",
   "KAIVO-2026-0001",
+  // Times after midnight start with 00, like the international prefix.
+  "klo 00.15-00.45",
+  "2026-01-15 00:05",
 ];
 export const HETU_VARIANTS = [
   "131052-308T",
@@ -25,6 +28,8 @@ export const HETU_VARIANTS = [
   "131052308T",
   "131052-308t",
   "131052308t",
+  // A space typed in place of the century sign: only with a valid check character.
+  "131052 308T",
 ];
 export const PHONE_VARIANTS = [
   "(040) 123 4567",
@@ -37,6 +42,28 @@ export const PHONE_VARIANTS = [
   "+1 555 123 4567",
   "555.123.4567",
   "1-800-555-0199",
+  // The 00 international prefix, and the area code in brackets after the country code.
+  "00358 40 123 4567",
+  "0046 70 123 45 67",
+  "+7 (495) 123-45-67",
+  "+44 (0)20 7946 0000",
+];
+// E-mail addresses as written and as written to dodge harvesters.
+export const EMAIL_VARIANTS = [
+  "anna.esimerkki@example.fi",
+  "anna.esimerkki at example.com",
+  "anna(at)example.fi",
+  "anna.esimerkki [at] example [dot] fi",
+  "anna.esimerkki AT example DOT com",
+  "anna.esimerkki (at) example.com",
+  "anna.esimerkki@example .com",
+  "anna at gmail.com",
+];
+// "at" in sentences, with dots after it.
+export const NOT_EMAILS = [
+  "arrived at kela.fi today",
+  "seen 12.3. at clinic. then home",
+  "Kontrolli at 10.30 poliklinikalla.",
 ];
 // Street addresses in Finnish, Swedish and English forms, post-office boxes, flats and apartments.
 export const STREET_ADDRESS_VARIANTS = [
@@ -72,6 +99,9 @@ export const STREET_ADDRESS_VARIANTS = [
   "Flat 2, 9 Ashgrove Road",
   "Tartu mnt 14-3",
   "Kalevi tn 5",
+  // A Finnish street in English order, with a British flat before it.
+  "Flat 2, 14 Koivukatu",
+  "7 Runebergsgatan",
 ];
 // Finnish street words inflected in running text, with the number after.
 export const INFLECTED_STREET_VARIANTS = [
@@ -116,6 +146,8 @@ export const NOT_ADDRESSES = [
   "Annos 10 mg",
   "Vaihe T2 N0 M0",
   "Luokka IV 2A",
+  // A year before a ward's genitive (tien, as a street's): no street in English order.
+  "EPIKRIISI 03.03.2011 Sisätautien osasto",
 ];
 // Record numbers after their label, in Finnish, Swedish and English.
 export const RECORD_NUMBER_VARIANTS = [
@@ -136,6 +168,12 @@ export const RECORD_NUMBER_VARIANTS = [
   "Vahinkonumero VK-2024-55310",
   "potilasnumerolla 4455667",
   "Asiakasnumero K-1234567",
+  // A system's prefix of four letters, a record label in Finnish, a passport with a long group.
+  "Potilaskertomus nro HUS-1234567",
+  "försäkringsnummer ABCD-123456",
+  "passnummer 12 3456789",
+  // A German insurance number, its label in brackets.
+  "(Krankenversichertennummer) B987654321",
 ];
 // Labels without a number and numbers without a label.
 export const NOT_RECORD_NUMBERS = [
