@@ -170,57 +170,50 @@ describe("the benchmark corpus", () => {
     expectValidCodes(cases, 10);
   });
 
-  it("has a held-out set of at least 60 cases in fi, sv and en, 20 negatives, every code valid", () => {
-    const cases = loadHardCases(HELD_OUT);
-    expect(cases.length).toBeGreaterThanOrEqual(60);
-    expect(new Set(cases.map((c) => c.lang))).toEqual(new Set(["fi", "sv", "en"]));
-    expect(cases.filter((c) => c.gold.length === 0).length).toBeGreaterThanOrEqual(20);
-    for (const type of ["NAME", "HETU", "PHONE", "EMAIL", "ADDRESS", "ID"])
-      expect(
-        cases.some((c) => c.gold.some((g) => g.type === type)),
-        type,
-      ).toBe(true);
-    // No case is a copy of a hard case: the set is there to measure what tuning has not seen.
-    const hard = new Set(loadHardCases(HARD_CASES).map((c) => c.text));
-    expect(cases.filter((c) => hard.has(c.text))).toEqual([]);
-    expectValidCodes(cases, 5);
-  });
-
-  it("has a second held-out set of at least 250 cases in fi, sv and en, 50 negatives, every code valid", () => {
-    const cases = loadHardCases(HELD_OUT_2);
-    expect(cases.length).toBeGreaterThanOrEqual(250);
-    expect(new Set(cases.map((c) => c.lang))).toEqual(new Set(["fi", "sv", "en"]));
-    expect(cases.filter((c) => c.gold.length === 0).length).toBeGreaterThanOrEqual(50);
-    for (const type of ["NAME", "HETU", "PHONE", "EMAIL", "ADDRESS", "ID"])
-      expect(
-        cases.some((c) => c.gold.some((g) => g.type === type)),
-        type,
-      ).toBe(true);
-    // Not a copy of the hard cases or of the first held-out set.
-    const seen = new Set(
-      [...loadHardCases(HARD_CASES), ...loadHardCases(HELD_OUT)].map((c) => c.text),
-    );
-    expect(cases.filter((c) => seen.has(c.text))).toEqual([]);
-    expectValidCodes(cases, 15);
-  });
-
-  it("has a third held-out set of at least 200 cases in fi, sv and en, 40 negatives, every code valid", () => {
-    const cases = loadHardCases(HELD_OUT_3);
-    expect(cases.length).toBeGreaterThanOrEqual(200);
-    expect(new Set(cases.map((c) => c.lang))).toEqual(new Set(["fi", "sv", "en"]));
-    expect(cases.filter((c) => c.gold.length === 0).length).toBeGreaterThanOrEqual(40);
-    for (const type of ["NAME", "HETU", "PHONE", "EMAIL", "ADDRESS", "ID"])
-      expect(
-        cases.some((c) => c.gold.some((g) => g.type === type)),
-        type,
-      ).toBe(true);
-    // Not a copy of the hard cases or of the earlier held-out sets.
-    const seen = new Set(
-      [HARD_CASES, HELD_OUT, HELD_OUT_2].flatMap((p) => loadHardCases(p).map((c) => c.text)),
-    );
-    expect(cases.filter((c) => seen.has(c.text))).toEqual([]);
-    expectValidCodes(cases, 20);
-  });
+  // Each held-out set: its least size, negatives and valid codes, and the sets before it, of
+  // which it holds no copy (it is there to measure what tuning has not seen).
+  it.each([
+    {
+      name: "a held-out set",
+      path: HELD_OUT,
+      cases: 60,
+      negatives: 20,
+      codes: 5,
+      before: [HARD_CASES],
+    },
+    {
+      name: "a second held-out set",
+      path: HELD_OUT_2,
+      cases: 250,
+      negatives: 50,
+      codes: 15,
+      before: [HARD_CASES, HELD_OUT],
+    },
+    {
+      name: "a third held-out set",
+      path: HELD_OUT_3,
+      cases: 200,
+      negatives: 40,
+      codes: 20,
+      before: [HARD_CASES, HELD_OUT, HELD_OUT_2],
+    },
+  ])(
+    "has $name of at least $cases cases in fi, sv and en, $negatives negatives, every code valid",
+    (set) => {
+      const cases = loadHardCases(set.path);
+      expect(cases.length).toBeGreaterThanOrEqual(set.cases);
+      expect(new Set(cases.map((c) => c.lang))).toEqual(new Set(["fi", "sv", "en"]));
+      expect(cases.filter((c) => c.gold.length === 0).length).toBeGreaterThanOrEqual(set.negatives);
+      for (const type of ["NAME", "HETU", "PHONE", "EMAIL", "ADDRESS", "ID"])
+        expect(
+          cases.some((c) => c.gold.some((g) => g.type === type)),
+          type,
+        ).toBe(true);
+      const seen = new Set(set.before.flatMap((p) => loadHardCases(p).map((c) => c.text)));
+      expect(cases.filter((c) => seen.has(c.text))).toEqual([]);
+      expectValidCodes(cases, set.codes);
+    },
+  );
 
   it("has at least 500 synthetic notes in fi, sv and en with well-formed spans", () => {
     expect(synthetic.length).toBeGreaterThanOrEqual(500);
