@@ -83,34 +83,22 @@ function children(family: readonly Known[], node: Implied): Implied[] {
     const outer = known.persons > node.persons;
     if (!(outer ? dominates(known.counts, node.counts) : dominates(node.counts, known.counts)))
       continue;
-    if (!known.sample || node.used.has(known)) continue;
-    const used = new Set(node.used).add(known);
-    const weight = node.weight + known.weight;
-    if (outer) {
-      if (!seemsToContain(known.sample, node.sample)) continue;
-      out.push({
-        persons: known.persons - node.persons,
-        counts: Int32Array.from(known.counts, (c, i) => c - (node.counts[i] as number)),
-        sketch: lazyCombination(known.sketch, node.sketch),
-        sample: sampleMinus(known.sample, node.sample),
-        a: known.shown - node.a,
-        s: node.s === 1 ? -1 : 1,
-        weight,
-        used,
-      });
-    } else {
-      if (!seemsToContain(node.sample, known.sample)) continue;
-      out.push({
-        persons: node.persons - known.persons,
-        counts: Int32Array.from(node.counts, (c, i) => c - (known.counts[i] as number)),
-        sketch: lazyCombination(node.sketch, known.sketch),
-        sample: sampleMinus(node.sample, known.sample),
-        a: node.a - known.shown,
-        s: node.s,
-        weight,
-        used,
-      });
-    }
+    const sample = known.sample;
+    if (!sample || node.used.has(known)) continue;
+    const [big, small] = outer ? [known, node] : [node, known];
+    const [bigSample, smallSample] = outer ? [sample, node.sample] : [node.sample, sample];
+    if (!seemsToContain(bigSample, smallSample)) continue;
+    out.push({
+      persons: big.persons - small.persons,
+      counts: Int32Array.from(big.counts, (c, i) => c - (small.counts[i] as number)),
+      sketch: lazyCombination(big.sketch, small.sketch),
+      sample: sampleMinus(bigSample, smallSample),
+      // The known set inside: node − known; around: known − node, so v's sign turns.
+      a: outer ? known.shown - node.a : node.a - known.shown,
+      s: outer ? (node.s === 1 ? -1 : 1) : node.s,
+      weight: node.weight + known.weight,
+      used: new Set(node.used).add(known),
+    });
   }
   return out;
 }
