@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import {
   cpSync,
   existsSync,
@@ -24,7 +23,7 @@ import { type RunningServer, startServer } from "../src/server/serve.js";
 import { serverAppOptions } from "../src/server/server-options.js";
 import { openControlStore } from "../src/store/control-store.js";
 import { DEFAULT_SYNTH_OPTIONS, runSynth } from "../src/synth/synth.js";
-import { type CliResult, E2E_TEST_TIMEOUT_MS, MAIN } from "./support/cli.js";
+import { type CliResult, E2E_TEST_TIMEOUT_MS, kaivoAsync } from "./support/cli.js";
 import { tempDir } from "./support/stores.js";
 
 /**
@@ -56,30 +55,15 @@ const configOf = (who: string) => join(tmp.dir, "config", who);
 const userHome = () => join(tmp.dir, "user-home");
 
 /** Runs `kaivo` as the logged-in `who`, without blocking this process (the server runs in it). */
-function kaivo(who: string, args: string[], input?: string): Promise<CliResult> {
-  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\`.`);
-  const child = spawn(process.execPath, [MAIN, ...args], {
+async function kaivo(who: string, args: string[], input?: string): Promise<CliResult> {
+  const result = await kaivoAsync(args, {
     // No KAIVO_HOME: the CLI reaches the lake only through the server.
     env: { PATH: process.env.PATH, HOME: userHome(), KAIVO_CONFIG_DIR: configOf(who) },
     cwd: userHome(),
-    stdio: ["pipe", "pipe", "pipe"],
+    ...(input !== undefined ? { input } : {}),
   });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d: Buffer) => {
-    stdout += d.toString();
-  });
-  child.stderr.on("data", (d: Buffer) => {
-    stderr += d.toString();
-  });
-  child.stdin.end(input ?? "");
-  return new Promise((resolve, reject) => {
-    child.once("error", reject);
-    child.once("close", (status) => {
-      outputs.push(stdout, stderr);
-      resolve({ status, stdout, stderr });
-    });
-  });
+  outputs.push(result.stdout, result.stderr);
+  return result;
 }
 
 /** The command succeeded; its output for the caller to look at. */

@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -15,7 +15,7 @@ import { serverAppOptions } from "../src/server/server-options.js";
 import { openControlStore } from "../src/store/control-store.js";
 import { DEFAULT_SYNTH_OPTIONS, runSynth } from "../src/synth/synth.js";
 import { totpCode } from "./support/auth-app.js";
-import { type CliResult, E2E_TEST_TIMEOUT_MS, MAIN } from "./support/cli.js";
+import { type CliResult, E2E_TEST_TIMEOUT_MS, kaivoAsync } from "./support/cli.js";
 import { tempDir } from "./support/stores.js";
 
 /**
@@ -36,41 +36,25 @@ const secrets: string[] = Object.values(PASSWORDS);
 const configOf = (who: string) => join(tmp.dir, "config", who);
 
 /** Runs `kaivo` as a user would, without blocking this process (the server runs in it). */
-function kaivo(
+async function kaivo(
   who: string,
   args: string[],
   input?: string,
   extraEnv: NodeJS.ProcessEnv = {},
 ): Promise<CliResult> {
-  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\`.`);
-  // No KAIVO_HOME (unless a test gives it): the CLI reaches the lake only through the server.
-  const env = {
-    PATH: process.env.PATH,
-    HOME: join(tmp.dir, "user-home"),
-    KAIVO_CONFIG_DIR: configOf(who),
-    ...extraEnv,
-  };
-  const child = spawn(process.execPath, [MAIN, ...args], {
-    env,
+  const result = await kaivoAsync(args, {
+    // No KAIVO_HOME (unless a test gives it): the CLI reaches the lake only through the server.
+    env: {
+      PATH: process.env.PATH,
+      HOME: join(tmp.dir, "user-home"),
+      KAIVO_CONFIG_DIR: configOf(who),
+      ...extraEnv,
+    },
     cwd: join(tmp.dir, "user-home"),
-    stdio: ["pipe", "pipe", "pipe"],
+    ...(input !== undefined ? { input } : {}),
   });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d: Buffer) => {
-    stdout += d.toString();
-  });
-  child.stderr.on("data", (d: Buffer) => {
-    stderr += d.toString();
-  });
-  child.stdin.end(input ?? "");
-  return new Promise((resolve, reject) => {
-    child.once("error", reject);
-    child.once("close", (status) => {
-      outputs.push(stdout, stderr);
-      resolve({ status, stdout, stderr });
-    });
-  });
+  outputs.push(result.stdout, result.stderr);
+  return result;
 }
 
 const credentialsOf = (who: string) =>

@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -31,4 +31,33 @@ export function kaivo(args: string[], env: NodeJS.ProcessEnv, input?: string): C
     ...(input !== undefined ? { input } : {}),
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/**
+ * Runs the built CLI without blocking this process, for tests whose server runs in it; `env` is
+ * the whole environment the CLI gets.
+ */
+export function kaivoAsync(
+  args: string[],
+  options: { env: NodeJS.ProcessEnv; cwd: string; input?: string },
+): Promise<CliResult> {
+  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\`.`);
+  const child = spawn(process.execPath, [MAIN, ...args], {
+    env: options.env,
+    cwd: options.cwd,
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d: Buffer) => {
+    stdout += d.toString();
+  });
+  child.stderr.on("data", (d: Buffer) => {
+    stderr += d.toString();
+  });
+  child.stdin.end(options.input ?? "");
+  return new Promise((resolve, reject) => {
+    child.once("error", reject);
+    child.once("close", (status) => resolve({ status, stdout, stderr }));
+  });
 }
