@@ -161,6 +161,37 @@ describe("the engine on a lake and a control store", () => {
     expect(other.get("b")).toBe(perturbedCount(cellOf(measured, "b"), policy));
   });
 
+  test("puts a set answered again on the ledger once, however often it is asked", async () => {
+    const policy = policyFrom(deployment.home.config);
+    const measured = await measureCells(lake, [cell("a", "500"), cell("b", "497")]);
+    const rows = async () =>
+      Number(
+        (
+          await deployment.store.db
+            .selectFrom("disclosure_ledger")
+            .select((eb) => eb.fn.countAll().as("n"))
+            .executeTakeFirst()
+        )?.n,
+      );
+    const first = await discloseCells(
+      deployment.store,
+      policy,
+      scope("r1"),
+      new Map([["a", cellOf(measured, "a")]]),
+    );
+    const b = new Map([["b", cellOf(measured, "b")]]);
+    expect((await discloseCells(deployment.store, policy, scope("r1"), b)).get("b")).toBe(
+      first.get("a"),
+    );
+    const after = await rows();
+    // b takes a's answer (a is the earliest set within k-1 of it) and is on the ledger once.
+    for (let i = 0; i < 3; i++)
+      expect((await discloseCells(deployment.store, policy, scope("r1"), b)).get("b")).toBe(
+        first.get("a"),
+      );
+    expect(await rows()).toBe(after);
+  });
+
   test("gives a set within k-1 people of the sum or difference of two answered ones their sum or difference", async () => {
     const policy = policyFrom(deployment.home.config);
     const range = (lo: number, hi: number) => ({

@@ -4,7 +4,7 @@ import { countsOf, type Known, nearestKnown, search, WEIGHT_CAP } from "./family
 import {
   COMBINED,
   IMPLIED,
-  knownSets,
+  knownOf,
   type LedgerEntry,
   type LedgerRow,
   type LedgerScope,
@@ -12,7 +12,9 @@ import {
   lockScope,
   nearestAnswer,
   nearestEntry,
+  onLedger,
   REUSED,
+  readScope,
   recordAnswers,
 } from "./ledger.js";
 import type { MeasuredCell } from "./measure.js";
@@ -125,7 +127,8 @@ async function decide(
   const rows: LedgerRow[] = [];
   const record = (kind: string | null, entry: LedgerEntry) =>
     rows.push({ policy: kind ? `${policy.version} ${kind}` : policy.version, entry });
-  const family = await knownSets(reader, store.db, scope, policy.version, WEIGHT_CAP);
+  const ledger = await readScope(reader, store.db, scope);
+  const family = knownOf(ledger, policy.version, WEIGHT_CAP);
   const combinable = new AnswerIndex(family, k);
   const remember = (known: Known) => {
     family.push(known);
@@ -137,18 +140,17 @@ async function decide(
       continue;
     }
     // The ledger's rows are earlier than this answer's own.
-    const earlier =
-      (await nearestAnswer(reader, scope, cell.n, cell.sketch, k)) ??
-      nearestEntry(
-        rows.map((r) => r.entry),
-        cell,
-        k,
-      );
+    const entries = rows.map((r) => r.entry);
+    const earlier = nearestAnswer(ledger, cell.n, cell.sketch, k) ?? nearestEntry(entries, cell, k);
     if (earlier) {
       // An implied set's answer can be below k, or below zero: it is shown as `<k`.
       const again = parseShown(earlier.shown);
       out.set(id, typeof again === "number" && again < k ? small : again);
-      if (earlier.difference > 0)
+      // A set near an earlier one goes on the ledger once, not again each time it is asked.
+      const known =
+        onLedger(ledger, cell.sketch) ||
+        entries.some((e) => e.persons === cell.n && nearestEntry([e], cell, 1));
+      if (earlier.difference > 0 && !known)
         record(REUSED, {
           persons: cell.n,
           sketch: cell.sketch,

@@ -8,8 +8,9 @@ export interface CacheLimits {
 
 /**
  * A small in-process LRU cache of computed values by key. It holds what a computation measured,
- * never what was shown: callers put their disclosure control after it. A value is cloned in and
- * out, so nothing a caller does to an answer can change the cached one.
+ * never what was shown: callers put their disclosure control after it. A value is copied in and
+ * out, so nothing a caller does to an answer can change the cached one: by `structuredClone`, or
+ * by the owner's `copy`, which may share only parts it has frozen.
  */
 export class QueryCache<V> {
   readonly #entries = new Map<string, { value: V; bytes: number }>();
@@ -17,7 +18,10 @@ export class QueryCache<V> {
   /** Hits, misses (each a computation run) and evictions, for tests and the status page. */
   readonly stats = { hits: 0, misses: 0, evictions: 0 };
 
-  constructor(readonly limits: CacheLimits) {}
+  constructor(
+    readonly limits: CacheLimits,
+    readonly copy: (v: V) => V = structuredClone,
+  ) {}
 
   get size(): number {
     return this.#entries.size;
@@ -39,7 +43,7 @@ export class QueryCache<V> {
       this.#entries.delete(key);
       this.#entries.set(key, hit);
       this.stats.hits++;
-      return structuredClone(hit.value);
+      return this.copy(hit.value);
     }
     this.stats.misses++;
     const value = await compute();
@@ -48,7 +52,7 @@ export class QueryCache<V> {
       const old = this.#entries.get(key); // an identical request computed meanwhile
       if (old) this.#bytes -= old.bytes;
       this.#entries.delete(key);
-      this.#entries.set(key, { value: structuredClone(value), bytes });
+      this.#entries.set(key, { value: this.copy(value), bytes });
       this.#bytes += bytes;
       for (const [k, e] of this.#entries) {
         if (this.#entries.size <= this.limits.entries && this.#bytes <= this.limits.bytes) break;

@@ -269,6 +269,17 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    "0008_audit_by_actor": {
+      async up(db: Kysely<unknown>) {
+        // Every feasibility request counts the actor's recent queries (the rate limits and the
+        // budget): without an index that read the whole audit log, once per request.
+        await db.schema
+          .createIndex("audit_log_actor_action_time")
+          .on("audit_log")
+          .columns(["actor", "action", "time"])
+          .execute();
+      },
+    },
   };
 }
 
