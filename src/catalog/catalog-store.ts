@@ -91,8 +91,15 @@ export interface Catalog {
   variables: VariableMeta[];
 }
 
-/** The whole catalog with stewards' annotations applied (the latest per field wins). */
+/**
+ * The whole catalog with stewards' annotations applied (the latest per field wins). A copy of
+ * its caller's own: on the server it is read once per write of the lake.
+ */
 export async function readCatalog(lake: Lake): Promise<Catalog> {
+  return structuredClone(await lake.remember("catalog", () => catalogOfLake(lake)));
+}
+
+async function catalogOfLake(lake: Lake): Promise<Catalog> {
   const annotations = new Map<string, Record<string, string>>();
   for (const a of await lake.query(
     sql`select target, field, value from _catalog.annotations order by seq`,

@@ -13,7 +13,12 @@ import { parseJsonText } from "../shared/json-text.js";
 import type { ControlStore } from "../store/control-store.js";
 import { type CompiledCohort, compileCohort } from "./compile.js";
 import type { CohortContext, Issue } from "./context.js";
-import { type CohortDefinition, definitionHash, parseDefinition } from "./definition.js";
+import {
+  type CohortDefinition,
+  cohortsUsed,
+  definitionHash,
+  parseDefinition,
+} from "./definition.js";
 import { explainDefinition } from "./explain.js";
 import { DEFINITION_LIMITS } from "./limits.js";
 import { validateDefinition } from "./validate.js";
@@ -28,55 +33,102 @@ export interface Ctx {
 export async function cohortContext(
   lake: Lake,
   store: ControlStore,
+  def: CohortDefinition,
   snapshot?: number,
 ): Promise<CohortContext> {
-  await ensureCatalogSchema(lake);
-  const loads = await lake.query(
-    sql`select load_id, json_extract_string(report, '$.transactionTime') as t from main._loads order by load_id`,
+  const { loads, codes, wordIndex } = await lake.remember("cohort-context", () =>
+    lakeContext(lake),
   );
   if (loads.length === 0)
     throw new NotFoundError(
       "The lake is empty.",
       "Ingest data first (`kaivo ingest`, or `npm start` for the demo).",
     );
-  const latest = Number(loads[loads.length - 1]?.load_id);
+  const latest = (loads[loads.length - 1] as { id: number }).id;
   const chosen = snapshot ?? latest;
-  if (!loads.some((l) => Number(l.load_id) === chosen))
+  if (!loads.some((l) => l.id === chosen))
     throw new NotFoundError(
       `No snapshot ${chosen}.`,
       `Snapshots: 1 to ${latest} (\`kaivo lake snapshots\`).`,
     );
   const endOfData = loads
-    .filter((l) => Number(l.load_id) <= chosen)
-    .map((l) => String(l.t ?? "").slice(0, 10))
+    .filter((l) => l.id <= chosen)
+    .map((l) => l.time.slice(0, 10))
     .filter((t) => /^\d{4}-\d\d-\d\d$/.test(t))
     .sort()
     .pop();
-  const codes = new Map<string, Set<string>>();
-  for (const r of await lake.query(sql`select system, code from _catalog.vocabulary`)) {
-    const set = codes.get(String(r.system)) ?? new Set<string>();
-    set.add(String(r.code));
-    codes.set(String(r.system), set);
-  }
   return {
     catalog: await readCatalog(lake),
     snapshot: chosen,
     latest: chosen === latest,
     endOfData: endOfData ?? new Date().toISOString().slice(0, 10),
     codes,
-    cohorts: await savedCohorts(store),
-    wordIndex: new Map(
-      (await indexedColumns(lake)).map((c) => [`${c.registry}.${c.table}.${c.column}`, c.tableId]),
-    ),
+    cohorts: await savedCohorts(store, def),
+    wordIndex,
   };
 }
 
+/** What a cohort's context reads of the lake itself: its loads, vocabulary and word index. */
+async function lakeContext(lake: Lake): Promise<{
+  loads: Array<{ id: number; time: string }>;
+  codes: ReadonlyMap<string, ReadonlySet<string>>;
+  wordIndex: ReadonlyMap<string, number>;
+}> {
+  await ensureCatalogSchema(lake);
+  const loads = (
+    await lake.query(
+      sql`select load_id, json_extract_string(report, '$.transactionTime') as t from main._loads order by load_id`,
+    )
+  ).map((l) => ({ id: Number(l.load_id), time: String(l.t ?? "") }));
+  const codes = new Map<string, Set<string>>();
+  for (const r of await lake.query(sql`select system, code from _catalog.vocabulary`)) {
+    const set = codes.get(String(r.system)) ?? new Set<string>();
+    set.add(String(r.code));
+    codes.set(String(r.system), set);
+  }
+  const wordIndex = new Map(
+    (await indexedColumns(lake)).map((c) => [`${c.registry}.${c.table}.${c.column}`, c.tableId]),
+  );
+  return { loads, codes, wordIndex };
+}
+
 /**
- * Every saved version by name and hash, each definition parsed only when a cohort uses it: a
- * version that is over today's limits (saved by an older Kaivo) fails only where it is used, and
- * never costs every other command its parsing. Oversized text is not even read.
+ * The saved versions of the cohorts `def` uses as criteria, and of those they use in turn, by
+ * name and hash; each definition parsed only when it is used (a version over today's limits,
+ * saved by an older Kaivo, fails only there). Only the names used are read, so the many versions
+ * a cohort builder saves cost nothing to a definition that uses none.
  */
-async function savedCohorts(store: ControlStore): Promise<CohortContext["cohorts"]> {
+async function savedCohorts(
+  store: ControlStore,
+  def: CohortDefinition,
+): Promise<CohortContext["cohorts"]> {
+  const out: CohortContext["cohorts"] = [];
+  const read = new Set<string>();
+  let uses = cohortsUsed(def);
+  // One level deeper than the limit, so validation reports the depth rather than a missing one.
+  for (let depth = 0; uses.length > 0 && depth <= DEFINITION_LIMITS.groupDepth + 1; depth++) {
+    const names = [...new Set(uses.map((u) => u.name))].filter((n) => !read.has(n));
+    for (const n of names) read.add(n);
+    if (names.length > 0) out.push(...(await savedVersions(store, names)));
+    const next: typeof uses = [];
+    for (const use of uses) {
+      const found = out.filter((c) => c.name === use.name && c.hash.startsWith(use.version));
+      if (found.length !== 1) continue;
+      try {
+        next.push(...cohortsUsed((found[0] as (typeof out)[number]).definition));
+      } catch {
+        // Unusable (over the limits): reported where it is used.
+      }
+    }
+    uses = next;
+  }
+  return out;
+}
+
+async function savedVersions(
+  store: ControlStore,
+  names: string[],
+): Promise<CohortContext["cohorts"]> {
   const rows = await store.db
     .selectFrom("cohort_definitions")
     .select([
@@ -88,6 +140,7 @@ async function savedCohorts(store: ControlStore): Promise<CohortContext["cohorts
         "definition",
       ),
     ])
+    .where("name", "in", names)
     .execute();
   return rows.map(({ name, hash, definition: text }) => {
     const source = `saved cohort ${name} (${hash.slice(0, 12)})`;
@@ -155,7 +208,7 @@ export interface ValidationReport {
 export function validateCohort(ctx: Ctx, raw: unknown, source?: string): Promise<ValidationReport> {
   return withLake(ctx, "cohort.define", async (lake) => {
     const def = parseDefinition(raw, source);
-    const cctx = await cohortContext(lake, ctx.store);
+    const cctx = await cohortContext(lake, ctx.store, def);
     const { errors, warnings } = validateDefinition(def, cctx);
     const hash = errors.length === 0 ? await saveDefinition(ctx, def) : definitionHash(def);
     return { name: def.name, hash, errors, warnings };
@@ -198,7 +251,7 @@ export async function compileFor(
   source?: string,
 ): Promise<{ def: CohortDefinition; hash: string; compiled: CompiledCohort }> {
   const def = parseDefinition(raw, source);
-  const cctx = await cohortContext(lake, ctx.store, snapshot);
+  const cctx = await cohortContext(lake, ctx.store, def, snapshot);
   const compiled = compileCohort(def, cctx);
   return { def, hash: definitionHash(def), compiled };
 }

@@ -47,7 +47,7 @@ async function run(definition: unknown, snapshot?: number) {
   const lake = await Lake.open(home);
   try {
     const def = parseDefinition(definition);
-    const compiled = compileCohort(def, await cohortContext(lake, store, snapshot));
+    const compiled = compileCohort(def, await cohortContext(lake, store, def, snapshot));
     await materialise(lake, compiled);
     const rows = await lake.query(
       sql`select pseudo_id, index_date, exit_date from cohort_members order by 1, 2`,
@@ -382,7 +382,12 @@ describe("the cohort language on a hand-made lake", () => {
   it("names the offending path and the valid choices for unknown tables, columns and codes", async () => {
     const lake = await Lake.open(home);
     try {
-      const ctx = await cohortContext(lake, store);
+      // None of these uses another cohort: one context serves them all.
+      const ctx = await cohortContext(
+        lake,
+        store,
+        parseDefinition({ name: "any", codeSets: RA, entry: raEntry }),
+      );
       const check = (d: unknown) => validateDefinition(parseDefinition(d), ctx);
       const table = check({ name: "x", entry: { events: { table: "clinical.nope" } } });
       expect(table.errors[0]?.path).toBe("entry.events.table");

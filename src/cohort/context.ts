@@ -12,8 +12,11 @@ export interface CohortContext {
   /** The day the data ends (the snapshot's export time): follow-up ends here at the latest. */
   endOfData: string;
   /** Codes per vocabulary system, for checking code sets. */
-  codes: Map<string, Set<string>>;
-  /** Other cohorts' definitions by name and full hash, for cohorts used as criteria. */
+  codes: ReadonlyMap<string, ReadonlySet<string>>;
+  /**
+   * Saved versions of the cohorts the definition uses as criteria (and those they use), by name
+   * and full hash.
+   */
   cohorts: Array<{ name: string; hash: string; definition: CohortDefinition }>;
   /**
    * Text columns the lake's word index covers (`registry.table.column` to its table id); a
@@ -150,7 +153,7 @@ export function filterColumn(
 }
 
 /** A code pattern (`M05*` or `M05.8`) against the vocabulary of its system. */
-export function codeMatches(codes: Set<string> | undefined, pattern: string): boolean {
+export function codeMatches(codes: ReadonlySet<string> | undefined, pattern: string): boolean {
   if (!codes) return true; // no vocabulary for the system: nothing to check against
   if (pattern.endsWith("*")) {
     const prefix = pattern.slice(0, -1);

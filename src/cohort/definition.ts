@@ -249,6 +249,21 @@ function describeIssue(issue: Issue): string {
   return issue.message;
 }
 
+/** The saved cohorts a definition's rules use as criteria (name and version), each once. */
+export function cohortsUsed(def: CohortDefinition): Array<{ name: string; version: string }> {
+  const used = new Map<string, { name: string; version: string }>();
+  const visit = (node: Node) => {
+    if (isGroup(node)) groupParts(node).members.forEach(visit);
+    else if ("cohort" in node)
+      used.set(`${node.cohort.name}@${node.cohort.version}`, {
+        name: node.cohort.name,
+        version: node.cohort.version,
+      });
+  };
+  for (const rule of def.inclusion) visit(rule.criteria);
+  return [...used.values()];
+}
+
 /** The criteria (leaves) of a node: each is one join of the compiled query. */
 export function criteriaIn(node: Node): number {
   return isGroup(node) ? groupParts(node).members.reduce((n, m) => n + criteriaIn(m), 0) : 1;

@@ -118,7 +118,7 @@ describe("user-named keys are looked up as own properties", () => {
   it("treats a code set named like an Object property as missing, in checks and in SQL", async () => {
     const lake = await Lake.open(home);
     try {
-      const cctx = await cohortContext(lake, store);
+      const cctx = await cohortContext(lake, store, parseDefinition(base()));
       for (const name of ["constructor", "toString", "valueOf", "hasOwnProperty"]) {
         const def = parseDefinition({
           name: "proto",
@@ -177,7 +177,6 @@ describe("saved definitions", () => {
       expect(report.errors).toEqual([]);
       const lake = await Lake.open(home);
       try {
-        const cctx = await cohortContext(lake, store);
         for (const [name, version, problem] of [
           ["huge", "aaaaaaaa", /saved cohort huge \(aaaaaaaaaaaa\) is larger than the limit/],
           ["old", "bbbbbbbb", /saved cohort old \(bbbbbbbbbbbb\): demographics\.age\.max/],
@@ -186,6 +185,7 @@ describe("saved definitions", () => {
             ...base(),
             inclusion: [{ name: "uses", criteria: { cohort: { name, version } } }],
           });
+          const cctx = await cohortContext(lake, store, def);
           expect(validateDefinition(def, cctx).errors).toEqual([
             { path: "inclusion", message: expect.stringMatching(problem) },
           ]);
@@ -214,7 +214,6 @@ describe("cohorts used inside others", () => {
     try {
       const lake = await Lake.open(home);
       try {
-        const cctx = await cohortContext(lake, store);
         const uses = (times: number) =>
           parseDefinition({
             ...base(),
@@ -223,6 +222,7 @@ describe("cohorts used inside others", () => {
               criteria: { cohort: { name: "wide", version: hash.slice(0, 8) } },
             })),
           });
+        const cctx = await cohortContext(lake, store, uses(2));
         expect(validateDefinition(uses(1), cctx).errors).toEqual([]);
         expect(validateDefinition(uses(2), cctx).errors).toEqual([
           {

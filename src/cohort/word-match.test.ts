@@ -249,7 +249,11 @@ describe("contains through the word index", () => {
       let nonEmpty = 0;
       let indexed = 0;
       for (const snapshot of [2, 3]) {
-        const ctx = await cohortContext(lake, store, snapshot);
+        const plain = parseDefinition({
+          name: "notes",
+          entry: { events: { table: "clinical.note" } },
+        });
+        const ctx = await cohortContext(lake, store, plain, snapshot);
         expect([...(ctx.wordIndex ?? new Map()).keys()]).toEqual(["clinical.note.text"]);
         const scan = { ...ctx, wordIndex: undefined };
         for (const words of QUERIES) {

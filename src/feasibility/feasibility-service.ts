@@ -202,14 +202,19 @@ function assess(
   return withLake(ctx, "feasibility.run", async (lake) => {
     const catalog = await readCatalog(lake);
     const data = dataRequests(catalog, options.data ?? []);
-    const compiled = compileCohort(def, await cohortContext(lake, ctx.store, options.snapshot));
+    const compiled = compileCohort(
+      def,
+      await cohortContext(lake, ctx.store, def, options.snapshot),
+    );
     await saveDefinition(ctx, def);
     // People who opted out are in no count shown outside the service.
     const optouts = (await ctx.store.db.selectFrom("optouts").select("pseudo_id").execute())
       .map((o) => o.pseudo_id)
       .sort();
-    const [latest] = await lake.query(
-      sql`select load_id, fingerprint, finished_at from main._loads order by load_id desc limit 1`,
+    const [latest] = await lake.remember("latest-load", () =>
+      lake.query(
+        sql`select load_id, fingerprint, finished_at from main._loads order by load_id desc limit 1`,
+      ),
     );
     const key = cacheKey([
       realpathSync(ctx.home.dir),

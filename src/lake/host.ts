@@ -20,6 +20,12 @@ import { recordLakeExists } from "./lake-file.js";
 export class LakeHost {
   private writerTail: Promise<void> = Promise.resolve();
   private writerHeld = false;
+  /** Odd while a writer holds the slot; each writer moves it on twice (when it starts and ends). */
+  private writes = 0;
+  private memo: { generation: number; values: Map<string, Promise<unknown>> } = {
+    generation: 0,
+    values: new Map(),
+  };
   private readonly scopes = new AsyncLocalStorage<Scope>();
   private readonly open = new Map<string, Set<DuckDBConnection>>();
 
@@ -125,13 +131,41 @@ export class LakeHost {
     this.writerTail = before.then(() => mine);
     await before;
     this.writerHeld = true;
+    this.writes++;
     let given = false;
     return () => {
       if (given) return;
       given = true;
+      this.writes++;
       this.writerHeld = false;
       give();
     };
+  }
+
+  /**
+   * Which committed state of the lake readers see: it changes whenever a writer starts or ends,
+   * and is odd while one holds the slot (a reader may then see its commit or not).
+   */
+  get generation(): number {
+    return this.writes;
+  }
+
+  /**
+   * What `compute` reads from the lake, kept until the next write: for readers that opened in
+   * one generation with no writer in it (they all see the same committed lake).
+   */
+  remember<T>(generation: number, name: string, compute: () => Promise<T>): Promise<T> {
+    if (generation !== this.writes || generation % 2 === 1) return compute();
+    if (this.memo.generation !== generation) this.memo = { generation, values: new Map() };
+    const values = this.memo.values;
+    const known = values.get(name) as Promise<T> | undefined;
+    if (known) return known;
+    const value = compute();
+    values.set(name, value);
+    value.catch(() => {
+      if (values.get(name) === value) values.delete(name);
+    });
+    return value;
   }
 
   get writing(): boolean {

@@ -5,7 +5,7 @@ import { ensureCatalogSchema } from "../catalog/catalog-store.js";
 import { assignRecordKeys, hasRecordKeyTable } from "../disclosure/record-keys.js";
 import type { Home } from "../home/home.js";
 import { refuseWhileServed } from "../home/server-lock.js";
-import { hostOf, type LakeHost } from "./host.js";
+import { hostOf, LakeHost } from "./host.js";
 import { assertLakeNotLost, recordLakeExists } from "./lake-file.js";
 import { ident, int, runSql, type Sql, sql } from "./sql.js";
 
@@ -62,7 +62,21 @@ export class Lake {
     /** Opened read-only: writes fail in DuckDB itself. */
     readonly readOnly: boolean,
     private readonly onClose: () => void,
+    /** The host's generation this reader sees throughout, if it saw no writer (see `remember`). */
+    private readonly generation?: number,
   ) {}
+
+  /**
+   * `compute`'s result, shared with other readers of the same committed lake on the server until
+   * the next write; computed afresh on a writer's lake, outside a server, or while a write runs.
+   * Callers must not change what it returns.
+   */
+  remember<T>(name: string, compute: () => Promise<T>): Promise<T> {
+    const host = this.instance;
+    return host instanceof LakeHost && this.generation !== undefined
+      ? host.remember(this.generation, name, compute)
+      : compute();
+  }
 
   static async open(home: Home, access: LakeAccess = {}): Promise<Lake> {
     assertLakeNotLost(home);
@@ -115,12 +129,25 @@ export class Lake {
     let connection: DuckDBConnection | undefined;
     try {
       connection = await host.connect();
-      if (readOnly) await connection.run("begin transaction read only");
+      const before = host.generation;
+      if (readOnly) {
+        await connection.run("begin transaction read only");
+        // DuckDB takes a transaction's snapshot when it first reads a database: read the catalog
+        // now, so the snapshot is of the generation noted before.
+        await connection.run("select count(*) from duckdb_tables()");
+      }
+      const seen = readOnly && host.generation === before ? before : undefined;
       const c = connection;
-      const lake = new Lake(c, host, readOnly, () => {
-        host.release(c);
-        giveBack();
-      });
+      const lake = new Lake(
+        c,
+        host,
+        readOnly,
+        () => {
+          host.release(c);
+          giveBack();
+        },
+        seen,
+      );
       if (!readOnly) await Lake.prepareForWriting(lake);
       return lake;
     } catch (error) {

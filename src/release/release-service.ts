@@ -142,8 +142,9 @@ export async function createRelease(
   let members: string[] = [];
   let recorded = false;
   try {
-    const cctx = await cohortContext(lake, ctx.store, options.snapshot);
-    const compiled = compileCohort(parseDefinition(JSON.parse(saved.definition)), cctx);
+    const def = parseDefinition(JSON.parse(saved.definition));
+    const cctx = await cohortContext(lake, ctx.store, def, options.snapshot);
+    const compiled = compileCohort(def, cctx);
     await materialise(lake, compiled);
     lap("cohort");
     await lake.tempIds("_optouts", optouts);
