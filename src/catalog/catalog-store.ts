@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { Lake } from "../lake/lake.js";
 import { sql } from "../lake/sql.js";
 import { NotFoundError, ValidationError } from "../shared/errors.js";
@@ -96,7 +97,32 @@ export interface Catalog {
  * its caller's own: on the server it is read once per write of the lake.
  */
 export async function readCatalog(lake: Lake): Promise<Catalog> {
-  return structuredClone(await lake.remember("catalog", () => catalogOfLake(lake)));
+  return structuredClone(await sharedCatalog(lake));
+}
+
+/**
+ * The catalog shared by every reader of this write generation, deeply frozen: for readers that
+ * only look (compiling a cohort, a cache key), where a copy per request cost more than the rest.
+ */
+export function sharedCatalog(lake: Lake): Promise<Catalog> {
+  return lake.remember("catalog", async () => deepFreeze(await catalogOfLake(lake)));
+}
+
+/** A digest of the catalog, for cache keys: hashing the whole catalog per request was costly. */
+export function catalogDigest(lake: Lake): Promise<string> {
+  return lake.remember("catalog-digest", async () =>
+    createHash("sha256")
+      .update(JSON.stringify(await sharedCatalog(lake)))
+      .digest("hex"),
+  );
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
 }
 
 async function catalogOfLake(lake: Lake): Promise<Catalog> {

@@ -1,7 +1,7 @@
 import { sql as storeSql } from "kysely";
 import { appendAudit } from "../audit/append.js";
 import type { Actor } from "../auth/roles.js";
-import { ensureCatalogSchema, readCatalog } from "../catalog/catalog-store.js";
+import { ensureCatalogSchema, sharedCatalog } from "../catalog/catalog-store.js";
 import type { Home } from "../home/home.js";
 import { assertNoIdentifyingText } from "../identity/free-text.js";
 import { withLake } from "../lake/access.js";
@@ -58,7 +58,7 @@ export async function cohortContext(
     .sort()
     .pop();
   return {
-    catalog: await readCatalog(lake),
+    catalog: await sharedCatalog(lake),
     snapshot: chosen,
     latest: chosen === latest,
     endOfData: endOfData ?? new Date().toISOString().slice(0, 10),

@@ -1,5 +1,5 @@
 import { type KeySample, sampleMinus, seemsToContain } from "./sample.js";
-import { BUCKETS, BUCKETS_PER_HASH, differenceSize, type Sketch } from "./sketch.js";
+import { BUCKETS, BUCKETS_PER_HASH, differenceSize, mod64, type Sketch } from "./sketch.js";
 
 /**
  * What the ledger knows of a scope: every answered set with a number, and every set implied by two
@@ -112,11 +112,13 @@ function lazyCombination(outer: () => Sketch, inner: () => Sketch): () => Sketch
 }
 
 function subtract(a: Sketch, b: Sketch): Sketch {
-  const MOD = 1n << 64n;
-  const mod = (x: bigint) => ((x % MOD) + MOD) % MOD;
   return a.map((x, i) => {
     const y = b[i] as (typeof b)[number];
-    return { count: x.count - y.count, ids: mod(x.ids - y.ids), checks: mod(x.checks - y.checks) };
+    return {
+      count: x.count - y.count,
+      ids: mod64(x.ids - y.ids),
+      checks: mod64(x.checks - y.checks),
+    };
   });
 }
 

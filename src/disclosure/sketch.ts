@@ -10,7 +10,6 @@ export const HASHES = 5;
 export const BUCKETS_PER_HASH = 16;
 export const BUCKETS = HASHES * BUCKETS_PER_HASH;
 
-const MOD = 1n << 64n;
 const LOW = (1n << 32n) - 1n;
 
 export interface Bucket {
@@ -35,7 +34,9 @@ export function checkOf(key: bigint): bigint {
   return (key >> 32n) * (key & LOW);
 }
 
-const mod = (x: bigint) => ((x % MOD) + MOD) % MOD;
+/** x modulo 2^64, in [0, 2^64): two's complement of the low 64 bits, without a division. */
+export const mod64 = (x: bigint) => BigInt.asUintN(64, x);
+const mod = mod64;
 
 export function addKey(sketch: Sketch, key: bigint, sign: 1 | -1 = 1): void {
   for (let i = 0; i < HASHES; i++) {
@@ -51,8 +52,13 @@ export function addKey(sketch: Sketch, key: bigint, sign: 1 | -1 = 1): void {
  * peel (far more than k-1 in practice).
  */
 export function differenceSize(a: Sketch, b: Sketch, limit = BUCKETS): number | null {
+  // The same set again, the common case on a repeated question, without building the difference.
+  if (a === b || a.every((x, i) => sameBucket(x, b[i] as Bucket))) return 0;
   return combinationSize([a, b], [1, -1], limit);
 }
+
+const sameBucket = (x: Bucket, y: Bucket) =>
+  x.count === y.count && x.ids === y.ids && x.checks === y.checks;
 
 /**
  * The size of a signed sum of sets (e.g. X - Y + Z) when every person in it counts once, either
@@ -63,19 +69,28 @@ export function combinationSize(
   signs: readonly (1 | -1)[],
   limit = BUCKETS,
 ): number | null {
-  const d: Sketch = emptySketch().map((_, i) => {
+  const d: Sketch = new Array(BUCKETS);
+  for (let i = 0; i < BUCKETS; i++) {
     let count = 0;
     let ids = 0n;
     let checks = 0n;
-    for (const [j, s] of sketches.entries()) {
-      const b = s[i] as Bucket;
-      const sign = signs[j] as 1 | -1;
-      count += sign * b.count;
-      ids += BigInt(sign) * b.ids;
-      checks += BigInt(sign) * b.checks;
+    for (let j = 0; j < sketches.length; j++) {
+      const b = (sketches[j] as Sketch)[i] as Bucket;
+      if (signs[j] === 1) {
+        count += b.count;
+        ids += b.ids;
+        checks += b.checks;
+      } else {
+        count -= b.count;
+        ids -= b.ids;
+        checks -= b.checks;
+      }
     }
-    return { count, ids: mod(ids), checks: mod(checks) };
-  });
+    d[i] = { count, ids: mod(ids), checks: mod(checks) };
+  }
+  const empty = (x: Bucket) => x.count === 0 && x.ids === 0n && x.checks === 0n;
+  // The common case on a repeated question: the same set again.
+  if (d.every(empty)) return 0;
   let found = 0;
   for (let progress = true; progress; ) {
     progress = false;
@@ -84,15 +99,15 @@ export function combinationSize(
       const sign = bucket.count as 1 | -1;
       const key = sign === 1 ? bucket.ids : mod(-bucket.ids);
       const check = sign === 1 ? bucket.checks : mod(-bucket.checks);
-      const home = Array.from({ length: HASHES }, (_, i) => bucketOf(key, i));
-      if (check !== checkOf(key) || !home.includes(index)) continue;
+      if (check !== checkOf(key) || bucketOf(key, Math.floor(index / BUCKETS_PER_HASH)) !== index)
+        continue;
       addKey(d, key, sign === 1 ? -1 : 1);
       found++;
       progress = true;
       if (found > limit) return null;
     }
   }
-  return d.every((x) => x.count === 0 && x.ids === 0n && x.checks === 0n) ? found : null;
+  return d.every(empty) ? found : null;
 }
 
 /** The counts of sub-table 0, where every member falls once: a cheap first test of a sum. */

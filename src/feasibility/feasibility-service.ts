@@ -1,6 +1,6 @@
 import { realpathSync } from "node:fs";
 import { authorize } from "../auth/permissions.js";
-import { readCatalog } from "../catalog/catalog-store.js";
+import { catalogDigest, sharedCatalog } from "../catalog/catalog-store.js";
 import {
   type Ctx,
   cohortContext,
@@ -180,9 +180,12 @@ export const assessmentCache = new QueryCache<Measured>(
 function copyMeasured(m: Measured): Measured {
   const cells = new Map<string, MeasuredCell>();
   for (const [id, cell] of m.cells) {
-    for (const bucket of cell.sketch) Object.freeze(bucket);
-    Object.freeze(cell.sketch);
-    if (cell.sample) Object.freeze(Object.freeze(cell.sample).keys);
+    // Frozen once, when the entry is stored; a hit only copies the cell's own fields.
+    if (!Object.isFrozen(cell.sketch)) {
+      for (const bucket of cell.sketch) Object.freeze(bucket);
+      Object.freeze(cell.sketch);
+      if (cell.sample) Object.freeze(Object.freeze(cell.sample).keys);
+    }
     cells.set(id, { ...cell });
   }
   return { layout: structuredClone(m.layout), cells, base: { ...m.base } };
@@ -200,7 +203,7 @@ function assess(
   options: { snapshot?: number; data?: string[] },
 ): Promise<Measured> {
   return withLake(ctx, "feasibility.run", async (lake) => {
-    const catalog = await readCatalog(lake);
+    const catalog = await sharedCatalog(lake);
     const data = dataRequests(catalog, options.data ?? []);
     const compiled = compileCohort(
       def,
@@ -223,7 +226,7 @@ function assess(
       hash,
       compiled.sql.compile(),
       data.map((d) => d.name),
-      catalog,
+      await catalogDigest(lake),
       optouts,
     ]);
     return assessmentCache.getOrCompute(key, measuredBytes, async () => {
