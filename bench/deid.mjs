@@ -1,7 +1,7 @@
 // De-identification benchmark: recall per identifier type and precision of the identifier
 // detector (src/identity/detect.ts) on annotated synthetic notes, hand-written hard cases and
-// three held-out sets written without sight of the detector (deid/held-out.jsonl,
-// deid/held-out-2.jsonl, deid/held-out-3.jsonl).
+// four held-out sets written without sight of the detector (deid/held-out.jsonl,
+// deid/held-out-2.jsonl, deid/held-out-3.jsonl, deid/held-out-4.jsonl).
 // See docs/deidentification.md, "The benchmark".
 //
 // Usage: npm run bench:deid [-- --json] [-- --list N]   (misses and false positives listed: 40)

@@ -15,6 +15,7 @@ const HARD_CASES = join(import.meta.dirname, "../bench/deid/hard-cases.jsonl");
 const HELD_OUT = join(import.meta.dirname, "../bench/deid/held-out.jsonl");
 const HELD_OUT_2 = join(import.meta.dirname, "../bench/deid/held-out-2.jsonl");
 const HELD_OUT_3 = join(import.meta.dirname, "../bench/deid/held-out-3.jsonl");
+const HELD_OUT_4 = join(import.meta.dirname, "../bench/deid/held-out-4.jsonl");
 
 /** Every identity code among the gold spans has a valid check character. */
 function expectValidCodes(cases: BenchDocument[], atLeast: number) {
@@ -197,6 +198,14 @@ describe("the benchmark corpus", () => {
       codes: 20,
       before: [HARD_CASES, HELD_OUT, HELD_OUT_2],
     },
+    {
+      name: "a fourth held-out set",
+      path: HELD_OUT_4,
+      cases: 250,
+      negatives: 30,
+      codes: 30,
+      before: [HARD_CASES, HELD_OUT, HELD_OUT_2, HELD_OUT_3],
+    },
   ])(
     "has $name of at least $cases cases in fi, sv and en, $negatives negatives, every code valid",
     (set) => {
@@ -303,6 +312,29 @@ describe("npm run bench:deid", () => {
     expect(s.overall.found).toBeGreaterThanOrEqual(363);
     expect(s.falsePositives.length).toBeLessThanOrEqual(14);
     expect(s.precision).toBeGreaterThanOrEqual(0.96);
+  });
+
+  it("keeps the fourth held-out set at no less than today's figures", () => {
+    // Blind on 2026-12-03: 368 of 411, precision 98.54 % (ADDRESS 9 of 26, ID 22 of 37). Its
+    // misses were then seen and fixed as kinds (an address over its comma, streets of any name
+    // before a postal code, extensions, initials after a slash, reference codes and plates), so
+    // these floors are optimistic: they guard against regressions, the blind figure measures
+    // generalisation.
+    const s = r.heldOut4;
+    expect(s.overall.gold).toBe(411);
+    for (const goal of ["HETU recall", "PHONE recall", "EMAIL recall", "precision"])
+      expect(r.goals.heldOut4.find((g) => g.name === goal)?.met, goal).toBe(true);
+    for (const [type, n] of Object.entries({
+      NAME: 254,
+      ADDRESS: 26,
+      ID: 36,
+      PHONE: 38,
+      HETU: 39,
+      EMAIL: 17,
+    }))
+      expect(s.byType[type]?.found, type).toBeGreaterThanOrEqual(n);
+    expect(s.overall.found).toBeGreaterThanOrEqual(410);
+    expect(s.falsePositives.length).toBeLessThanOrEqual(6);
   });
 
   it("keeps the held-out cases out of the combined corpus", () => {

@@ -55,17 +55,22 @@ export function formatReport(r: BenchResult, listLimit = 40): string {
       r.heldOut3,
     ),
     "",
+    ...section(
+      "Held-out 4 (bench/deid/held-out-4.jsonl; blind recall 89.54 %, precision 98.54 % before its misses were seen and fixed, so optimistic since)",
+      r.heldOut4,
+    ),
+    "",
     "By language (combined):",
     ...Object.entries(r.byLanguage).map(
       ([lang, l]) =>
         `  ${lang}: ${l.documents} documents, recall ${pct(l.recall)}, precision ${pct(l.precision)}`,
     ),
     "",
-    "Goals:                synthetic       hard   combined   held-out held-out 2 held-out 3",
+    "Goals:                synthetic       hard   combined   held-out held-out 2 held-out 3 held-out 4",
     ...r.goals.combined.map((g, i) => {
       const cell = (x: Goal | undefined) =>
         x ? `${pct(x.actual)}${x.met ? " " : "!"}`.padStart(11) : "";
-      return `  ${`${g.name} ${g.target === 1 ? "= 100 %" : `>= ${pct(g.target)}`}`.padEnd(26)}${cell(r.goals.synthetic[i])}${cell(r.goals.hard[i])}${cell(g)}${cell(r.goals.heldOut[i])}${cell(r.goals.heldOut2[i])}${cell(r.goals.heldOut3[i])}`;
+      return `  ${`${g.name} ${g.target === 1 ? "= 100 %" : `>= ${pct(g.target)}`}`.padEnd(26)}${cell(r.goals.synthetic[i])}${cell(r.goals.hard[i])}${cell(g)}${cell(r.goals.heldOut[i])}${cell(r.goals.heldOut2[i])}${cell(r.goals.heldOut3[i])}${cell(r.goals.heldOut4[i])}`;
     }),
     "  (! = goal not met)",
     "",
@@ -89,6 +94,7 @@ export function formatReport(r: BenchResult, listLimit = 40): string {
   list("Held-out: ", r.heldOut);
   list("Held-out 2: ", r.heldOut2);
   list("Held-out 3: ", r.heldOut3);
+  list("Held-out 4: ", r.heldOut4);
   lines.push("", `Scored in ${r.seconds.toFixed(1)} s.`);
   return `${lines.join("\n")}\n`;
 }

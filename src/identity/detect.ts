@@ -1,11 +1,18 @@
 import { codiceFiscaleSpans } from "./codice-fiscale.js";
 import { checkCharacter } from "./hetu.js";
-import { JS_PATTERNS, NOT_STREET_STEMS, SE_POSTAL_TOWN_CORE } from "./identifier-patterns.js";
+import {
+  JS_PATTERNS,
+  NOT_STREET_STEMS,
+  PHONE_CORE,
+  SE_POSTAL_TOWN_CORE,
+  STREET_BEFORE_POSTAL,
+} from "./identifier-patterns.js";
 import { NAME_TOKEN, personNameCandidates } from "./name-forms.js";
 import { namesInContext } from "./names-in-context.js";
 import { nordicIdSpans } from "./nordic-ids.js";
 import { identifierValueSpans } from "./person-identifiers.js";
 import { labelledNumberSpans } from "./record-numbers.js";
+import { referenceCodeSpans } from "./reference-codes.js";
 
 /**
  * The kinds of identifier found. ID is any other identifier value: one of the person's own
@@ -68,6 +75,17 @@ const SE_POSTAL_AFTER_STREET = new RegExp(
   "u",
 );
 
+// A phone number with its extension is one number (09 471 80000 ext. 5521); a switchboard's short
+// number (09 4711) is one only with an extension after it.
+const PHONE_WITH_EXTENSION = new RegExp(
+  `(?<![0-9A-Za-z])(?:${PHONE_CORE}|0[0-9]{1,2}[ -]?[0-9]{3,4})[ \\t]*,?[ \\t]*(?:ext\\.?|extension|x|anknytning|ankn\\.?|alanumero|alanro|sisäinen|sis\\.)[ \\t]*[0-9]{2,6}(?![0-9A-Za-z])`,
+  "g",
+);
+
+// Initials signing a note or a line after a slash ("/MV", "El. Lehtinen/OL"): after a space or a
+// capitalised word, so not a pair of lab names (ALT/AST) or a unit (mg/KG).
+const INITIALS_SIGNATURE = /(?<=^|\s|\p{Lu}\p{Ll}{2,})\/([A-ZÅÄÖ]{2,3})(?=[ \t]*\.?[ \t]*$)/gmu;
+
 /**
  * The one detector of direct identifiers in free text, for the ingest scrubber, free-text checks
  * and the de-identification benchmark: identity codes (any written form; unseparated ones only
@@ -126,12 +144,17 @@ export function detectIdentifiers(text: string, context: ScrubContext = {}): Ide
     }
   }
   // A town followed by a number is a word in a list of lab values (WBC 12000 Platelets 250000).
-  each(
-    PATTERNS.postalTown,
-    "ADDRESS",
-    (m) => !/^[ \t]*[0-9]/.test(text.slice(m.index + m[0].length)),
-  );
+  for (const m of text.matchAll(PATTERNS.postalTown)) {
+    if (/^[ \t]*[0-9]/.test(text.slice(m.index + m[0].length))) continue;
+    if (!claim(m.index, m.index + m[0].length, "ADDRESS")) continue;
+    const street = STREET_BEFORE_POSTAL.exec(text.slice(Math.max(0, m.index - 80), m.index));
+    if (street) claim(m.index - street[0].length, m.index, "ADDRESS");
+  }
+  each(PHONE_WITH_EXTENSION, "PHONE");
   each(PATTERNS.phone, "PHONE", (m) => m[0].replace(/[^0-9]/g, "").length >= MIN_PHONE_DIGITS);
+  for (const [start, end] of referenceCodeSpans(text)) claim(start, end, "ID");
+  for (const m of text.matchAll(INITIALS_SIGNATURE))
+    claim(m.index + 1, m.index + m[0].length, "NAME");
   if (context.isPersonName) {
     const isName = context.isPersonName;
     each(NAME_TOKEN, "NAME", (m) => personNameCandidates(m[0]).some(isName));
@@ -149,21 +172,28 @@ export function detectIdentifiers(text: string, context: ScrubContext = {}): Ide
       found.push({ start, end, type: "NAME" });
     } else for (const [start, end] of name.names) claim(start, end, "NAME");
   }
-  return mergeNameParts(
+  return mergeParts(
     text,
     found.sort((a, b) => a.start - b.start),
   );
 }
 
-/** Names found word by word ("Väinö" and "Ahonen") are one name where only a space is between. */
-function mergeNameParts(text: string, spans: IdentifierSpan[]): IdentifierSpan[] {
+/**
+ * Parts found one by one are one identifier where only a space is between: a name's words
+ * ("Väinö" and "Ahonen"; an initial's dot too, "S-E. Lindqvist"), and an address's street and
+ * postal code over their comma ("Kirkkokatu 4 B 17, 02770 Espoo").
+ */
+function mergeParts(text: string, spans: IdentifierSpan[]): IdentifierSpan[] {
   const merged: IdentifierSpan[] = [];
   for (const span of spans) {
     const last = merged.at(-1);
+    const between = last ? text.slice(last.end, span.start) : "";
+    const initial = last ? /(?:^|[-\s])\p{Lu}$/u.test(text.slice(last.start, last.end)) : false;
     if (
-      last?.type === "NAME" &&
-      span.type === "NAME" &&
-      /^[ \t\u00a0]+$/.test(text.slice(last.end, span.start))
+      last?.type === span.type &&
+      ((span.type === "NAME" && /^[ \t\u00a0]+$/.test(between)) ||
+        (span.type === "NAME" && initial && /^\.[ \t\u00a0]+$/.test(between)) ||
+        (span.type === "ADDRESS" && /^,?[ \t\u00a0]{0,2}$/.test(between)))
     )
       last.end = span.end;
     else merged.push({ ...span });

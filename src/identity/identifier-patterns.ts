@@ -85,9 +85,10 @@ const FI_STREET_WORDS = [
   "ranta rannan rannalla rannalle rannalta",
   "mäki mäen mäellä mäelle mäeltä",
   "esplanadi esplanadin esplanadilla esplanadille esplanadilta",
+  "bulevardi bulevardin bulevardilla bulevardille bulevardilta",
 ].flatMap((forms) => forms.split(" "));
 const SV_STREET_WORDS =
-  "gatan gata vägen väg gränd gränden stigen allén backen torget platsen kajen esplanaden";
+  "gatan gata vägen väg gränd gränden stigen allén backen torget platsen kajen esplanaden bulevarden";
 const STREET_WORDS = [...FI_STREET_WORDS, ...SV_STREET_WORDS.split(" ")]
   // Longest first: alternation takes the first that fits.
   .sort((a, b) => b.length - a.length)
@@ -103,7 +104,10 @@ const NORDIC_NUMBER = `[0-9]{1,4}[a-hA-H]?(?:[-–][0-9]{1,4})?(?: [A-Ha-h](?: (
 const STREET_WORDS_ALONE = STREET_WORDS.split("|")
   .map((w) => `${(w[0] as string).toUpperCase()}${w.slice(1)}`)
   .join("|");
-const NORDIC_STREET = `(?:(?:${NORDIC_PREFIX}) (?:${STREET_WORDS_ALONE})|(?:(?:${NORDIC_PREFIX}) )?[${UPPER}][${LOWER}]+(?:-[${UPPER}]?[${LOWER}]+)*(?:${STREET_WORDS})) ${NORDIC_NUMBER}`;
+// Streets named by their street word alone, in Helsinki and elsewhere (Esplanaden 22, Bulevardi 14).
+const STREETS_BY_WORD =
+  "Esplanadi|Esplanadin|Esplanadilla|Esplanaden|Bulevardi|Bulevardin|Bulevardilla|Bulevarden";
+const NORDIC_STREET = `(?:(?:${NORDIC_PREFIX}) (?:${STREET_WORDS_ALONE})|(?:${STREETS_BY_WORD})|(?:(?:${NORDIC_PREFIX}) )?[${UPPER}][${LOWER}]+(?:-[${UPPER}]?[${LOWER}]+)*(?:${STREET_WORDS})) ${NORDIC_NUMBER}`;
 // "Dr" and "Pl" are left out: in notes they are mostly a title and a plural.
 const EN_STREET_WORDS =
   "Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Court|Ct|Place|Way|Terrace|Circle|Parkway|Pkwy|Highway|Hwy|Square|Sq";
@@ -198,6 +202,17 @@ export const NOT_ADDRESS_CORE = [
   "[0-9]+(?:[,.][0-9]+)? ?(?:mm|cm|ml|mg|kg|dl|m|l|g|%)(?:[^A-Za-z]|$)",
   `[0-9]{5} {1,2}${TOWN} [0-9]`,
 ].join("|");
+
+/**
+ * A street of any name with its house number, written right before a postal code and town
+ * ("Sammonkatu 15 C 23, " before "33540 Tampere"): the postal code says it is an address even
+ * when the street word is none the street patterns know. Matched against the text before the
+ * postal code, so it ends there.
+ */
+export const STREET_BEFORE_POSTAL = new RegExp(
+  `(?<![${UPPER}${LOWER}0-9])(?:[${UPPER}][${LOWER}]+ )?[${UPPER}][${LOWER}]+(?:-[${UPPER}]?[${LOWER}]+)* ${NORDIC_NUMBER},[ \t]{1,2}$`,
+  "u",
+);
 
 /** A Swedish postal code and town without the prefix: taken only right after a street address. */
 export const SE_POSTAL_TOWN_CORE = `[0-9]{3} [0-9]{2} {1,2}${TOWN}`;

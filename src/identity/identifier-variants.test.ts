@@ -51,6 +51,18 @@ describe("phone numbers", () => {
     }
   });
 
+  it("take an extension with the number, a switchboard's short number too", () => {
+    for (const [text, scrubbed] of [
+      ["Soita 09 4711 ext. 63210 ja kysy.", "Soita [PHONE] ja kysy."],
+      ["Ring 09 4711 anknytning 2345, fråga.", "Ring [PHONE], fråga."],
+      ["Call 09 471 80000 ext. 5521 and ask.", "Call [PHONE] and ask."],
+      ["puh. 040 123 4567, alanumero 12", "puh. [PHONE]"],
+    ])
+      expect(scrubText(text as string).text, text).toBe(scrubbed);
+    for (const text of ["Annos 09 4711 mg.", "Huone 4711 x 2 viikkoa."])
+      expect(scrubText(text).text, text).toBe(text);
+  });
+
   it("have seven digits or more: a fluid balance is not one", () => {
     for (const text of ["Nestetasapaino +1500 ml.", "Fluid balance +2300 mL over 24 h."])
       expect(scrubText(text).text, text).toBe(text);

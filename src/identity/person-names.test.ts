@@ -264,7 +264,27 @@ describe("names of others in name contexts (relatives, staff, interpreters, head
       expect(scrubText(text).text, text).toBe(text);
   });
 
+  it("take initials that sign a note or a line after a slash, and no pair of lab names", () => {
+    for (const [text, scrubbed] of [
+      ["Jatketaan lääkitystä. /MV", "Jatketaan lääkitystä. /[NAME]"],
+      ["Kontroll om 3 mån. /PG\nNästa rad.", "Kontroll om 3 mån. /[NAME]\nNästa rad."],
+      ["Kontrolli 3 kk. El. Lehtinen/OL", "Kontrolli 3 kk. El. [NAME]/[NAME]"],
+    ])
+      expect(scrubText(text as string).text, text).toBe(scrubbed);
+    for (const text of [
+      "Maksa-arvot: ALT/AST koholla.",
+      "Annos 5 mg/KG",
+      "Kontrolli 1/KK.",
+      "HUS/IT",
+    ])
+      expect(scrubText(text).text, text).toBe(text);
+  });
+
   it("take an initial and a surname after a title, role or signature label", () => {
+    // An initial's dot between two parts of one name is part of it (the person's name here).
+    expect(scrub("Remitterande läkare S-E. Lindqvist, Kimito.")).toBe(
+      "Remitterande läkare [NAME], Kimito.",
+    );
     for (const [text, scrubbed] of [
       ["lääkäri K. Virtala, sisätaudit", "lääkäri [NAME], sisätaudit"],
       ["Dictated by Dr. T. Aaltola.", "Dictated by Dr. [NAME]."],

@@ -68,6 +68,9 @@ export const NOT_EMAILS = [
 // Street addresses in Finnish, Swedish and English forms, post-office boxes, flats and apartments.
 export const STREET_ADDRESS_VARIANTS = [
   "Mannerheimintie 12 A 5",
+  // Streets named by their street word alone.
+  "Esplanaden 22 C 41",
+  "Bulevardi 14 B 22",
   "Kauppakatu 3 b 14",
   "Kauppakatu 3 b as. 14",
   "Storgatan 5",

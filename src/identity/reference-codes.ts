@@ -1,0 +1,36 @@
+/**
+ * Identifiers that no label or person's record announces, known by their shape: a vehicle's
+ * registration after a word for the vehicle ("rekisteri ABC-123", "Invataksi XYZ-987"), reference
+ * codes of samples, referrals, prescriptions and claims (L2024-0034871, RTG-24-991823,
+ * IF-CLM-2024-334455, E98765432) and long runs of digits (a Kela card's 17). Clinical codes have
+ * fewer digits (ICD-10 S72.0, ATC C09AA05, CA-125, COVID-19), so six digits are the line.
+ */
+
+// Words after which a short letters-and-digits code is a registration plate.
+const VEHICLE_CUE =
+  /(?<![\p{L}])(?:rekisteri(?:numero|nro|tunnus|kilpi)?|rek\.? ?(?:nro|nr|no)|auto|taksi|invataksi|ambulanssi|registreringsnummer|registreringsnr|reg\.? ?nr|bil(?:en)?|taxi|invataxi|ambulans|vehicle|car|licen[cs]e plate|plate|registration)(?:[ \t]+(?:nro|nr|no|number|nummer|numero)\.?)?[ \t]*[:#]?[ \t]*([A-ZÅÄÖ]{2,3}-[0-9]{1,3})(?![\p{L}\p{N}-])/giu;
+
+// A prefix of letters (and further letter groups) before digit groups: RE-8812-4403-27.
+const PREFIXED_CODE =
+  /(?<![\p{L}\p{N}-])[A-ZÅÄÖ]{1,4}(?:-[A-ZÅÄÖ]{2,4})*-?[0-9]+(?:-[0-9A-Z]+)*(?![\p{L}\p{N}]|-[0-9])/gu;
+const MIN_CODE_DIGITS = 6;
+
+// A run of twelve digits or more is no phone number, date or measurement.
+const LONG_DIGITS = /(?<![\p{L}\p{N}])[0-9]{12,}(?![\p{L}\p{N}])/gu;
+
+/** The spans of such codes in text order (they may overlap what other detectors find). */
+export function referenceCodeSpans(text: string): Array<[number, number]> {
+  const spans: Array<[number, number]> = [];
+  for (const m of text.matchAll(VEHICLE_CUE)) {
+    const plate = m[1] as string;
+    // The cue is read in any case, the plate only in capitals.
+    if (plate !== plate.toUpperCase()) continue;
+    const start = m.index + m[0].length - plate.length;
+    spans.push([start, start + plate.length]);
+  }
+  for (const m of text.matchAll(PREFIXED_CODE))
+    if (m[0].replace(/[^0-9]/g, "").length >= MIN_CODE_DIGITS)
+      spans.push([m.index, m.index + m[0].length]);
+  for (const m of text.matchAll(LONG_DIGITS)) spans.push([m.index, m.index + m[0].length]);
+  return spans.sort((a, b) => a[0] - b[0]);
+}
