@@ -16,6 +16,7 @@ const HELD_OUT = join(import.meta.dirname, "../bench/deid/held-out.jsonl");
 const HELD_OUT_2 = join(import.meta.dirname, "../bench/deid/held-out-2.jsonl");
 const HELD_OUT_3 = join(import.meta.dirname, "../bench/deid/held-out-3.jsonl");
 const HELD_OUT_4 = join(import.meta.dirname, "../bench/deid/held-out-4.jsonl");
+const HELD_OUT_5 = join(import.meta.dirname, "../bench/deid/held-out-5.jsonl");
 
 /** Every identity code among the gold spans has a valid check character. */
 function expectValidCodes(cases: BenchDocument[], atLeast: number) {
@@ -206,6 +207,14 @@ describe("the benchmark corpus", () => {
       codes: 30,
       before: [HARD_CASES, HELD_OUT, HELD_OUT_2, HELD_OUT_3],
     },
+    {
+      name: "a fifth held-out set",
+      path: HELD_OUT_5,
+      cases: 250,
+      negatives: 30,
+      codes: 30,
+      before: [HARD_CASES, HELD_OUT, HELD_OUT_2, HELD_OUT_3, HELD_OUT_4],
+    },
   ])(
     "has $name of at least $cases cases in fi, sv and en, $negatives negatives, every code valid",
     (set) => {
@@ -335,6 +344,17 @@ describe("npm run bench:deid", () => {
       expect(s.byType[type]?.found, type).toBeGreaterThanOrEqual(n);
     expect(s.overall.found).toBeGreaterThanOrEqual(410);
     expect(s.falsePositives.length).toBeLessThanOrEqual(6);
+  });
+
+  it("keeps the fifth held-out set, blind, at no less than its blind figures", () => {
+    // Scored blind once on 2026-12-03 (3b39acd): 440 of 469, precision 99.77 %. Its misses are
+    // not printed, so that fixing them is not tuning on them; a failure names only the figures.
+    const s = r.heldOut5;
+    expect(s.overall.gold).toBe(469);
+    expect(s.overall.found).toBeGreaterThanOrEqual(440);
+    expect(s.byType.HETU?.recall).toBe(1);
+    expect(s.byType.EMAIL?.recall).toBe(1);
+    expect(s.falsePositives.length).toBeLessThanOrEqual(1);
   });
 
   it("keeps the held-out cases out of the combined corpus", () => {

@@ -89,6 +89,12 @@ export interface BenchResult {
    * are optimistic. Kept out of combined.
    */
   heldOut4: Score;
+  /**
+   * The fifth held-out set (bench/deid/held-out-5.jsonl, 265 documents), written blind by another
+   * helper and scored blind once (recall 93.82 %, precision 99.77 %, docs/deidentification.md);
+   * its misses have not been looked at, so it still measures generalisation. Kept out of combined.
+   */
+  heldOut5: Score;
   combined: Score;
   /** Overall recall and precision of the combined corpus per language. */
   byLanguage: Record<string, { documents: number; recall: number; precision: number }>;
@@ -100,6 +106,7 @@ export interface BenchResult {
     heldOut2: Goal[];
     heldOut3: Goal[];
     heldOut4: Goal[];
+    heldOut5: Goal[];
     combined: Goal[];
   };
   seconds: number;
@@ -121,6 +128,10 @@ export const heldOut3PathFor = (hardCasesPath: string) =>
 export const heldOut4PathFor = (hardCasesPath: string) =>
   join(dirname(hardCasesPath), "held-out-4.jsonl");
 
+/** The fifth held-out set beside the hard cases: `held-out-5.jsonl` in the same directory. */
+export const heldOut5PathFor = (hardCasesPath: string) =>
+  join(dirname(hardCasesPath), "held-out-5.jsonl");
+
 export function runBenchmark(
   hardCasesPath: string,
   detector: Detector = kaivoDetector,
@@ -129,12 +140,14 @@ export function runBenchmark(
   heldOut2Path = heldOut2PathFor(hardCasesPath),
   heldOut3Path = heldOut3PathFor(hardCasesPath),
   heldOut4Path = heldOut4PathFor(hardCasesPath),
+  heldOut5Path = heldOut5PathFor(hardCasesPath),
 ): BenchResult {
   const hard = loadHardCases(hardCasesPath);
   const heldOutCases = loadHardCases(heldOutPath);
   const heldOut2Cases = loadHardCases(heldOut2Path);
   const heldOut3Cases = loadHardCases(heldOut3Path);
   const heldOut4Cases = loadHardCases(heldOut4Path);
+  const heldOut5Cases = loadHardCases(heldOut5Path);
   const started = performance.now();
   // Each document is detected once; the parts and languages are scored from the same spans.
   const cache = new Map<BenchDocument, Span[]>();
@@ -162,6 +175,7 @@ export function runBenchmark(
     heldOut2: scoreDocuments(heldOut2Cases, detect),
     heldOut3: scoreDocuments(heldOut3Cases, detect),
     heldOut4: scoreDocuments(heldOut4Cases, detect),
+    heldOut5: scoreDocuments(heldOut5Cases, detect),
   };
   return {
     ...parts,
@@ -174,6 +188,7 @@ export function runBenchmark(
       heldOut2: goals(parts.heldOut2),
       heldOut3: goals(parts.heldOut3),
       heldOut4: goals(parts.heldOut4),
+      heldOut5: goals(parts.heldOut5),
       combined: goals(combined),
     },
     seconds: (performance.now() - started) / 1000,
