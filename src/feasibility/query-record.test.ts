@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROWS } from "../../test/support/cohort-rows.js";
 import { fixtureLake } from "../../test/support/fixture-lake.js";
@@ -10,6 +11,7 @@ import type { Home } from "../home/home.js";
 import { draftPermit } from "../permits/permit-service.js";
 import { RateLimitError } from "../shared/errors.js";
 import { type ControlStore, openControlStore } from "../store/control-store.js";
+import { migrationsFor } from "../store/migrations.js";
 import { feasibility } from "./feasibility-service.js";
 
 const tmp = tempDir("kaivo-query-record-");
@@ -151,5 +153,21 @@ describe("applications share a ledger and a budget (issue 16)", () => {
       feasibility({ ...budgeted(2), actor: outsider }, RA, { application: "P-BUDGET" }),
     ).rejects.toThrow(/No permit P-BUDGET/);
     expect(await entriesOf(outsider.name)).toEqual([]);
+  });
+
+  it("keeps each budget's use as a count, the same as the audit log gives it", async () => {
+    const used = async () =>
+      Object.fromEntries(
+        (await store.db.selectFrom("feasibility_budget").selectAll().orderBy("scope").execute())
+          .filter((r) => r.scope.includes("budget-") || r.scope.includes("P-BUDGET"))
+          .map((r) => [r.scope, r.used]),
+      );
+    const counted = await used();
+    // Two answered in the application, the refused one not; one of ville's own outside it.
+    expect(counted).toEqual({ "actor:budget-ville": 1, "application:P-BUDGET": 2 });
+    // A store made before the counter fills it from the audit log, to the same numbers.
+    await sql`drop table feasibility_budget`.execute(store.db);
+    await migrationsFor("sqlite")["0009_feasibility_budget"]?.up(store.db as never);
+    expect(await used()).toEqual(counted);
   });
 });

@@ -4,7 +4,6 @@ import type { AuditEntry } from "../audit/entry.js";
 import type { Ctx } from "../cohort/cohort-service.js";
 import { seesExactCounts } from "../disclosure/rules.js";
 import { KaivoError, RateLimitError } from "../shared/errors.js";
-import type { Dialect } from "../store/dialect.js";
 
 /** What a feasibility query is recorded as before it runs. */
 export interface QueryEvent {
@@ -32,7 +31,24 @@ export async function recordQuery(ctx: Ctx, event: QueryEvent): Promise<AuditEnt
         ctx.actor,
         { action: "feasibility.run", target: event.target, details: event.details as never },
         async (db) => {
-          if (!limited) return;
+          const scope = event.application
+            ? `application:${event.application}`
+            : `actor:${ctx.actor.name}`;
+          // Everyone's queries count towards an application's budget; only researchers are held.
+          const use = () =>
+            db
+              .insertInto("feasibility_budget")
+              .values({ scope, used: 1 })
+              .onConflict((oc) =>
+                oc
+                  .column("scope")
+                  .doUpdateSet((eb) => ({ used: eb("feasibility_budget.used", "+", 1) })),
+              )
+              .execute();
+          if (!limited) {
+            await use();
+            return;
+          }
           const count = async (ms: number) =>
             Number(
               (
@@ -46,10 +62,15 @@ export async function recordQuery(ctx: Ctx, event: QueryEvent): Promise<AuditEnt
               )?.n ?? 0,
             );
           const budget = event.budget;
-          const spent =
-            budget === null
-              ? 0
-              : await answersSoFar(db, ctx.store.dialect, ctx.actor.name, event.application);
+          const spent = Number(
+            (
+              await db
+                .selectFrom("feasibility_budget")
+                .select("used")
+                .where("scope", "=", scope)
+                .executeTakeFirst()
+            )?.used ?? 0,
+          );
           if (budget !== null && spent >= budget)
             refusal = new RateLimitError(
               event.application
@@ -69,6 +90,7 @@ export async function recordQuery(ctx: Ctx, event: QueryEvent): Promise<AuditEnt
             );
           // Throwing rolls the record back: a refused query does not count.
           if (refusal) throw refusal;
+          await use();
         },
       )
     ).entry;
@@ -81,37 +103,6 @@ export async function recordQuery(ctx: Ctx, event: QueryEvent): Promise<AuditEnt
       });
     throw error;
   }
-}
-
-/**
- * Feasibility queries recorded so far for an application (by anyone), or by the researcher outside
- * any application. The application is in the audited details, which are canonical JSON.
- */
-async function answersSoFar(
-  db: Parameters<Parameters<typeof auditedWrite>[3]>[0],
-  dialect: Dialect,
-  actor: string,
-  application: string | null,
-): Promise<number> {
-  let q = db
-    .selectFrom("audit_log")
-    .select(sql<number>`count(*)`.as("n"))
-    .where("action", "=", "feasibility.run");
-  if (application) {
-    const needle = `"application":${JSON.stringify(application)}`;
-    q = q.where(
-      dialect === "postgres"
-        ? sql<boolean>`strpos(details, ${needle}) > 0`
-        : sql<boolean>`instr(details, ${needle}) > 0`,
-    );
-  } else {
-    q = q
-      .where("actor", "=", actor)
-      .where(
-        sql<boolean>`${dialect === "postgres" ? sql`strpos` : sql`instr`}(details, '"application":') = 0`,
-      );
-  }
-  return Number((await q.executeTakeFirst())?.n ?? 0);
 }
 
 /** Records how a recorded query ended; the kind of error only, never its text. */

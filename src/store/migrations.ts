@@ -280,6 +280,28 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    "0009_feasibility_budget": {
+      async up(db: Kysely<unknown>) {
+        // The query budget's use per application (or per researcher outside one), counted as
+        // queries are recorded: counting it from the audit log read a scope's whole history on
+        // every request. Filled from the log as it stands.
+        await db.schema
+          .createTable("feasibility_budget")
+          .addColumn("scope", "text", (c) => c.primaryKey())
+          .addColumn("used", "integer", (c) => c.notNull())
+          .execute();
+        const application =
+          dialect === "postgres"
+            ? sql`(details::jsonb ->> 'application')`
+            : sql`json_extract(details, '$.application')`;
+        await sql`insert into feasibility_budget (scope, used)
+          select scope, count(*) from (
+            select case when ${application} is null then 'actor:' || actor
+                        else 'application:' || ${application} end as scope
+            from audit_log where action = 'feasibility.run') runs
+          group by scope`.execute(db);
+      },
+    },
   };
 }
 

@@ -10,6 +10,8 @@ export interface ControlDatabase {
   release_members: { release_id: string; pseudo_id: string };
   optouts: { pseudo_id: string; added_at: string; added_by: string };
   disclosure_ledger: DisclosureLedgerTable;
+  /** Feasibility queries recorded per budget scope: `application:ID` or `actor:NAME`. */
+  feasibility_budget: { scope: string; used: number };
   jobs: JobsTable;
   auth_passwords: AuthPasswordsTable;
   auth_throttle: AuthThrottleTable;
