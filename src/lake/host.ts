@@ -19,7 +19,6 @@ import { recordLakeExists } from "./lake-file.js";
  */
 export class LakeHost {
   private writerTail: Promise<void> = Promise.resolve();
-  private writerHeld = false;
   /** Odd while a writer holds the slot; each writer moves it on twice (when it starts and ends). */
   private writes = 0;
   private memo: { generation: number; values: Map<string, Promise<unknown>> } = {
@@ -130,14 +129,12 @@ export class LakeHost {
     const before = this.writerTail;
     this.writerTail = before.then(() => mine);
     await before;
-    this.writerHeld = true;
     this.writes++;
     let given = false;
     return () => {
       if (given) return;
       given = true;
       this.writes++;
-      this.writerHeld = false;
       give();
     };
   }
@@ -168,8 +165,9 @@ export class LakeHost {
     return value;
   }
 
+  /** Whether a writer holds the slot: the generation is odd while one does. */
   get writing(): boolean {
-    return this.writerHeld;
+    return this.writes % 2 === 1;
   }
 
   close(): void {
