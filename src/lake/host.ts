@@ -165,11 +165,6 @@ export class LakeHost {
     return value;
   }
 
-  /** Whether a writer holds the slot: the generation is odd while one does. */
-  get writing(): boolean {
-    return this.writes % 2 === 1;
-  }
-
   close(): void {
     for (const set of this.open.values()) for (const c of set) c.closeSync();
     this.open.clear();
