@@ -17,6 +17,7 @@ const HELD_OUT_2 = join(import.meta.dirname, "../bench/deid/held-out-2.jsonl");
 const HELD_OUT_3 = join(import.meta.dirname, "../bench/deid/held-out-3.jsonl");
 const HELD_OUT_4 = join(import.meta.dirname, "../bench/deid/held-out-4.jsonl");
 const HELD_OUT_5 = join(import.meta.dirname, "../bench/deid/held-out-5.jsonl");
+const HELD_OUT_6 = join(import.meta.dirname, "../bench/deid/held-out-6.jsonl");
 
 /** Every identity code among the gold spans has a valid check character. */
 function expectValidCodes(cases: BenchDocument[], atLeast: number) {
@@ -215,6 +216,14 @@ describe("the benchmark corpus", () => {
       codes: 30,
       before: [HARD_CASES, HELD_OUT, HELD_OUT_2, HELD_OUT_3, HELD_OUT_4],
     },
+    {
+      name: "a sixth held-out set",
+      path: HELD_OUT_6,
+      cases: 250,
+      negatives: 30,
+      codes: 20,
+      before: [HARD_CASES, HELD_OUT, HELD_OUT_2, HELD_OUT_3, HELD_OUT_4, HELD_OUT_5],
+    },
   ])(
     "has $name of at least $cases cases in fi, sv and en, $negatives negatives, every code valid",
     (set) => {
@@ -250,6 +259,11 @@ describe("the benchmark corpus", () => {
 
 describe("npm run bench:deid", () => {
   const unmet = (part: keyof BenchResult["goals"]) => r.goals[part].filter((g) => !g.met);
+  const heldOut = (file: string) => {
+    const found = r.heldOut.find((h) => h.set.file === file);
+    if (!found) throw new Error(`${file} is not among the held-out sets`);
+    return found;
+  };
 
   it("meets every goal on the synthetic notes", () => {
     expect(unmet("synthetic")).toEqual([]);
@@ -261,33 +275,34 @@ describe("npm run bench:deid", () => {
   });
 
   it("meets every goal on the held-out set, and no less than today's figures", () => {
-    const gaps = unmet("heldOut");
+    const { score, goals } = heldOut("held-out.jsonl");
+    const gaps = goals.filter((g) => !g.met);
     if (gaps.length)
       console.log(
         `held-out goals not met: ${gaps.map((g) => `${g.name} ${(100 * g.actual).toFixed(2)} % (goal ${100 * g.target} %)`).join("; ")}\n` +
-          r.heldOut.misses.map((m) => `  missed ${m.type} ${m.doc}: ${m.value}`).join("\n"),
+          score.misses.map((m) => `  missed ${m.type} ${m.doc}: ${m.value}`).join("\n"),
       );
     // Every goal met since the nickname, inflection, Nordic id, flat and postcode work. Its 9
     // misses of 2026-12-02 were seen while fixing them (as kinds, not as strings), so this figure
     // is optimistic; a blind set written afterwards gives the honest one.
     expect(gaps).toEqual([]);
-    expect(r.heldOut.overall.gold).toBe(88);
-    expect(r.heldOut.overall.found).toBe(88);
-    expect(r.heldOut.falsePositives).toEqual([]);
+    expect(score.overall.gold).toBe(88);
+    expect(score.overall.found).toBe(88);
+    expect(score.falsePositives).toEqual([]);
   });
 
   it("meets every goal on the second held-out set, and no less than today's figures", () => {
-    const gaps = unmet("heldOut2");
+    const { score: s, goals } = heldOut("held-out-2.jsonl");
+    const gaps = goals.filter((g) => !g.met);
     if (gaps.length)
       console.log(
         `held-out 2 goals not met: ${gaps.map((g) => `${g.name} ${(100 * g.actual).toFixed(2)} % (goal ${100 * g.target} %)`).join("; ")}\n` +
-          r.heldOut2.misses.map((m) => `  missed ${m.type} ${m.doc}: ${m.value}`).join("\n"),
+          s.misses.map((m) => `  missed ${m.type} ${m.doc}: ${m.value}`).join("\n"),
       );
     // Blind on 2026-12-02: 247 of 279 (NAME 116, ADDRESS 48, ID 18; one false positive, "Per
     // Dr"). Its misses were then seen and fixed as kinds, so these floors are optimistic: they
     // guard against regressions, the blind figure is the one that measures generalisation.
     expect(gaps).toEqual([]);
-    const s = r.heldOut2;
     expect(s.overall).toMatchObject({ gold: 279, found: 279 });
     for (const [type, n] of Object.entries({
       NAME: 134,
@@ -305,10 +320,10 @@ describe("npm run bench:deid", () => {
     // Blind on 2026-12-02: 323 of 368, precision 96.19 %. Its misses were then seen and fixed as
     // kinds, so these floors are optimistic: they guard against regressions, the blind figure is
     // the one that measures generalisation.
-    const s = r.heldOut3;
+    const { score: s, goals } = heldOut("held-out-3.jsonl");
     expect(s.overall.gold).toBe(368);
     for (const goal of ["HETU recall", "PHONE recall", "EMAIL recall", "precision"])
-      expect(r.goals.heldOut3.find((g) => g.name === goal)?.met, goal).toBe(true);
+      expect(goals.find((g) => g.name === goal)?.met, goal).toBe(true);
     for (const [type, n] of Object.entries({
       NAME: 215,
       ADDRESS: 53,
@@ -329,10 +344,10 @@ describe("npm run bench:deid", () => {
     // before a postal code, extensions, initials after a slash, reference codes and plates), so
     // these floors are optimistic: they guard against regressions, the blind figure measures
     // generalisation.
-    const s = r.heldOut4;
+    const { score: s, goals } = heldOut("held-out-4.jsonl");
     expect(s.overall.gold).toBe(411);
     for (const goal of ["HETU recall", "PHONE recall", "EMAIL recall", "precision"])
-      expect(r.goals.heldOut4.find((g) => g.name === goal)?.met, goal).toBe(true);
+      expect(goals.find((g) => g.name === goal)?.met, goal).toBe(true);
     for (const [type, n] of Object.entries({
       NAME: 254,
       ADDRESS: 26,
@@ -346,15 +361,28 @@ describe("npm run bench:deid", () => {
     expect(s.falsePositives.length).toBeLessThanOrEqual(6);
   });
 
-  it("keeps the fifth held-out set, blind, at no less than its blind figures", () => {
-    // Scored blind once on 2026-12-03 (3b39acd): 440 of 469, precision 99.77 %. Its misses are
-    // not printed, so that fixing them is not tuning on them; a failure names only the figures.
-    const s = r.heldOut5;
+  it("keeps the fifth held-out set at no less than today's figures", () => {
+    // Blind on 2026-12-03 (3b39acd): 440 of 469, precision 99.77 % (NAME 284 of 308). Its misses
+    // were then seen and fixed as kinds (roles and relations before any capitalised word, names
+    // joined by "and", a name the text repeats, initials, phone cues, compound number labels),
+    // so these floors are optimistic: they guard against regressions.
+    const { score: s } = heldOut("held-out-5.jsonl");
     expect(s.overall.gold).toBe(469);
-    expect(s.overall.found).toBeGreaterThanOrEqual(440);
+    expect(s.overall.found).toBeGreaterThanOrEqual(469);
+    expect(s.falsePositives.length).toBeLessThanOrEqual(1);
+  });
+
+  it("keeps the sixth held-out set, blind, at no less than its blind figures", () => {
+    // Scored blind once on 2026-12-03, after held-out 5's fixes: 409 of 439, precision 98.60 %
+    // (6 false positives). Its misses are not printed, so that fixing them is not tuning on
+    // them unawares; a failure names only the figures.
+    const { score: s, set } = heldOut("held-out-6.jsonl");
+    expect(set.blind).toBe(true);
+    expect(s.overall.gold).toBe(439);
+    expect(s.overall.found).toBeGreaterThanOrEqual(409);
     expect(s.byType.HETU?.recall).toBe(1);
     expect(s.byType.EMAIL?.recall).toBe(1);
-    expect(s.falsePositives.length).toBeLessThanOrEqual(1);
+    expect(s.falsePositives.length).toBeLessThanOrEqual(6);
   });
 
   it("keeps the held-out cases out of the combined corpus", () => {

@@ -40,42 +40,21 @@ export function formatReport(r: BenchResult, listLimit = 40): string {
     "",
     ...section("Combined (synthetic and hard cases)", r.combined),
     "",
-    ...section(
-      "Held-out (bench/deid/held-out.jsonl; its 2026-12-02 misses were seen when fixing them, so optimistic)",
-      r.heldOut,
-    ),
-    "",
-    ...section(
-      "Held-out 2 (bench/deid/held-out-2.jsonl; blind recall 88.53 % before its misses were seen and fixed, so optimistic since)",
-      r.heldOut2,
-    ),
-    "",
-    ...section(
-      "Held-out 3 (bench/deid/held-out-3.jsonl; blind recall 87.77 %, precision 96.19 % before its misses were seen and fixed, so optimistic since)",
-      r.heldOut3,
-    ),
-    "",
-    ...section(
-      "Held-out 4 (bench/deid/held-out-4.jsonl; blind recall 89.54 %, precision 98.54 % before its misses were seen and fixed, so optimistic since)",
-      r.heldOut4,
-    ),
-    "",
-    ...section(
-      "Held-out 5 (bench/deid/held-out-5.jsonl; blind: scored once, its misses not looked at; misses not listed)",
-      r.heldOut5,
-    ),
-    "",
+    ...r.heldOut.flatMap((h) => [
+      ...section(`${h.set.title} (bench/deid/${h.set.file}; ${h.set.note})`, h.score),
+      "",
+    ]),
     "By language (combined):",
     ...Object.entries(r.byLanguage).map(
       ([lang, l]) =>
         `  ${lang}: ${l.documents} documents, recall ${pct(l.recall)}, precision ${pct(l.precision)}`,
     ),
     "",
-    "Goals:                synthetic       hard   combined   held-out held-out 2 held-out 3 held-out 4 held-out 5",
+    `Goals:                synthetic       hard   combined${r.heldOut.map((h) => h.set.title.toLowerCase().padStart(11)).join("")}`,
     ...r.goals.combined.map((g, i) => {
       const cell = (x: Goal | undefined) =>
         x ? `${pct(x.actual)}${x.met ? " " : "!"}`.padStart(11) : "";
-      return `  ${`${g.name} ${g.target === 1 ? "= 100 %" : `>= ${pct(g.target)}`}`.padEnd(26)}${cell(r.goals.synthetic[i])}${cell(r.goals.hard[i])}${cell(g)}${cell(r.goals.heldOut[i])}${cell(r.goals.heldOut2[i])}${cell(r.goals.heldOut3[i])}${cell(r.goals.heldOut4[i])}${cell(r.goals.heldOut5[i])}`;
+      return `  ${`${g.name} ${g.target === 1 ? "= 100 %" : `>= ${pct(g.target)}`}`.padEnd(26)}${cell(r.goals.synthetic[i])}${cell(r.goals.hard[i])}${cell(g)}${r.heldOut.map((h) => cell(h.goals[i])).join("")}`;
     }),
     "  (! = goal not met)",
     "",
@@ -96,10 +75,7 @@ export function formatReport(r: BenchResult, listLimit = 40): string {
       lines.push(`  ${f.type.padEnd(8)} ${f.doc}@${f.start}: ${f.context}`);
   };
   list("Combined: ", r.combined);
-  list("Held-out: ", r.heldOut);
-  list("Held-out 2: ", r.heldOut2);
-  list("Held-out 3: ", r.heldOut3);
-  list("Held-out 4: ", r.heldOut4);
+  for (const h of r.heldOut) if (!h.set.blind) list(`${h.set.title}: `, h.score);
   lines.push("", `Scored in ${r.seconds.toFixed(1)} s.`);
   return `${lines.join("\n")}\n`;
 }

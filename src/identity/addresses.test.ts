@@ -92,4 +92,9 @@ describe("numbers that are not addresses", () => {
     const note = "RR 140 90 Pulssi 72.";
     expect(scrubText(note).text).toBe(note);
   });
+
+  it("take a town alone after a street address and its comma where the sentence ends", () => {
+    expect(scrubText("Oiva asuu Koulukatu 7 as. 3, Jyväskylä.").text).toBe("Oiva asuu [ADDRESS].");
+    expect(scrubText("Koulukatu 7, Lisäksi sovittu").text).toBe("[ADDRESS], Lisäksi sovittu");
+  });
 });

@@ -7,7 +7,7 @@ import {
   SE_POSTAL_TOWN_CORE,
   STREET_BEFORE_POSTAL,
 } from "./identifier-patterns.js";
-import { NAME_TOKEN, personNameCandidates } from "./name-forms.js";
+import { NAME_TOKEN, nameCandidates, personNameCandidates } from "./name-forms.js";
 import { namesInContext } from "./names-in-context.js";
 import { nordicIdSpans } from "./nordic-ids.js";
 import { identifierValueSpans } from "./person-identifiers.js";
@@ -82,6 +82,15 @@ const PHONE_WITH_EXTENSION = new RegExp(
   "g",
 );
 
+// A phone cue makes a short number a phone number too: "kotinumero 09 4711", "tel. 012 3456".
+const PHONE_AFTER_CUE =
+  /(?<![\p{L}])(?:puh(?:elin)?(?:numero|nro)?|kotinumero|kotipuhelin|työpuhelin|matkapuhelin|gsm|tel(?:efon)?(?:nummer|nr)?|hemnummer|hemtelefon|mobil(?:nummer)?|phone|mobile|cell|home number|home phone)\.?[ \t]*:?[ \t]*(0[0-9]{1,3}[ -]?[0-9]{3,5})(?![0-9]|[ -][0-9])/giu;
+const MIN_CUED_PHONE_DIGITS = 6;
+
+// A town alone after a street address and its comma, where the sentence ends: "asuu Koulukatu
+// 7 as. 3, Jyväskylä."
+const TOWN_AFTER_STREET = /^,[ \t]+\p{Lu}\p{Ll}+(?:-\p{Lu}\p{Ll}+)?(?=[ \t]*(?:[.;)\n]|$))/u;
+
 // Initials signing a note or a line after a slash ("/MV", "El. Lehtinen/OL"): after a space or a
 // capitalised word, so not a pair of lab names (ALT/AST) or a unit (mg/KG).
 const INITIALS_SIGNATURE = /(?<=^|\s|\p{Lu}\p{Ll}{2,})\/([A-ZÅÄÖ]{2,3})(?=[ \t]*\.?[ \t]*$)/gmu;
@@ -142,6 +151,8 @@ export function detectIdentifiers(text: string, context: ScrubContext = {}): Ide
       const start = end + postal[0].length - (postal[1] as string).length;
       claim(start, end + postal[0].length, "ADDRESS");
     }
+    const town = postal ? null : TOWN_AFTER_STREET.exec(text.slice(end));
+    if (town) claim(end + 2, end + town[0].length, "ADDRESS");
   }
   // A town followed by a number is a word in a list of lab values (WBC 12000 Platelets 250000).
   for (const m of text.matchAll(PATTERNS.postalTown)) {
@@ -149,6 +160,12 @@ export function detectIdentifiers(text: string, context: ScrubContext = {}): Ide
     if (!claim(m.index, m.index + m[0].length, "ADDRESS")) continue;
     const street = STREET_BEFORE_POSTAL.exec(text.slice(Math.max(0, m.index - 80), m.index));
     if (street) claim(m.index - street[0].length, m.index, "ADDRESS");
+  }
+  for (const m of text.matchAll(PHONE_AFTER_CUE)) {
+    const value = m[1] as string;
+    if (value.replace(/[^0-9]/g, "").length < MIN_CUED_PHONE_DIGITS) continue;
+    const start = m.index + m[0].length - value.length;
+    claim(start, start + value.length, "PHONE");
   }
   each(PHONE_WITH_EXTENSION, "PHONE");
   each(PATTERNS.phone, "PHONE", (m) => m[0].replace(/[^0-9]/g, "").length >= MIN_PHONE_DIGITS);
@@ -172,10 +189,43 @@ export function detectIdentifiers(text: string, context: ScrubContext = {}): Ide
       found.push({ start, end, type: "NAME" });
     } else for (const [start, end] of name.names) claim(start, end, "NAME");
   }
+  claimRepeatedNames(text, found, claim);
   return mergeParts(
     text,
     found.sort((a, b) => a.start - b.start),
   );
+}
+
+const CAPITALISED = /^\p{Lu}/u;
+
+/**
+ * A name found once is a name wherever the same text repeats it, in any case form: "Kimmo
+ * Haapala / K. Haapala", "Tommi Rinne … Tommin numero". Only capitalised words of three letters
+ * or more, so an initial, an abbreviation (La, the sedimentation rate) or a lower-case word is
+ * not taken for a name found elsewhere.
+ */
+function claimRepeatedNames(
+  text: string,
+  found: IdentifierSpan[],
+  claim: (start: number, end: number, type: RedactionType) => boolean,
+): void {
+  const keys = new Set<string>();
+  for (const span of found) {
+    if (span.type !== "NAME") continue;
+    for (const m of text.slice(span.start, span.end).matchAll(NAME_TOKEN))
+      if (m[0].length > 2 && CAPITALISED.test(m[0]))
+        for (const k of nameCandidates(m[0])) keys.add(k);
+  }
+  if (keys.size === 0) return;
+  // A case form keeps its name's first letter (Lahti, Lahden): most words need no look-up.
+  const initials = new Set([...keys].map((k) => k[0]));
+  for (const m of text.matchAll(NAME_TOKEN)) {
+    const word = m[0];
+    if (word.length < 3 || !CAPITALISED.test(word)) continue;
+    if (!initials.has((word[0] as string).toLowerCase())) continue;
+    if (nameCandidates(word).some((k) => keys.has(k)))
+      claim(m.index, m.index + word.length, "NAME");
+  }
 }
 
 /**
@@ -185,7 +235,8 @@ export function detectIdentifiers(text: string, context: ScrubContext = {}): Ide
  */
 function mergeParts(text: string, spans: IdentifierSpan[]): IdentifierSpan[] {
   const merged: IdentifierSpan[] = [];
-  for (const span of spans) {
+  for (const found of spans) {
+    const span = found.type === "NAME" ? withInitials(text, found, merged.at(-1)) : found;
     const last = merged.at(-1);
     const between = last ? text.slice(last.end, span.start) : "";
     const initial = last ? /(?:^|[-\s])\p{Lu}$/u.test(text.slice(last.start, last.end)) : false;
@@ -199,4 +250,21 @@ function mergeParts(text: string, spans: IdentifierSpan[]): IdentifierSpan[] {
     else merged.push({ ...span });
   }
   return merged;
+}
+
+// An initial before a name ("K. Haapala") and an initial's full stop after one ("Saara K.",
+// "M. K.") belong to it.
+const INITIAL_BEFORE = /(?<![\p{L}\p{N}.])\p{Lu}\.[ \t\u00a0]?$/u;
+const ENDS_IN_INITIAL = /(?:^|[-\s.])\p{Lu}$/u;
+
+function withInitials(
+  text: string,
+  span: IdentifierSpan,
+  before: IdentifierSpan | undefined,
+): IdentifierSpan {
+  let { start, end } = span;
+  const initial = INITIAL_BEFORE.exec(text.slice(Math.max(before?.end ?? 0, start - 4), start));
+  if (initial) start -= initial[0].length;
+  if (text[end] === "." && ENDS_IN_INITIAL.test(text.slice(start, end))) end += 1;
+  return { start, end, type: span.type };
 }

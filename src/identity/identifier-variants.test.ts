@@ -83,4 +83,14 @@ describe("e-mail addresses", () => {
   it("are not read into 'at' in a sentence", () => {
     for (const text of NOT_EMAILS) expect(scrubText(text).text, text).toBe(text);
   });
+
+  it("take a short number after a phone cue, and only the whole number", () => {
+    for (const [text, scrubbed] of [
+      ["kotinumero 09 4711 (vanha lankapuhelin)", "kotinumero [PHONE] (vanha lankapuhelin)"],
+      ["tel. 019 584 1234.", "tel. [PHONE]."],
+      ["Puhelin 046 555 1212.", "Puhelin [PHONE]."],
+    ])
+      expect(scrubText(text as string).text, text).toBe(scrubbed);
+    expect(scrubText("Puhelin 0912 ei vastaa.").text).toBe("Puhelin 0912 ei vastaa.");
+  });
 });

@@ -9,10 +9,32 @@ import { nicknameRelatives } from "./nicknames.js";
  * lower case, and lower case with diacritics folded.
  */
 
-/** Lower case with diacritics removed (Núñez → nunez, Mäkinen → makinen). */
+// Letters that are no base letter with a mark, so NFD leaves them: a register may write Yılmaz
+// as Yilmaz, Søren as Soren, Łukasz as Lukasz.
+const UNMARKED_LETTERS: Record<string, string> = {
+  ı: "i",
+  ł: "l",
+  ø: "o",
+  đ: "d",
+  ð: "d",
+  þ: "th",
+  æ: "ae",
+  œ: "oe",
+  ß: "ss",
+};
+const UNMARKED = /[ıłøđðþæœß]/g;
+
+/** Lower case with diacritics removed (Núñez → nunez, Mäkinen → makinen, Yılmaz → yilmaz). */
 export function foldName(word: string): string {
-  return word.toLocaleLowerCase("fi").normalize("NFD").replace(/\p{M}/gu, "");
+  const lower = word.toLocaleLowerCase("fi");
+  // Most words of a note are plain ASCII: nothing to fold, and NFD is the costly part.
+  if (ASCII.test(lower)) return lower;
+  return lower
+    .normalize("NFD")
+    .replace(/\p{M}/gu, "")
+    .replace(UNMARKED, (c) => UNMARKED_LETTERS[c] ?? c);
 }
+const ASCII = /^[ -~]*$/;
 
 /** The keys a word of a person's name is remembered by. */
 export function nameKeys(word: string): string[] {
@@ -39,6 +61,17 @@ export const NAME_TOKEN =
  * finnishBaseForms), and take no genitive -s.
  */
 export function nameCandidates(token: string): string[] {
+  let keys = nameCandidateCache.get(token);
+  if (!keys) {
+    keys = computeNameCandidates(token);
+    if (nameCandidateCache.size >= 50_000) nameCandidateCache.clear(); // bounded memory
+    nameCandidateCache.set(token, keys);
+  }
+  return keys;
+}
+const nameCandidateCache = new Map<string, string[]>();
+
+function computeNameCandidates(token: string): string[] {
   const word = token.replace(/\p{N}+$/u, "");
   const forms = word.includes("-") ? [word, ...word.split("-")] : [word];
   const keys: string[] = [];

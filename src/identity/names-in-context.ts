@@ -7,16 +7,14 @@ import { nameCandidates } from "./name-forms.js";
 import { TABLE_NAMES } from "./nicknames.js";
 
 // Titles are always followed by a name (any capitalised word, or a common name in any case).
+const WORD_TITLE_LIST = `erikoislääkäri lääkäri ylilääkäri osastonlääkäri apulaisylilääkäri
+  läkare överläkare avdelningsläkare specialistläkare skötare hoitaja rouva herra fru herr`;
 const TITLES = new Set(
-  "ll el sh th lh ft dr prof mr mrs ms miss mx erikoislääkäri lääkäri läkare hoitaja rouva herra fru herr".split(
-    " ",
-  ),
+  `ll el sh th lh ft dr prof mr mrs ms miss mx ${WORD_TITLE_LIST}`.split(/\s+/),
 );
 // Titles that are whole words, not abbreviations: a full stop after one ends the sentence
 // ("soitin lääkärille, lääkäri. Potilas …"), so a name follows only after a space.
-const WORD_TITLES = new Set(
-  "erikoislääkäri lääkäri läkare hoitaja rouva herra fru herr".split(" "),
-);
+const WORD_TITLES = new Set(WORD_TITLE_LIST.split(/\s+/));
 // Words for the patient and relatives, in their common case forms: a common name after one is a
 // name ("potilas Matti", "tyttärelle Annalle", "hennes make Lars").
 const RELATIONS = new Set(
@@ -40,8 +38,36 @@ const RELATIONS = new Set(
   granne grannen vän väninna tolk tolken sjuksköterska sjuksköterskan undersköterska
   undersköterskan barnmorska fysioterapeut kurator kuratorn kirurg kallad kallas tilltalsnamn
   neighbour neighbor friend carer caregiver interpreter nurse physiotherapist physio
-  midwife surgeon nickname called son`.split(/\s+/),
+  midwife surgeon nickname called son
+  stepfather stepmother stepson stepdaughter stepbrother stepsister guardian kin guide
+  edunvalvoja edunvalvojan edunvalvojalle opas oppaan lapset lasten lapsille sisarukset
+  isoäiti isoisä mummo ukki förmyndare guiden barn barnen syskon farmor mormor farfar morfar
+  children kids siblings parents grandmother grandfather grandma grandpa`.split(/\s+/),
 );
+// Words for the patient: after them a sentence often goes on with a place or a ward ("Potilas
+// Meilahdesta"), so only a common name is taken. After any other relation or role the next
+// capitalised word is a name ("puoliso Marjo", "husband Jorge"), even one no list knows.
+const PATIENT_WORDS = new Set(
+  "potilas potilaan potilaalle potilaalla potilasta potilaasta potilaalta patient patienten patientens patient's".split(
+    " ",
+  ),
+);
+// Capitalised in English without being names: a weekday, a month or a language after "nurse",
+// "physio" or "interpreter".
+const NOT_NAMES_AFTER_CUE = new Set(
+  `monday tuesday wednesday thursday friday saturday sunday january february march july august
+  september october november december english finnish swedish arabic somali russian estonian
+  spanish french german persian farsi dari kurdish sorani turkish vietnamese chinese mandarin
+  cantonese thai ukrainian polish albanian portuguese italian hindi urdu bengali tigrinya amharic
+  romanian bulgarian hungarian greek`.split(/\s+/),
+);
+// After a relation or role a word in a Finnish case of place is where they are or come from
+// ("sairaanhoitaja Kotihoidosta", "hoitaja Jorvissa"), seldom a name no list knows.
+const PLACE_CASE = /(?:sta|stä|ssa|ssä)$/;
+// "Lapset Kimmo ja Eija", "son Erik and daughter": a second name joined to the first.
+const AND_WORDS = new Set(["ja", "sekä", "och", "and"]);
+// A relation word, then a bracket before the name: "Mother (Rebecca) reports".
+const BRACKET_GAP = /^[ \t\u00a0]*\($/;
 // Name particles between the words of a name (Pieter van der Berg, Henrik af Hällström, Ibn
 // Sina's al-): lower case, they do not end a name in context when a capitalised word follows.
 const PARTICLES = new Set(
@@ -69,6 +95,18 @@ const INITIAL = /^\p{Lu}$/u;
 const NOT_HEADER_WORDS = new Set("huom obs note info hei hej tel puh".split(" "));
 const INITIALS_AFTER_SIGNING =
   /(?<![\p{L}])(?:(?:typed|dictated|written|entered|signed|recorded) by|[Kk]irjaus:|[Kk]irjaaja:?|[Kk]irjannut:?|[Ss]anellut:?|[Ss]krivet av|[Ss]ignerat av|[Dd]ikterat av)[ \t]+(\p{Lu}{2,3})(?![\p{L}\p{N}-])/gu;
+// A patient's initials after the abbreviation for patient: "Pat. H.L.", "Pt I.B.", "Potilas M. K.".
+const INITIALS_AFTER_PATIENT =
+  /(?<![\p{L}])(?:[Pp]at\.?|[Pp]t\.?|[Pp]otilas|[Pp]atient(?:en)?)[ \t]+(\p{Lu}\.[ \t]?\p{Lu}\.?(?:[ \t]?\p{Lu}\.)?)(?![\p{L}])/gu;
+// Words for what a clinician is, in a signature after their name: "Tomas Eklund,
+// specialistläkare", "Saara K., charge nurse". Compounds end in them (erikoislääkäri).
+const ROLE_ENDINGS =
+  "lääkäri|läkare|hoitaja|sköterska|kirurgi|kirurg|terapeutti|terapeut|kätilö|barnmorska|psykologi|psykolog|nurse|doctor|physician|surgeon|therapist|midwife|psychologist|consultant|registrar|resident|radiologist|anaesthetist|anesthetist";
+// One to three capitalised words or initials, a comma, at most one more word, and the role.
+const NAME_BEFORE_ROLE = new RegExp(
+  `(?<![\\p{L}\\p{N}.])((?:\\p{Lu}[\\p{Ll}'’-]+|\\p{Lu}\\.)(?:[ \\t]+(?:\\p{Lu}[\\p{Ll}'’-]+|\\p{Lu}\\.?)){1,2}),[ \\t]+(?:\\p{Ll}+[ \\t]+)?\\p{Ll}*(?:${ROLE_ENDINGS})(?![\\p{L}])`,
+  "gu",
+);
 // What comes before a header at the start of a line: nothing, or only spaces.
 const LINE_START = /(?:^|\n)[ \t\u00a0]*$/;
 
@@ -193,6 +231,25 @@ export function namesInContext(text: string, onlyAfterCues = false): NameInConte
     const rest = text.slice((words[last] as Word).end);
     return /^[ \t\u00a0]*\p{Ll}/u.test(rest) ? -1 : last;
   };
+  // After a name in context, "ja", "och" or "and" and capitalised words: the index of the last
+  // word of that second name, or -1.
+  const joinedNameEnd = (i: number) => {
+    const and = words[i + 1];
+    const first = words[i + 2];
+    if (!and || !first || !AND_WORDS.has(and.text) || !SPACE.test(gap(i))) return -1;
+    if (!SPACE.test(gap(i + 1)) || !isCapitalised(first.text) || isTitle(i + 2)) return -1;
+    if (NOT_NAMES_AFTER_CUE.has(first.text.toLowerCase())) return -1;
+    let end = i + 2;
+    while (
+      end + 1 < words.length &&
+      end - i - 1 < MAX_NAME_WORDS &&
+      SPACE.test(gap(end)) &&
+      isCapitalised((words[end + 1] as Word).text) &&
+      !isTitle(end + 1)
+    )
+      end++;
+    return end;
+  };
   const spans: NameInContext[] = [];
   const span = (from: number, to: number, all: boolean) => {
     const names: Array<[number, number]> = [];
@@ -219,7 +276,10 @@ export function namesInContext(text: string, onlyAfterCues = false): NameInConte
     const relation =
       !title &&
       RELATIONS.has(cue) &&
-      (SPACE.test(gap(i)) || ((colon || COMMA_GAP.test(gap(i))) && !PERSON_LABELS.has(cue)));
+      (SPACE.test(gap(i)) ||
+        BRACKET_GAP.test(gap(i)) ||
+        ((colon || COMMA_GAP.test(gap(i))) && !PERSON_LABELS.has(cue)));
+    const anyCapitalAfter = relation && !PATIENT_WORDS.has(cue);
     let last = i;
     const headerEnd = colon ? -1 : lineHeaderEnd(i);
     if (headerEnd > i) {
@@ -239,7 +299,9 @@ export function namesInContext(text: string, onlyAfterCues = false): NameInConte
         if (last > i && PARTICLES.has(next) && particlesLeadToName(j)) continue;
         const named =
           isNameAfterCue(next) ||
-          ((title || last > i) && isCapitalised(next)) ||
+          ((title || last > i || (anyCapitalAfter && !PLACE_CASE.test(next))) &&
+            isCapitalised(next) &&
+            !NOT_NAMES_AFTER_CUE.has(next.toLowerCase())) ||
           (last === i && isInitialAt(j));
         if (!named || (last > i && isTitle(j))) break;
         last = j;
@@ -248,6 +310,10 @@ export function namesInContext(text: string, onlyAfterCues = false): NameInConte
       if (last > i) {
         span(i + 1, last, true);
         i = last;
+        for (let end = joinedNameEnd(i); end > i; end = joinedNameEnd(i)) {
+          span(i + 2, end, true);
+          i = end;
+        }
       }
       continue;
     }
@@ -273,17 +339,20 @@ export function namesInContext(text: string, onlyAfterCues = false): NameInConte
     i = last;
   }
   // A writer's initials after the words that sign a note ("typed by MH", "Kirjaus: TL"): two or
-  // three capitals there are a person, elsewhere as often an abbreviation (TT, CRP).
-  for (const m of text.matchAll(INITIALS_AFTER_SIGNING)) {
-    const initials = m[1] as string;
-    const start = m.index + m[0].length - initials.length;
-    if (spans.some((n) => start < n.end && n.start < start + initials.length)) continue;
-    spans.push({
-      start,
-      end: start + initials.length,
-      names: [[start, start + initials.length]],
-      cued: true,
-    });
-  }
+  // three capitals there are a person, elsewhere as often an abbreviation (TT, CRP). A
+  // patient's initials after "Pat." are theirs; a name before a comma and a role signs a note.
+  const cuedGroup = (m: RegExpMatchArray, start: number) => {
+    const value = m[1] as string;
+    const end = start + value.length;
+    const overlapping = spans.filter((n) => start < n.end && n.start < end);
+    if (overlapping.some((n) => n.cued || n.start < start || n.end > end)) return;
+    for (const n of overlapping) spans.splice(spans.indexOf(n), 1);
+    spans.push({ start, end, names: [[start, end]], cued: true });
+  };
+  for (const m of text.matchAll(INITIALS_AFTER_SIGNING))
+    cuedGroup(m, m.index + m[0].length - (m[1] as string).length);
+  for (const m of text.matchAll(INITIALS_AFTER_PATIENT))
+    cuedGroup(m, m.index + m[0].length - (m[1] as string).length);
+  for (const m of text.matchAll(NAME_BEFORE_ROLE)) cuedGroup(m, m.index);
   return spans.sort((a, b) => a.start - b.start);
 }

@@ -311,4 +311,68 @@ describe("names of others in name contexts (relatives, staff, interpreters, head
       expect(scrubText(text).text, text).toBe(text);
     expect(scrubText("Per Dr Okafor's note.").text).toBe("Per Dr [NAME] note.");
   });
+
+  it("take any capitalised word after a role or relation word, and a second name joined by and", () => {
+    for (const [text, scrubbed] of [
+      ["Keskusteltu ylilääkäri Turusen kanssa.", "Keskusteltu ylilääkäri [NAME] kanssa."],
+      ["Diskuterat med överläkare Westerlund.", "Diskuterat med överläkare [NAME]."],
+      ["Skötare Camilla gav insulin.", "Skötare [NAME] gav insulin."],
+      [
+        "Ohjattu fysioterapeutti Juhosen vastaanotolle.",
+        "Ohjattu fysioterapeutti [NAME] vastaanotolle.",
+      ],
+      ["Puoliso Marjo soittaa iltaisin.", "Puoliso [NAME] soittaa iltaisin."],
+      ["Veli Karwan soittaa huomenna.", "Veli [NAME] soittaa huomenna."],
+      ["Husband Jorge will interpret.", "Husband [NAME] will interpret."],
+      ["Mother (Rebecca) reports fever.", "Mother ([NAME]) reports fever."],
+      ["his stepfather Per af Ursin attended", "his stepfather [NAME] attended"],
+      ["next of kin Moira Quill, by phone", "next of kin [NAME], by phone"],
+      ["with tour guide Yuki Tanaka.", "with tour guide [NAME]."],
+      ["Johan, kallas Jocke, önskar", "Johan, kallas [NAME], önskar"],
+      ["Edunvalvoja Tommin mukaan", "Edunvalvoja [NAME] mukaan"],
+      ["Lapset Kimmo ja Eija informoitu.", "Lapset [NAME] ja [NAME] informoitu."],
+      ["Omainen Georg von Wright ilmoitettu.", "Omainen [NAME] ilmoitettu."],
+    ])
+      expect(scrubText(text as string).text, text).toBe(scrubbed);
+  });
+
+  it("do not take a weekday, a month, a language or a place after a patient word for a name", () => {
+    for (const text of [
+      "Seen by physio Monday, again by nurse Friday.",
+      "Interpreter Arabic booked, husband Somali speaking.",
+      "Potilas Meilahdesta siirtyy osastolle.",
+      "Patient Transport booked for 10.00.",
+      "Lapset ja puoliso informoitu.",
+    ])
+      expect(scrubText(text).text, text).toBe(text);
+  });
+
+  it("take a patient's initials, a name signed with its role, and a name the text repeats", () => {
+    for (const [text, scrubbed] of [
+      ["Pat. H.L. har inte haft feber.", "Pat. [NAME] har inte haft feber."],
+      ["Pt I.B. reviewed.", "Pt [NAME] reviewed."],
+      ["Potilas M. K. (sisätaudit).", "Potilas [NAME] (sisätaudit)."],
+      [
+        "Enligt plan. Tomas Eklund, specialistläkare, 12.3.2024",
+        "Enligt plan. [NAME], specialistläkare, 12.3.2024",
+      ],
+      ["Discussed. --Saara K., charge nurse", "Discussed. --[NAME], charge nurse"],
+      ["Kimmo Haapala / K. Haapala, kirurgi", "[NAME] / [NAME], kirurgi"],
+      [
+        "Poika Tommi Rinne on edunvalvoja. Tommin numero on tiedossa.",
+        "Poika [NAME] on edunvalvoja. [NAME] numero on tiedossa.",
+      ],
+    ])
+      expect(scrubText(text as string).text, text).toBe(scrubbed);
+    expect(scrubText("Sisätaudit, erikoislääkäri paikalla.").text).toBe(
+      "Sisätaudit, erikoislääkäri paikalla.",
+    );
+  });
+
+  it("match a register's spelling without letters that NFD keeps (Yilmaz for Yılmaz, Soren for Søren)", () => {
+    const own = personNameMatcher(["Yilmaz", "Mehmet", "Soren", "Lukasz"]);
+    expect(scrubText("Mehmet Yılmaz, Søren ja Łukasz.", { isPersonName: own }).text).toBe(
+      "[NAME], [NAME] ja [NAME].",
+    );
+  });
 });

@@ -70,4 +70,23 @@ describe("record numbers after their label", () => {
     ])
       expect(labelledNumberSpans(text), text).toEqual([]);
   });
+
+  it("take a value after any compound that names a number, but a phone's, a post code's or a sample's", () => {
+    for (const [text, scrubbed] of [
+      ["Anställningsnummer 4455-HUS, arbetsolycka.", "Anställningsnummer [ID], arbetsolycka."],
+      [
+        "Norwegian ID (fødselsnummer) 24117912345; patient",
+        "Norwegian ID (fødselsnummer) [ID]; patient",
+      ],
+      ["työntekijänumero: 7781234", "työntekijänumero: [ID]"],
+      ["employee number 4455-HUS", "employee number [ID]"],
+    ])
+      expect(scrub(text as string), text).toBe(scrubbed);
+    for (const text of [
+      "Postnummer 22100 Mariehamn.",
+      "Näytenumero 1503851 uusittu.",
+      "huonenumero 1234",
+    ])
+      expect(labelledNumberSpans(text), text).toEqual([]);
+  });
 });

@@ -20,7 +20,8 @@ const NUMERO_CASES = "n a lla lle lta ssa sta on ksi".split(" ");
 const NUMBERED = `potilas, potilaskertomus, potilaskertomuksen, sairauskertomus, sairaskertomus, asiakas, arkisto, journal, patient, klient,
   client, record, medical record, hospital, chart, nhs, account, member, insurance,
   insurance policy, policy, passport, passi, passin, vakuutuksen, vakuutus, kortin,
-  sairaanhoitokortin, kela-kortin, kelakortin, health card, health insurance card, card`;
+  sairaanhoitokortin, kela-kortin, kelakortin, health card, health insurance card, card,
+  employee, staff, personnel`;
 const NUMBER_WORDS = "numero nro n:o nr nummer number no id tunnus";
 
 // Longest first: an alternation takes the first that fits.
@@ -72,13 +73,35 @@ const EDGE = "0-9A-Za-zÅÄÖåäöÉéÜü";
  */
 export const RE2_RECORD_NUMBER = `(^|[^${EDGE}])(${anyCase(LABEL)})\\.?\\)?[ \\t]*[:#]?[ \\t]*(${ASCII_VALUE})($|[^${EDGE}])`;
 
+// Any compound that names a number ("anställningsnummer", "työntekijänumero",
+// "fødselsnummer"), except numbers of phones, post codes, samples, rooms and batches, which
+// are no person's.
+const COMPOUND_LABELLED = new RegExp(
+  `(?<![\\p{L}])(\\p{L}{3,}?)(?:nummer|numret|numero|nro|nr)\\.?\\)?[ \\t]*[:#]?[ \\t]*(${VALUE})(?![\\p{L}\\p{N}])`,
+  "giu",
+);
+const NUMBER_WORD_IN = /nummer|numret|numero|nro|nr/i;
+const NOT_A_PERSONS_NUMBER =
+  /(?:puhelin|telefon|koti|posti|post|näyte|prov|työ|matka|gsm|mobil|fax|faksi|hem|puh|huone|rum|sal|osasto|avdelning|versio|version|erä|sarja|lot|batch|tilaus|order|sivu|sid|page)$/i;
+
+/**
+ * The compound labels in RE2 syntax for the release guard. RE2 cannot leave out the phone's and
+ * the post code's compounds; in released text those are identifiers of their own kinds anyway.
+ */
+export const RE2_COMPOUND_NUMBER = `(^|[^${EDGE}])([A-Za-zÅÄÖåäöØøÆæ]{3,}(${anyCase("nummer|numret|numero|nro|nr")}))\\.?\\)?[ \\t]*[:#]?[ \\t]*(${ASCII_VALUE})($|[^${EDGE}])`;
+
 /** The spans of values written after a record-number label, in text order. */
 export function labelledNumberSpans(text: string): Array<[number, number]> {
   const spans: Array<[number, number]> = [];
-  for (const m of text.matchAll(LABELLED)) {
-    const value = m[1] as string;
-    const start = m.index + m[0].length - value.length;
-    spans.push([start, start + value.length]);
-  }
-  return spans;
+  const value = (m: RegExpMatchArray, group: number) => {
+    const found = m[group] as string;
+    const start = (m.index ?? 0) + m[0].length - found.length;
+    spans.push([start, start + found.length]);
+  };
+  for (const m of text.matchAll(LABELLED)) value(m, 1);
+  // The compound pattern tries every word; most notes name no number at all.
+  if (NUMBER_WORD_IN.test(text))
+    for (const m of text.matchAll(COMPOUND_LABELLED))
+      if (!NOT_A_PERSONS_NUMBER.test(m[1] as string)) value(m, 2);
+  return spans.sort((a, b) => a[0] - b[0]);
 }

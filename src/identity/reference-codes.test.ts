@@ -41,4 +41,11 @@ describe("reference codes known by their shape", () => {
     ])
       expect(referenceCodeSpans(text), text).toEqual([]);
   });
+
+  it("take a code whose two-group prefix is followed by a space (a driving licence's FI-AK 12345678)", () => {
+    expect(scrub("Ajokortin nro FI-AK 12345678. Ei saa ajaa.")).toBe(
+      "Ajokortin nro [ID]. Ei saa ajaa.",
+    );
+    expect(referenceCodeSpans("PLT 250000, CRP 12, ICD-10 S72.0")).toEqual([]);
+  });
 });

@@ -10,9 +10,10 @@
 const VEHICLE_CUE =
   /(?<![\p{L}])(?:rekisteri(?:numero|nro|tunnus|kilpi)?|rek\.? ?(?:nro|nr|no)|auto|taksi|invataksi|ambulanssi|registreringsnummer|registreringsnr|reg\.? ?nr|bil(?:en)?|taxi|invataxi|ambulans|vehicle|car|licen[cs]e plate|plate|registration)(?:[ \t]+(?:nro|nr|no|number|nummer|numero)\.?)?[ \t]*[:#]?[ \t]*([A-ZÅÄÖ]{2,3}-[0-9]{1,3})(?![\p{L}\p{N}-])/giu;
 
-// A prefix of letters (and further letter groups) before digit groups: RE-8812-4403-27.
+// A prefix of letters (and further letter groups) before digit groups: RE-8812-4403-27; after
+// a prefix of two groups a space may come before the digits (FI-AK 12345678).
 const PREFIXED_CODE =
-  /(?<![\p{L}\p{N}-])[A-ZÅÄÖ]{1,4}(?:-[A-ZÅÄÖ]{2,4})*-?[0-9]+(?:-[0-9A-Z]+)*(?![\p{L}\p{N}]|-[0-9])/gu;
+  /(?<![\p{L}\p{N}-])[A-ZÅÄÖ]{1,4}(?:(?:-[A-ZÅÄÖ]{2,4})+[ -]?|-?)[0-9]+(?:-[0-9A-Z]+)*(?![\p{L}\p{N}]|-[0-9])/gu;
 const MIN_CODE_DIGITS = 6;
 
 // A run of twelve digits or more is no phone number, date or measurement.
@@ -34,3 +35,11 @@ export function referenceCodeSpans(text: string): Array<[number, number]> {
   for (const m of text.matchAll(LONG_DIGITS)) spans.push([m.index, m.index + m[0].length]);
   return spans.sort((a, b) => a[0] - b[0]);
 }
+
+/**
+ * Reference codes in RE2 syntax for the release guard: a prefix of capitals and a group of six
+ * digits or more, or groups of which one has four digits (RE2 cannot count digits over groups as
+ * the scrubber does), or a run of twelve digits or more.
+ */
+export const RE2_REFERENCE_CODE =
+  "(^|[^0-9A-Za-zÅÄÖåäö+-])([A-ZÅÄÖ]{1,4}(-?|(-[A-ZÅÄÖ]{2,4})+[ -]?)([0-9]{6,}|[0-9]{2,}(-[0-9]{2,})*-[0-9]{4,}|[0-9]{4,}(-[0-9]{2,})+)|[0-9]{12,})($|[^0-9A-Za-zÅÄÖåäö])";

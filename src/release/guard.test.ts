@@ -95,6 +95,27 @@ describe("release guard patterns in DuckDB", () => {
     for (const text of NOT_RECORD_NUMBERS) expect(await kindsOf(text), text).toEqual([]);
   });
 
+  it("find numbers after any compound label and reference codes, but no clinical code", async () => {
+    for (const [value, kind] of <Array<[string, string]>>[
+      ["Anställningsnummer 4455-HUS", "number after a compound label"],
+      ["työntekijänumero: 7781234", "number after a compound label"],
+      ["lähete L2024-0034871", "reference code"],
+      ["ajokortti FI-AK 12345678", "reference code"],
+      ["Kela 80246813579135", "reference code"],
+    ])
+      expect(await kindsOf(value), value).toContain(kind);
+    for (const text of [
+      "ICD-10 S72.0, ATC C09AA05, CA-125 42, COVID-19",
+      "PLT 250000, versio 10.2.15.3",
+      "Huone 4711, mRNA-1273 annettu",
+    ])
+      expect(await kindsOf(text), text).toEqual([]);
+    expect(kindCountIn("text FI-AK 12345678, more", "reference code")).toBe(1);
+    expect(
+      kindCountIn("text Anställningsnummer 4455-HUS, more", "number after a compound label"),
+    ).toBe(1);
+  });
+
   it("take no dose, weight, lab value, year or duration for an address", async () => {
     for (const text of NOT_ADDRESSES) expect(await kindsOf(text), text).toEqual([]);
     for (const text of [

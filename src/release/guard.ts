@@ -2,7 +2,8 @@ import { readFileSync } from "node:fs";
 import { RE2_CODICE_FISCALE } from "../identity/codice-fiscale.js";
 import { RE2_PATTERNS } from "../identity/identifier-patterns.js";
 import { RE2_NAMED_IDENTITY_NUMBER } from "../identity/nordic-ids.js";
-import { RE2_RECORD_NUMBER } from "../identity/record-numbers.js";
+import { RE2_COMPOUND_NUMBER, RE2_RECORD_NUMBER } from "../identity/record-numbers.js";
+import { RE2_REFERENCE_CODE } from "../identity/reference-codes.js";
 import type { Lake } from "../lake/lake.js";
 import { ident, join, type Sql, sql } from "../lake/sql.js";
 
@@ -18,6 +19,8 @@ export const IDENTIFIER_PATTERNS = {
   "street address": RE2_PATTERNS.streetAddress,
   "postal code with town": RE2_PATTERNS.postalTown,
   "record number": RE2_RECORD_NUMBER,
+  "number after a compound label": RE2_COMPOUND_NUMBER,
+  "reference code": RE2_REFERENCE_CODE,
   "identity number after its name": RE2_NAMED_IDENTITY_NUMBER,
   "Italian codice fiscale": RE2_CODICE_FISCALE,
 } as const;
@@ -58,8 +61,8 @@ export interface GuardHit {
 /**
  * Reads every packaged Parquet file back and counts, per text column, values that look like an
  * identity code, a phone number, an e-mail address, a street address, a postal code with its
- * town or a number after a record-number label; text files (codebook, README, metadata)
- * are scanned too. The hits name where, never the value.
+ * town, a number after a record-number label or a compound that names a number, or a reference
+ * code; text files (codebook, README, metadata) are scanned too. The hits name where, never the value.
  */
 export async function scanRelease(
   lake: Lake,
