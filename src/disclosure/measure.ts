@@ -1,5 +1,5 @@
 import type { Lake } from "../lake/lake.js";
-import { join, type Sql, sql } from "../lake/sql.js";
+import { integerText, join, type Sql, sql } from "../lake/sql.js";
 import { RECORD_KEYS } from "./record-keys.js";
 import { type KeySample, SAMPLE_SIZE, sampleOf } from "./sample.js";
 import {
@@ -8,6 +8,7 @@ import {
   type Bucket,
   emptySketch,
   HASHES,
+  mod64,
   type Sketch,
 } from "./sketch.js";
 
@@ -37,7 +38,6 @@ export interface MeasuredCell {
   sample: KeySample | null;
 }
 
-const MOD = 1n << 64n;
 export const emptyCell = (): MeasuredCell => ({
   n: 0,
   key: 0,
@@ -46,9 +46,9 @@ export const emptyCell = (): MeasuredCell => ({
 });
 
 /**
- * Measures many cells in one pass: distinct (cell, person) pairs are joined to the record keys and
- * summed per sketch bucket. A person without a record key stops the answer rather than go
- * uncounted.
+ * Measures many cells in one pass: distinct (cell, person) pairs are joined to the record keys
+ * once and summed per sketch bucket. A person without a record key stops the answer rather than
+ * go uncounted.
  */
 export async function measureCells(
   lake: Lake,
@@ -66,14 +66,18 @@ export async function measureCells(
     ),
     sql` union all `,
   );
-  await lake.query(
-    sql`create or replace temp table _disclosure_cells as select distinct cell, pseudo_id from (${members}) where pseudo_id is not null`,
+  await keyCells(lake, sql`select distinct cell, pseudo_id from (${members})`);
+  const [check] = await lake.query(
+    sql`select count(*) filter (where not list_contains(${ids}::varchar[], cell)) as unknown,
+          count(*) filter (where record_key is null) as keyless
+        from _disclosure_cells`,
   );
-  const [unknown] = await lake.query(
-    sql`select count(*) n from (select distinct cell from _disclosure_cells) where not list_contains(${ids}::varchar[], cell)`,
-  );
-  if (Number(unknown?.n ?? 0) > 0) throw new Error("A cell of an answer is not among its labels.");
-  await measureTempCells(lake, (cell) => String(cell), out, { samples: true });
+  if (Number(check?.unknown ?? 0) > 0)
+    throw new Error("A cell of an answer is not among its labels.");
+  await measureTempCells(lake, (cell) => String(cell), out, {
+    samples: true,
+    keyless: Number(check?.keyless ?? 0),
+  });
   return out;
 }
 
@@ -87,8 +91,12 @@ export async function measureGroupedCells(
   members: Sql,
 ): Promise<Map<string, MeasuredCell>> {
   const out = new Map<string, MeasuredCell>();
-  await lake.query(
-    sql`create or replace temp table _disclosure_cells as select distinct cell::varchar as cell, pseudo_id from (${members}) where pseudo_id is not null and cell is not null`,
+  await keyCells(
+    lake,
+    sql`select distinct cell::varchar as cell, pseudo_id from (${members}) where cell is not null`,
+  );
+  const [check] = await lake.query(
+    sql`select count(*) filter (where record_key is null) as keyless from _disclosure_cells`,
   );
   await measureTempCells(
     lake,
@@ -98,64 +106,83 @@ export async function measureGroupedCells(
       return id;
     },
     out,
-    { samples: false },
+    { samples: false, keyless: Number(check?.keyless ?? 0) },
   );
   return out;
 }
 
 /**
- * Sizes, cell keys and sketches of the cells in `_disclosure_cells` (cell, pseudo_id), and their
- * key samples if asked.
+ * `_disclosure_cells`: each distinct (cell, person) pair of `pairs` with the person's record key
+ * (null where they have none) and its 32-bit halves, and the halves of its check (the product of
+ * the key's halves): sums of 32-bit parts stay exact in BIGINT, so the sketch's sums need neither
+ * hugeint nor a second join with the keys.
+ */
+async function keyCells(lake: Lake, pairs: Sql): Promise<void> {
+  await lake.query(
+    sql`create or replace temp table _disclosure_cells as
+        select d.cell, k.record_key,
+          (k.record_key >> 32)::bigint as key_hi, (k.record_key & 4294967295)::bigint as key_lo,
+          (((k.record_key >> 32) * (k.record_key & 4294967295)) >> 32)::bigint as check_hi,
+          (((k.record_key >> 32) * (k.record_key & 4294967295)) & 4294967295)::bigint as check_lo
+        from (select cell, pseudo_id from (${pairs}) where pseudo_id is not null) d
+        left join ${RECORD_KEYS} k on k.pseudo_id = d.pseudo_id`,
+  );
+}
+
+const TWO_32 = 1n << 32n;
+// One grouped scan per sub-table, joined by union all: cheaper than one scan of the rows repeated
+// HASHES times by a cross join, since each group by is over cells x 16 buckets only.
+const SKETCH_SUMS = join(
+  Array.from(
+    { length: HASHES },
+    (_, i) =>
+      sql`select cell, ${integerText(i * BUCKETS_PER_HASH)} + ((record_key >> ${integerText(32 + 4 * i)}) & 15) as bucket,
+            count(*) as n, sum(key_hi)::varchar as key_hi, sum(key_lo)::varchar as key_lo,
+            sum(check_hi)::varchar as check_hi, sum(check_lo)::varchar as check_lo
+          from _disclosure_cells where record_key is not null group by all`,
+  ),
+  sql` union all `,
+);
+
+/**
+ * Sizes, cell keys and sketches of the cells in `_disclosure_cells` (see keyCells), and their key
+ * samples if asked. A person without a record key (`keyless`) stops the answer rather than go
+ * uncounted.
  */
 async function measureTempCells(
   lake: Lake,
   idOf: (cell: unknown) => string,
   out: Map<string, MeasuredCell>,
-  options: { samples: boolean },
+  options: { samples: boolean; keyless: number },
 ): Promise<void> {
-  // Each cell's members, to compare with those the record keys' join counts: fewer there means
-  // someone has no record key (cheaper than an anti join of every member with the keys).
-  const members = new Map<string, number>();
-  for (const r of await lake.query(
-    sql`select cell, count(*) as n from _disclosure_cells group by cell`,
-  ))
-    members.set(idOf(r.cell), Number(r.n));
-  const rows = await lake.query(
-    sql`select c.cell, h.i * ${BUCKETS_PER_HASH} + ((k.record_key >> (32 + 4 * h.i)) & 15) as bucket,
-          count(*) as n,
-          sum(k.record_key::hugeint)::varchar as ids,
-          sum(((k.record_key >> 32) * (k.record_key & 4294967295))::hugeint)::varchar as checks,
-          sum((k.record_key & 4294967295)::hugeint)::varchar as low
-        from _disclosure_cells c join ${RECORD_KEYS} k on k.pseudo_id = c.pseudo_id
-        cross join (select unnest(range(${HASHES})) as i) h
-        group by all`,
-  );
+  if (options.keyless > 0) {
+    await lake.query(sql`drop table if exists _disclosure_cells`);
+    throw new Error(
+      "Some people in the lake have no record key, so their counts cannot be perturbed: the next load (`kaivo ingest`) or opt-out change gives them one, when it refreshes the catalog.",
+    );
+  }
   const low = new Map<string, bigint>();
-  for (const r of rows) {
+  for (const r of await lake.query(SKETCH_SUMS)) {
     const id = idOf(r.cell);
     const cell = out.get(id) as MeasuredCell;
     const b = Number(r.bucket);
     const bucket = cell.sketch[b] as Bucket;
+    const keyLow = BigInt(String(r.key_lo));
     bucket.count = Number(r.n);
-    bucket.ids = BigInt(String(r.ids)) % MOD;
-    bucket.checks = BigInt(String(r.checks)) % MOD;
+    bucket.ids = mod64(BigInt(String(r.key_hi)) * TWO_32 + keyLow);
+    bucket.checks = mod64(BigInt(String(r.check_hi)) * TWO_32 + BigInt(String(r.check_lo)));
     // Sub-table 0 holds every member once: its buckets give the size and the cell key.
     if (b < BUCKETS_PER_HASH) {
       cell.n += Number(r.n);
-      low.set(id, ((low.get(id) ?? 0n) + BigInt(String(r.low))) % (1n << 32n));
+      low.set(id, ((low.get(id) ?? 0n) + keyLow) % TWO_32);
     }
   }
-  for (const [id, n] of members)
-    if ((out.get(id) as MeasuredCell).n !== n)
-      throw new Error(
-        "Some people in the lake have no record key, so their counts cannot be perturbed: the next load (`kaivo ingest`) or opt-out change gives them one, when it refreshes the catalog.",
-      );
   for (const [id, sum] of low) (out.get(id) as MeasuredCell).key = Number(sum) / 2 ** 32;
   const samples = !options.samples
     ? []
     : await lake.query(
-        sql`select c.cell, min(k.record_key, ${SAMPLE_SIZE})::varchar[] as keys
-        from _disclosure_cells c join ${RECORD_KEYS} k on k.pseudo_id = c.pseudo_id group by c.cell`,
+        sql`select cell, min(record_key, ${SAMPLE_SIZE})::varchar[] as keys
+        from _disclosure_cells group by cell`,
       );
   for (const r of samples) {
     const cell = out.get(idOf(r.cell)) as MeasuredCell;
