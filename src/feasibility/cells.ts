@@ -34,8 +34,8 @@ export interface AssessmentLayout {
   steps: string[];
   sexes: readonly string[];
   bands: string[];
-  indexYears: number[];
-  data: Array<DataRequest & { years: number[] }>;
+  indexYears: readonly number[];
+  data: Array<DataRequest & { years: readonly number[] }>;
 }
 
 /** Checks every requested table and variable against the catalog before anything runs. */
@@ -71,15 +71,25 @@ export function dataRequests(catalog: Catalog, names: string[]): DataRequest[] {
   });
 }
 
-/** Every year a table has events in as of the snapshot: the years listed for it, whoever asks. */
-async function tableYears(lake: Lake, registry: string, table: string, snapshot: number) {
+/**
+ * Every year a table has events in as of the snapshot: the years listed for it, whoever asks.
+ * Read once per write of the lake: a scan of the table per answer cost as much as a cohort step.
+ */
+function tableYears(lake: Lake, registry: string, table: string, snapshot: number) {
+  return lake.remember(`table-years:${registry}.${table}@${snapshot}`, () =>
+    scanTableYears(lake, registry, table, snapshot),
+  );
+}
+
+async function scanTableYears(lake: Lake, registry: string, table: string, snapshot: number) {
   const [span] = await lake.query(
     sql`select min(year(e.event_date)) lo, max(year(e.event_date)) hi from ${Lake.qualified(registry, table)} e where ${Lake.asOf(snapshot, "e")}`,
   );
   const lo = Number(span?.lo ?? Number.NaN);
   const hi = Number(span?.hi ?? Number.NaN);
   if (!Number.isFinite(lo) || !Number.isFinite(hi)) return [];
-  return Array.from({ length: hi - lo + 1 }, (_, i) => lo + i);
+  // Shared by every answer of this write generation: frozen, so that none changes another's.
+  return Object.freeze(Array.from({ length: hi - lo + 1 }, (_, i) => lo + i));
 }
 
 export async function assessmentLayout(

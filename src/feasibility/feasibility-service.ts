@@ -267,8 +267,10 @@ function present<T extends number | Shown>(
         indexYears: [],
         data: full.data.map((d) => ({ ...d, years: [] })),
       };
-  const labelled = (labels: Array<string | number>, id: (l: never) => string): Labelled<T> =>
-    labels.map((l) => ({ label: String(l), persons: value(id(l as never)) }));
+  const labelled = (
+    labels: ReadonlyArray<string | number>,
+    id: (l: never) => string,
+  ): Labelled<T> => labels.map((l) => ({ label: String(l), persons: value(id(l as never)) }));
   const shownAtLeast = (v: T) => typeof v === "number" && v >= minCount;
   return {
     ...base,
