@@ -143,7 +143,8 @@ export async function loadRegistryCsv(
     personIdentifierSystem: string;
     stagingDir: string;
     label: string;
-    now?: number;
+    /** When the extract was taken (registryExtractTime): its end of data, never the wall clock. */
+    now: number;
     onProgress?: (p: LoadProgress) => void;
   },
 ): Promise<LoadReport> {
@@ -153,9 +154,10 @@ export async function loadRegistryCsv(
     source: options.source,
     export: file,
     alreadyLoaded: false,
-    transactionTime: new Date(options.now ?? Date.now()).toISOString(),
+    transactionTime: new Date(options.now).toISOString(),
     tables: { [name]: emptyTableReport() },
     notLoaded: {},
+    unreadable: {},
     seconds: {},
   };
   const fingerprint = await fileContentHash(file, `${options.source}\n${mapping.registry}\n`);
@@ -169,7 +171,7 @@ export async function loadRegistryCsv(
   mkdirSync(staging, { recursive: true });
   const stagingFile = join(staging, `${mapping.table}.ndjson`);
   const out = new BufferedFile(stagingFile);
-  const limit = (options.now ?? Date.now()) + 86_400_000;
+  const limit = options.now + 86_400_000;
   // A registry repeats its people (a row per visit): each is sealed into the vault once a load.
   const pseudoIds = new Map<string, string>();
   const stageRow = (record: Record<string, string>, line: number) => {

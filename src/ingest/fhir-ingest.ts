@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { basename, join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
@@ -8,10 +8,17 @@ import { LAKE_KEY_MACRO, recordKey } from "../identity/pseudonym.js";
 import type { Vault } from "../identity/vault.js";
 import { dropKeyedHash, installKeyedHash } from "../lake/keyed-sql.js";
 import type { Lake } from "../lake/lake.js";
-import { contentHash, type MergeTable, mergeLoad } from "../lake/merge.js";
+import { type MergeTable, mergeLoad } from "../lake/merge.js";
 import { ValidationError } from "../shared/errors.js";
 import { BufferedFile } from "./buffered-file.js";
 import { CheckAhead } from "./check-ahead.js";
+import {
+  type Manifest,
+  NDJSON_FILE,
+  readablePath,
+  readExportListing,
+  readText,
+} from "./export-files.js";
 import {
   CHECKS_DB,
   checksAppender,
@@ -41,12 +48,6 @@ import {
   type TableLoad,
   tableLoad,
 } from "./table-load.js";
-
-interface Manifest {
-  transactionTime: string;
-  output: Array<{ type: string; url: string; count?: number }>;
-  deleted?: Array<{ type: string; url: string }>;
-}
 
 /** Where a load is, reported every half second and at each step. */
 export interface LoadProgress {
@@ -85,7 +86,7 @@ export function findExports(path: string): string[] {
   if (
     existsSync(path) &&
     statSync(path).isDirectory() &&
-    readdirSync(path).some((f) => /\.(ndjson|jsonl)$/.test(f))
+    readdirSync(path).some((f) => NDJSON_FILE.test(f))
   ) {
     return [path]; // loose NDJSON files: the manifest is worked out from the files
   }
@@ -95,58 +96,24 @@ export function findExports(path: string): string[] {
   );
 }
 
-/**
- * A manifest for loose NDJSON files: each file's type from its first readable line, the export
- * time now. The fingerprint covers names and sizes, so the same files loaded again change nothing.
- */
-function looseManifest(dir: string): { manifest: Manifest; identity: string } {
-  const output: Manifest["output"] = [];
-  const identity: string[] = [];
-  for (const name of readdirSync(dir)
-    .filter((f) => /\.(ndjson|jsonl)$/.test(f))
-    .sort()) {
-    const file = join(dir, name);
-    const head = readFileSync(file, "utf8")
-      .slice(0, 1 << 20)
-      .split("\n")
-      .slice(0, 20);
-    let type: string | undefined;
-    for (const line of head) {
-      try {
-        type =
-          String((JSON.parse(line) as { resourceType?: unknown }).resourceType ?? "") || undefined;
-      } catch {
-        continue;
-      }
-      if (type) break;
-    }
-    if (!type) continue;
-    output.push({ type, url: name });
-    identity.push(`${name}:${statSync(file).size}`);
-  }
-  return {
-    manifest: { transactionTime: new Date().toISOString(), output, deleted: [] },
-    identity: identity.join("\n"),
-  };
-}
-
 /** The export's files, grouped by resource type: patients first, then places, then the rest. */
-function filesByType(dir: string, manifest: Manifest, label: string): Map<string, LoadFile[]> {
+async function filesByType(
+  dir: string,
+  manifest: Manifest,
+  label: string,
+  staging: string,
+): Promise<Map<string, LoadFile[]>> {
   const order = (type: string) =>
     type === "Patient" ? 0 : type === "Organization" || type === "Location" ? 1 : 2;
   const entries = [...manifest.output].sort((a, b) => order(a.type) - order(b.type));
   const groups = new Map<string, LoadFile[]>();
-  entries.forEach((entry, i) => {
-    const path = join(dir, basename(entry.url));
+  for (const [i, entry] of entries.entries()) {
+    const name = basename(entry.url);
+    const path = await readablePath(join(dir, name), staging);
     const files = groups.get(entry.type) ?? [];
-    files.push({
-      fileNo: i + 1,
-      path,
-      label: `${label}/${basename(path)}`,
-      bytes: existsSync(path) ? statSync(path).size : 0,
-    });
+    files.push({ fileNo: i + 1, path, label: `${label}/${name}`, bytes: statSync(path).size });
     groups.set(entry.type, files);
-  });
+  }
   return groups;
 }
 
@@ -166,17 +133,7 @@ export async function loadExport(
   dir: string,
   options: ExportLoadOptions,
 ): Promise<LoadReport> {
-  let manifest: Manifest;
-  let fingerprint: string;
-  if (existsSync(join(dir, "manifest.json"))) {
-    const manifestText = readFileSync(join(dir, "manifest.json"), "utf8");
-    manifest = JSON.parse(manifestText) as Manifest;
-    fingerprint = contentHash(`${options.source}\n${manifestText}`);
-  } else {
-    const loose = looseManifest(dir);
-    manifest = loose.manifest;
-    fingerprint = contentHash(`${options.source}\nloose\n${loose.identity}`);
-  }
+  const { manifest, fingerprint, unreadable } = await readExportListing(dir, options.source);
   const report: LoadReport = {
     loadId: 0,
     source: options.source,
@@ -185,6 +142,9 @@ export async function loadExport(
     transactionTime: manifest.transactionTime,
     tables: Object.fromEntries(tables.map((t) => [t.name, emptyTableReport()])),
     notLoaded: {},
+    unreadable: Object.fromEntries(
+      Object.entries(unreadable).map(([file, lines]) => [`${options.label}/${file}`, lines]),
+    ),
     seconds: {},
   };
   const previous = await lake.loadWithFingerprint(options.source, fingerprint);
@@ -198,7 +158,7 @@ export async function loadExport(
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
   const c = lake.connection;
-  const groups = filesByType(dir, manifest, options.label);
+  const groups = await filesByType(dir, manifest, options.label, staging);
   const totalBytes = [...groups.values()].flat().reduce((a, f) => a + f.bytes, 0);
   let bytesDone = 0;
   const key = (id: unknown) =>
@@ -596,7 +556,7 @@ function deletedKeys(
 ): Map<string, Set<string>> {
   const deleted = new Map<string, Set<string>>();
   for (const entry of manifest.deleted ?? []) {
-    const lines = readFileSync(join(dir, basename(entry.url)), "utf8")
+    const lines = readText(join(dir, basename(entry.url)))
       .split("\n")
       .filter(Boolean);
     for (const line of lines) {

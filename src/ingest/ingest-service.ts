@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, relative } from "node:path";
 import { appendAudit } from "../audit/append.js";
 import { authorize, type Permission } from "../auth/permissions.js";
@@ -15,6 +15,7 @@ import { sql } from "../lake/sql.js";
 import { NotFoundError } from "../shared/errors.js";
 import type { ControlStore } from "../store/control-store.js";
 import { loadRegistryCsv, loadRegistryMappings, type RegistryMapping } from "./csv-ingest.js";
+import { registryExtractTime } from "./export-files.js";
 import { type ExportLoadOptions, findExports, loadExport } from "./fhir-ingest.js";
 import { maskedRecord } from "./masked-record.js";
 import type { LoadReport } from "./report.js";
@@ -50,7 +51,10 @@ export async function ingest(
   options: { source?: string; onProgress?: ExportLoadOptions["onProgress"] } = {},
 ): Promise<LoadReport[]> {
   await authorize(ctx.store, ctx.actor, "ingest.run");
-  const { exports, registries } = findInputs(path);
+  const { exports, registries, registryDir } = findInputs(path);
+  // Checked before anything loads: a registry extract with no date of its own is refused.
+  const registryTime =
+    registries.length > 0 ? registryExtractTime(registryDir, exports[0]) : undefined;
   const tables = loadLakeRegistry().tables;
   // DuckDB reads the export, besides the lake's own staging files, and nothing else.
   const lake = await Lake.open(ctx.home, {
@@ -82,21 +86,14 @@ export async function ingest(
         }),
       );
     }
-    // Registry extracts are dated with the FHIR export they came with, if any.
-    const firstManifest = exports[0] ? join(exports[0], "manifest.json") : undefined;
-    const exportTime =
-      firstManifest && existsSync(firstManifest)
-        ? Date.parse(
-            (JSON.parse(readFileSync(firstManifest, "utf8")) as { transactionTime: string })
-              .transactionTime,
-          )
-        : undefined;
     for (const { mapping, file } of registries) {
       await record(
         await loadRegistryCsv(lake, vault, lakeKey, mapping, file, {
           ...common,
+          // A registry's rows are the registry's, not the EHR's.
+          source: mapping.registry,
           label: relative(path, file) || basename(file),
-          ...(exportTime ? { now: exportTime } : {}),
+          now: registryTime as number,
           ...(options.onProgress ? { onProgress: options.onProgress } : {}),
         }),
       );
@@ -135,6 +132,7 @@ async function loadedRegistries(lake: Lake): Promise<RegistryDescription[]> {
 export function findInputs(path: string): {
   exports: string[];
   registries: Array<{ mapping: RegistryMapping; file: string }>;
+  registryDir: string;
 } {
   const mappings = loadRegistryMappings();
   const registryDir = existsSync(join(path, "registries")) ? join(path, "registries") : path;
@@ -147,7 +145,7 @@ export function findInputs(path: string): {
   } catch (error) {
     if (registries.length === 0) throw error;
   }
-  return { exports, registries };
+  return { exports, registries, registryDir };
 }
 
 /** Authorises, then runs `work` with the vault open, and closes it. */

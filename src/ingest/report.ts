@@ -21,6 +21,11 @@ export interface LoadReport {
   tables: Record<string, TableReport>;
   /** Resource types in the export that no lake table takes, with their record counts. */
   notLoaded: Record<string, number>;
+  /**
+   * Files of a loose folder in which no line has a readable resourceType (a `log.ndjson`), with
+   * their non-blank lines: listed, since no table or quarantine reason can take them.
+   */
+  unreadable: Record<string, number>;
   /** Seconds spent per step of the load (check, persons, views, exact, notes, keys, quarantine, merge). */
   seconds: Record<string, number>;
 }

@@ -1,6 +1,7 @@
 import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
+import { REGISTRY_EXTRACT_FILE } from "../ingest/export-files.js";
 import { annotatedNotes } from "./annotated-corpus.js";
 import { DEFECT_KINDS, type Defect, DefectPlanner } from "./defects.js";
 import { ExportWriter } from "./export-writer.js";
@@ -118,6 +119,11 @@ export async function runSynth(
   if (annotations !== null) closeSync(annotations);
   registries.reuma.close();
   registries.diabetes.close();
+  // The day the registry extracts were taken: their end of data, whatever day they are loaded.
+  writeFileSync(
+    join(registryDir, REGISTRY_EXTRACT_FILE),
+    `${JSON.stringify({ asOf: fhirDateTime(asOf) })}\n`,
+  );
   finish(initial, "fhir", fhirDateTime(asOf));
   summary.patients = options.patients;
 

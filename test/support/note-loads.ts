@@ -59,6 +59,7 @@ export async function loadNotes(
         transactionTime: "2025-12-31T23:59:00+02:00",
         tables: { note: report },
         notLoaded: {},
+        unreadable: {},
         seconds: {},
       },
     },

@@ -41,6 +41,8 @@ function printReport(r: LoadReport): void {
   }
   for (const [type, n] of Object.entries(r.notLoaded))
     out.write(`(${type}: ${n} records, no lake table takes them)\n`);
+  for (const [file, n] of Object.entries(r.unreadable ?? {}))
+    out.write(`(${file}: ${n} lines, none with a readable resourceType; not loaded)\n`);
 }
 
 export function registerIngest(program: Command): void {

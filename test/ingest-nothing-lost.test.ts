@@ -1,0 +1,171 @@
+import {
+  cpSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  unlinkSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Actor } from "../src/auth/roles.js";
+import { initHome } from "../src/home/home.js";
+import { ingest } from "../src/ingest/ingest-service.js";
+import type { LoadReport } from "../src/ingest/report.js";
+import { Lake } from "../src/lake/lake.js";
+import { openControlStore } from "../src/store/control-store.js";
+import { DEFAULT_SYNTH_OPTIONS, runSynth } from "../src/synth/synth.js";
+import { tempDir } from "./support/stores.js";
+
+// Issue 20, "nothing silently lost": a listed file that is missing, a loose file whose first
+// lines name no type, a corrected loose file of the same size, gzipped files, and registry
+// extracts without a date of their own were each lost or misdated without a word.
+
+const steward: Actor = { name: "stina", role: "steward" };
+const tmp = tempDir("kaivo-nothing-lost-");
+afterAll(() => tmp.remove());
+let source = "";
+let homes = 0;
+
+async function load(path: string, homeDir = join(tmp.dir, `home-${++homes}`)) {
+  const { home } = initHome(homeDir, {});
+  const store = await openControlStore(home);
+  try {
+    return await ingest({ home, store, actor: steward }, path);
+  } finally {
+    await store.close();
+  }
+}
+
+async function loadCount(homeDir: string): Promise<number> {
+  const { home } = initHome(homeDir, {});
+  const lake = await Lake.open(home);
+  try {
+    return (await lake.snapshots()).length;
+  } finally {
+    lake.close();
+  }
+}
+
+const inserted = (r: LoadReport | undefined) =>
+  Object.fromEntries(Object.entries(r?.tables ?? {}).map(([t, x]) => [t, x.inserted]));
+
+/** A copy of the export's NDJSON files without its manifest: a loose folder. */
+function looseCopy(name: string): string {
+  const dir = join(tmp.dir, name);
+  cpSync(join(source, "fhir"), dir, { recursive: true });
+  unlinkSync(join(dir, "manifest.json"));
+  return dir;
+}
+
+beforeAll(async () => {
+  source = join(tmp.dir, "synth");
+  await runSynth({
+    ...DEFAULT_SYNTH_OPTIONS,
+    patients: 20,
+    seed: 3,
+    days: 0,
+    dirty: 0,
+    out: source,
+  });
+}, 120_000);
+
+describe("a load loses nothing without saying so", () => {
+  it("refuses an export whose manifest lists a missing file, naming it, before loading anything", async () => {
+    const dir = join(tmp.dir, "missing-file");
+    cpSync(join(source, "fhir"), dir, { recursive: true });
+    unlinkSync(join(dir, "Encounter-1.ndjson"));
+    const homeDir = join(tmp.dir, "home-missing");
+    await expect(load(dir, homeDir)).rejects.toThrow(/lists Encounter-1\.ndjson.*no such file/);
+    expect(await loadCount(homeDir)).toBe(0);
+  }, 60_000);
+
+  it("loads a corrected loose file of the same size as a new export", async () => {
+    const dir = looseCopy("loose-corrected");
+    const homeDir = join(tmp.dir, "home-corrected");
+    const [first] = await load(dir, homeDir);
+    expect(first?.alreadyLoaded).toBe(false);
+    const [again] = await load(dir, homeDir);
+    expect(again?.alreadyLoaded).toBe(true);
+    const file = join(dir, "Encounter-1.ndjson");
+    const text = readFileSync(file, "utf8");
+    const at = text.search(/"start":"\d{4}-/);
+    expect(at).toBeGreaterThan(0);
+    const year = at + '"start":"'.length + 3;
+    const corrected = `${text.slice(0, year)}${text[year] === "1" ? "2" : "1"}${text.slice(year + 1)}`;
+    expect(corrected.length).toBe(text.length);
+    writeFileSync(file, corrected);
+    const [third] = await load(dir, homeDir);
+    expect(third?.alreadyLoaded).toBe(false);
+    expect(third?.tables.visit?.updated).toBe(1);
+  }, 120_000);
+
+  it("types a loose file by its first readable line however far in, and lists a file with none", async () => {
+    const dir = looseCopy("loose-unreadable");
+    const file = join(dir, "Encounter-1.ndjson");
+    const junk = Array.from({ length: 25 }, (_, i) => `{"note":"header line ${i}"}`).join("\n");
+    writeFileSync(file, `${junk}\n${readFileSync(file, "utf8")}`);
+    writeFileSync(join(dir, "log.ndjson"), '{"level":"info"}\n{"level":"warn"}\nnot json\n');
+    const [report] = await load(dir);
+    expect(report?.unreadable).toEqual({ "loose-unreadable/log.ndjson": 3 });
+    const encounters = report?.tables.visit;
+    expect(encounters?.inserted).toBeGreaterThan(20);
+    expect(Object.values(encounters?.quarantined ?? {}).reduce((a, b) => a + b, 0)).toBe(25);
+    expect(encounters?.read).toBe((encounters?.inserted ?? 0) + 25);
+  }, 120_000);
+
+  it("dates a loose folder by its files, not by the day of the load", async () => {
+    const dir = looseCopy("loose-dated");
+    const when = new Date("2025-11-30T10:00:00Z");
+    for (const f of readdirSync(dir)) utimesSync(join(dir, f), when, when);
+    const [report] = await load(dir);
+    expect(report?.transactionTime).toBe(when.toISOString());
+  }, 120_000);
+
+  it("reads gzipped NDJSON, listed in a manifest or loose, as it reads plain files", async () => {
+    const [plain] = await load(join(source, "fhir"));
+    const dir = join(tmp.dir, "gzipped");
+    cpSync(join(source, "fhir"), dir, { recursive: true });
+    const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as {
+      output: Array<{ url: string }>;
+    };
+    for (const o of manifest.output) {
+      const file = join(dir, o.url);
+      writeFileSync(`${file}.gz`, gzipSync(readFileSync(file)));
+      unlinkSync(file);
+      o.url = `${o.url}.gz`;
+    }
+    writeFileSync(join(dir, "manifest.json"), JSON.stringify(manifest));
+    const [gzipped] = await load(dir);
+    expect(inserted(gzipped)).toEqual(inserted(plain));
+    unlinkSync(join(dir, "manifest.json"));
+    const [loose] = await load(dir);
+    expect(inserted(loose)).toEqual(inserted(plain));
+  }, 180_000);
+});
+
+describe("registry extracts", () => {
+  it("are refused without a date of their own, before anything loads, and dated by extract.json", async () => {
+    const dir = join(tmp.dir, "registries-only", "registries");
+    cpSync(join(source, "registries"), dir, { recursive: true });
+    const asOf = (JSON.parse(readFileSync(join(dir, "extract.json"), "utf8")) as { asOf: string })
+      .asOf;
+    rmSync(join(dir, "extract.json"));
+    // A small population may have nobody in one registry: an empty extract is refused on its own.
+    for (const f of readdirSync(dir).filter((f) => f.endsWith(".csv")))
+      if (readFileSync(join(dir, f), "utf8").trim().split("\n").length < 2) rmSync(join(dir, f));
+    const homeDir = join(tmp.dir, "home-registries");
+    await expect(load(dir, homeDir)).rejects.toThrow(/say nowhere when they were taken/);
+    expect(await loadCount(homeDir)).toBe(0);
+    writeFileSync(join(dir, "extract.json"), JSON.stringify({ asOf }));
+    const reports = await load(dir, homeDir);
+    expect(reports.length).toBeGreaterThan(0);
+    for (const r of reports) {
+      expect(r.transactionTime).toBe(new Date(asOf).toISOString());
+      // Each registry's rows carry the registry as their source, not the EHR.
+      expect(r.source).toBe(Object.keys(r.tables)[0]?.split(".")[0]);
+    }
+  }, 120_000);
+});
