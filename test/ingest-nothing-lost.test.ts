@@ -12,6 +12,7 @@ import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Actor } from "../src/auth/roles.js";
 import { initHome } from "../src/home/home.js";
+import { containsHetuLike } from "../src/identity/hetu.js";
 import { ingest } from "../src/ingest/ingest-service.js";
 import type { LoadReport } from "../src/ingest/report.js";
 import { Lake } from "../src/lake/lake.js";
@@ -167,5 +168,47 @@ describe("registry extracts", () => {
       // Each registry's rows carry the registry as their source, not the EHR.
       expect(r.source).toBe(Object.keys(r.tables)[0]?.split(".")[0]);
     }
+  }, 120_000);
+});
+
+describe("person identifier systems", () => {
+  const PATIENT_FILE = "Patient-1.ndjson";
+  const configured = (homeDir: string, identity: Record<string, unknown>) => {
+    initHome(homeDir, {});
+    writeFileSync(join(homeDir, "kaivo.json"), JSON.stringify({ version: 1, identity }));
+    return homeDir;
+  };
+
+  it("key a Patient by the first listed system it has, so one with only a temporary code is kept", async () => {
+    const dir = join(tmp.dir, "temporary-code");
+    cpSync(join(source, "fhir"), dir, { recursive: true });
+    const lines = readFileSync(join(dir, PATIENT_FILE), "utf8").split("\n");
+    const first = JSON.parse(lines[0] as string) as { identifier: Array<{ system: string }> };
+    first.identifier = [{ system: "urn:oid:1.2.246.10.1234.1", value: "T-20250001" } as never];
+    lines[0] = JSON.stringify(first);
+    writeFileSync(join(dir, PATIENT_FILE), lines.join("\n"));
+    const [national] = await load(dir);
+    expect(national?.tables.person?.quarantined).toEqual({ "no person identifier": 1 });
+    const homeDir = configured(join(tmp.dir, "home-temporary"), {
+      personIdentifierSystems: ["urn:oid:1.2.246.21", "urn:oid:1.2.246.10.1234.1"],
+    });
+    const [both] = await load(dir, homeDir);
+    expect(both?.tables.person?.quarantined).toEqual({});
+    expect(both?.tables.person?.inserted).toBe(national?.tables.person?.read);
+    expect(Object.values(both?.tables.visit?.quarantined ?? {})).toEqual([]);
+  }, 120_000);
+
+  it("refuse a load in which most Patients have none of them, naming the systems the export has", async () => {
+    const homeDir = configured(join(tmp.dir, "home-wrong-system"), {
+      personIdentifierSystems: ["http://hl7.org/fhir/sid/us-ssn"],
+    });
+    const failure = await load(join(source, "fhir"), homeDir).catch((e: Error) => e);
+    expect(failure).toBeInstanceOf(Error);
+    const message = `${(failure as Error).message} ${(failure as { hint?: string }).hint ?? ""}`;
+    expect(message).toMatch(/of \d+ Patients .*us-ssn/);
+    expect(message).toMatch(/urn:oid:1\.2\.246\.21 \(\d+\)/);
+    expect(message).toMatch(/identity\.personIdentifierSystems/);
+    expect(containsHetuLike(message)).toBe(false);
+    expect(await loadCount(homeDir)).toBe(0);
   }, 120_000);
 });

@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Actor } from "../src/auth/roles.js";
+import { personIdentifierSystems } from "../src/home/config.js";
 import { homeKey, initHome } from "../src/home/home.js";
 import { HETU_SYSTEM } from "../src/identity/hetu.js";
 import { lakePseudoId, recordKey } from "../src/identity/pseudonym.js";
@@ -86,7 +87,7 @@ async function expectExactPathAgreement(homeDir: string, exportDir: string, labe
           type: entry.type,
           tables: forType,
           source: "ehr",
-          personIdentifierSystem: home.config.identity.personIdentifierSystem,
+          personIdentifierSystems: personIdentifierSystems(home.config.identity),
           limitDay,
           vault,
           key: (id) => (typeof id === "string" && id ? recordKey(lakeKey, "ehr", "id", id) : null),

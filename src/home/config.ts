@@ -120,6 +120,12 @@ export const KaivoConfigSchema = z.strictObject({
     .strictObject({
       /** The identifier system that is the person key: the hetu by default; e.g. a US SSN system elsewhere. */
       personIdentifierSystem: z.string().min(1).default(HETU_SYSTEM),
+      /**
+       * Identifier systems that key a person, in order of preference: a Patient is keyed by the
+       * first it has (the national identity code, then a temporary or local one, so a newborn
+       * with only a temporary code is not lost). Replaces personIdentifierSystem when set.
+       */
+      personIdentifierSystems: z.array(z.string().min(1)).min(1).optional(),
     })
     .default({ personIdentifierSystem: HETU_SYSTEM }),
   lake: z
@@ -284,4 +290,9 @@ function fail(file: string, problem: string): never {
     `Configuration ${file}: ${problem}`,
     "Fix the file (docs/configuration.md lists every key) or move it away and run `kaivo init`.",
   );
+}
+
+/** The person identifier systems in order of preference (identity.personIdentifierSystems). */
+export function personIdentifierSystems(identity: KaivoConfig["identity"]): string[] {
+  return identity.personIdentifierSystems ?? [identity.personIdentifierSystem];
 }

@@ -1,9 +1,8 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { basename, join } from "node:path";
-import type { DuckDBConnection } from "@duckdb/node-api";
+import { type DuckDBConnection, listValue } from "@duckdb/node-api";
 import type { SecretKey } from "../home/keys.js";
-import { personIdentifierProblem } from "../identity/hetu.js";
 import { LAKE_KEY_MACRO, recordKey } from "../identity/pseudonym.js";
 import type { Vault } from "../identity/vault.js";
 import { dropKeyedHash, installKeyedHash } from "../lake/keyed-sql.js";
@@ -30,7 +29,13 @@ import {
   PATIENTS,
 } from "./line-checks.js";
 import { type LoadFile, LoadLines, numberedLinesSql } from "./numbered-lines.js";
-import { lakeColumns, mapLine, needsSubject, registerPatient } from "./record-mapping.js";
+import {
+  lakeColumns,
+  mapLine,
+  needsSubject,
+  personIdentifierOf,
+  registerPatient,
+} from "./record-mapping.js";
 import {
   assertNothingLost,
   bump,
@@ -66,7 +71,8 @@ export interface LoadProgress {
 
 export interface ExportLoadOptions {
   source: string;
-  personIdentifierSystem: string;
+  /** Identifier systems that key a person, in order of preference. */
+  personIdentifierSystems: readonly string[];
   stagingDir: string;
   /** How quarantine entries name the export's folder, e.g. "fhir" or "day-1/fhir". */
   label: string;
@@ -244,7 +250,10 @@ export async function loadExport(
       };
       await ahead.ready(job);
       step("check", "people");
-      if (type === "Patient") await registerPatients(c, writer, vault, present, chk, options);
+      if (type === "Patient") {
+        await refuseMostlyUnkeyed(c, present, options.personIdentifierSystems);
+        await registerPatients(c, writer, vault, present, chk, options);
+      }
       if (needsSubject(type))
         await markUnresolvedSubjects(c, chk, (id) => vault.findBySource(options.source, id));
       step("persons", "views");
@@ -365,7 +374,6 @@ async function registerPatients(
   chk: string,
   options: ExportLoadOptions,
 ): Promise<void> {
-  const system = options.personIdentifierSystem;
   const passed = streamRows(
     c,
     `SELECT file_no, line, bytes FROM ${chk} WHERE reason IS NULL ORDER BY file_no, line`,
@@ -378,15 +386,18 @@ async function registerPatients(
     vault.transaction(() => {
       for (const [fileNo, line, raw] of batch) {
         const resource = JSON.parse(raw) as Record<string, unknown>;
-        const identifier = (
-          resource.identifier as Array<{ system?: unknown; value?: unknown }> | undefined
-        )?.find((i) => i?.system === system)?.value;
-        const problem = personIdentifierProblem(system, identifier);
-        if (problem || typeof identifier !== "string") {
-          rejected.add(fileNo, line, problem ?? "no person identifier");
+        const keyed = personIdentifierOf(resource, options.personIdentifierSystems);
+        if ("problem" in keyed) {
+          rejected.add(fileNo, line, keyed.problem);
           continue;
         }
-        const pseudoId = registerPatient(vault, options.source, system, identifier, resource);
+        const pseudoId = registerPatient(
+          vault,
+          options.source,
+          keyed.system,
+          keyed.value,
+          resource,
+        );
         patients.appendVarchar(resource.id as string);
         patients.appendVarchar(pseudoId);
         patients.endRow();
@@ -410,6 +421,43 @@ async function registerPatients(
     rejected.close();
   }
   await rejected.applyTo(c, chk);
+}
+
+/**
+ * A load in which most Patients (and ten or more) have none of the configured identifier systems
+ * is refused before
+ * anyone is registered, naming the systems the export's Patients do carry (system URIs only,
+ * never values) and the setting to change: quarantining nearly everyone, and every record after
+ * them as unresolvable, helps no one.
+ */
+const MOSTLY_UNKEYED_AT_LEAST = 10;
+
+async function refuseMostlyUnkeyed(
+  c: DuckDBConnection,
+  files: LoadFile[],
+  systems: readonly string[],
+): Promise<void> {
+  const lines = `SELECT raw FROM (${numberedLinesSql(files)}) WHERE ${NOT_BLANK} AND json_valid(raw)`;
+  const systemsOf = "json_extract_string(raw, '$.identifier[*].system')";
+  const reader = await c.runAndReadAll(
+    `SELECT count(*) AS patients,
+       count(*) FILTER (WHERE len(list_intersect(${systemsOf}, $systems::VARCHAR[])) > 0) AS keyed
+     FROM (${lines})`,
+    { systems: listValue([...systems]) },
+  );
+  const [patients, keyed] = (reader.getRows()[0] ?? [0, 0]).map(Number) as [number, number];
+  // A few without (a newborn's first day, a test patient) are quarantined as ever.
+  if (patients - keyed < MOSTLY_UNKEYED_AT_LEAST || keyed * 2 >= patients) return;
+  const seen = (
+    await c.runAndReadAll(
+      `SELECT s, count(*) AS n FROM (SELECT unnest(${systemsOf}) AS s FROM (${lines}))
+       WHERE s IS NOT NULL GROUP BY s ORDER BY n DESC, s LIMIT 10`,
+    )
+  ).getRows();
+  throw new ValidationError(
+    `${patients - keyed} of ${patients} Patients in this export have no identifier of the configured person identifier systems (${systems.join(", ")}), so they and their records would all be quarantined. The export's Patients carry: ${seen.map(([s, n]) => `${s} (${n})`).join(", ") || "no identifier systems at all"}.`,
+    "Set identity.personIdentifierSystems in kaivo.json to the systems that key a person here, most preferred first (docs/configuration.md); nothing was loaded.",
+  );
 }
 
 /** Patients registered in one vault transaction. */
@@ -464,7 +512,7 @@ async function runExactPath(
           type: ctx.type,
           tables,
           source: ctx.options.source,
-          personIdentifierSystem: ctx.options.personIdentifierSystem,
+          personIdentifierSystems: ctx.options.personIdentifierSystems,
           limitDay: ctx.limitDay,
           vault,
           key: ctx.key,

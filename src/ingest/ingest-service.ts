@@ -7,6 +7,7 @@ import { describeCsvRegistry, describeFhirRegistry } from "../catalog/describe.j
 import type { RegistryDescription } from "../catalog/metadata.js";
 import { refreshCatalog } from "../catalog/refresh.js";
 import { policyFrom } from "../disclosure/policy.js";
+import { personIdentifierSystems } from "../home/config.js";
 import { type Home, homeKey } from "../home/home.js";
 import { Vault } from "../identity/vault.js";
 import { withLake } from "../lake/access.js";
@@ -64,7 +65,7 @@ export async function ingest(
   const lakeKey = homeKey(ctx.home, "lake");
   const common = {
     source: options.source ?? "ehr",
-    personIdentifierSystem: ctx.home.config.identity.personIdentifierSystem,
+    personIdentifierSystems: personIdentifierSystems(ctx.home.config.identity),
     stagingDir: join(ctx.home.dir, "staging"),
   };
   const reports: LoadReport[] = [];
@@ -90,8 +91,10 @@ export async function ingest(
       await record(
         await loadRegistryCsv(lake, vault, lakeKey, mapping, file, {
           ...common,
-          // A registry's rows are the registry's, not the EHR's.
+          // A registry's rows are the registry's, not the EHR's; its people are keyed by the
+          // first (national) identifier system.
           source: mapping.registry,
+          personIdentifierSystem: common.personIdentifierSystems[0] as string,
           label: relative(path, file) || basename(file),
           now: registryTime as number,
           ...(options.onProgress ? { onProgress: options.onProgress } : {}),

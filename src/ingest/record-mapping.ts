@@ -112,7 +112,8 @@ export interface RecordContext {
   type: string;
   tables: LakeTable[];
   source: string;
-  personIdentifierSystem: string;
+  /** Identifier systems that key a person, in order of preference. */
+  personIdentifierSystems: readonly string[];
   limitDay: string;
   vault: Vault;
   /** The lake key of a source id (the same as the load's SQL computes). */
@@ -121,6 +122,27 @@ export interface RecordContext {
   resolvePatient: (sourceId: string) => Promise<string | undefined>;
   /** Whether a record id of this type came earlier in the export (the caller keeps count). */
   seenId: (id: string) => boolean;
+}
+
+/**
+ * The identifier that keys a Patient: of the first listed system it has a value of, checked by
+ * that system's rules (a hetu's check character); or why there is none.
+ */
+export function personIdentifierOf(
+  resource: Record<string, unknown>,
+  systems: readonly string[],
+): { system: string; value: string } | { problem: string } {
+  const identifiers = Array.isArray(resource.identifier)
+    ? (resource.identifier as Array<{ system?: unknown; value?: unknown } | null>)
+    : [];
+  for (const system of systems) {
+    const value = identifiers.find((i) => i?.system === system && i.value)?.value;
+    if (value === undefined) continue;
+    const problem = personIdentifierProblem(system, value);
+    if (problem || typeof value !== "string") return { problem: problem ?? "no person identifier" };
+    return { system, value };
+  }
+  return { problem: "no person identifier" };
 }
 
 /** One line's outcome: its rows for each table (objects in lake columns), or why not. */
@@ -148,19 +170,9 @@ export async function mapLine(raw: string, ctx: RecordContext): Promise<RecordOu
   if (problem) return { reason: problem };
   let pseudoId: string | null = null;
   if (ctx.type === "Patient") {
-    const identifier = (
-      resource.identifier as Array<{ system?: unknown; value?: unknown }> | undefined
-    )?.find((i) => i?.system === ctx.personIdentifierSystem)?.value;
-    const identifierProblem = personIdentifierProblem(ctx.personIdentifierSystem, identifier);
-    if (identifierProblem || typeof identifier !== "string")
-      return { reason: identifierProblem ?? "no person identifier" };
-    pseudoId = registerPatient(
-      ctx.vault,
-      ctx.source,
-      ctx.personIdentifierSystem,
-      identifier,
-      resource,
-    );
+    const keyed = personIdentifierOf(resource, ctx.personIdentifierSystems);
+    if ("problem" in keyed) return { reason: keyed.problem };
+    pseudoId = registerPatient(ctx.vault, ctx.source, keyed.system, keyed.value, resource);
   } else if ("subject" in resource) {
     const sourceId = referenceKey(
       (resource.subject as { reference?: unknown }).reference,

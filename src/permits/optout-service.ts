@@ -5,6 +5,7 @@ import { appendAudit, auditedWrite } from "../audit/append.js";
 import { authorize } from "../auth/permissions.js";
 import { reprofileLatest } from "../catalog/refresh.js";
 import { policyFrom } from "../disclosure/policy.js";
+import { personIdentifierSystems } from "../home/config.js";
 import { homeKey } from "../home/home.js";
 import { HETU_SYSTEM, parseHetu } from "../identity/hetu.js";
 import { lakePseudoId } from "../identity/pseudonym.js";
@@ -22,7 +23,8 @@ import type { Ctx } from "./permit-service.js";
  * would match no one.
  */
 function pseudoIdOf(ctx: Ctx, code: string, where = ""): string {
-  const system = ctx.home.config.identity.personIdentifierSystem;
+  // Opt-outs name people by their national identity code: the first, most preferred system.
+  const system = personIdentifierSystems(ctx.home.config.identity)[0] as string;
   const value = system === HETU_SYSTEM ? code.trim().toUpperCase() : code.trim();
   if (system === HETU_SYSTEM) {
     const parsed = parseHetu(value);
