@@ -1,0 +1,196 @@
+import type { Context, Hono } from "hono";
+import { AuthenticationError } from "../auth/errors.js";
+import { completeSecondFactor, passwordLogin } from "../auth/login.js";
+import { endSession, endSessionByHash } from "../auth/sessions.js";
+import type { AppEnv } from "../server/app-env.js";
+import {
+  clearSessionCookie,
+  clientAddress,
+  sessionOf,
+  setSessionCookie,
+  settingsFor,
+} from "../server/auth/http-common.js";
+import { LoginSchema, TotpCodeSchema } from "../server/auth/routes.js";
+import { ConfigError, RateLimitError } from "../shared/errors.js";
+import { CsrfField, Notice, Page } from "./layout.js";
+import type { MessageKey } from "./messages/en.js";
+import { LOGIN_PATH, PORTAL, safeReturnPath } from "./paths.js";
+import { render, viewOf } from "./view.js";
+
+export const TOTP_PATH = `${LOGIN_PATH}/totp`;
+export const LOGOUT_PATH = `${PORTAL}/logout`;
+
+const text = (value: unknown) => (typeof value === "string" ? value : "");
+
+/** A refusal of sign-in as a message and a status; anything else is not the user's to see. */
+function refusal(error: unknown): { message: MessageKey; status: 401 | 429 | 500 } | undefined {
+  if (error instanceof AuthenticationError) return { message: "login.wrong", status: 401 };
+  if (error instanceof RateLimitError) return { message: "login.throttled", status: 429 };
+  if (error instanceof ConfigError) return { message: "login.unavailable", status: 500 };
+  return undefined;
+}
+
+function loginPage(
+  c: Context<AppEnv>,
+  state: { next: string; user?: string; message?: MessageKey; status?: 400 | 401 | 429 | 500 },
+) {
+  const view = viewOf(c);
+  const { t } = view;
+  const info = c.req.query("loggedOut") !== undefined && !state.message;
+  return render(
+    c,
+    <Page view={view} title={t("login.title")}>
+      {state.message ? <Notice kind="error">{t(state.message)}</Notice> : null}
+      {info ? <Notice kind="info">{t("login.loggedOut")}</Notice> : null}
+      <p>{t("login.intro")}</p>
+      <form method="post" action={LOGIN_PATH} class="stacked">
+        <input type="hidden" name="next" value={state.next} />
+        <label for="user">{t("login.user")}</label>
+        <input
+          id="user"
+          name="user"
+          autocomplete="username"
+          required
+          maxlength={128}
+          value={state.user ?? ""}
+        />
+        <label for="password">{t("login.password")}</label>
+        <input
+          id="password"
+          name="password"
+          type="password"
+          autocomplete="current-password"
+          required
+          maxlength={4096}
+        />
+        <button type="submit">{t("login.submit")}</button>
+      </form>
+    </Page>,
+    { status: state.status ?? 200 },
+  );
+}
+
+function totpPage(
+  c: Context<AppEnv>,
+  state: { next: string; message?: MessageKey; status?: 400 | 401 | 429 | 500 },
+) {
+  const view = viewOf(c);
+  const { t } = view;
+  return render(
+    c,
+    <Page view={view} title={t("totp.title")}>
+      {state.message ? <Notice kind="error">{t(state.message)}</Notice> : null}
+      <p>{t("totp.intro")}</p>
+      <form method="post" action={TOTP_PATH} class="stacked">
+        <CsrfField view={view} />
+        <input type="hidden" name="next" value={state.next} />
+        <label for="code">{t("totp.code")}</label>
+        <input
+          id="code"
+          name="code"
+          inputmode="numeric"
+          autocomplete="one-time-code"
+          pattern="[0-9]{6}"
+          maxlength={6}
+          required
+        />
+        <button type="submit">{t("totp.submit")}</button>
+      </form>
+    </Page>,
+    { status: state.status ?? 200 },
+  );
+}
+
+/**
+ * Sign-in and sign-out in the browser, over the same services as /api/auth/login and
+ * /api/auth/totp (throttling, audit, one message whether or not the account exists) and with the
+ * same session cookie. The second factor is a step of its own, as in the API.
+ */
+export function authPages(app: Hono<AppEnv>): void {
+  app.get(LOGIN_PATH, (c) => {
+    const next = safeReturnPath(c.req.query("next"));
+    if (c.get("actor")) return c.redirect(next, 303);
+    return loginPage(c, { next });
+  });
+
+  app.post(LOGIN_PATH, async (c) => {
+    const form = await c.req.parseBody();
+    const next = safeReturnPath(text(form.next));
+    const input = LoginSchema.safeParse({ user: text(form.user), password: text(form.password) });
+    if (!input.success)
+      return loginPage(c, {
+        next,
+        user: text(form.user).slice(0, 128),
+        message: "login.missing",
+        status: 400,
+      });
+    const settings = settingsFor(c, {});
+    const { store } = c.get("deps");
+    let result: Awaited<ReturnType<typeof passwordLogin>>;
+    try {
+      result = await passwordLogin(store, settings, {
+        ...input.data,
+        address: clientAddress(c, {}),
+      });
+    } catch (error) {
+      const refused = refusal(error);
+      if (!refused) throw error;
+      return loginPage(c, { next, user: input.data.user, ...refused });
+    }
+    // One browser, one session: the one it had ends, as with the API's sign-in.
+    const previous = sessionOf(c);
+    if (previous) await endSessionByHash(store, previous.idHash, settings.now());
+    setSessionCookie(c, settings, result.session.id, result.session.expiresAt);
+    return c.redirect(
+      result.secondFactorRequired ? `${TOTP_PATH}?next=${encodeURIComponent(next)}` : next,
+      303,
+    );
+  });
+
+  app.get(TOTP_PATH, (c) => {
+    const next = safeReturnPath(c.req.query("next"));
+    if (c.get("actor")) return c.redirect(next, 303);
+    if (!sessionOf(c)) return c.redirect(LOGIN_PATH, 303);
+    return totpPage(c, { next });
+  });
+
+  app.post(TOTP_PATH, async (c) => {
+    const form = await c.req.parseBody();
+    const next = safeReturnPath(text(form.next));
+    const session = sessionOf(c);
+    if (!session) return c.redirect(LOGIN_PATH, 303);
+    const code = TotpCodeSchema.safeParse(text(form.code).trim());
+    if (!code.success) return totpPage(c, { next, message: "totp.invalid", status: 400 });
+    const settings = settingsFor(c, {});
+    let result: Awaited<ReturnType<typeof completeSecondFactor>>;
+    try {
+      result = await completeSecondFactor(
+        c.get("deps").store,
+        settings,
+        session,
+        code.data,
+        clientAddress(c, {}),
+      );
+    } catch (error) {
+      const refused = refusal(error);
+      if (!refused) throw error;
+      return totpPage(c, { next, ...refused });
+    }
+    setSessionCookie(c, settings, result.session.id, result.session.expiresAt);
+    return c.redirect(next, 303);
+  });
+
+  app.post(LOGOUT_PATH, async (c) => {
+    const settings = settingsFor(c, {});
+    const session = sessionOf(c);
+    if (session)
+      await endSession(
+        c.get("deps").store,
+        { name: session.user, role: session.role },
+        session,
+        settings.now(),
+      );
+    clearSessionCookie(c, settings);
+    return c.redirect(`${LOGIN_PATH}?loggedOut`, 303);
+  });
+}
