@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { totpCode } from "../../test/support/auth-app.js";
 import { type TestServer, testServer } from "../../test/support/server.js";
+import { entryFromRow } from "../audit/entry.js";
 import { setPassword } from "../auth/passwords.js";
 import { SYSTEM_ACTOR } from "../auth/roles.js";
 import { PORTAL_CONTENT_SECURITY_POLICY } from "../server/hardening/headers.js";
@@ -125,6 +126,19 @@ describe("the portal", () => {
     expect(html).toContain('<main id="main"');
     // The same session reaches the API.
     expect((await get("/api/auth/me", cookie)).status).toBe(200);
+    // Each page is on the audit log by its route, never its path; static files are not.
+    await get("/portal/catalog/clinical.lab", cookie);
+    await get("/portal/static/portal.css", cookie);
+    const rows = await s.store.db
+      .selectFrom("audit_log")
+      .selectAll()
+      .where("action", "=", "portal.request")
+      .where("actor", "=", "riku")
+      .execute();
+    const routes = rows.map((r) => entryFromRow(r).details?.route);
+    expect(routes).toEqual(expect.arrayContaining(["/portal/catalog", "/portal/catalog/:name"]));
+    expect(routes).not.toContain("/portal/static/portal.css");
+    expect(JSON.stringify(rows)).not.toContain("clinical.lab");
 
     const logout = await s.app.request("/portal/logout", {
       ...form({ _csrf: csrfOf(html) }),

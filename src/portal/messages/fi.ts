@@ -96,7 +96,7 @@ export const fi: Messages = {
   "feas.disclosed":
     "Tietosuojakäsitelty (käytäntö {policy}); alle {k}:n lukumäärät näytetään muodossa <{k}.",
   "feas.exact": "Tarkka lukumäärä: näet järven datanhaltijana.",
-  "feas.of": "{name}, otos {snapshot}",
+  "feas.of": "{name}, tilannevedos {snapshot}",
   "cohorts.title": "Omat kohortit",
   "cohorts.intro":
     "Tallentamasi kohorttimäärittelyt. Määrittely tallentuu versioksi, kun se lasketaan.",
