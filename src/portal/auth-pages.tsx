@@ -1,7 +1,8 @@
 import type { Context, Hono } from "hono";
 import { AuthenticationError } from "../auth/errors.js";
 import { completeSecondFactor, passwordLogin } from "../auth/login.js";
-import { endSession, endSessionByHash } from "../auth/sessions.js";
+import { endSession, endSessionByHash, type Session } from "../auth/sessions.js";
+import { enrolFirstTotp, hasConfirmedTotp } from "../auth/totp.js";
 import type { AppEnv } from "../server/app-env.js";
 import {
   clearSessionCookie,
@@ -11,13 +12,14 @@ import {
   settingsFor,
 } from "../server/auth/http-common.js";
 import { LoginSchema, TotpCodeSchema } from "../server/auth/routes.js";
-import { ConfigError, RateLimitError } from "../shared/errors.js";
+import { ConfigError, ConflictError, RateLimitError } from "../shared/errors.js";
 import { CsrfField, Notice, Page } from "./layout.js";
 import type { MessageKey } from "./messages/en.js";
 import { LOGIN_PATH, PORTAL, safeReturnPath } from "./paths.js";
 import { render, viewOf } from "./view.js";
 
 export const TOTP_PATH = `${LOGIN_PATH}/totp`;
+const ENROL_PATH = `${TOTP_PATH}/enrol`;
 export const LOGOUT_PATH = `${PORTAL}/logout`;
 
 const text = (value: unknown) => (typeof value === "string" ? value : "");
@@ -70,17 +72,58 @@ function loginPage(
   );
 }
 
-function totpPage(
+/**
+ * How the second-factor step offers enrolment: an account without a confirmed TOTP may set one
+ * up here while `auth.totp.selfEnrol` allows it (as POST /api/auth/totp/enrol does).
+ */
+async function enrolment(
   c: Context<AppEnv>,
-  state: { next: string; message?: MessageKey; status?: 400 | 401 | 429 | 500 },
+  session: Session,
+): Promise<"enrolled" | "offer" | "off"> {
+  if (await hasConfirmedTotp(c.get("deps").store, session.user)) return "enrolled";
+  return settingsFor(c, {}).config.totp.selfEnrol ? "offer" : "off";
+}
+
+async function totpPage(
+  c: Context<AppEnv>,
+  session: Session,
+  state: {
+    next: string;
+    message?: MessageKey;
+    status?: 400 | 401 | 403 | 409 | 429 | 500;
+    /** The otpauth:// URI of a TOTP just enrolled, shown this once. */
+    uri?: string;
+  },
 ) {
   const view = viewOf(c);
   const { t } = view;
+  const offer = state.uri ? "enrolled" : await enrolment(c, session);
+  const secret = state.uri ? new URL(state.uri).searchParams.get("secret") : null;
   return render(
     c,
     <Page view={view} title={t("totp.title")}>
       {state.message ? <Notice kind="error">{t(state.message)}</Notice> : null}
       <p>{t("totp.intro")}</p>
+      {offer === "offer" ? (
+        <form method="post" action={ENROL_PATH}>
+          <p>{t("totp.enrolIntro")}</p>
+          <CsrfField view={view} />
+          <input type="hidden" name="next" value={state.next} />
+          <button type="submit">{t("totp.enrolSubmit")}</button>
+        </form>
+      ) : null}
+      {offer === "off" ? <Notice kind="info">{t("totp.enrolOff")}</Notice> : null}
+      {state.uri ? (
+        <Notice kind="info">
+          <p>{t("totp.enrolShown")}</p>
+          <p>
+            {t("totp.enrolKey")}: <code class="secret">{secret ?? ""}</code>
+          </p>
+          <p>
+            {t("totp.enrolLink")} <code class="secret">{state.uri}</code>
+          </p>
+        </Notice>
+      ) : null}
       <form method="post" action={TOTP_PATH} class="stacked">
         <CsrfField view={view} />
         <input type="hidden" name="next" value={state.next} />
@@ -150,8 +193,31 @@ export function authPages(app: Hono<AppEnv>): void {
   app.get(TOTP_PATH, (c) => {
     const next = safeReturnPath(c.req.query("next"));
     if (c.get("actor")) return c.redirect(next, 303);
-    if (!sessionOf(c)) return c.redirect(LOGIN_PATH, 303);
-    return totpPage(c, { next });
+    const session = sessionOf(c);
+    if (!session) return c.redirect(LOGIN_PATH, 303);
+    return totpPage(c, session, { next });
+  });
+
+  app.post(ENROL_PATH, async (c) => {
+    const form = await c.req.parseBody();
+    const next = safeReturnPath(text(form.next));
+    if (c.get("actor")) return c.redirect(next, 303);
+    const session = sessionOf(c);
+    if (!session) return c.redirect(LOGIN_PATH, 303);
+    const settings = settingsFor(c, {});
+    if (!settings.config.totp.selfEnrol) return totpPage(c, session, { next, status: 403 });
+    try {
+      const { uri } = await enrolFirstTotp(
+        c.get("deps").store,
+        { name: session.user, role: session.role },
+        settings.totpKey(),
+        { issuer: settings.config.totp.issuer, now: settings.now() },
+      );
+      return totpPage(c, session, { next, uri });
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+      return totpPage(c, session, { next, message: "totp.already", status: 409 });
+    }
   });
 
   app.post(TOTP_PATH, async (c) => {
@@ -160,7 +226,7 @@ export function authPages(app: Hono<AppEnv>): void {
     const session = sessionOf(c);
     if (!session) return c.redirect(LOGIN_PATH, 303);
     const code = TotpCodeSchema.safeParse(text(form.code).trim());
-    if (!code.success) return totpPage(c, { next, message: "totp.invalid", status: 400 });
+    if (!code.success) return totpPage(c, session, { next, message: "totp.invalid", status: 400 });
     const settings = settingsFor(c, {});
     let result: Awaited<ReturnType<typeof completeSecondFactor>>;
     try {
@@ -174,7 +240,7 @@ export function authPages(app: Hono<AppEnv>): void {
     } catch (error) {
       const refused = refusal(error);
       if (!refused) throw error;
-      return totpPage(c, { next, ...refused });
+      return totpPage(c, session, { next, ...refused });
     }
     setSessionCookie(c, settings, result.session.id, result.session.expiresAt);
     return c.redirect(next, 303);

@@ -158,24 +158,40 @@ describe("the portal", () => {
       `/portal/login/totp?next=${encodeURIComponent("/portal/feasibility")}`,
     );
     const step = await (await get("/portal/login/totp", cookie)).text();
+    expect(step).toContain(fi["totp.enrolIntro"]);
     const csrf = csrfOf(step);
-    const enrol = await s.app.request("/api/auth/totp/enrol", {
-      method: "POST",
-      headers: { cookie, "x-csrf-token": csrf },
-    });
-    const { uri } = (await enrol.json()) as { uri: string };
+    const enrol = (token: string) =>
+      s.app.request("/portal/login/totp/enrol", {
+        ...form({ _csrf: token, next: "/portal/feasibility" }),
+        headers: { "content-type": "application/x-www-form-urlencoded", cookie },
+      });
+    expect((await enrol("forged")).status).toBe(403);
+    const enrolled = await (await enrol(csrf)).text();
+    const uri = /<code class="secret">(otpauth:\/\/[^<]+)<\/code>/.exec(enrolled)?.[1] ?? "";
+    expect(uri).toMatch(/^otpauth:\/\/totp\//);
+    const totpUri = uri.replaceAll("&amp;", "&");
     const post = (code: string, token = csrf) =>
       s.app.request("/portal/login/totp", {
         ...form({ code, _csrf: token, next: "/portal/feasibility" }),
         headers: { "content-type": "application/x-www-form-urlencoded", cookie },
       });
     expect((await post("12345")).status).toBe(400);
-    expect((await post(totpCode(uri, new Date()), "wrong")).status).toBe(403);
-    const done = await post(totpCode(uri, new Date()));
+    expect((await post(totpCode(totpUri, new Date()), "wrong")).status).toBe(403);
+    const done = await post(totpCode(totpUri, new Date()));
     expect(done.status).toBe(303);
     expect(done.headers.get("location")).toBe("/portal/feasibility");
     const full = sessionCookie(done) ?? "";
     expect(full).not.toBe(cookie);
+    // Once confirmed, the TOTP cannot be replaced from a session that lacks it.
+    const again = await login("stina");
+    const step2 = await (await get("/portal/login/totp", again.cookie)).text();
+    expect(step2).not.toContain(fi["totp.enrolIntro"]);
+    const replaced = await s.app.request("/portal/login/totp/enrol", {
+      ...form({ _csrf: csrfOf(step2) }),
+      headers: { "content-type": "application/x-www-form-urlencoded", cookie: again.cookie },
+    });
+    expect(replaced.status).toBe(409);
+    expect(await replaced.text()).toContain(fi["totp.already"]);
     const page = await get("/portal/feasibility", full);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain(`<h1>${fi["feas.title"]}</h1>`);

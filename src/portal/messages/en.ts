@@ -38,6 +38,14 @@ export const en = {
   "totp.code": "Six-digit code",
   "totp.submit": "Continue",
   "totp.invalid": "The code is six digits.",
+  "totp.enrolIntro": "Your account has no authenticator yet. Set one up to continue.",
+  "totp.enrolSubmit": "Set up an authenticator",
+  "totp.enrolShown":
+    "Add this key to your authenticator app (it is shown only now), then enter the code the app shows.",
+  "totp.enrolKey": "Key",
+  "totp.enrolLink": "Or open this address on the device with the app:",
+  "totp.enrolOff": "Ask an administrator to set up an authenticator for your account.",
+  "totp.already": "An authenticator is already set up for this account: enter a code from it.",
   "catalog.title": "Catalog",
   "catalog.search": "Search the catalog",
   "catalog.searchHint":

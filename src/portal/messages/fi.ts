@@ -37,6 +37,15 @@ export const fi: Messages = {
   "totp.code": "Kuusinumeroinen koodi",
   "totp.submit": "Jatka",
   "totp.invalid": "Koodissa on kuusi numeroa.",
+  "totp.enrolIntro":
+    "Tililläsi ei ole vielä todennussovellusta. Ota sellainen käyttöön jatkaaksesi.",
+  "totp.enrolSubmit": "Ota todennussovellus käyttöön",
+  "totp.enrolShown":
+    "Lisää tämä avain todennussovellukseesi (se näytetään vain nyt) ja anna sitten sovelluksen näyttämä koodi.",
+  "totp.enrolKey": "Avain",
+  "totp.enrolLink": "Tai avaa tämä osoite laitteella, jossa sovellus on:",
+  "totp.enrolOff": "Pyydä pääkäyttäjää ottamaan todennussovellus käyttöön tilillesi.",
+  "totp.already": "Tilillä on jo todennussovellus: anna sen näyttämä koodi.",
   "catalog.title": "Aineistoluettelo",
   "catalog.search": "Hae aineistoluettelosta",
   "catalog.searchHint":

@@ -37,6 +37,14 @@ export const sv: Messages = {
   "totp.code": "Sexsiffrig kod",
   "totp.submit": "Fortsätt",
   "totp.invalid": "Koden har sex siffror.",
+  "totp.enrolIntro": "Ditt konto har ingen autentiseringsapp ännu. Ställ in en för att fortsätta.",
+  "totp.enrolSubmit": "Ställ in en autentiseringsapp",
+  "totp.enrolShown":
+    "Lägg till den här nyckeln i din autentiseringsapp (den visas bara nu) och ange sedan koden som appen visar.",
+  "totp.enrolKey": "Nyckel",
+  "totp.enrolLink": "Eller öppna den här adressen på enheten med appen:",
+  "totp.enrolOff": "Be en administratör att ställa in en autentiseringsapp för ditt konto.",
+  "totp.already": "Kontot har redan en autentiseringsapp: ange en kod från den.",
   "catalog.title": "Datakatalog",
   "catalog.search": "Sök i katalogen",
   "catalog.searchHint":
