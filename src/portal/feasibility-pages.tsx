@@ -8,6 +8,7 @@ import { type FeasibilityResult, feasibility } from "../feasibility/feasibility-
 import { serviceCtx } from "../server/actor.js";
 import type { AppEnv } from "../server/app-env.js";
 import { KaivoError, RateLimitError } from "../shared/errors.js";
+import { BarChart } from "./chart.js";
 import { CsrfField, Notice, Page } from "./layout.js";
 import { PORTAL } from "./paths.js";
 import { render, type View, viewOf } from "./view.js";
@@ -99,6 +100,14 @@ const CountView: FC<{ view: View; outcome: Outcome | undefined }> = ({ view, out
           <p class="disclosure">
             {r.exact ? t("feas.exact") : t("feas.disclosed", { policy: r.policy, k: r.minCount })}
           </p>
+          <BarChart
+            view={view}
+            title={t("feas.attrition")}
+            bars={[
+              { label: t("feas.entered"), value: r.attrition.entered },
+              ...r.attrition.steps.map((s) => ({ label: s.step, value: s.remaining })),
+            ]}
+          />
           {outcome.warnings.length > 0 ? (
             <Notice kind="warning">
               <Issues title={t("feas.warnings")} issues={outcome.warnings} />
@@ -194,7 +203,8 @@ const definitionOf = async (c: Context<AppEnv>) => {
  * last count the service gave stays on screen.
  */
 export function feasibilityPages(app: Hono<AppEnv>): void {
-  app.get(FEASIBILITY, (c) => page(c, exampleDefinition(), undefined));
+  const example = exampleDefinition();
+  app.get(FEASIBILITY, (c) => page(c, example, undefined));
 
   app.post(FEASIBILITY, async (c) => {
     const text = await definitionOf(c);

@@ -270,8 +270,17 @@ describe("the portal", () => {
         expect(html).not.toContain(payload);
         expect(html).not.toMatch(/<img|<script>alert/i);
       }
-      const definition = JSON.stringify({ ...JSON.parse(t2d), name: payload, title: payload });
-      for (const path of ["/portal/feasibility", "/portal/feasibility/count"]) {
+      // In the name (refused by the validator) and in a rule's name (counted, and drawn in the
+      // attrition chart).
+      const named = JSON.stringify({ ...JSON.parse(t2d), name: payload, title: payload });
+      const base = JSON.parse(t2d);
+      base.inclusion[1].name = payload;
+      const ruled = JSON.stringify(base);
+      for (const [path, definition] of [
+        ["/portal/feasibility", named],
+        ["/portal/feasibility/count", named],
+        ["/portal/feasibility/count", ruled],
+      ] as const) {
         const res = await s.app.request(path, {
           ...form({ definition, _csrf: token }),
           headers: { "content-type": "application/x-www-form-urlencoded", cookie },
@@ -280,6 +289,12 @@ describe("the portal", () => {
         const html = await res.text();
         expect(html, path).not.toContain(payload);
         expect(html, path).not.toMatch(/<img|<script>alert/i);
+        if (definition === ruled) {
+          expect(html).toContain('<output id="persons"');
+          expect(html).toContain(
+            payload.includes("<script>") ? "&lt;script&gt;" : "&quot;&gt;&lt;img",
+          );
+        }
       }
     }
     // The page echoes the definition, escaped, into its editor.

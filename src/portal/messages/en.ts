@@ -104,6 +104,8 @@ export const en = {
   "feas.failed": "The count could not be made.",
   "feas.disclosed": "Disclosure-controlled (policy {policy}); counts below {k} show as <{k}.",
   "feas.exact": "Exact count: you see the lake as a data steward.",
+  "feas.attrition": "Attrition: persons remaining after each rule",
+  "feas.entered": "Entry event",
   "feas.of": "{name}, snapshot {snapshot}",
   "cohorts.title": "My cohorts",
   "cohorts.intro":

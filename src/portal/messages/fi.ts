@@ -105,6 +105,8 @@ export const fi: Messages = {
   "feas.disclosed":
     "Tietosuojakäsitelty (käytäntö {policy}); alle {k}:n lukumäärät näytetään muodossa <{k}.",
   "feas.exact": "Tarkka lukumäärä: näet järven datanhaltijana.",
+  "feas.attrition": "Karsiutuminen: henkilöitä jäljellä kunkin säännön jälkeen",
+  "feas.entered": "Sisäänottotapahtuma",
   "feas.of": "{name}, tilannevedos {snapshot}",
   "cohorts.title": "Omat kohortit",
   "cohorts.intro":

@@ -103,6 +103,8 @@ export const sv: Messages = {
   "feas.failed": "Antalet kunde inte räknas.",
   "feas.disclosed": "Röjandeskyddat (policy {policy}); antal under {k} visas som <{k}.",
   "feas.exact": "Exakt antal: du ser sjön som dataförvaltare.",
+  "feas.attrition": "Bortfall: personer kvar efter varje regel",
+  "feas.entered": "Inträdeshändelse",
   "feas.of": "{name}, ögonblicksbild {snapshot}",
   "cohorts.title": "Mina kohorter",
   "cohorts.intro":
