@@ -160,11 +160,12 @@ export function authPages(app: Hono<AppEnv>): void {
     const form = await c.req.parseBody();
     const next = safeReturnPath(text(form.next));
     const input = LoginSchema.safeParse({ user: text(form.user), password: text(form.password) });
+    // Both given but beyond the API's limits: as wrong as a wrong password.
     if (!input.success)
       return loginPage(c, {
         next,
         user: text(form.user).slice(0, 128),
-        message: "login.missing",
+        message: text(form.user) && text(form.password) ? "login.wrong" : "login.missing",
         status: 400,
       });
     const settings = settingsFor(c, {});

@@ -46,11 +46,7 @@ const DisclosureNote: FC<{ view: View; disclosure: CatalogListing["disclosure"] 
   </p>
 );
 
-const Hits: FC<{ view: View; query: string; hits: SearchHit[] | undefined }> = ({
-  view,
-  query,
-  hits,
-}) => {
+const Hits: FC<{ view: View; hits: SearchHit[] | undefined }> = ({ view, hits }) => {
   if (!hits) return null;
   const { t } = view;
   return (
@@ -59,7 +55,7 @@ const Hits: FC<{ view: View; query: string; hits: SearchHit[] | undefined }> = (
       {hits.length === 0 ? (
         <p>{t("catalog.noHits")}</p>
       ) : (
-        <ul class="hits" data-query={query}>
+        <ul class="hits">
           {hits.map((hit) => (
             <li>
               <span class="kind">{t(`catalog.kind.${hit.kind}`)}</span>{" "}
@@ -336,7 +332,7 @@ export function catalogPages(app: Hono<AppEnv>): void {
       <Page view={view} title={view.t("catalog.title")}>
         <SearchForm view={view} query={query} />
         <div id="results" aria-live="polite">
-          <Hits view={view} query={query} hits={hits} />
+          <Hits view={view} hits={hits} />
         </div>
         <Listing view={view} listing={listing} />
       </Page>,
@@ -346,7 +342,7 @@ export function catalogPages(app: Hono<AppEnv>): void {
   app.get(SEARCH, async (c) => {
     const view = viewOf(c);
     const query = (c.req.query("q") ?? "").slice(0, QUERY_LENGTH);
-    return render(c, <Hits view={view} query={query} hits={await search(c, query)} />, {
+    return render(c, <Hits view={view} hits={await search(c, query)} />, {
       fragment: true,
     });
   });

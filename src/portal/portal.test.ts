@@ -217,6 +217,16 @@ describe("the portal", () => {
       headers: { cookie },
     });
     expect(logout.status).toBe(403);
+    // Sign-in takes no token, but a foreign page may not post it (login CSRF).
+    const foreign = await s.app.request("/portal/login", {
+      ...form({ user: "riku", password: PASSWORDS.riku }),
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        origin: "https://evil.example",
+      },
+    });
+    expect(foreign.status).toBe(403);
+    expect(sessionCookie(foreign)).toBeUndefined();
   });
 
   it("serves pages under a CSP without inline script, and no inline script or style in them", async () => {
