@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { Context, Hono } from "hono";
 import type { FC } from "hono/jsx";
-import { isAllowed } from "../auth/permissions.js";
+import { authorize, isAllowed } from "../auth/permissions.js";
 import { requireJson, validateCohort } from "../cohort/cohort-service.js";
 import type { Issue } from "../cohort/context.js";
 import { type FeasibilityResult, feasibility } from "../feasibility/feasibility-service.js";
@@ -45,6 +45,8 @@ type Outcome =
  */
 async function countOf(c: Context<AppEnv>, text: string): Promise<Outcome> {
   const ctx = serviceCtx(c);
+  // Before the text is looked at: a role that may not count learns only that.
+  await authorize(ctx.store, ctx.actor, "feasibility.run");
   let raw: unknown;
   try {
     raw = requireJson(text, SOURCE);
@@ -204,7 +206,11 @@ const definitionOf = async (c: Context<AppEnv>) => {
  */
 export function feasibilityPages(app: Hono<AppEnv>): void {
   const example = exampleDefinition();
-  app.get(FEASIBILITY, (c) => page(c, example, undefined));
+  app.get(FEASIBILITY, async (c) => {
+    const ctx = serviceCtx(c);
+    await authorize(ctx.store, ctx.actor, "feasibility.run");
+    return page(c, example, undefined);
+  });
 
   app.post(FEASIBILITY, async (c) => {
     const text = await definitionOf(c);
