@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { setCookie } from "hono/cookie";
 import type { AppEnv } from "../server/app-env.js";
 import { statusOf } from "../server/errors.js";
+import { queryTimeout } from "../server/query-timeout.js";
 import { KaivoError } from "../shared/errors.js";
 import { authPages, TOTP_PATH } from "./auth-pages.js";
 import { catalogPages } from "./catalog-pages.js";
@@ -58,6 +59,8 @@ export function portalRoutes(options: PortalOptions = {}): Hono<AppEnv> {
     }
     return c.redirect(to, 303);
   });
+  // Inside the portal, so that a query stopped for taking too long is answered as a page.
+  app.use(`${PORTAL}/*`, queryTimeout());
   catalogPages(app);
   feasibilityPages(app);
   cohortPages(app);

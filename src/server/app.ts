@@ -80,7 +80,6 @@ export function buildApp(deps: ServerDeps, options: AppOptions): OpenAPIHono<App
   });
   for (const m of options.after ?? []) app.use("*", m);
   app.use("/api/*", queryTimeout());
-  app.use("/portal/*", queryTimeout());
   app.onError((error, c) =>
     errorResponse(c, error, (e) => options.onUnexpected?.(e, c.get("requestId"))),
   );
