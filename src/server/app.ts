@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { OpenAPIHono } from "@hono/zod-openapi";
-import type { MiddlewareHandler } from "hono";
+import type { Hono, MiddlewareHandler } from "hono";
+import { isPortalPath } from "../portal/paths.js";
 import { actorOf } from "./actor.js";
 import type { AppEnv, ServerDeps } from "./app-env.js";
 import { errorResponse } from "./errors.js";
@@ -28,8 +29,8 @@ export interface AppOptions {
   before?: MiddlewareHandler<AppEnv>[];
   /** Middleware after authentication: per-user rate limits, the audit of each request. */
   after?: MiddlewareHandler<AppEnv>[];
-  /** More routes (authentication, metrics) mounted beside the API's own. */
-  routes?: OpenAPIHono<AppEnv>[];
+  /** More routes (authentication, metrics, the portal) mounted beside the API's own. */
+  routes?: Hono<AppEnv>[];
   /** Where unexpected errors go. */
   onUnexpected?: (error: unknown, requestId: string) => void;
 }
@@ -65,9 +66,15 @@ export function buildApp(deps: ServerDeps, options: AppOptions): OpenAPIHono<App
   });
   for (const m of options.before ?? []) app.use("*", m);
   app.use("*", options.authenticate);
-  // Before any route parses its input: an anonymous request learns nothing but "log in".
+  // Before any route parses its input: an anonymous request learns nothing but "log in". The
+  // portal sends such a visitor to its sign-in page itself.
   app.use("*", async (c, next) => {
-    if (c.get("actor") || c.get("credential") || PUBLIC_ROUTES.has(`${c.req.method} ${c.req.path}`))
+    if (
+      c.get("actor") ||
+      c.get("credential") ||
+      PUBLIC_ROUTES.has(`${c.req.method} ${c.req.path}`) ||
+      isPortalPath(c.req.path)
+    )
       return next();
     actorOf(c);
   });
@@ -129,6 +136,8 @@ export function buildApp(deps: ServerDeps, options: AppOptions): OpenAPIHono<App
 
 /** Routes anyone may call without logging in; every other route answers 401 without a session. */
 export const PUBLIC_ROUTES = new Set([
+  // Redirects to the portal, which asks for a session itself.
+  "GET /",
   "GET /healthz",
   "GET /readyz",
   "GET /metrics",

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { Home } from "../home/home.js";
+import { portalRoutes } from "../portal/portal.js";
 import type { AppOptions } from "./app.js";
 import { authenticate } from "./auth/authenticate.js";
 import { authRoutes } from "./auth/routes.js";
@@ -10,7 +11,7 @@ import type { RunningServer } from "./serve.js";
 
 /**
  * Everything `kaivo serve` puts around the API: logs, metrics, headers and limits, session and
- * token authentication, and the scheduled loads once it runs.
+ * token authentication, the portal, and the scheduled loads once it runs.
  */
 export function serverAppOptions(
   home: Home,
@@ -25,7 +26,7 @@ export function serverAppOptions(
       authenticate: authenticate(),
       before: h.before,
       after: h.after,
-      routes: [authRoutes(), ...h.routes],
+      routes: [authRoutes(), portalRoutes({ onUnexpected: h.onUnexpected }), ...h.routes],
       onUnexpected: h.onUnexpected,
     },
     async onStarted(server) {

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import { demoLoginsFile } from "../../demo/demo-logins.js";
 import { openHome, resolveHomeDir } from "../../home/home.js";
+import { HOME_PATH } from "../../portal/paths.js";
 import { startServer } from "../../server/serve.js";
 import { serverAppOptions } from "../../server/server-options.js";
 import { ValidationError } from "../../shared/errors.js";
@@ -28,7 +29,9 @@ export function registerServe(program: Command): void {
         app: setup.app,
         onStarted: setup.onStarted,
       });
-      process.stderr.write(`Kaivo serves ${home.dir} at ${server.url}\n`);
+      process.stderr.write(
+        `Kaivo serves ${home.dir} at ${server.url}\n  portal: ${server.url}${HOME_PATH}\n`,
+      );
       const logins = demoLoginsFile(home);
       if (existsSync(logins))
         process.stderr.write(

@@ -4,6 +4,7 @@ import { resolveToken } from "../../auth/api-tokens.js";
 import { secondFactorRequired } from "../../auth/login.js";
 import { safeEqual } from "../../auth/secrets.js";
 import { resolveSession } from "../../auth/sessions.js";
+import { isPortalPath } from "../../portal/paths.js";
 import type { AppEnv } from "../app-env.js";
 import {
   type AuthHttpOptions,
@@ -28,7 +29,7 @@ export const SECOND_FACTOR_PATHS: readonly string[] = [
 ];
 
 /** A new session replaces whatever the browser had, so sign-in needs no CSRF token; Origin is still checked. */
-const NO_CSRF_TOKEN_PATHS: readonly string[] = ["/api/auth/login"];
+const NO_CSRF_TOKEN_PATHS: readonly string[] = ["/api/auth/login", "/portal/login"];
 
 const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
@@ -84,7 +85,7 @@ async function csrfTokenOf(c: Context<AppEnv>): Promise<string | undefined> {
  * `actor` and `credential`. Without either, the request goes on unauthenticated (routes that need
  * a user use requireActor). A bearer token that does not resolve is refused rather than ignored.
  * Session requests that change state need the session's CSRF token; a session lacking the second
- * factor its role needs reaches only SECOND_FACTOR_PATHS, and there without an actor.
+ * factor its role needs reaches only SECOND_FACTOR_PATHS and the portal, and there without an actor.
  */
 export function authenticate(options: AuthHttpOptions = {}): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
@@ -147,7 +148,8 @@ export function authenticate(options: AuthHttpOptions = {}): MiddlewareHandler<A
       secondFactor: session.secondFactor,
     });
     if (await secondFactorRequired(store, session.user, session.role, session.secondFactor)) {
-      if (SECOND_FACTOR_PATHS.includes(path)) return next();
+      // The portal's pages, without an actor, send the browser to the second-factor step.
+      if (SECOND_FACTOR_PATHS.includes(path) || isPortalPath(path)) return next();
       return refuse(c, {
         status: 403,
         error: "This account needs a second factor before it can do anything else.",

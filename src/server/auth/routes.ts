@@ -74,7 +74,8 @@ const SessionSchema = z
   })
   .openapi("Session");
 
-const LoginSchema = z
+/** The sign-in form's fields and their limits; the portal's login form is read with it too. */
+export const LoginSchema = z
   .object({
     user: z.string().min(1).max(128),
     password: z.string().min(1).max(4096),
@@ -84,6 +85,9 @@ const LoginSchema = z
       .optional(),
   })
   .openapi("Login");
+
+/** A TOTP code as sign-in takes it. */
+export const TotpCodeSchema = z.string().regex(/^\d{6}$/);
 
 const TokenSchema = z
   .object({
@@ -124,7 +128,7 @@ const totpRoute = createRoute({
   method: "post",
   path: "/api/auth/totp",
   summary: "Complete the second factor with a TOTP code; the session is replaced",
-  request: body(z.object({ code: z.string().regex(/^\d{6}$/) }).openapi("TotpCode")),
+  request: body(z.object({ code: TotpCodeSchema }).openapi("TotpCode")),
   responses: {
     200: json(SessionSchema, "second factor verified; a new session cookie is set"),
     ...errors(400, 401, 403, 429),

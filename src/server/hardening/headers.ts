@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import { secureHeaders } from "hono/secure-headers";
 import type { KaivoConfig } from "../../home/config.js";
+import { isPortalPath } from "../../portal/paths.js";
 import type { AppEnv } from "../app-env.js";
 
 type ServerConfig = KaivoConfig["server"];
@@ -10,9 +11,17 @@ export function servedOverTls(server: ServerConfig): boolean {
   return server.tls !== undefined || (server.publicUrl?.startsWith("https:") ?? false);
 }
 
-/** The portal loads its scripts (htmx) and styles from the server itself, never inline. */
 export const CONTENT_SECURITY_POLICY =
   "default-src 'self'; frame-ancestors 'none'; object-src 'none'; base-uri 'self'; form-action 'self'";
+
+/**
+ * The portal's pages load their one script (htmx) and stylesheet from the server itself: every
+ * directive names 'self' only, so no inline script, style attribute or eval runs, whatever a
+ * page's user text holds. Spelled out rather than left to default-src, so a later loosening of
+ * the default cannot loosen them.
+ */
+export const PORTAL_CONTENT_SECURITY_POLICY =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; font-src 'self'; frame-ancestors 'none'; object-src 'none'; base-uri 'self'; form-action 'self'";
 
 /**
  * Security headers on every response. HSTS only over TLS: sent over plain http it would lock
@@ -40,5 +49,7 @@ export function securityHeaders(server: ServerConfig): MiddlewareHandler<AppEnv>
     await headers(c, next);
     if (c.req.path === "/api" || c.req.path.startsWith("/api/"))
       c.header("Cache-Control", "no-store");
+    if (isPortalPath(c.req.path) || c.req.path === "/")
+      c.header("Content-Security-Policy", PORTAL_CONTENT_SECURITY_POLICY);
   };
 }

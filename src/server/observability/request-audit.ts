@@ -1,5 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import { appendAudit } from "../../audit/append.js";
+import { isPortalPath } from "../../portal/paths.js";
+import { STATIC } from "../../portal/static.js";
 import type { AppEnv } from "../app-env.js";
 import { methodLabel, routePattern } from "./route-pattern.js";
 
@@ -7,7 +9,8 @@ import { methodLabel, routePattern } from "./route-pattern.js";
 const NOT_AUDITED = new Set(["/api/openapi.json"]);
 
 /**
- * Puts every authenticated API request on the audit log after it is answered: `api.request` with
+ * Puts every authenticated API request on the audit log after it is answered (`api.request`; a
+ * portal page or fragment is `portal.request`, its static files are not audited), with
  * the method, the route pattern (never the path itself, whose ids or words may be user text), the
  * status and its outcome, and the request id that finds its log line. The services audit what
  * they do in their own entries; this one says that the request happened and how it ended, also
@@ -22,12 +25,14 @@ export function requestAudit(): MiddlewareHandler<AppEnv> {
     await next();
     const actor = c.get("actor");
     const path = c.req.path;
-    if (!actor || !(path === "/api" || path.startsWith("/api/"))) return;
+    const api = path === "/api" || path.startsWith("/api/");
+    const portal = isPortalPath(path) && !path.startsWith(`${STATIC}/`);
+    if (!actor || !(api || portal)) return;
     const route = routePattern(c);
     if (NOT_AUDITED.has(route)) return;
     const status = c.res.status;
     await appendAudit(c.get("deps").store, actor, {
-      action: "api.request",
+      action: api ? "api.request" : "portal.request",
       target: null,
       details: {
         method: methodLabel(c),
