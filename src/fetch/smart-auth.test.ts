@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -75,4 +75,17 @@ describe("SmartTokenClient", () => {
       await server.close();
     }
   }, 10_000);
+
+  it("refuses a key file others can read, before anything is sent", async () => {
+    const path = keyFile(keyPair("ES384").privatePem);
+    chmodSync(path, 0o644);
+    const client = new SmartTokenClient({
+      tokenEndpoint: "http://127.0.0.1:9/token",
+      clientId: "kaivo",
+      keyFile: path,
+      algorithm: "ES384",
+      scope: "system/*.read",
+    });
+    await expect(client.accessToken()).rejects.toThrow(/chmod 600/);
+  });
 });
