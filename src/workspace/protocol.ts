@@ -6,8 +6,8 @@ export interface ChildRequest {
   /** The release's data folder and the scratch folder, as the sandbox sees them. */
   data: string;
   scratch: string;
-  /** One view each, named as the release's file (a Kaivo identifier). */
-  tables: Array<{ name: string; format: "parquet" | "csv" }>;
+  /** One view each, `schema.name` as the release's file names it (Kaivo identifiers). */
+  tables: Array<{ schema: string; name: string; format: "parquet" | "csv" }>;
 }
 
 /** One line of the query process's standard output. */

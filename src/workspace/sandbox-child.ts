@@ -27,9 +27,10 @@ async function readStdin(): Promise<string> {
  * only), so it holds no quote and the literal cannot be broken out of; DuckDB takes no
  * parameters in CREATE VIEW.
  */
-function fileLiteral(dir: string, name: string, format: "parquet" | "csv"): string {
-  quoteIdent(name);
-  return `'${dir}/${name}.${format}'`;
+function fileLiteral(dir: string, t: ChildRequest["tables"][number]): string {
+  quoteIdent(t.schema);
+  quoteIdent(t.name);
+  return `'${dir}/${t.schema}.${t.name}.${t.format}'`;
 }
 
 async function main(): Promise<void> {
@@ -46,9 +47,12 @@ async function main(): Promise<void> {
   const c = await db.connect();
   const files: string[] = [];
   for (const t of request.tables) {
-    const file = fileLiteral(request.data, t.name, t.format);
+    const file = fileLiteral(request.data, t);
     const reader = t.format === "parquet" ? "read_parquet" : "read_csv";
-    await c.run(`create view ${quoteIdent(t.name)} as select * from ${reader}(${file})`);
+    await c.run(`create schema if not exists ${quoteIdent(t.schema)}`);
+    await c.run(
+      `create view ${quoteIdent(t.schema)}.${quoteIdent(t.name)} as select * from ${reader}(${file})`,
+    );
     files.push(file);
   }
   // Only the release's own files, by name: no folder (DuckDB does not resolve `..` in one), so

@@ -33,8 +33,6 @@ export interface SandboxRun {
   tables: ChildRequest["tables"];
   sql: string;
   limits: SandboxLimits;
-  /** Where bwrap is looked for; the process's PATH by default. */
-  path?: string;
 }
 
 export interface SandboxResult {
@@ -122,7 +120,7 @@ const unavailable = (problem: string) =>
  * or the output limit the whole process group is killed, so nothing of the query survives it.
  */
 export function runInSandbox(run: SandboxRun): Promise<SandboxResult> {
-  const bwrap = findOnPath("bwrap", run.path ?? process.env.PATH ?? "");
+  const bwrap = findOnPath("bwrap", process.env.PATH ?? "");
   if (!bwrap) return Promise.reject(unavailable("bubblewrap (bwrap) is not on PATH"));
   if (!existsSync(CHILD))
     return Promise.reject(new KaivoError(`${CHILD} is missing.`, "Run `npm run build`."));

@@ -30,20 +30,23 @@ export interface WorkspaceInfo {
   tables: string[];
 }
 
-const TABLE_FILE = /^([A-Za-z_][A-Za-z0-9_]{0,127})\.(parquet|csv)$/;
+/** A released table's file: `data/<registry>.<table>.<format>`, both Kaivo identifiers. */
+const TABLE_FILE =
+  /^([A-Za-z_][A-Za-z0-9_]{0,127})\.([A-Za-z_][A-Za-z0-9_]{0,127})\.(parquet|csv)$/;
 
 /** The release's tables: its Parquet files, or its CSV files where a permit gave no Parquet. */
 function releaseTables(releaseDir: string): ChildRequest["tables"] {
   const dir = join(releaseDir, "data");
   if (!existsSync(dir)) return [];
-  const byName = new Map<string, "parquet" | "csv">();
+  const found = new Map<string, ChildRequest["tables"][number]>();
   for (const file of readdirSync(dir).sort()) {
     const m = TABLE_FILE.exec(file);
-    if (!m?.[1]) continue;
-    const format = m[2] as "parquet" | "csv";
-    if (format === "parquet" || !byName.has(m[1])) byName.set(m[1], format);
+    if (!m?.[1] || !m[2]) continue;
+    const table = { schema: m[1], name: m[2], format: m[3] as "parquet" | "csv" };
+    const key = `${table.schema}.${table.name}`;
+    if (table.format === "parquet" || !found.has(key)) found.set(key, table);
   }
-  return [...byName].map(([name, format]) => ({ name, format }));
+  return [...found.values()];
 }
 
 /** The workspace is the team's: the applicant, the principal investigator and the team. */
@@ -82,7 +85,6 @@ export async function runWorkspaceSql(
   ctx: Ctx,
   permitId: string,
   sqlText: string,
-  options: { path?: string } = {},
 ): Promise<WorkspaceSqlResult> {
   await authorize(ctx.store, ctx.actor, "workspace.use");
   // Served, the server is the one process that acts on the home (decision 009).
@@ -133,7 +135,6 @@ export async function runWorkspaceSql(
       tables: releaseTables(release.path),
       sql: sqlText,
       limits: ctx.home.config.workspace,
-      ...(options.path !== undefined ? { path: options.path } : {}),
     });
     return {
       permit: permitId,
@@ -181,7 +182,7 @@ export async function listWorkspaces(ctx: Ctx): Promise<WorkspaceInfo[]> {
       permit: p.id,
       title: p.title,
       release: release?.id ?? null,
-      tables: release ? releaseTables(release.path).map((t) => t.name) : [],
+      tables: release ? releaseTables(release.path).map((t) => `${t.schema}.${t.name}`) : [],
     });
   }
   return out;
