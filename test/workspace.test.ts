@@ -22,6 +22,7 @@ import { type ControlStore, openControlStore } from "../src/store/control-store.
 import { DEFAULT_SYNTH_OPTIONS, runSynth } from "../src/synth/synth.js";
 import { SandboxUnavailableError } from "../src/workspace/sandbox.js";
 import { listWorkspaces, runWorkspaceSql } from "../src/workspace/workspace-service.js";
+import { kaivo } from "./support/cli.js";
 import { tempDir } from "./support/stores.js";
 
 const riku: Actor = { name: "riku", role: "researcher" };
@@ -238,6 +239,25 @@ describe.skipIf(!bwrapWorks)(needsBwrap("the sandbox"), () => {
     }
     expect((await sqlAs(riku, "select count(*) from clinical.lab")).rowCount).toBe(1);
   }, 60_000);
+});
+
+describe.skipIf(!bwrapWorks)(needsBwrap("kaivo workspace"), () => {
+  it("runs the SQL on standard input as the --as user, as a table or JSON", () => {
+    const env = { KAIVO_HOME: home.dir, PATH: process.env.PATH ?? "" };
+    const sql = "select count(*) as n from clinical.person";
+    const table = kaivo(["workspace", "sql", "P-WS", "--as", "riku"], env, sql);
+    expect(table.stderr).toBe("");
+    expect(table.stdout).toMatch(
+      new RegExp(`^n\\s*\\n-+\\s*\\n${persons}\\s*\\n1 row\\(s\\) from P-WS-r1`),
+    );
+    const json = kaivo(["workspace", "sql", "P-WS", "--json", "--as", "riku"], env, sql);
+    expect(JSON.parse(json.stdout)).toMatchObject({ rows: [[String(persons)]], rowCount: 1 });
+    const refused = kaivo(["workspace", "sql", "P-WS", "--as", "ville"], env, sql);
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toMatch(/No permit P-WS with ville on its team/);
+    const list = kaivo(["workspace", "list", "--as", "riku"], env);
+    expect(list.stdout).toMatch(/^P-WS {2}P-WS-r1 {2}clinical\.lab, clinical\.person/m);
+  }, 120_000);
 });
 
 describe("without bubblewrap", () => {
