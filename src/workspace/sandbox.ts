@@ -159,7 +159,14 @@ export function runInSandbox(run: SandboxRun): Promise<SandboxResult> {
       run.limits.timeoutSeconds * 1000,
     );
     const take = (text: string) => {
-      const line = JSON.parse(text) as ChildLine;
+      let line: ChildLine;
+      try {
+        line = JSON.parse(text) as ChildLine;
+      } catch {
+        // Only the query process writes here; a line that is not its JSON ends the run.
+        stop(new WorkspaceQueryError("The query process wrote an unreadable result.", "error"));
+        return;
+      }
       if ("columns" in line) columns = line.columns;
       else if ("rows" in line) rows.push(...line.rows);
       else if ("end" in line) ended = true;
