@@ -27,6 +27,7 @@ import { draftPermit, expirePermits, listPermits } from "../src/permits/permit-s
 import { createRelease, listReleases } from "../src/release/release-service.js";
 import { ForbiddenError, NotFoundError, ValidationError } from "../src/shared/errors.js";
 import { getStatus } from "../src/status/status.js";
+import { listWorkspaces } from "../src/workspace/workspace-service.js";
 import { DIALECTS, type TestDeployment, testDeployment } from "./support/stores.js";
 
 /**
@@ -64,6 +65,7 @@ const MATRIX: Record<string, Role[]> = {
   listReleases: ["steward", "auditor"],
   listOptouts: ["steward"],
   transparencyReport: ["steward"],
+  listWorkspaces: ["researcher"],
 };
 
 let counter = 0;
@@ -126,6 +128,7 @@ const SERVICES: Record<keyof typeof MATRIX, (t: TestDeployment, actor: Actor) =>
     listOptouts: (t, actor) => listOptouts({ home: t.home, store: t.store, actor }),
     transparencyReport: (t, actor) =>
       transparencyReport({ home: t.home, store: t.store, actor }, "131052-308T"),
+    listWorkspaces: (t, actor) => listWorkspaces({ home: t.home, store: t.store, actor }),
   };
 
 const PERMIT = {

@@ -143,11 +143,13 @@ describe("which commands run through the server", () => {
       expect(commands, `${path} is not a command`).toContain(path);
   });
 
-  it("keeps only other users' secrets and identities on the host", () => {
+  it("keeps only other users' secrets and identities, and the workspace until its route, on the host", () => {
     expect([...HOST_ONLY_COMMANDS.keys()].sort()).toEqual([
       "user link",
       "user password",
       "user totp",
+      "workspace list",
+      "workspace sql",
     ]);
   });
 });

@@ -33,6 +33,8 @@ export const PERMISSIONS = {
   "permit.read": ["researcher", "reviewer", "steward", "auditor"],
   "release.create": ["steward"],
   "release.read": ["steward", "auditor"],
+  // A permit's team analyses its release; only the people named on the permit (workspace-service.ts).
+  "workspace.use": ["researcher"],
   "optout.manage": ["steward"],
   "transparency.read": ["steward"],
   "job.read": ROLES,

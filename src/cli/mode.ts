@@ -85,6 +85,14 @@ export const HOST_ONLY_COMMANDS: ReadonlyMap<string, string> = new Map([
     "it prints another user's authenticator secret; a user enrols their own at sign-in (POST /api/auth/totp/enrol)",
   ],
   [
+    "workspace sql",
+    "its API route is not built yet (a later slice of the workspace, with the portal's notebook)",
+  ],
+  [
+    "workspace list",
+    "its API route is not built yet (a later slice of the workspace, with the portal's notebook)",
+  ],
+  [
     "user link",
     "it lets an outside identity sign in as a user: set up on the host with the OpenID provider's configuration",
   ],

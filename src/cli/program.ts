@@ -15,6 +15,7 @@ import { registerSynth } from "./commands/synth.js";
 import { registerToken } from "./commands/token.js";
 import { registerUser } from "./commands/user.js";
 import { registerView } from "./commands/view.js";
+import { registerWorkspace } from "./commands/workspace.js";
 import { guardMode } from "./mode.js";
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
@@ -48,5 +49,6 @@ export function buildProgram(): Command {
   registerToken(program);
   registerLogin(program);
   registerJob(program);
+  registerWorkspace(program);
   return program;
 }

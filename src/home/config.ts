@@ -140,6 +140,21 @@ export const KaivoConfigSchema = z.strictObject({
         .default("1GB"),
     })
     .default({ memoryLimit: "1GB" }),
+  workspace: z
+    .strictObject({
+      /** A workspace query's process is killed after this long (docs/workspace.md). */
+      timeoutSeconds: z.number().positive().max(3600).default(60),
+      /** DuckDB's memory limit inside the sandbox; a query needing more fails, it does not spill without end. */
+      memoryLimit: z
+        .string()
+        .regex(/^\d+(\.\d+)?\s*(MB|GB|MiB|GiB)$/, 'a size such as "1GB" or "768MB"')
+        .default("1GB"),
+      /** DuckDB threads inside the sandbox. */
+      threads: z.number().int().min(1).max(64).default(2),
+      /** A result larger than this (as JSON) is refused: aggregate, or add a LIMIT. */
+      maxOutputBytes: z.number().int().min(1024).default(16_777_216),
+    })
+    .prefault({}),
   disclosure: z
     .strictObject({
       /** Counts from 0 to minCount-1 are shown to researchers as `<minCount`. */
