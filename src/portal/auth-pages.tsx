@@ -1,12 +1,12 @@
 import type { Context, Hono } from "hono";
 import { AuthenticationError } from "../auth/errors.js";
 import { completeSecondFactor, passwordLogin } from "../auth/login.js";
-import { endSession, endSessionByHash, type Session } from "../auth/sessions.js";
+import { endSessionByHash, type Session } from "../auth/sessions.js";
 import { enrolFirstTotp, hasConfirmedTotp } from "../auth/totp.js";
 import type { AppEnv } from "../server/app-env.js";
 import {
-  clearSessionCookie,
   clientAddress,
+  endRequestSession,
   sessionOf,
   setSessionCookie,
   settingsFor,
@@ -249,15 +249,7 @@ export function authPages(app: Hono<AppEnv>): void {
 
   app.post(LOGOUT_PATH, async (c) => {
     const settings = settingsFor(c, {});
-    const session = sessionOf(c);
-    if (session)
-      await endSession(
-        c.get("deps").store,
-        { name: session.user, role: session.role },
-        session,
-        settings.now(),
-      );
-    clearSessionCookie(c, settings);
+    await endRequestSession(c, settings);
     return c.redirect(`${LOGIN_PATH}?loggedOut`, 303);
   });
 }

@@ -2,7 +2,7 @@ import type { Context } from "hono";
 import { setCookie } from "hono/cookie";
 import { SecondFactorRequiredError } from "../../auth/errors.js";
 import type { Clock } from "../../auth/secrets.js";
-import type { Session } from "../../auth/sessions.js";
+import { endSession, type Session } from "../../auth/sessions.js";
 import { type AuthSettings, authSettings } from "../../auth/settings.js";
 import type { Home } from "../../home/home.js";
 import { ConfigError, KaivoError, RateLimitError } from "../../shared/errors.js";
@@ -93,6 +93,19 @@ export function clearSessionCookie(c: Context<AppEnv>, settings: AuthSettings): 
     path: "/",
     maxAge: 0,
   });
+}
+
+/** Logs out: ends the request's session, if it has one, and clears its cookie (API and portal). */
+export async function endRequestSession(c: Context<AppEnv>, settings: AuthSettings): Promise<void> {
+  const session = sessionOf(c);
+  if (session)
+    await endSession(
+      c.get("deps").store,
+      { name: session.user, role: session.role },
+      session,
+      settings.now(),
+    );
+  clearSessionCookie(c, settings);
 }
 
 // The session the authentication middleware resolved, for the auth routes (the context's

@@ -11,7 +11,7 @@ import {
 } from "../../auth/login.js";
 import { beginOidcLogin, completeOidcLogin, oidcConfiguration } from "../../auth/oidc.js";
 import { ROLES } from "../../auth/roles.js";
-import { endAllSessions, endSession, endSessionByHash } from "../../auth/sessions.js";
+import { endAllSessions, endSessionByHash } from "../../auth/sessions.js";
 import { enrolFirstTotp, enrolTotp } from "../../auth/totp.js";
 import { ForbiddenError, NotFoundError } from "../../shared/errors.js";
 import type { AppEnv } from "../app-env.js";
@@ -21,6 +21,7 @@ import {
   authErrorResponse,
   clearSessionCookie,
   clientAddress,
+  endRequestSession,
   OIDC_COOKIE_PATH,
   OIDC_FLOW_COOKIE,
   secureCookie,
@@ -346,15 +347,7 @@ export function authRoutes(options: AuthHttpOptions = {}): OpenAPIHono<AppEnv> {
 
   app.openapi(logoutRoute, async (c) => {
     const settings = settingsFor(c, options);
-    const session = sessionOf(c);
-    if (session)
-      await endSession(
-        c.get("deps").store,
-        { name: session.user, role: session.role },
-        session,
-        settings.now(),
-      );
-    clearSessionCookie(c, settings);
+    await endRequestSession(c, settings);
     return c.json({ ok: true }, 200);
   });
 
