@@ -18,6 +18,7 @@ const HELD_OUT_3 = join(import.meta.dirname, "../bench/deid/held-out-3.jsonl");
 const HELD_OUT_4 = join(import.meta.dirname, "../bench/deid/held-out-4.jsonl");
 const HELD_OUT_5 = join(import.meta.dirname, "../bench/deid/held-out-5.jsonl");
 const HELD_OUT_6 = join(import.meta.dirname, "../bench/deid/held-out-6.jsonl");
+const HELD_OUT_7 = join(import.meta.dirname, "../bench/deid/held-out-7.jsonl");
 
 /** Every identity code among the gold spans has a valid check character. */
 function expectValidCodes(cases: BenchDocument[], atLeast: number) {
@@ -224,6 +225,14 @@ describe("the benchmark corpus", () => {
       codes: 20,
       before: [HARD_CASES, HELD_OUT, HELD_OUT_2, HELD_OUT_3, HELD_OUT_4, HELD_OUT_5],
     },
+    {
+      name: "a seventh held-out set",
+      path: HELD_OUT_7,
+      cases: 250,
+      negatives: 30,
+      codes: 20,
+      before: [HARD_CASES, HELD_OUT, HELD_OUT_2, HELD_OUT_3, HELD_OUT_4, HELD_OUT_5, HELD_OUT_6],
+    },
   ])(
     "has $name of at least $cases cases in fi, sv and en, $negatives negatives, every code valid",
     (set) => {
@@ -372,17 +381,31 @@ describe("npm run bench:deid", () => {
     expect(s.falsePositives.length).toBeLessThanOrEqual(1);
   });
 
-  it("keeps the sixth held-out set, blind, at no less than its blind figures", () => {
-    // Scored blind once on 2026-12-03, after held-out 5's fixes: 409 of 439, precision 98.60 %
-    // (6 false positives). Its misses are not printed, so that fixing them is not tuning on
-    // them unawares; a failure names only the figures.
+  it("keeps the sixth held-out set at no less than today's figures", () => {
+    // Blind on 2026-12-03: 409 of 439, precision 98.60 % (ID 28 of 38). Its misses were then seen
+    // and fixed as kinds (signing and copied initials, nicknames, plates, card series, sample
+    // numbers, Swedish mobiles and floors, names over quotes and a surname's comma, towns and
+    // hospitals that are surnames), so these floors are optimistic: they guard against regressions.
     const { score: s, set } = heldOut("held-out-6.jsonl");
-    expect(set.blind).toBe(true);
+    expect(set.blind).toBe(false);
     expect(s.overall.gold).toBe(439);
-    expect(s.overall.found).toBeGreaterThanOrEqual(409);
+    expect(s.overall.found).toBeGreaterThanOrEqual(438);
+    for (const [type, n] of Object.entries({ NAME: 297, PHONE: 47, ADDRESS: 23, ID: 37 }))
+      expect(s.byType[type]?.found, type).toBeGreaterThanOrEqual(n);
+    expect(s.falsePositives.length).toBe(0);
+  });
+
+  it("keeps the seventh held-out set, blind, at no less than its blind figures", () => {
+    // Scored blind once on 2026-12-03, after held-out 6's fixes: 419 of 451, precision 99.53 %
+    // (2 false positives). Its misses are not printed, so that fixing them is not tuning on
+    // them unawares; a failure names only the figures.
+    const { score: s, set } = heldOut("held-out-7.jsonl");
+    expect(set.blind).toBe(true);
+    expect(s.overall.gold).toBe(451);
+    expect(s.overall.found).toBeGreaterThanOrEqual(419);
     expect(s.byType.HETU?.recall).toBe(1);
     expect(s.byType.EMAIL?.recall).toBe(1);
-    expect(s.falsePositives.length).toBeLessThanOrEqual(6);
+    expect(s.falsePositives.length).toBeLessThanOrEqual(2);
   });
 
   it("keeps the held-out cases out of the combined corpus", () => {

@@ -108,7 +108,13 @@ export const HELD_OUT_SETS: readonly HeldOutSet[] = [
   {
     file: "held-out-6.jsonl",
     title: "Held-out 6",
-    note: "blind: scored once, recall 93.17 %, precision 98.60 %; its misses not looked at and not listed",
+    note: "blind recall 93.17 %, precision 98.60 % before its misses were seen and fixed, so optimistic since",
+    blind: false,
+  },
+  {
+    file: "held-out-7.jsonl",
+    title: "Held-out 7",
+    note: "blind: scored once, recall 92.90 %, precision 99.53 %; its misses not looked at and not listed",
     blind: true,
   },
 ];

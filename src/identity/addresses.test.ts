@@ -97,4 +97,11 @@ describe("numbers that are not addresses", () => {
     expect(scrubText("Oiva asuu Koulukatu 7 as. 3, Jyväskylä.").text).toBe("Oiva asuu [ADDRESS].");
     expect(scrubText("Koulukatu 7, Lisäksi sovittu").text).toBe("[ADDRESS], Lisäksi sovittu");
   });
+
+  it("take a Swedish floor after the house number, and a postal code after a lone town", () => {
+    expect(scrubText("Bor Tenstavägen 12 3 tr, 163 64 Spånga.").text).toBe("Bor [ADDRESS].");
+    expect(scrubText("Bor Fjällsvängen 4 2 tr, 123 45 Farsta.").text).toBe("Bor [ADDRESS].");
+    expect(scrubText("Post to P.O. Box 815, Kampala 25601.").text).toBe("Post to [ADDRESS].");
+    expect(scrubText("Kontroll 3 tr upp, 2 tr ned.").text).toBe("Kontroll 3 tr upp, 2 tr ned.");
+  });
 });

@@ -11,6 +11,7 @@ import { NAME_TOKEN, nameCandidates, personNameCandidates } from "./name-forms.j
 import { namesInContext } from "./names-in-context.js";
 import { nordicIdSpans } from "./nordic-ids.js";
 import { identifierValueSpans } from "./person-identifiers.js";
+import { isPlaceUse } from "./place-names.js";
 import { labelledNumberSpans } from "./record-numbers.js";
 import { referenceCodeSpans } from "./reference-codes.js";
 
@@ -77,8 +78,10 @@ const SE_POSTAL_AFTER_STREET = new RegExp(
 
 // A phone number with its extension is one number (09 471 80000 ext. 5521); a switchboard's short
 // number (09 4711) is one only with an extension after it.
+// An extension after a slash ("09 4717 2345 / 118") only after a whole number, and not where a
+// second number follows ("040 123 4567 / 050 765 4321").
 const PHONE_WITH_EXTENSION = new RegExp(
-  `(?<![0-9A-Za-z])(?:${PHONE_CORE}|0[0-9]{1,2}[ -]?[0-9]{3,4})[ \\t]*,?[ \\t]*(?:ext\\.?|extension|x|anknytning|ankn\\.?|alanumero|alanro|sisäinen|sis\\.)[ \\t]*[0-9]{2,6}(?![0-9A-Za-z])`,
+  `(?<![0-9A-Za-z])(?:(?:${PHONE_CORE}|0[0-9]{1,2}[ -]?[0-9]{3,4})[ \\t]*,?[ \\t]*(?:ext\\.?|extension|x|anknytning|ankn\\.?|alanumero|alanro|sisäinen|sis\\.)[ \\t]*[0-9]{2,6}|(?:${PHONE_CORE})[ \\t]*/[ \\t]*[0-9]{2,4}(?![ \\t]?[0-9]))(?![0-9A-Za-z])`,
   "g",
 );
 
@@ -87,13 +90,20 @@ const PHONE_AFTER_CUE =
   /(?<![\p{L}])(?:puh(?:elin)?(?:numero|nro)?|kotinumero|kotipuhelin|työpuhelin|matkapuhelin|gsm|tel(?:efon)?(?:nummer|nr)?|hemnummer|hemtelefon|mobil(?:nummer)?|phone|mobile|cell|home number|home phone)\.?[ \t]*:?[ \t]*(0[0-9]{1,3}[ -]?[0-9]{3,5})(?![0-9]|[ -][0-9])/giu;
 const MIN_CUED_PHONE_DIGITS = 6;
 
-// A town alone after a street address and its comma, where the sentence ends: "asuu Koulukatu
-// 7 as. 3, Jyväskylä."
-const TOWN_AFTER_STREET = /^,[ \t]+\p{Lu}\p{Ll}+(?:-\p{Lu}\p{Ll}+)?(?=[ \t]*(?:[.;)\n]|$))/u;
+// A town alone after a street address and its comma, where the sentence ends, with a postal
+// code after it as some countries write it: "asuu Koulukatu 7 as. 3, Jyväskylä.", "P.O. Box
+// 2231, Nairobi 00100."
+const TOWN_AFTER_STREET =
+  /^,[ \t]+\p{Lu}\p{Ll}+(?:-\p{Lu}\p{Ll}+)?(?:[ \t]+[0-9]{4,6})?(?=[ \t]*(?:[.;)\n]|$))/u;
 
-// Initials signing a note or a line after a slash ("/MV", "El. Lehtinen/OL"): after a space or a
-// capitalised word, so not a pair of lab names (ALT/AST) or a unit (mg/KG).
-const INITIALS_SIGNATURE = /(?<=^|\s|\p{Lu}\p{Ll}{2,})\/([A-ZÅÄÖ]{2,3})(?=[ \t]*\.?[ \t]*$)/gmu;
+// Initials signing a note or a line after a slash ("/MV", "El. Lehtinen/OL", "/A-L. K.", "/JK
+// ssk"): after a space or a capitalised word, so not a pair of lab names (ALT/AST) or a unit
+// (mg/KG); the writer's role may follow.
+const SIGNER_ROLES = "sh|th|lh|ssk|usk|spl|ll|el|ft|RN|LPN|HCA|MD|PT|OT|SN";
+const INITIALS_SIGNATURE = new RegExp(
+  `(?<=^|\\s|\\p{Lu}\\p{Ll}{2,})\\/([A-ZÅÄÖ]{2,3}|[A-ZÅÄÖ](?:-[A-ZÅÄÖ])?\\.[ \\t]?[A-ZÅÄÖ]\\.(?:[ \\t]?[A-ZÅÄÖ]\\.)?)(?=[ \\t]*(?:(?:${SIGNER_ROLES})\\.?)?[ \\t]*\\.?[ \\t]*$)`,
+  "gmu",
+);
 
 /**
  * The one detector of direct identifiers in free text, for the ingest scrubber, free-text checks
@@ -174,7 +184,13 @@ export function detectIdentifiers(text: string, context: ScrubContext = {}): Ide
     claim(m.index + 1, m.index + m[0].length, "NAME");
   if (context.isPersonName) {
     const isName = context.isPersonName;
-    each(NAME_TOKEN, "NAME", (m) => personNameCandidates(m[0]).some(isName));
+    const ownName = ownNameReader(text);
+    each(NAME_TOKEN, "NAME", (m) => {
+      const word = ownName(m[0]);
+      // Short forms only as written: in lower case "bob" is a haircut.
+      const keys = word === m[0] ? personNameCandidates(word) : nameCandidates(word);
+      return keys.some(isName) && ownName.notAWord(m[0]) && !isPlaceUse(text, m.index, m[0]);
+    });
   }
   // Where the person's own name took part of one, the rest is still claimed word by word; where
   // only names overlap one after a cue, it joins them with what is between (the comma of
@@ -197,6 +213,33 @@ export function detectIdentifiers(text: string, context: ScrubContext = {}): Ide
 }
 
 const CAPITALISED = /^\p{Lu}/u;
+const CAPITALISED_WORD = /\p{Lu}\p{Ll}/u;
+
+/**
+ * How to read a word of the text as one of the person's own names: in a note written all in lower
+ * case a word is read as if capitalised, since the writer capitalised nothing ("kysellyt miestään
+ * kallea"); elsewhere a lower-case word that the note also writes capitalised is an ordinary
+ * word (`notAWord` is false: "Rose says her pain rose").
+ */
+function ownNameReader(text: string) {
+  const allLowerCase = !CAPITALISED_WORD.test(text);
+  let capitalised: Set<string> | undefined;
+  const read = (word: string) =>
+    allLowerCase && !CAPITALISED.test(word)
+      ? (word[0] as string).toLocaleUpperCase("fi") + word.slice(1)
+      : word;
+  // Asked only of words that matched, as most words do not: the set costs a pass over the text.
+  const notAWord = (word: string) => {
+    if (allLowerCase || CAPITALISED.test(word)) return true;
+    capitalised ??= new Set(
+      [...text.matchAll(NAME_TOKEN)]
+        .filter((m) => CAPITALISED.test(m[0]))
+        .map((m) => m[0].toLocaleLowerCase("fi")),
+    );
+    return !capitalised.has(word);
+  };
+  return Object.assign(read, { notAWord });
+}
 
 /**
  * A name found once is a name wherever the same text repeats it, in any case form: "Kimmo
@@ -223,7 +266,7 @@ function claimRepeatedNames(
     const word = m[0];
     if (word.length < 3 || !CAPITALISED.test(word)) continue;
     if (!initials.has((word[0] as string).toLowerCase())) continue;
-    if (nameCandidates(word).some((k) => keys.has(k)))
+    if (nameCandidates(word).some((k) => keys.has(k)) && !isPlaceUse(text, m.index, word))
       claim(m.index, m.index + word.length, "NAME");
   }
 }
@@ -243,6 +286,8 @@ function mergeParts(text: string, spans: IdentifierSpan[]): IdentifierSpan[] {
     if (
       last?.type === span.type &&
       ((span.type === "NAME" && /^[ \t\u00a0]+$/.test(between)) ||
+        (span.type === "NAME" && NICKNAME_QUOTE.test(between)) ||
+        (span.type === "NAME" && COMMA_GAP.test(between) && isSurnameFirst(text, last, span)) ||
         (span.type === "NAME" && initial && /^\.[ \t\u00a0]+$/.test(between)) ||
         (span.type === "ADDRESS" && /^,?[ \t\u00a0]{0,2}$/.test(between)))
     )
@@ -251,6 +296,15 @@ function mergeParts(text: string, spans: IdentifierSpan[]): IdentifierSpan[] {
   }
   return merged;
 }
+
+// A nickname in quotes or brackets between a name's words: Johannes "Jussi" Mattila.
+const NICKNAME_QUOTE = /^(?:[ \t]+["“”„'‘’]|["“”'‘’][ \t]+)$/u;
+// A surname and its given names after a comma (ENGSTRÖM, ROLF; Holm, Ebba): one name.
+const COMMA_GAP = /^,[ \t\u00a0]+$/;
+// One word of three letters or more before the comma and after it: not a list of initials.
+const isSurnameFirst = (text: string, surname: IdentifierSpan, given: IdentifierSpan) =>
+  /^[\p{L}'’-]{3,}$/u.test(text.slice(surname.start, surname.end)) &&
+  /^[\p{L}'’-]{3,}/u.test(text.slice(given.start, given.end));
 
 // An initial before a name ("K. Haapala") and an initial's full stop after one ("Saara K.",
 // "M. K.") belong to it.

@@ -34,6 +34,10 @@ export const PHONE_CORE = [
   // The 00 international prefix for the + (00358 40 123 4567): before the Finnish 0x form, which
   // would take its first digits only. No country code starts with 0.
   "00[1-9][0-9]{0,2}[ -]?[0-9]{1,4}(?:[ -]?[0-9]{2,5}){1,3}",
+  // Swedish mobiles in pairs (0708-11 22 33, 0702 44 55 66) and a trunk zero in brackets
+  // before the area code ((0)8 - 555 012 34): before the Finnish form, which ends a group early.
+  "07[0-9]{2}[ -]?[0-9]{2,3}(?:[ -][0-9]{2}){2}",
+  "\\(0\\)[0-9]{1,3} ?-? ?[0-9]{2,5}(?:[ -]?[0-9]{2,5}){0,3}",
   "(?:\\(0[0-9]{1,2}\\)|0[0-9]{1,2})(?:[ -]?[0-9]{2,5}){1,3}",
   "(?:1[ -])?(?:\\([0-9]{3}\\) ?|[0-9]{3}-)[0-9]{3}-[0-9]{4}",
   // US numbers with dots (555.123.4567): three groups of exactly 3, 3 and 4 digits, which no
@@ -88,7 +92,7 @@ const FI_STREET_WORDS = [
   "bulevardi bulevardin bulevardilla bulevardille bulevardilta",
 ].flatMap((forms) => forms.split(" "));
 const SV_STREET_WORDS =
-  "gatan gata vägen väg gränd gränden stigen allén backen torget platsen kajen esplanaden bulevarden";
+  "gatan gata vägen väg gränd gränden stigen allén backen torget platsen kajen esplanaden bulevarden svängen sväng";
 const STREET_WORDS = [...FI_STREET_WORDS, ...SV_STREET_WORDS.split(" ")]
   // Longest first: alternation takes the first that fits.
   .sort((a, b) => b.length - a.length)
@@ -99,7 +103,8 @@ const NORDIC_PREFIX =
 // as Finland-Swedish addresses write it).
 const FLAT = "(?:as\\.?|asunto|lgh\\.?|lägenhet|bost\\.?|bostad)";
 // House number, staircase and flat: 12, 12a, 12-14, 12 A 5, 3 b as. 14, 14 as 3, 4 lgh 1102.
-const NORDIC_NUMBER = `[0-9]{1,4}[a-hA-H]?(?:[-–][0-9]{1,4})?(?: [A-Ha-h](?: (?:${FLAT} ?)?[0-9]{1,3})?)?(?:,? ${FLAT} ?[0-9]{1,4})?`;
+// A Swedish floor after the number: "61 2 tr" (trappor), "4 3 vån".
+const NORDIC_NUMBER = `[0-9]{1,4}[a-hA-H]?(?:[-–][0-9]{1,4})?(?: [A-Ha-h](?: (?:${FLAT} ?)?[0-9]{1,3})?)?(?:,? ${FLAT} ?[0-9]{1,4})?(?: [0-9]{1,2} ?(?:tr|trappor|vån)\\.?)?`;
 // After a prefix the street word may stand alone (Norra Esplanaden 8, Stora Torget 2).
 const STREET_WORDS_ALONE = STREET_WORDS.split("|")
   .map((w) => `${(w[0] as string).toUpperCase()}${w.slice(1)}`)

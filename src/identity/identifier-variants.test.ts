@@ -93,4 +93,17 @@ describe("e-mail addresses", () => {
       expect(scrubText(text as string).text, text).toBe(scrubbed);
     expect(scrubText("Puhelin 0912 ei vastaa.").text).toBe("Puhelin 0912 ei vastaa.");
   });
+
+  it("take Swedish mobiles in pairs, a bracketed trunk zero, and an extension after a slash", () => {
+    for (const [text, scrubbed] of [
+      ["Tel: 0733-12 34 56; ring efter 16.", "Tel: [PHONE]; ring efter 16."],
+      ["Ring 0762 98 76 54 vid behov.", "Ring [PHONE] vid behov."],
+      ["Tel. (0)31 - 444 120 55.", "Tel. [PHONE]."],
+      ["Osasto puh. 09 4718 6620 / 214.", "Osasto puh. [PHONE]."],
+    ])
+      expect(scrubText(text as string).text, text).toBe(scrubbed);
+    // Two numbers after a slash are two numbers, a date after a slash no extension.
+    expect(scrubText("040 123 4567 / 050 765 4321").text).toBe("[PHONE] / [PHONE]");
+    expect(scrubText("Kontrolli 12/24, RR 140/90.").text).toBe("Kontrolli 12/24, RR 140/90.");
+  });
 });

@@ -51,8 +51,9 @@ export function personNameMatcher(names: Iterable<string>): (key: string) => boo
 }
 
 /** A word in a text that may be a name: letters, apostrophes, hyphen parts, trailing digits. */
+// An apostrophe only inside a word (O'Brien): 'Bob' in quotes is Bob.
 export const NAME_TOKEN =
-  /(?<![\p{L}\p{M}[])\p{L}[\p{L}\p{M}'’]*(?:-\p{L}[\p{L}\p{M}'’]*)*\p{N}*(?![\p{L}\p{M}\]])/gu;
+  /(?<![\p{L}\p{M}[])\p{L}(?:[\p{L}\p{M}]|['’](?=\p{L}))*(?:-\p{L}(?:[\p{L}\p{M}]|['’](?=\p{L}))*)*\p{N}*(?![\p{L}\p{M}\]])/gu;
 
 /**
  * The keys under which a word of a text could be a person's name: the word, its hyphen parts, the

@@ -5,6 +5,7 @@ import {
 } from "./common-names.js";
 import { nameCandidates } from "./name-forms.js";
 import { TABLE_NAMES } from "./nicknames.js";
+import { institutionAfter } from "./place-names.js";
 
 // Titles are always followed by a name (any capitalised word, or a common name in any case).
 const WORD_TITLE_LIST = `erikoislääkäri lääkäri ylilääkäri osastonlääkäri apulaisylilääkäri
@@ -94,7 +95,27 @@ const INITIAL = /^\p{Lu}$/u;
 // Words in capitals that start a line before a comma and a name without being a surname.
 const NOT_HEADER_WORDS = new Set("huom obs note info hei hej tel puh".split(" "));
 const INITIALS_AFTER_SIGNING =
-  /(?<![\p{L}])(?:(?:typed|dictated|written|entered|signed|recorded) by|[Kk]irjaus:|[Kk]irjaaja:?|[Kk]irjannut:?|[Ss]anellut:?|[Ss]krivet av|[Ss]ignerat av|[Dd]ikterat av)[ \t]+(\p{Lu}{2,3})(?![\p{L}\p{N}-])/gu;
+  /(?<![\p{L}])(?:(?:typed|dictated|written|entered|signed|recorded) by|[Dd]ictated|[Kk]irjaus|[Kk]irjaaja|[Kk]irjannut|[Ss]anellut|[Ss]anelu|[Ss]anelija|[Ss]krivet av|[Ss]ignerat av|[Dd]ikterat av|[Dd]ikterat)[ \t]*:?[ \t]+(\p{Lu}{2,3})(?![\p{L}\p{N}-])/gu;
+// Initials copied in after "cc:" or "Tiedoksi:": a list of two or three capitals each, ending the
+// sentence, so that an organisation of four letters (TYKS, TAYS) makes it no list of people.
+const COPIED_INITIALS =
+  /(?<![\p{L}])(?:cc|CC|[Kk]opio|[Kk]opia|[Tt]iedoksi|[Ff]ör kännedom|[Cc]opy to|[Cc]opies to)[ \t]*:[ \t]*(\p{Lu}{2,3}(?:(?:,[ \t]*|[ \t]+(?:ja|och|and)[ \t]+)\p{Lu}{2,3})*)(?=[ \t]*(?:[.;\n]|$))/gu;
+const INITIALS_IN_LIST = /\p{Lu}{2,3}/gu;
+const INITIAL_MARK = /\p{Lu}\.[ \t]?\p{Lu}/u;
+const NICKNAME_MARK = /utsu|oes by|nown as|refers to|illtala|kalla/i;
+// Well-known abbreviations that a list of initials never holds.
+const NOT_INITIALS = new Set("HUS TAYS KYS OYS TYKS PKL THL KELA VSSHP".split(" "));
+// Initials with full stops before a role in brackets or after a comma: "K.M. (surgical
+// registrar)", "R.K:ta (kirurgi)"; a Finnish case ending after a colon stays outside.
+const INITIALS_BEFORE_ROLE_PATTERN = (roles: string) =>
+  new RegExp(
+    `(?<![\\p{L}\\p{N}.])(\\p{Lu}\\.[ \\t]?\\p{Lu}\\.?(?:[ \\t]?\\p{Lu}\\.)?)(?::\\p{Ll}{1,4})?[ \\t]*[(,][ \\t]*(?:\\p{Ll}+[ \\t]+)?\\p{Ll}*(?:${roles})(?![\\p{L}])`,
+    "gu",
+  );
+// The name a patient goes by, in any case form: "kutsutaan Nipaksi", "goes by Mike", "known as
+// Lily", "tilltalas Bosse".
+const NICKNAME_CUE =
+  /(?<![\p{L}])(?:[Kk]utsutaan|[Kk]utsuttiin|[Kk]utsumanimellä|[Gg]oes by|[Kk]nown as|[Pp]refers to be called|[Tt]illtalas|[Kk]allas|[Kk]allad)[ \t]+(\p{Lu}[\p{Ll}'’-]+)/gu;
 // A patient's initials after the abbreviation for patient: "Pat. H.L.", "Pt I.B.", "Potilas M. K.".
 const INITIALS_AFTER_PATIENT =
   /(?<![\p{L}])(?:[Pp]at\.?|[Pp]t\.?|[Pp]otilas|[Pp]atient(?:en)?)[ \t]+(\p{Lu}\.[ \t]?\p{Lu}\.?(?:[ \t]?\p{Lu}\.)?)(?![\p{L}])/gu;
@@ -103,6 +124,7 @@ const INITIALS_AFTER_PATIENT =
 const ROLE_ENDINGS =
   "lääkäri|läkare|hoitaja|sköterska|kirurgi|kirurg|terapeutti|terapeut|kätilö|barnmorska|psykologi|psykolog|nurse|doctor|physician|surgeon|therapist|midwife|psychologist|consultant|registrar|resident|radiologist|anaesthetist|anesthetist";
 // One to three capitalised words or initials, a comma, at most one more word, and the role.
+const INITIALS_BEFORE_ROLE = INITIALS_BEFORE_ROLE_PATTERN(ROLE_ENDINGS);
 const NAME_BEFORE_ROLE = new RegExp(
   `(?<![\\p{L}\\p{N}.])((?:\\p{Lu}[\\p{Ll}'’-]+|\\p{Lu}\\.)(?:[ \\t]+(?:\\p{Lu}[\\p{Ll}'’-]+|\\p{Lu}\\.?)){1,2}),[ \\t]+(?:\\p{Ll}+[ \\t]+)?\\p{Ll}*(?:${ROLE_ENDINGS})(?![\\p{L}])`,
   "gu",
@@ -303,7 +325,9 @@ export function namesInContext(text: string, onlyAfterCues = false): NameInConte
             isCapitalised(next) &&
             !NOT_NAMES_AFTER_CUE.has(next.toLowerCase())) ||
           (last === i && isInitialAt(j));
-        if (!named || (last > i && isTitle(j))) break;
+        // "sjuksköterska, Akademiska sjukhuset": a hospital's name, not a person's.
+        if (!named || (last > i && isTitle(j)) || institutionAfter(text, (words[j] as Word).end))
+          break;
         last = j;
         counted++;
       }
@@ -341,8 +365,8 @@ export function namesInContext(text: string, onlyAfterCues = false): NameInConte
   // A writer's initials after the words that sign a note ("typed by MH", "Kirjaus: TL"): two or
   // three capitals there are a person, elsewhere as often an abbreviation (TT, CRP). A
   // patient's initials after "Pat." are theirs; a name before a comma and a role signs a note.
-  const cuedGroup = (m: RegExpMatchArray, start: number) => {
-    const value = m[1] as string;
+  const cuedGroup = (m: RegExpMatchArray, start: number) => cued(start, m[1] as string);
+  const cued = (start: number, value: string) => {
     const end = start + value.length;
     const overlapping = spans.filter((n) => start < n.end && n.start < end);
     if (overlapping.some((n) => n.cued || n.start < start || n.end > end)) return;
@@ -354,5 +378,19 @@ export function namesInContext(text: string, onlyAfterCues = false): NameInConte
   for (const m of text.matchAll(INITIALS_AFTER_PATIENT))
     cuedGroup(m, m.index + m[0].length - (m[1] as string).length);
   for (const m of text.matchAll(NAME_BEFORE_ROLE)) cuedGroup(m, m.index);
+  // Each pattern tries every position: looked for only where its mark is in the text.
+  if (INITIAL_MARK.test(text))
+    for (const m of text.matchAll(INITIALS_BEFORE_ROLE)) cuedGroup(m, m.index);
+  if (NICKNAME_MARK.test(text))
+    for (const m of text.matchAll(NICKNAME_CUE))
+      cuedGroup(m, m.index + m[0].length - (m[1] as string).length);
+  if (text.includes(":"))
+    for (const m of text.matchAll(COPIED_INITIALS)) {
+      const list = m[1] as string;
+      const at = m.index + m[0].length - list.length;
+      const initials = [...list.matchAll(INITIALS_IN_LIST)];
+      if (initials.some((i) => NOT_INITIALS.has(i[0]))) continue;
+      for (const i of initials) cued(at + i.index, i[0]);
+    }
   return spans.sort((a, b) => a.start - b.start);
 }

@@ -29,6 +29,8 @@ describe("Nordic identity numbers", () => {
     for (const [text, scrubbed] of [
       ["Svenskt personnummer 850315-2749, inflyttad.", "Svenskt personnummer [ID], inflyttad."],
       ["Pnr 19850315-2749.", "Pnr [ID]."],
+      // With the century written, a real date makes it one even with a mistyped check digit.
+      ["Inflyttad, 19420813-5521, avd 12.", "Inflyttad, [ID], avd 12."],
       ["Ruotsalainen tunnus 470812-3833 mainittu.", "Ruotsalainen tunnus [ID] mainittu."],
       ["Over 100: 470812+3833.", "Over 100: [ID]."],
       ["Norsk fødselsnummer 15038510190.", "Norsk fødselsnummer [ID]."],

@@ -91,6 +91,16 @@ export function estonianIsikukoodValid(eleven: string): boolean {
   return check === d[10];
 }
 
+/**
+ * Whether a Swedish form has the century written before a real date (19390105-7712): so written,
+ * it is a personnummer even with a mistyped check digit, as no date or lab number is.
+ */
+function centuryDated(written: string, six: string): boolean {
+  if (!/^(?:19|20)[0-9]{6}/.test(written)) return false;
+  const day = Number(six.slice(4, 6));
+  return isDate(day > 60 ? day - 60 : day, Number(six.slice(2, 4)), Number(six.slice(0, 2)));
+}
+
 /** Whether a number named as an identity number starts with the date one of the three has. */
 function hasDate(digits: string): boolean {
   const six = digits.length === 12 ? digits.slice(2, 8) : digits.slice(0, 6);
@@ -134,7 +144,8 @@ export function nordicIdSpans(text: string): Array<[number, number]> {
     spans.push([start, start + value.length]);
   }
   for (const m of text.matchAll(SWEDISH))
-    if (swedishPersonnummerValid(`${m[1]}${m[2]}`)) spans.push([m.index, m.index + m[0].length]);
+    if (swedishPersonnummerValid(`${m[1]}${m[2]}`) || centuryDated(m[0], m[1] as string))
+      spans.push([m.index, m.index + m[0].length]);
   for (const m of text.matchAll(ESTONIAN_AFTER_NAME)) {
     const value = m[1] as string;
     if (!estonianDateValid(value)) continue;

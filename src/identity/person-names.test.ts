@@ -375,4 +375,85 @@ describe("names of others in name contexts (relatives, staff, interpreters, head
       "[NAME], [NAME] ja [NAME].",
     );
   });
+
+  it("take initials that sign a note, dictate it, are copied in, or come before a role", () => {
+    for (const [text, scrubbed] of [
+      ["Sidos vaihdettu. /M-L. R.", "Sidos vaihdettu. /[NAME]"],
+      ["Haava siisti. /TK sh", "Haava siisti. /[NAME] sh"],
+      ["Slept well overnight. /JB RN", "Slept well overnight. /[NAME] RN"],
+      ["Omläggning gjord. /EL usk", "Omläggning gjord. /[NAME] usk"],
+      ["Lausunto valmis. Sanelu PK 3.5.", "Lausunto valmis. Sanelu [NAME] 3.5."],
+      ["Dikterat av: ML 4.6.", "Dikterat av: [NAME] 4.6."],
+      ["cc: HV, PL. Plan updated.", "cc: [NAME], [NAME]. Plan updated."],
+      ["Tiedoksi: AR, MK ja TS.", "Tiedoksi: [NAME], [NAME] ja [NAME]."],
+      [
+        "Discussed with J.T. (orthopaedic registrar) today.",
+        "Discussed with [NAME] (orthopaedic registrar) today.",
+      ],
+      ["Konsultoitu R.K:ta (kirurgi).", "Konsultoitu [NAME]:ta (kirurgi)."],
+    ])
+      expect(scrubText(text as string).text, text).toBe(scrubbed);
+    // Abbreviations stay: lab names, a unit, a ward, a scan.
+    for (const text of [
+      "ALT/AST normaalit.",
+      "cc: 5 ml/h.",
+      "Tiedoksi: TYKS, HUS.",
+      "Sanelu 3.5. klo 14.",
+      "Discussed with CT (radiology) today.",
+    ])
+      expect(scrubText(text).text, text).toBe(text);
+  });
+
+  it("take the name a patient goes by, in any case form", () => {
+    for (const [text, scrubbed] of [
+      ["Toivoo, että häntä kutsutaan Nipaksi.", "Toivoo, että häntä kutsutaan [NAME]."],
+      ["Goes by Mike on the ward.", "Goes by [NAME] on the ward."],
+      ["Student (known as Lily) seen today.", "Student (known as [NAME]) seen today."],
+      ["Vill bli kallad Kicki.", "Vill bli kallad [NAME]."],
+      ["Tilltalas Bosse av personalen.", "Tilltalas [NAME] av personalen."],
+    ])
+      expect(scrubText(text as string).text, text).toBe(scrubbed);
+    expect(scrubText("Goes by bus to dialysis.").text).toBe("Goes by bus to dialysis.");
+  });
+
+  it("take a name with its nickname in quotes, and a surname with its given names, as one", () => {
+    const ownNames = personNameMatcher(
+      "Mattila Johannes Robert Miller Lindgren Karl-Erik Holm Ebba".split(" "),
+    );
+    for (const [text, scrubbed] of [
+      ['Johannes "Jussi" Mattila kotiutuu.', "[NAME] kotiutuu."],
+      ["Robert 'Bob' Miller declined.", "[NAME] declined."],
+      ["LINDGREN, KARL-ERIK 12.5.", "[NAME] 12.5."],
+      ["Patient (Holm, Ebba) transferred.", "Patient ([NAME]) transferred."],
+    ])
+      expect(scrubText(text as string, { isPersonName: ownNames }).text, text).toBe(scrubbed);
+  });
+
+  it("are not a person's name in lower case where the note writes the name with a capital", () => {
+    const own = personNameMatcher(["Rose", "Hope", "Young", "Daniel"]);
+    for (const [text, scrubbed] of [
+      ["Rose says her pain rose overnight.", "[NAME] says her pain rose overnight."],
+      ["Daniel Young is a young man.", "[NAME] is a young man."],
+      ["rose took her tablets; daniel young visited.", "[NAME] took her tablets; [NAME] visited."],
+    ])
+      expect(scrubText(text as string, { isPersonName: own }).text, text).toBe(scrubbed);
+  });
+
+  it("are not a person's name when the word names a hospital or a town the person moved to", () => {
+    const own = personNameMatcher(["Lahti", "Laakso", "Kotka", "Anneli", "Akademiska"]);
+    for (const [text, scrubbed] of [
+      ["Anneli Lahti muuttanut Lahteen.", "[NAME] muuttanut Lahteen."],
+      ["Anneli Laakson siirto Laakson sairaalaan.", "[NAME] siirto Laakson sairaalaan."],
+      ["Anneli Kotka came from Kotka by taxi.", "[NAME] came from Kotka by taxi."],
+      ["Anneli Lahti asuu Lahdessa.", "[NAME] asuu Lahdessa."],
+    ])
+      expect(scrubText(text as string, { isPersonName: own }).text, text).toBe(scrubbed);
+    expect(scrubText("Sjuksköterska Maja Berg, Akademiska sjukhuset, ringde.").text).toBe(
+      "Sjuksköterska [NAME], Akademiska sjukhuset, ringde.",
+    );
+    // The person's name after a preposition is still theirs when it names no town.
+    expect(scrubText("Letter from Laakso today.", { isPersonName: own }).text).toBe(
+      "Letter from [NAME] today.",
+    );
+  });
 });

@@ -89,4 +89,25 @@ describe("record numbers after their label", () => {
     ])
       expect(labelledNumberSpans(text), text).toEqual([]);
   });
+
+  it("take a card's series apart from its digits, Kela, LMA and Medicare numbers, and sample numbers", () => {
+    for (const [text, scrubbed] of [
+      ["Kela-kortti K 01277 553, voimassa.", "Kela-kortti [ID], voimassa."],
+      ["Kela-nummer K 66120934 noterat.", "Kela-nummer [ID] noterat."],
+      ["LMA-kort LMA 330-118402 uppvisat.", "LMA-kort [ID] uppvisat."],
+      ["Medicare no. 3321 77812 4 on file.", "Medicare no. [ID] on file."],
+      ["Näyte 2411280931 (B -PVK) lähetetty.", "Näyte [ID] (B -PVK) lähetetty."],
+      ["Prov 30118745 skickat till Karolinska.", "Prov [ID] skickat till Karolinska."],
+      ["Specimen no. 88-1204377 received.", "Specimen no. [ID] received."],
+      ["Haettu potilasnumerolla 4455667.", "Haettu potilasnumerolla [ID]."],
+    ])
+      expect(scrub(text as string), text).toBe(scrubbed);
+    for (const text of [
+      "Näyte 2024-11-05 lähetetty.",
+      "Näyte 2 hemolysoitunut.",
+      "Kela-kortti on mukana.",
+      "Sample 12 of 40 positive.",
+    ])
+      expect(scrub(text), text).toBe(text);
+  });
 });

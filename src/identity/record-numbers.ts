@@ -11,7 +11,7 @@ const LABELS_ALONE = `mrn mr# potilasnumero potilasnro potilastunnus sairauskert
   arkistonumero henkilönumero journalnummer journalnumret journalnr patientnummer patientnr
   patientid klientnummer kundnummer passinumero passnummer passport vakuutusnumero vahinkonumero
   vakuutusnro försäkringsnummer skadenummer polisnummer kela-kortti kelakortti
-  krankenversichertennummer versichertennummer`;
+  lma-kort lma-kortet lma-kortti lma-kortin krankenversichertennummer versichertennummer`;
 // Finnish labels ending in -numero are read in their case forms too ("haettu
 // potilasnumerolla 3308815", "asiakasnumeron 5566778").
 const NUMERO_CASES = "n a lla lle lta ssa sta on ksi".split(" ");
@@ -21,7 +21,7 @@ const NUMBERED = `potilas, potilaskertomus, potilaskertomuksen, sairauskertomus,
   client, record, medical record, hospital, chart, nhs, account, member, insurance,
   insurance policy, policy, passport, passi, passin, vakuutuksen, vakuutus, kortin,
   sairaanhoitokortin, kela-kortin, kelakortin, health card, health insurance card, card,
-  employee, staff, personnel`;
+  employee, staff, personnel, kela, fpa, medicare, medicaid`;
 const NUMBER_WORDS = "numero nro n:o nr nummer number no id tunnus";
 
 // Longest first: an alternation takes the first that fits.
@@ -49,8 +49,11 @@ const LABEL = `(?:${alternation([...LABEL_WORDS, ...INFLECTED_LABELS, ...PHRASES
 // A single letter and a dash only before five digits at least (K-2208931). A prefix of up to four
 // letters names the system (HUS-3329104, FOLK-229187); a passport's series may be followed by a
 // longer group (72 3318845).
+// A card's series may stand apart from its digits (Kela K 00983 421, LMA 221-004871), and a
+// number's last group may be one check digit (Medicare 2123 45670 1): digit groups are tried
+// first, or the first group alone would be taken.
 const VALUE =
-  "(?:(?:\\p{L}{2,4}-|\\p{L}{0,3}|\\p{L}-(?=[0-9]{5}))[0-9][0-9A-Za-z-]{3,}|[0-9]{2,4}(?: [0-9]{2,7}){1,3}(?![0-9]))";
+  "(?:[0-9]{2,4}(?: [0-9]{2,7}){1,3}(?: [0-9])?(?![0-9])|(?:\\p{L}{2,4}-|\\p{L}{0,3}|\\p{L}-(?=[0-9]{5}))[0-9][0-9A-Za-z-]{3,}|\\p{Lu}{1,4} [0-9]{3,}(?:[ -][0-9]{2,})*)";
 
 const LABELLED = new RegExp(
   `(?<![\\p{L}])(?:${LABEL})\\.?\\)?[ \\t]*[:#]?[ \\t]*(${VALUE})(?![\\p{L}\\p{N}])`,
@@ -64,7 +67,7 @@ export const anyCase = (pattern: string) =>
     c.startsWith("\\") ? c : `[${c}${c.toLocaleUpperCase("fi")}]`,
   );
 const ASCII_VALUE =
-  "(?:[A-Za-z]{2,4}-|[A-Za-z]{0,3})[0-9][0-9A-Za-z-]{3,}|[A-Za-z]-[0-9]{5}[0-9A-Za-z-]*|[0-9]{2,4}(?: [0-9]{2,7}){1,3}";
+  "[0-9]{2,4}(?: [0-9]{2,7}){1,3}( [0-9])?|(?:[A-Za-z]{2,4}-|[A-Za-z]{0,3})[0-9][0-9A-Za-z-]{3,}|[A-Za-z]-[0-9]{5}[0-9A-Za-z-]*|[A-Z]{1,4} [0-9]{3,}([ -][0-9]{2,})*";
 const EDGE = "0-9A-Za-zÅÄÖåäöÉéÜü";
 
 /**
@@ -90,15 +93,25 @@ const NOT_A_PERSONS_NUMBER =
  */
 export const RE2_COMPOUND_NUMBER = `(^|[^${EDGE}])([A-Za-zÅÄÖåäöØøÆæ]{3,}(${anyCase("nummer|numret|numero|nro|nr")}))\\.?\\)?[ \\t]*[:#]?[ \\t]*(${ASCII_VALUE})($|[^${EDGE}])`;
 
+// A sample's or a specimen's number links the text to the laboratory's record of the person:
+// eight characters at least, so "näyte 2" or a tube's number is not one, and no ISO date.
+const SAMPLE_NUMBER =
+  /(?<![\p{L}])(?:näyte(?:numero|nro|tunnus)?|näytteen(?:[ \t]+(?:numero|nro|tunnus))?|prov(?:nummer|nr|et)?|sample|specimen|accession)(?:[ \t]?(?:no|nr|n:o|numero|number|id))?\.?[ \t]*[:#]?[ \t]*([A-Z]{0,3}[0-9][0-9-]{7,})(?![\p{L}\p{N}]|-[0-9])/giu;
+const ISO_DATE = /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/;
+
 /** The spans of values written after a record-number label, in text order. */
 export function labelledNumberSpans(text: string): Array<[number, number]> {
   const spans: Array<[number, number]> = [];
   const value = (m: RegExpMatchArray, group: number) => {
     const found = m[group] as string;
-    const start = (m.index ?? 0) + m[0].length - found.length;
-    spans.push([start, start + found.length]);
+    // Labels are read in any case, a card's series only in capitals: "Kela-kortti on 1234567",
+    // "potilasnumerolla 4455667" (a case ending, read as the compound potilas + numero).
+    const word = /^\p{Ll}+ /u.exec(found)?.[0] ?? "";
+    const start = (m.index ?? 0) + m[0].length - found.length + word.length;
+    spans.push([start, start + found.length - word.length]);
   };
   for (const m of text.matchAll(LABELLED)) value(m, 1);
+  for (const m of text.matchAll(SAMPLE_NUMBER)) if (!ISO_DATE.test(m[1] as string)) value(m, 1);
   // The compound pattern tries every word; most notes name no number at all.
   if (NUMBER_WORD_IN.test(text))
     for (const m of text.matchAll(COMPOUND_LABELLED))

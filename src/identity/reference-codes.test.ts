@@ -48,4 +48,16 @@ describe("reference codes known by their shape", () => {
     );
     expect(referenceCodeSpans("PLT 250000, CRP 12, ICD-10 S72.0")).toEqual([]);
   });
+
+  it("take Finnish, Swedish and British plates after a word for the car, inflected too", () => {
+    for (const [text, scrubbed] of [
+      ["Kolari: kuljettajana autossa KLM-318.", "Kolari: kuljettajana autossa [ID]."],
+      ["Förare av bil XYZ 902, bältad.", "Förare av bil [ID], bältad."],
+      ["Bilen DKR 45A parkerad.", "Bilen [ID] parkerad."],
+      ["Driver of vehicle reg LM19 XTP, belted.", "Driver of vehicle reg [ID], belted."],
+    ])
+      expect(scrubText(text as string).text, text).toBe(scrubbed);
+    for (const text of ["Auto ABC lainassa.", "Car park level 2.", "Vehicle CO 2 exposure."])
+      expect(scrubText(text).text, text).toBe(text);
+  });
 });

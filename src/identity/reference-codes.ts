@@ -7,8 +7,9 @@
  */
 
 // Words after which a short letters-and-digits code is a registration plate.
+// The plate as Finland, Sweden and Britain write them: ABC-123, ABC 123, ABC 12D, KX21 ABF.
 const VEHICLE_CUE =
-  /(?<![\p{L}])(?:rekisteri(?:numero|nro|tunnus|kilpi)?|rek\.? ?(?:nro|nr|no)|auto|taksi|invataksi|ambulanssi|registreringsnummer|registreringsnr|reg\.? ?nr|bil(?:en)?|taxi|invataxi|ambulans|vehicle|car|licen[cs]e plate|plate|registration)(?:[ \t]+(?:nro|nr|no|number|nummer|numero)\.?)?[ \t]*[:#]?[ \t]*([A-ZÅÄÖ]{2,3}-[0-9]{1,3})(?![\p{L}\p{N}-])/giu;
+  /(?<![\p{L}])(?:rekisteri(?:numero|nro|tunnus|kilpi)?|rek\.? ?(?:nro|nr|no)|auto(?:ssa|on|lla|n|a|sta)?|taksi(?:ssa|n)?|invataksi|ambulanssi(?:ssa|n)?|registreringsnummer|registreringsnr|reg\.? ?nr|bil(?:en)?|taxi|invataxi|ambulans|vehicle|car|licen[cs]e plate|plate|registration)(?:[ \t]+(?:nro|nr|no|number|nummer|numero|reg|registration)\.?)?[ \t]*[:#]?[ \t]*([A-ZÅÄÖ]{2,3}-[0-9]{1,3}|[A-Z]{3} ?[0-9]{2}[A-Z0-9]|[A-Z]{2}[0-9]{2} ?[A-Z]{3})(?![\p{L}\p{N}-])/giu;
 
 // A prefix of letters (and further letter groups) before digit groups: RE-8812-4403-27; after
 // a prefix of two groups a space may come before the digits (FI-AK 12345678).

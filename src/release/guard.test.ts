@@ -102,6 +102,9 @@ describe("release guard patterns in DuckDB", () => {
       ["lähete L2024-0034871", "reference code"],
       ["ajokortti FI-AK 12345678", "reference code"],
       ["Kela 80246813579135", "reference code"],
+      // A card's series apart from its digits, and a check digit alone at the end.
+      ["Kela-kortti K 01277 553", "record number"],
+      ["Medicare no. 3321 77812 4", "record number"],
     ])
       expect(await kindsOf(value), value).toContain(kind);
     for (const text of [
