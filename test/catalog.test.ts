@@ -192,6 +192,11 @@ describe("catalog of a synthetic lake", () => {
       };
       await c.run(`update clinical.visit set event_date = date '2090-01-01' where ${died}`);
       const started = `${sample} and start is not null`;
+      planted.event_date_missing = {
+        table: "note",
+        n: await count(`select count(*) n from clinical.note where ${sample}`),
+      };
+      await c.run(`update clinical.note set event_date = null where ${sample}`);
       planted.end_before_start = {
         table: "visit",
         n: await count(`select count(*) n from clinical.visit where ${started}`),

@@ -11,6 +11,8 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Actor } from "../src/auth/roles.js";
+import { readCatalog } from "../src/catalog/catalog-store.js";
+import { runQualityChecks } from "../src/catalog/quality.js";
 import { initHome } from "../src/home/home.js";
 import { containsHetuLike } from "../src/identity/hetu.js";
 import { ingest } from "../src/ingest/ingest-service.js";
@@ -18,6 +20,7 @@ import type { LoadReport } from "../src/ingest/report.js";
 import { Lake } from "../src/lake/lake.js";
 import { openControlStore } from "../src/store/control-store.js";
 import { DEFAULT_SYNTH_OPTIONS, runSynth } from "../src/synth/synth.js";
+import { lakeRows } from "./support/lake-rows.js";
 import { tempDir } from "./support/stores.js";
 
 // Issue 20, "nothing silently lost": a listed file that is missing, a loose file whose first
@@ -145,6 +148,78 @@ describe("a load loses nothing without saying so", () => {
     const [loose] = await load(dir);
     expect(inserted(loose)).toEqual(inserted(plain));
   }, 180_000);
+});
+
+describe("event dates", () => {
+  it("date a row by its table's date fields in order: performedPeriod, an onset, effectivePeriod", async () => {
+    const dir = looseCopy("dates-fallback");
+    const first = (prefix: string) => {
+      const file = readdirSync(dir).find((f) => f.startsWith(prefix)) as string;
+      return JSON.parse(readFileSync(join(dir, file), "utf8").split("\n")[0] as string);
+    };
+    const procedure = first("Procedure");
+    delete procedure.performedDateTime;
+    const condition = first("Condition");
+    delete condition.recordedDate;
+    const lab = first("Observation");
+    delete lab.effectiveDateTime;
+    delete lab.issued;
+    const undated = { ...first("Procedure"), id: "undated-procedure" };
+    delete undated.performedDateTime;
+    // A loose file holds one resource type: one file each.
+    const files = {
+      "Extra-Procedure.ndjson": [
+        {
+          ...procedure,
+          id: "period-procedure",
+          performedPeriod: { start: "2020-03-04T10:00:00+02:00" },
+        },
+        undated,
+      ],
+      "Extra-Condition.ndjson": [
+        { ...condition, id: "onset-condition", onsetDateTime: "2019-02-03" },
+      ],
+      "Extra-Observation.ndjson": [
+        { ...lab, id: "period-lab", effectivePeriod: { start: "2018-07-08T08:00:00+03:00" } },
+      ],
+    };
+    for (const [name, lines] of Object.entries(files))
+      writeFileSync(join(dir, name), `${lines.map((l) => JSON.stringify(l)).join("\n")}\n`);
+    const homeDir = join(tmp.dir, "home-dates");
+    const [report] = await load(dir, homeDir);
+    for (const table of ["procedure", "diagnosis", "lab"])
+      expect(report?.tables[table]?.quarantined ?? {}, table).toEqual({});
+    expect(report?.tables.procedure?.inserted).toBeGreaterThan(2);
+    const { home } = initHome(homeDir, {});
+    const lake = await Lake.open(home);
+    try {
+      const dated = async (table: string, day: string) =>
+        Number(
+          (
+            await lakeRows(
+              lake,
+              `select count(*) as n from clinical.${table} where event_date = date '${day}'`,
+            )
+          )[0]?.n,
+        );
+      expect(await dated("procedure", "2020-03-04")).toBeGreaterThanOrEqual(1);
+      expect(await dated("diagnosis", "2019-02-03")).toBeGreaterThanOrEqual(1);
+      expect(await dated("lab", "2018-07-08")).toBeGreaterThanOrEqual(1);
+      const catalog = await readCatalog(lake);
+      const [latest] = await lakeRows(lake, "select max(load_id) as l from main._loads");
+      const results = await runQualityChecks(lake, catalog, Number(latest?.l), "2026-06-01");
+      const missing = results.find(
+        (r) => r.check === "event_date_missing" && r.table === "procedure",
+      );
+      // The one procedure with no date in any field is counted, not dropped.
+      expect(missing?.failing).toBe(1);
+      expect(
+        results.filter((r) => r.check === "event_date_missing" && r.table !== "procedure"),
+      ).toSatisfy((rs: Array<{ failing: number }>) => rs.every((r) => r.failing === 0));
+    } finally {
+      lake.close();
+    }
+  }, 120_000);
 });
 
 describe("registry extracts", () => {

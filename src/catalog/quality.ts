@@ -120,6 +120,26 @@ export const CHECKS: Check[] = [
     },
   },
   {
+    // A row without a date falls out of every cohort window: a cohort on a code 13 people have
+    // returns 0. The dates come from each table's columns in order (tables.json eventDate).
+    id: "event_date_missing",
+    title: "Rows with no event date (no date in any of the table's date fields)",
+    threshold: 0.01,
+    fatal: false,
+    run: async (ctx) => {
+      const out = [];
+      for (const t of eventTables(ctx)) {
+        const { failing, total } = await count(
+          ctx,
+          sql`select count(*) filter (where e.event_date is null) as failing, count(*) as total
+           from ${at(t, "e")} where ${current(ctx, "e")}`,
+        );
+        out.push({ registry: t.registry, table: t.table, variable: "event_date", failing, total });
+      }
+      return out;
+    },
+  },
+  {
     id: "end_before_start",
     title: "Periods (visits) that end before they start",
     threshold: 0.001,

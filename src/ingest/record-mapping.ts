@@ -284,9 +284,14 @@ export function mapRecord(
     mapped.push(out);
   }
   const recordKeyValue = key(rows[0]?.[idColumn]);
+  // The first of the table's date columns that holds a date (performed, else performedPeriod's
+  // start), as the load's SQL takes it.
   const eventDateOf = (r: Record<string, unknown>) => {
-    const v = table.eventDate ? r[table.eventDate] : undefined;
-    return typeof v === "string" && /^\d{4}-\d\d-\d\d/.test(v) ? v.slice(0, 10) : null;
+    for (const column of table.eventDates ?? []) {
+      const v = r[column];
+      if (typeof v === "string" && /^\d{4}-\d\d-\d\d/.test(v)) return v.slice(0, 10);
+    }
+    return null;
   };
   return {
     rows: mapped.map((r) => ({

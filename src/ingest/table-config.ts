@@ -22,7 +22,8 @@ const TablesSchema = z.strictObject({
     z.string().regex(/^[a-z][a-z0-9_]*$/),
     z.strictObject({
       view: z.string(),
-      eventDate: z.string().optional(),
+      // One column, or columns in order of preference: the first with a date dates the row.
+      eventDate: z.union([z.string(), z.array(z.string()).min(1)]).optional(),
       codeFormat: z.strictObject({ column: z.string(), pattern: z.string() }).optional(),
       knownCodes: z.strictObject({ column: z.string(), file: z.string() }).optional(),
       text: z.strictObject({ column: z.string(), encoding: z.literal("base64") }).optional(),
@@ -42,7 +43,10 @@ export interface LakeTable {
   name: string;
   plan: ViewPlan;
   resourceType: string;
+  /** The column that dates a row, as the catalog names it: the first of eventDates. */
   eventDate?: string;
+  /** The columns that date a row, in order: the first that holds a date is the row's date. */
+  eventDates?: string[];
   codeFormat?: { column: string; pattern: RegExp };
   knownCodes?: { column: string; codes: Set<string> };
   text?: { column: string };
@@ -80,8 +84,9 @@ export function loadLakeRegistry(dir = LAKE_VIEWS_DIR): LakeRegistry {
   }
   const tables = Object.entries(parsed.data.tables).map(([name, t]): LakeTable => {
     const plan = planView(JSON.parse(readFileSync(join(dir, t.view), "utf8")));
+    const eventDates = t.eventDate === undefined ? [] : [t.eventDate].flat();
     for (const column of [
-      t.eventDate,
+      ...eventDates,
       t.codeFormat?.column,
       t.knownCodes?.column,
       t.text?.column,
@@ -112,7 +117,7 @@ export function loadLakeRegistry(dir = LAKE_VIEWS_DIR): LakeRegistry {
       name,
       plan,
       resourceType: plan.resource,
-      ...(t.eventDate ? { eventDate: t.eventDate } : {}),
+      ...(eventDates[0] ? { eventDate: eventDates[0], eventDates } : {}),
       ...(t.codeFormat
         ? { codeFormat: { column: t.codeFormat.column, pattern: new RegExp(t.codeFormat.pattern) } }
         : {}),

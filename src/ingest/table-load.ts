@@ -207,9 +207,14 @@ export async function stageTable(c: DuckDBConnection, t: TableLoad, source: stri
         return `coalesce(to_json(${x}), '[]'::JSON) AS ${quote(name)}`;
       return `${x} AS ${quote(name)}`;
     });
-    const ev = table.eventDate ? `r.${quote(table.eventDate)}` : "NULL";
+    // The first of the table's date columns that holds a date, as record-mapping.ts takes it.
+    const dated = (table.eventDates ?? []).map((c) => {
+      const ev = `r.${quote(c)}`;
+      return `CASE WHEN regexp_matches(${ev}, '^\\d{4}-\\d\\d-\\d\\d') THEN try_cast(left(${ev}, 10) AS DATE) END`;
+    });
+    const eventDate = dated.length === 0 ? "NULL" : `coalesce(${dated.join(", ")})`;
     parts.push(`SELECT ${key(`r.${quote(idColumn)}`)} AS record_key, p.pseudo_id,
-        CASE WHEN regexp_matches(${ev}, '^\\d{4}-\\d\\d-\\d\\d') THEN try_cast(left(${ev}, 10) AS DATE) END AS event_date,
+        ${eventDate} AS event_date,
         ${literal(source)} AS source, ${select.join(", ")}
       FROM ${t.rows} AS r JOIN ${t.chk} AS k USING (file_no, line) ${personJoin(table)}
       ${refJoins.join("\n      ")}
