@@ -248,7 +248,7 @@ export class BulkClient {
           ...(this.#options.signal ? { signal: this.#options.signal } : {}),
         });
       } catch (error) {
-        if (this.#options.signal?.aborted) throw error;
+        if (this.#options.signal?.aborted) throw this.#options.signal.reason ?? error;
         if (attempt >= this.#source.retries)
           throw new BulkExportError(
             `The Bulk Data server ${url.origin} could not be reached for the ${what} (${(error as Error).message}).`,

@@ -1,5 +1,5 @@
 import { createHash, generateKeyPairSync } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -367,6 +367,68 @@ describe("kaivo fetch against a Bulk Data server on loopback", () => {
       since: "2026-01-01T00:00:00Z",
       pending: null,
     });
+  }, 30_000);
+
+  it("leaves a fetch cut off mid-file as a .part, never a partial file, and resumes it by Range", async () => {
+    await freshState();
+    const big = Array.from({ length: 20_000 }, (_, i) =>
+      JSON.stringify({
+        resourceType: "Observation",
+        id: `big${i}`,
+        status: "final",
+        note: "x".repeat(80),
+      }),
+    );
+    server = await startBulkServer({
+      output: [
+        { type: "Patient", lines: patients },
+        { type: "Observation", lines: big },
+      ],
+    });
+    const ctx = ctxFor({ auth: undefined });
+    const stop = new AbortController();
+    const cut = await fetchSource(ctx, "ehr", {
+      ...FAST,
+      signal: stop.signal,
+      onProgress: (p) => {
+        if (p.phase === "download" && p.file === "Observation-1" && p.bytes > 1_000_000)
+          stop.abort(new Error("cut off"));
+      },
+    }).then(unexpected, (e: unknown) => e as Error);
+    expect(cut.message).toBe("cut off");
+    const folder = join(t.home.dir, "inbox", "ehr");
+    const incoming = readdirSync(folder).filter((n) => n.startsWith(".incoming-"));
+    expect(incoming).toHaveLength(1);
+    const left = readdirSync(join(folder, incoming[0] as string)).sort();
+    expect(left).toEqual(["Observation-1.part", "Patient-1.ndjson", "errors"]);
+    expect(
+      statSync(join(folder, incoming[0] as string, "Observation-1.part")).size,
+    ).toBeGreaterThan(0);
+
+    const report = await fetchSource(ctx, "ehr", FAST);
+    expect(report.resumed).toBe(true);
+    expect(report.resumedBytes).toBeGreaterThan(0);
+    expect(server.kickOffs).toBe(1);
+    expect(readFileSync(join(report.folder, "Observation-1.ndjson"), "utf8")).toBe(
+      `${big.join("\n")}\n`,
+    );
+    expect(readdirSync(folder).filter((n) => n.startsWith(".incoming-"))).toEqual([]);
+  }, 30_000);
+
+  it("asks for a new token when the server stops taking the old one", async () => {
+    await freshState();
+    server = await startBulkServer(
+      { output: OUTPUT, pollsBeforeDone: 2 },
+      { clientId: "kaivo", publicKeyPem: keys.publicPem, algorithm: "ES384" },
+    );
+    const report = await fetchSource(ctxFor(), "ehr", {
+      ...FAST,
+      onProgress: (p) => {
+        if (p.phase === "waiting") server.revokeTokens();
+      },
+    });
+    expect(report.output).toHaveLength(3);
+    expect(server.tokensIssued).toBeGreaterThanOrEqual(2);
   }, 30_000);
 
   it("is for stewards only, and names the configured sources", async () => {

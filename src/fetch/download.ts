@@ -122,7 +122,7 @@ export async function downloadFile(o: DownloadOptions): Promise<DownloadResult> 
               throw new Error("the transfer ended early");
             return finish(part, o.target, attempt, resumedBytes);
           } catch (error) {
-            if (o.signal?.aborted) throw error;
+            if (o.signal?.aborted) throw o.signal.reason ?? error;
             failure = `the transfer broke off (${(error as Error).message})`;
           }
         }
@@ -138,7 +138,7 @@ export async function downloadFile(o: DownloadOptions): Promise<DownloadResult> 
       }
     } catch (error) {
       if (error instanceof LinkExpiredError || error instanceof BulkExportError) throw error;
-      if (o.signal?.aborted) throw error;
+      if (o.signal?.aborted) throw o.signal.reason ?? error;
       failure = `no connection (${(error as Error).message})`;
     }
     if (attempt > o.retries)

@@ -102,6 +102,8 @@ export interface BulkServer {
   kickOffs: number;
   deletes: number;
   tokensIssued: number;
+  /** Every token issued so far stops working (as when they expire early): the next request gets 401. */
+  revokeTokens(): void;
   close(): Promise<void>;
 }
 
@@ -159,6 +161,7 @@ export async function startBulkServer(
     kickOffs: 0,
     deletes: 0,
     tokensIssued: 0,
+    revokeTokens: () => tokens.clear(),
     close: async () => {},
   };
 
