@@ -280,6 +280,38 @@ describe("kaivo fetch against a Bulk Data server on loopback", () => {
     );
   }, 30_000);
 
+  it("follows a file link's redirect to another origin without the token, and sends the token to no other origin unless configured", async () => {
+    await freshState();
+    const auth = { clientId: "kaivo", publicKeyPem: keys.publicPem, algorithm: "ES384" as const };
+    server = await startBulkServer({ output: OUTPUT, fileStore: "redirect" }, auth);
+    const redirected = await fetchSource(ctxFor(), "ehr", FAST);
+    expect(readFileSync(join(redirected.folder, "Patient-1.ndjson"), "utf8")).toBe(
+      `${patients.join("\n")}\n`,
+    );
+    const atStore = server.requests.filter((r) => r.at === "store");
+    expect(atStore).toHaveLength(3);
+    expect(atStore.every((r) => !r.authorized)).toBe(true);
+    expect(
+      server.requests
+        .filter((r) => r.at === "fhir" && r.path.startsWith("/files/"))
+        .every((r) => r.authorized),
+    ).toBe(true);
+    await server.close();
+
+    await freshState();
+    server = await startBulkServer({ output: OUTPUT, fileStore: "links" }, auth);
+    const refused = await fetchSource(ctxFor(), "ehr", FAST).then(
+      unexpected,
+      (e: unknown) => e as Error,
+    );
+    expect(refused).toBeInstanceOf(BulkExportError);
+    expect(refused.message).toMatch(/sends only to the Bulk Data server itself/);
+    expect(server.requests.filter((r) => r.at === "store")).toEqual([]);
+    const allowed = await fetchSource(ctxFor({ fileOrigins: [server.storeOrigin] }), "ehr", FAST);
+    expect(allowed.resumed).toBe(true);
+    expect(allowed.output).toHaveLength(3);
+  }, 30_000);
+
   it("reports a refused kick-off with the server's OperationOutcome", async () => {
     await freshState();
     server = await startBulkServer(

@@ -34,6 +34,8 @@ export interface DownloadResult {
 
 export interface DownloadOptions {
   url: string;
+  /** Origins the token may be sent to; a link or redirect elsewhere gets none (or is refused). */
+  tokenOrigins?: ReadonlySet<string>;
   /** The final path without its extension; `.ndjson` or `.ndjson.gz` is added. */
   target: string;
   /** The bearer token, when the manifest says the files need one; never sent otherwise. */
@@ -69,7 +71,14 @@ export async function downloadFile(o: DownloadOptions): Promise<DownloadResult> 
       "accept-encoding": "gzip, identity",
     };
     const token = await o.token?.();
-    if (token) headers.authorization = `Bearer ${token}`;
+    if (token) {
+      if (o.tokenOrigins && !o.tokenOrigins.has(url.origin))
+        throw new BulkExportError(
+          `The export's file links are on ${url.origin} and need the access token, which Kaivo sends only to the Bulk Data server itself.`,
+          "If that host is the server's own file store, add its origin to fetch.sources.*.fileOrigins.",
+        );
+      headers.authorization = `Bearer ${token}`;
+    }
     if (have > 0) {
       headers.range = `bytes=${have}-`;
       if (validator) headers["if-range"] = validator;
@@ -77,7 +86,7 @@ export async function downloadFile(o: DownloadOptions): Promise<DownloadResult> 
     let failure: string;
     let retryAfter: number | undefined;
     try {
-      const response = await get(url, headers, o.signal);
+      const response = await follow(url, headers, o.tokenOrigins, o.signal);
       const status = response.statusCode ?? 0;
       if (status === 401 && token && !renewed) {
         response.resume();
@@ -155,6 +164,34 @@ export async function downloadFile(o: DownloadOptions): Promise<DownloadResult> 
 function contentRangeStart(response: IncomingMessage): number | undefined {
   const match = /^bytes (\d+)-/.exec(String(response.headers["content-range"] ?? ""));
   return match ? Number(match[1]) : undefined;
+}
+
+/**
+ * GET, following up to five redirects (file stores often redirect to a signed link). The token
+ * goes only to origins it may go to: a redirect elsewhere is followed without it.
+ */
+async function follow(
+  url: URL,
+  headers: Record<string, string>,
+  tokenOrigins: ReadonlySet<string> | undefined,
+  signal: AbortSignal | undefined,
+): Promise<IncomingMessage> {
+  let at = url;
+  let sent = headers;
+  for (let hop = 0; ; hop++) {
+    const response = await get(at, sent, signal);
+    const status = response.statusCode ?? 0;
+    const location = response.headers.location;
+    if (![301, 302, 303, 307, 308].includes(status) || !location) return response;
+    response.resume();
+    if (hop >= 5) throw new Error("more than five redirects");
+    at = new URL(location, at);
+    assertSafeUrl(at, "A file link's redirect");
+    if (sent.authorization && !(tokenOrigins?.has(at.origin) ?? at.origin === url.origin)) {
+      const { authorization: _dropped, ...rest } = sent;
+      sent = rest;
+    }
+  }
 }
 
 function get(

@@ -179,6 +179,8 @@ async function fetchInto(
       manifest = await waitOrForget(ctx.store, client, name, statusUrl);
     }
   } else {
+    // A full export asked for while another was pending: the server may drop the other.
+    if (state?.pending_status_url) await client.cancel(state.pending_status_url);
     statusUrl = await kickOff(ctx.store, client, name, since, options);
     manifest = await waitOrForget(ctx.store, client, name, statusUrl);
   }
@@ -197,6 +199,12 @@ async function fetchInto(
   };
   const total = lists.reduce((n, l) => n + (manifest[l]?.length ?? 0), 0);
   let done = 0;
+  // The access token goes to the server's own origins only, and those configured.
+  const tokenOrigins = new Set([
+    new URL(source.baseUrl).origin,
+    new URL(statusUrl).origin,
+    ...source.fileOrigins.map((o) => new URL(o).origin),
+  ]);
   // The manifest whose links are used: replaced by a fresh one when links expire.
   let current = manifest;
   for (const list of lists) {
@@ -226,6 +234,7 @@ async function fetchInto(
           result = await downloadFile({
             url,
             target,
+            tokenOrigins,
             ...(manifest.requiresAccessToken
               ? { token: () => client.fileToken(), forgetToken: () => client.forgetToken() }
               : {}),

@@ -144,6 +144,11 @@ const FetchSourceSchema = z
       .default(24 * 60),
     /** Attempts for one request or one file download before the fetch fails. */
     retries: z.number().int().min(0).max(50).default(5),
+    /**
+     * Origins besides the server's own (and its status URL's) that may receive the access token
+     * with file requests when the manifest says requiresAccessToken.
+     */
+    fileOrigins: z.array(z.url({ protocol: /^https?$/ })).default([]),
   })
   .refine((s) => s.level !== "group" || s.groupId !== undefined, {
     message: 'level "group" needs groupId',

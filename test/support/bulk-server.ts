@@ -83,9 +83,16 @@ export interface BulkScenario {
   failExport?: { code: string; diagnostics: string };
   /** The export expires on the server after this many status requests (then 404). */
   expireAfterPolls?: number;
+  /**
+   * Files in a store on another origin (another port): "redirect" answers file links with 302
+   * to it, "links" puts its links in the manifest. It serves files without a token.
+   */
+  fileStore?: "redirect" | "links";
 }
 
 export interface BulkRequest {
+  /** "fhir" for the Bulk Data server, "store" for the file store on another origin. */
+  at: "fhir" | "store";
   method: string;
   path: string;
   query: Record<string, string>;
@@ -96,6 +103,8 @@ export interface BulkRequest {
 export interface BulkServer {
   /** The FHIR base URL: `http://127.0.0.1:PORT/fhir`. */
   baseUrl: string;
+  /** The file store's origin (fileStore). */
+  storeOrigin: string;
   tokenUrl: string;
   scenario: BulkScenario;
   requests: BulkRequest[];
@@ -146,6 +155,7 @@ export async function startBulkServer(
   >();
   const state: BulkServer = {
     baseUrl: "",
+    storeOrigin: "",
     tokenUrl: "",
     scenario: {
       transactionTime: "2026-01-01T00:00:00Z",
@@ -194,11 +204,12 @@ export async function startBulkServer(
     }
   };
 
-  const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? "/", state.baseUrl);
+  const handle = async (req: IncomingMessage, res: ServerResponse, at: "fhir" | "store") => {
+    const url = new URL(req.url ?? "/", at === "fhir" ? state.baseUrl : state.storeOrigin);
     const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
     const authorized = bearer !== undefined && tokens.has(bearer);
     state.requests.push({
+      at,
       method: req.method ?? "GET",
       path: url.pathname,
       query: Object.fromEntries(url.searchParams),
@@ -208,7 +219,10 @@ export async function startBulkServer(
     if (url.pathname === "/token" && req.method === "POST") return issueToken(req, res);
     const s = state.scenario;
     const isFile = url.pathname.startsWith("/files/");
-    const needsToken = auth && (!isFile || s.requiresAccessToken);
+    // The store serves files only, and needs no token (its links stand for themselves).
+    if (at === "store" && !isFile)
+      return outcome(res, 404, "not-found", "The store has files only.");
+    const needsToken = auth && at === "fhir" && (!isFile || s.requiresAccessToken);
     if (needsToken && !authorized) return outcome(res, 401, "login", "A bearer token is required.");
 
     const kickOff = /^\/fhir(?:\/Patient|\/Group\/([A-Za-z0-9\-.]+))?\/\$export$/.exec(
@@ -287,7 +301,7 @@ export async function startBulkServer(
       }
       const generation = job.generation++;
       const link = (i: number) =>
-        `${new URL(state.baseUrl).origin}/files/${status[1]}/${i}?g=${generation}`;
+        `${s.fileStore === "links" ? state.storeOrigin : new URL(state.baseUrl).origin}/files/${status[1]}/${i}?g=${generation}`;
       const entries = (list: string) =>
         job.files
           .map((f, i) => ({ f, i }))
@@ -318,6 +332,10 @@ export async function startBulkServer(
       const generation = Number(url.searchParams.get("g"));
       if (s.expireFirstLinks && generation === 1)
         return outcome(res, 410, "expired", "This link has expired; ask for the manifest again.");
+      if (s.fileStore === "redirect" && at === "fhir") {
+        res.writeHead(302, { location: `${state.storeOrigin}${url.pathname}${url.search}` });
+        return res.end();
+      }
       const etag = `"${job.transactionTime}-${index}"`;
       const headers: Record<string, string> = {
         "content-type": "application/fhir+ndjson",
@@ -358,21 +376,31 @@ export async function startBulkServer(
     return outcome(res, 404, "not-found", `No route ${url.pathname}.`);
   };
 
-  const server: Server = createServer((req, res) => {
-    handle(req, res).catch(() => {
-      if (!res.headersSent) res.writeHead(500);
-      res.end();
+  const serve = (at: "fhir" | "store"): Server =>
+    createServer((req, res) => {
+      handle(req, res, at).catch(() => {
+        if (!res.headersSent) res.writeHead(500);
+        res.end();
+      });
     });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const server = serve("fhir");
+  const store = serve("store");
+  const listen = async (s: Server) => {
+    await new Promise<void>((resolve) => s.listen(0, "127.0.0.1", resolve));
+    return `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
+  };
+  const origin = await listen(server);
+  state.storeOrigin = await listen(store);
   state.baseUrl = `${origin}/fhir`;
   state.tokenUrl = `${origin}/token`;
-  state.close = () =>
+  const stop = (s: Server) =>
     new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
+      s.closeAllConnections();
+      s.close(() => resolve());
     });
+  state.close = async () => {
+    await Promise.all([stop(server), stop(store)]);
+  };
   return state;
 }
 
