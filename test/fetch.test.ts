@@ -133,16 +133,21 @@ describe("kaivo fetch, then kaivo load, into a real lake", () => {
       server.scenario.failMidStreamOnce = undefined;
       server.scenario.retryAfter = "0";
       server.scenario.transactionTime = "2026-01-05T00:00:00Z";
-      const run = await kaivoAsync(["fetch", "ehr", "--as", "stina"], {
-        env: { ...t.env, KAIVO_CONFIG_DIR: join(tmp.dir, "no-login") },
-        cwd: tmp.dir,
-      });
+      const cli = (args: string[]) =>
+        kaivoAsync([...args, "--as", "stina"], {
+          env: { ...t.env, KAIVO_CONFIG_DIR: join(tmp.dir, "no-login") },
+          cwd: tmp.dir,
+        });
+      const run = await cli(["fetch", "ehr", "--load"]);
       expect(run.stderr).toMatch(/asking for an export of what changed since/);
       expect(run.status).toBe(0);
       expect(run.stdout).toMatch(/Fetched ehr: export of 2026-01-05T00:00:00Z, changes since/);
-      expect(run.stdout).toMatch(
-        /Load it with: kaivo ingest .*export-20260105T000000Z --source ehr/,
-      );
+      expect(run.stdout).toMatch(/into .*inbox\/ehr\/export-20260105T000000Z/);
+      // The same records again: loaded, nothing changed in the lake.
+      expect(run.stdout).toMatch(/Load \d+ \(ehr, export of 2026-01-05T00:00:00Z\)/);
+      expect(run.stdout).toMatch(/person\s+60\s+0\s+0\s+60/);
+      const list = await cli(["fetch"]);
+      expect(list.stdout).toMatch(/^ehr\s+next _since 2026-01-05T00:00:00Z\n$/);
       expect(`${run.stdout}${run.stderr}`).not.toMatch(/bulk-token|BEGIN PRIVATE KEY/);
       const kicks = server.requests.filter((r) => r.path === "/fhir/$export");
       expect(kicks.at(-1)?.query._since).toBeDefined();

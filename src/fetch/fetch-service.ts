@@ -172,6 +172,7 @@ async function fetchInto(
     } catch (error) {
       if (!(error instanceof ExportGoneError)) throw error;
       // The export cut off last time is gone: ask for a new one.
+      rmSync(incomingFolder(folder, statusUrl), { recursive: true, force: true });
       await setPending(ctx.store, name, null, null);
       resumed = false;
       since = state.since;
@@ -180,15 +181,15 @@ async function fetchInto(
     }
   } else {
     // A full export asked for while another was pending: the server may drop the other.
-    if (state?.pending_status_url) await client.cancel(state.pending_status_url);
+    if (state?.pending_status_url) {
+      await client.cancel(state.pending_status_url);
+      rmSync(incomingFolder(folder, state.pending_status_url), { recursive: true, force: true });
+    }
     statusUrl = await kickOff(ctx.store, client, name, since, options);
     manifest = await waitOrForget(ctx.store, client, name, statusUrl);
   }
 
-  const work = join(
-    folder,
-    `.incoming-${createHash("sha256").update(statusUrl).digest("hex").slice(0, 16)}`,
-  );
+  const work = incomingFolder(folder, statusUrl);
   mkdirSync(join(work, "errors"), { recursive: true, mode: 0o700 });
   const counters = { retries: 0, resumedBytes: 0, renewedLinks: 0 };
   const lists = ["output", "deleted", "error"] as const;
@@ -515,6 +516,14 @@ async function countIssues(file: string, issues: Record<string, number>): Promis
       issues[code] = (issues[code] ?? 0) + 1;
     }
   }
+}
+
+/** Where an export is built until it is whole: named by its status URL, so a resumed fetch finds it. */
+function incomingFolder(folder: string, statusUrl: string): string {
+  return join(
+    folder,
+    `.incoming-${createHash("sha256").update(statusUrl).digest("hex").slice(0, 16)}`,
+  );
 }
 
 /** `export-20251231T220000Z`: sorts by export time, as scheduled loads take them. */

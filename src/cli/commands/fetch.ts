@@ -2,6 +2,8 @@ import type { Command } from "commander";
 import type { FetchProgress } from "../../fetch/bulk-client.js";
 import { type FetchReport, fetchSource, fetchState } from "../../fetch/fetch-service.js";
 import type { LoadProgress } from "../../ingest/fhir-ingest.js";
+import { ingest } from "../../ingest/ingest-service.js";
+import { KaivoError } from "../../shared/errors.js";
 import { printJson, printLine, withActor } from "../context.js";
 import { LoadBars } from "../load-bars.js";
 import { printReport } from "./ingest.js";
@@ -30,7 +32,7 @@ function progressLine(p: FetchProgress): string | undefined {
   }
 }
 
-function printFetch(r: FetchReport): void {
+function printFetch(r: FetchReport, loading: boolean): void {
   const files = [...r.output, ...r.deleted];
   const resources = r.output.reduce((n, f) => n + (f.count ?? 0), 0);
   const bytes = files.reduce((n, f) => n + f.bytes, 0);
@@ -52,7 +54,7 @@ function printFetch(r: FetchReport): void {
     printLine(
       `  the server reported errors (${r.errors.files} file(s)): ${issues.map(([code, n]) => `${code} ${n}`).join(", ") || "none readable"}; see errors/ in the folder (may hold record details)`,
     );
-  if (!r.loads) printLine(`Load it with: kaivo ingest ${r.folder} --source ${r.source}`);
+  if (!loading) printLine(`Load it with: kaivo ingest ${r.folder} --source ${r.source}`);
 }
 
 export function registerFetch(program: Command): void {
@@ -80,33 +82,44 @@ export function registerFetch(program: Command): void {
       const stop = new AbortController();
       const onSignal = () =>
         stop.abort(
-          new Error(
-            `Fetch of ${source} interrupted; run kaivo fetch ${source} again to resume it.`,
+          new KaivoError(
+            `The fetch of ${source} was interrupted; the export stays on the server.`,
+            `Run kaivo fetch ${source} again to resume it.`,
           ),
         );
       process.once("SIGINT", onSignal);
       process.once("SIGTERM", onSignal);
-      const bars = process.stderr.isTTY && !o.json ? new LoadBars() : null;
-      try {
-        const report = await withActor(command, (ctx) =>
-          fetchSource(ctx, source, {
+      await withActor(command, async (ctx) => {
+        let report: FetchReport;
+        try {
+          report = await fetchSource(ctx, source, {
             ...(o.full ? { full: true } : {}),
-            ...(o.load ? { load: true } : {}),
             signal: stop.signal,
             onProgress: (p) => {
               const line = o.json ? undefined : progressLine(p);
               if (line) process.stderr.write(`kaivo: ${line}\n`);
             },
-            ...(bars ? { onLoadProgress: (p: LoadProgress) => bars.update(p) } : {}),
-          }),
-        );
-        bars?.stop();
+          });
+        } finally {
+          process.removeListener("SIGINT", onSignal);
+          process.removeListener("SIGTERM", onSignal);
+        }
+        // The load is kaivo ingest of the folder: Ctrl-C stops it as it stops a load (the lake
+        // stays as it was), and the fetched export stays in the inbox.
+        if (o.load) {
+          if (!o.json) printFetch(report, true);
+          const bars = process.stderr.isTTY && !o.json ? new LoadBars() : null;
+          report.loads = await ingest(ctx, report.folder, {
+            source,
+            ...(bars ? { onProgress: (p: LoadProgress) => bars.update(p) } : {}),
+          });
+          bars?.stop();
+          if (o.json) return printJson(report);
+          for (const r of report.loads) printReport(r);
+          return;
+        }
         if (o.json) return printJson(report);
-        printFetch(report);
-        for (const r of report.loads ?? []) printReport(r);
-      } finally {
-        process.removeListener("SIGINT", onSignal);
-        process.removeListener("SIGTERM", onSignal);
-      }
+        printFetch(report, false);
+      });
     });
 }
