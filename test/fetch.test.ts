@@ -8,6 +8,10 @@ import { fetchSource } from "../src/fetch/fetch-service.js";
 import { parseConfig } from "../src/home/config.js";
 import type { Home } from "../src/home/home.js";
 import { ingest, lakeTables } from "../src/ingest/ingest-service.js";
+import { JOB_KINDS } from "../src/jobs/kinds.js";
+import { JobRunner } from "../src/jobs/runner.js";
+import { LakeHost, registerHost, unregisterHost } from "../src/lake/host.js";
+import { LOADED, startSchedules } from "../src/server/schedules.js";
 import { DEFAULT_SYNTH_OPTIONS, runSynth } from "../src/synth/synth.js";
 import { type BulkFile, type BulkServer, startBulkServer } from "./support/bulk-server.js";
 import { CLI_TIMEOUT_MS, kaivoAsync } from "./support/cli.js";
@@ -157,4 +161,46 @@ describe("kaivo fetch, then kaivo load, into a real lake", () => {
     },
     CLI_TIMEOUT_MS,
   );
+
+  it("leaves whole exports in the inbox that the server's schedule for the source loads", async () => {
+    const served: Home = {
+      ...home,
+      config: {
+        ...home.config,
+        server: {
+          ...home.config.server,
+          schedules: [{ source: "ehr", cron: "30 2 * * *", user: "stina" }],
+        },
+      },
+    };
+    const host = await LakeHost.start(served);
+    registerHost(host);
+    const jobs = new JobRunner(served, t.store, host, JOB_KINDS);
+    await jobs.start();
+    try {
+      const failures: string[] = [];
+      const schedules = await startSchedules(
+        served,
+        t.store,
+        jobs,
+        { onFailure: (_source, f) => failures.push(f.error) },
+        { quietMs: 0 },
+      );
+      try {
+        const done = await schedules.runNow("ehr");
+        expect(failures).toEqual([]);
+        expect(done.map((j) => [j.status, (j.params as { path: string }).path])).toEqual([
+          ["done", expect.stringMatching(/^ehr\/export-\d{8}T\d{6}Z$/)],
+          ["done", "ehr/export-20260105T000000Z"],
+        ]);
+        expect(readdirSync(join(t.home.dir, "inbox", "ehr"))).toEqual([LOADED]);
+      } finally {
+        schedules.stop();
+      }
+    } finally {
+      await jobs.stop();
+      unregisterHost(host);
+      host.close();
+    }
+  }, 120_000);
 });
