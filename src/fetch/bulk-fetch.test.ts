@@ -235,7 +235,7 @@ describe("kaivo fetch against a Bulk Data server on loopback", () => {
   it("sends the last export's transactionTime as _since, with _type and the group", async () => {
     await freshState();
     server = await startBulkServer(
-      { output: OUTPUT, transactionTime: "2026-02-01T10:00:00Z" },
+      { output: OUTPUT, transactionTime: "2026-02-01T10:00:00Z", unavailableOnce: true },
       {
         clientId: "kaivo",
         publicKeyPem: keys.publicPem,
@@ -243,14 +243,25 @@ describe("kaivo fetch against a Bulk Data server on loopback", () => {
       },
     );
     const ctx = ctxFor({ level: "group", groupId: "diabetes", types: ["Patient", "Observation"] });
-    const first = await fetchSource(ctx, "ehr", FAST);
+    const progress: FetchProgress[] = [];
+    const first = await fetchSource(ctx, "ehr", { ...FAST, onProgress: (p) => progress.push(p) });
+    // A busy server (503 with an HTTP-date) is asked again after it, not failed.
+    expect(progress.find((p) => p.phase === "retry")).toMatchObject({
+      what: "kick-off",
+      reason: "HTTP 503",
+    });
     expect(first.since).toBeNull();
     expect(first.output.map((f) => f.type)).toEqual(["Patient", "Observation"]);
     server.scenario.transactionTime = "2026-02-02T10:00:00Z";
     const second = await fetchSource(ctx, "ehr", FAST);
     expect(second.since).toBe("2026-02-01T10:00:00Z");
     const kicks = server.requests.filter((r) => r.path === "/fhir/Group/diabetes/$export");
-    expect(kicks.map((k) => k.query._since)).toEqual([undefined, "2026-02-01T10:00:00Z"]);
+    // The first kick-off twice (503, then accepted), the second with _since.
+    expect(kicks.map((k) => k.query._since)).toEqual([
+      undefined,
+      undefined,
+      "2026-02-01T10:00:00Z",
+    ]);
     expect(kicks[0]?.query._type).toBe("Patient,Observation");
     // A full export on request, whatever the state.
     const full = await fetchSource(ctx, "ehr", { ...FAST, full: true });

@@ -70,6 +70,8 @@ export interface BulkScenario {
   retryAfter: string;
   /** The first status request after a kick-off gets 429 (with Retry-After: 0). */
   rateLimitOnce: boolean;
+  /** The first kick-off gets 503 with Retry-After as an HTTP-date (the server is busy). */
+  unavailableOnce?: boolean;
   /** Links of the first manifest answer 410: the client must ask for the manifest again. */
   expireFirstLinks: boolean;
   /** Range requests answered with 206 (else the whole file again, 200). */
@@ -135,6 +137,7 @@ export async function startBulkServer(
 ): Promise<BulkServer> {
   const key = auth ? await importSPKI(auth.publicKeyPem, auth.algorithm) : undefined;
   const tokens = new Set<string>();
+  let unavailableSent = false;
   const jobs = new Map<
     string,
     {
@@ -233,6 +236,11 @@ export async function startBulkServer(
         return outcome(res, 400, "invalid", "Prefer: respond-async is required.");
       if (req.headers.accept !== "application/fhir+json")
         return outcome(res, 400, "invalid", "Accept: application/fhir+json is required.");
+      if (s.unavailableOnce && !unavailableSent) {
+        unavailableSent = true;
+        res.writeHead(503, { "retry-after": new Date(Date.now() + 1000).toUTCString() });
+        return res.end();
+      }
       if (s.refuseKickOff)
         return outcome(
           res,
