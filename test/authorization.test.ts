@@ -21,6 +21,7 @@ import {
   validateCohort,
 } from "../src/cohort/cohort-service.js";
 import { feasibility } from "../src/feasibility/feasibility-service.js";
+import { fetchSource } from "../src/fetch/fetch-service.js";
 import { ingest, lakeSnapshots, lakeTables, listQuarantine } from "../src/ingest/ingest-service.js";
 import { listOptouts, transparencyReport } from "../src/permits/optout-service.js";
 import { draftPermit, expirePermits, listPermits } from "../src/permits/permit-service.js";
@@ -42,6 +43,7 @@ const MATRIX: Record<string, Role[]> = {
   checkpointAudit: ["auditor", "admin"],
   getStatus: ["steward", "researcher", "reviewer", "auditor", "admin"],
   ingest: ["steward"],
+  fetchSource: ["steward"],
   lakeTables: ["steward", "auditor"],
   lakeSnapshots: ["steward", "auditor"],
   listQuarantine: ["steward"],
@@ -79,6 +81,12 @@ const SERVICES: Record<keyof typeof MATRIX, (t: TestDeployment, actor: Actor) =>
     checkpointAudit: (t, actor) => checkpointAudit(t.store, actor),
     getStatus: (t, actor) => getStatus(t.home, t.store, actor),
     ingest: (t, actor) => ingest({ home: t.home, store: t.store, actor }, emptyExport(t.home.dir)),
+    // No source is configured: past the role check, "no such source" is the answer.
+    fetchSource: (t, actor) =>
+      fetchSource({ home: t.home, store: t.store, actor }, "ehr").catch((error: unknown) => {
+        if (error instanceof NotFoundError) return "authorised";
+        throw error;
+      }),
     lakeTables: (t, actor) => lakeTables({ home: t.home, store: t.store, actor }),
     lakeSnapshots: (t, actor) => lakeSnapshots({ home: t.home, store: t.store, actor }),
     listQuarantine: (t, actor) => listQuarantine({ home: t.home, store: t.store, actor }),

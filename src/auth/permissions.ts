@@ -15,6 +15,8 @@ export const PERMISSIONS = {
   "audit.checkpoint": ["auditor", "admin"],
   "status.read": ROLES,
   "ingest.run": ["steward"],
+  // Fetching a FHIR Bulk Data export into the inbox (src/fetch): health data with identifiers.
+  "fetch.run": ["steward"],
   "lake.read": ["steward", "auditor"],
   "quarantine.read": ["steward"],
   "quarantine.retry": ["steward"],

@@ -93,6 +93,10 @@ export const HOST_ONLY_COMMANDS: ReadonlyMap<string, string> = new Map([
     "its API route is not built yet (a later slice of the workspace, with the portal's notebook)",
   ],
   [
+    "fetch",
+    "it reads the source's private key, which stays on the host, and writes the export into the inbox, where the server's scheduled loads take it",
+  ],
+  [
     "user link",
     "it lets an outside identity sign in as a user: set up on the host with the OpenID provider's configuration",
   ],

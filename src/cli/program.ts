@@ -4,6 +4,7 @@ import { registerAudit } from "./commands/audit.js";
 import { registerCatalog } from "./commands/catalog.js";
 import { registerCohort } from "./commands/cohort.js";
 import { registerDemo } from "./commands/demo.js";
+import { registerFetch } from "./commands/fetch.js";
 import { registerIngest } from "./commands/ingest.js";
 import { registerInit } from "./commands/init.js";
 import { registerJob } from "./commands/job.js";
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
   registerSynth(program);
   registerView(program);
   registerIngest(program);
+  registerFetch(program);
   registerCatalog(program);
   registerCohort(program);
   registerPermits(program);

@@ -62,6 +62,11 @@ export class SmartTokenClient {
     return body.access_token;
   }
 
+  /** Drops the cached token (the server answered 401 to it): the next call asks for a new one. */
+  forget(): void {
+    this.#token = undefined;
+  }
+
   async #assertion(now: number): Promise<string> {
     const { keyFile, algorithm, clientId, tokenEndpoint } = this.#config;
     const mode = statSync(keyFile).mode & 0o777;

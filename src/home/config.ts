@@ -105,6 +105,58 @@ const AuthConfigSchema = z.strictObject({
   oidc: OidcConfigSchema.optional(),
 });
 
+/** A source name: a folder name under the inbox and the ingest source of its loads. */
+export const SOURCE_NAME = /^[a-z][a-z0-9_-]{0,39}$/;
+
+/** One FHIR Bulk Data server Kaivo fetches from (`kaivo fetch SOURCE`, docs/ingest.md). */
+const FetchSourceSchema = z
+  .strictObject({
+    /** The server's FHIR base URL; https, except on a loopback address (tests, development). */
+    baseUrl: z.url({ protocol: /^https?$/ }),
+    /** system: `[base]/$export`; group: `[base]/Group/[groupId]/$export`; patient: `[base]/Patient/$export`. */
+    level: z.enum(["system", "group", "patient"]).default("system"),
+    groupId: z
+      .string()
+      .regex(/^[A-Za-z0-9\-.]{1,64}$/, "a FHIR id")
+      .optional(),
+    /** Resource types to export (`_type`); empty for all the server offers. */
+    types: z.array(z.string().regex(/^[A-Z][A-Za-z]{1,63}$/, "a FHIR resource type")).default([]),
+    /** SMART Backend Services: a signed JWT assertion for an access token; none for an open server. */
+    auth: z
+      .strictObject({
+        tokenEndpoint: z.url({ protocol: /^https?$/ }),
+        clientId: z.string().min(1),
+        /** The private key (PKCS#8 PEM, mode 0600), relative to the home or absolute; never the key itself. */
+        keyFile: z.string().min(1),
+        algorithm: z.enum(["RS384", "ES384"]).default("ES384"),
+        scope: z.string().min(1).default("system/*.read"),
+      })
+      .optional(),
+    /** Where fetched exports are written, relative to the home or absolute; default inbox/SOURCE. */
+    folder: z.string().min(1).optional(),
+    /** The longest wait between two status requests (the cap of the backoff and of Retry-After). */
+    pollMaxSeconds: z.number().positive().max(3600).default(120),
+    /** An export not complete after this long is cancelled (DELETE) and the fetch fails. */
+    maxWaitMinutes: z
+      .number()
+      .positive()
+      .max(7 * 24 * 60)
+      .default(24 * 60),
+    /** Attempts for one request or one file download before the fetch fails. */
+    retries: z.number().int().min(0).max(50).default(5),
+    /**
+     * Origins besides the server's own (and its status URL's) that may receive the access token
+     * with file requests when the manifest says requiresAccessToken.
+     */
+    fileOrigins: z.array(z.url({ protocol: /^https?$/ })).default([]),
+  })
+  .refine((s) => s.level !== "group" || s.groupId !== undefined, {
+    message: 'level "group" needs groupId',
+    path: ["groupId"],
+  });
+
+export type FetchSourceConfig = z.infer<typeof FetchSourceSchema>;
+
 export type AuthConfig = z.infer<typeof AuthConfigSchema>;
 export type OidcConfig = z.infer<typeof OidcConfigSchema>;
 
@@ -262,6 +314,14 @@ export const KaivoConfigSchema = z.strictObject({
     })
     .prefault({}),
   auth: AuthConfigSchema.default(AUTH_DEFAULTS),
+  fetch: z
+    .strictObject({
+      /** FHIR Bulk Data servers by source name. */
+      sources: z
+        .record(z.string().regex(SOURCE_NAME, "a source name"), FetchSourceSchema)
+        .default({}),
+    })
+    .prefault({}),
 });
 
 export type KaivoConfig = z.infer<typeof KaivoConfigSchema>;

@@ -302,6 +302,22 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
           group by scope`.execute(db);
       },
     },
+    "0010_fetch_state": {
+      async up(db: Kysely<unknown>) {
+        // Per Bulk Data source (src/fetch): the last complete export's transactionTime, sent as
+        // _since next time, and the status URL of an export kicked off but not yet fetched, so a
+        // fetch cut off resumes it instead of asking the server for another.
+        await db.schema
+          .createTable("fetch_state")
+          .addColumn("source", "text", (c) => c.primaryKey())
+          .addColumn("since", "text")
+          .addColumn("pending_status_url", "text")
+          .addColumn("pending_since", "text")
+          .addColumn("pending_at", "text")
+          .addColumn("updated_at", "text", (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 

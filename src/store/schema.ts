@@ -13,6 +13,15 @@ export interface ControlDatabase {
   /** Feasibility queries recorded per budget scope: `application:ID` or `actor:NAME`. */
   feasibility_budget: { scope: string; used: number };
   jobs: JobsTable;
+  /** Per Bulk Data source: the `_since` of the next fetch, and an export kicked off but not fetched. */
+  fetch_state: {
+    source: string;
+    since: string | null;
+    pending_status_url: string | null;
+    pending_since: string | null;
+    pending_at: string | null;
+    updated_at: string;
+  };
   auth_passwords: AuthPasswordsTable;
   auth_throttle: AuthThrottleTable;
   auth_sessions: AuthSessionsTable;

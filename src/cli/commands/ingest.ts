@@ -18,7 +18,7 @@ interface IngestOptions extends JobOptions {
   source: string;
 }
 
-function printReport(r: LoadReport): void {
+export function printReport(r: LoadReport): void {
   const out = process.stdout;
   if (r.alreadyLoaded) {
     out.write(`${r.export}: already loaded as load ${r.loadId}; nothing changed.\n`);
