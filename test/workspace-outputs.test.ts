@@ -1,0 +1,208 @@
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Actor } from "../src/auth/roles.js";
+import { addUser } from "../src/auth/users.js";
+import { validateCohort } from "../src/cohort/cohort-service.js";
+import { type Home, initHome } from "../src/home/home.js";
+import { ingest } from "../src/ingest/ingest-service.js";
+import {
+  activatePermit,
+  approvePermit,
+  type Ctx,
+  draftPermit,
+  reviewPermit,
+  submitPermit,
+} from "../src/permits/permit-service.js";
+import { createRelease } from "../src/release/release-service.js";
+import { ForbiddenError, ValidationError } from "../src/shared/errors.js";
+import { type ControlStore, openControlStore } from "../src/store/control-store.js";
+import { DEFAULT_SYNTH_OPTIONS, runSynth } from "../src/synth/synth.js";
+import type {
+  FrequencyTable,
+  LinearModel,
+  SummaryTable,
+} from "../src/workspace/analysis/analyses.js";
+import {
+  addWorkspaceFile,
+  listWorkspaceOutputs,
+  runAnalysis,
+} from "../src/workspace/workspace-outputs.js";
+import { runWorkspaceSql } from "../src/workspace/workspace-service.js";
+import { tempDir } from "./support/stores.js";
+
+const riku: Actor = { name: "riku", role: "researcher" };
+const ville: Actor = { name: "ville", role: "researcher" };
+const reija: Actor = { name: "reija", role: "reviewer" };
+const stina: Actor = { name: "stina", role: "steward" };
+
+const bwrapWorks =
+  spawnSync("bwrap", ["--unshare-all", "--ro-bind", "/", "/", "true"]).status === 0;
+const NO_BWRAP =
+  "bubblewrap cannot create namespaces on this machine (install it, enable user namespaces)";
+const needsBwrap = (name: string) => (bwrapWorks ? name : `${name} (skipped: ${NO_BWRAP})`);
+
+const tmp = tempDir("kaivo-ws-outputs-");
+afterAll(() => tmp.remove());
+let home: Home;
+let store: ControlStore;
+const ctx = (actor: Actor): Ctx => ({ home, store, actor });
+
+beforeAll(async () => {
+  const data = join(tmp.dir, "synth");
+  await runSynth({ ...DEFAULT_SYNTH_OPTIONS, patients: 300, seed: 5, out: data });
+  home = initHome(join(tmp.dir, "home"), {}).home;
+  store = await openControlStore(home);
+  const system: Actor = { name: "system", role: "admin" };
+  for (const a of [riku, ville, reija, stina])
+    await addUser(store, system, { name: a.name, role: a.role });
+  await ingest(ctx(stina), data);
+  const v = await validateCohort(ctx(riku), {
+    name: "t2d-any",
+    codeSets: { t2d: { system: "icd10", codes: ["E11*"] } },
+    entry: { events: { table: "clinical.diagnosis", codeSet: "t2d" } },
+  });
+  await draftPermit(ctx(riku), {
+    id: "P-OUT",
+    title: "Outputs study",
+    organisation: "University of Helsinki",
+    legalBasis: "Secondary Use Act 552/2019, scientific research",
+    purpose: "How glycaemic control develops after diagnosis.",
+    validUntil: new Date(Date.now() + 365 * 86_400_000).toISOString().slice(0, 10),
+    scope: {
+      cohort: { name: "t2d-any", hash: v.hash },
+      tables: {
+        "clinical.person": ["sex", "birth_date"],
+        "clinical.lab": ["event_date", "local_code", "value", "unit"],
+      },
+      period: { from: "1990-01-01", to: "2025-12-31" },
+      formats: ["parquet"],
+      rules: { birthDate: "year", dateShiftDays: 10, postalCodeDigits: 3, outputThreshold: 5 },
+    },
+  });
+  await submitPermit(ctx(riku), "P-OUT", "ready");
+  await reviewPermit(ctx(reija), "P-OUT", "taking it");
+  await approvePermit(ctx(reija), "P-OUT", "fine");
+  await activatePermit(ctx(stina), "P-OUT", "go");
+  await createRelease(ctx(stina), "P-OUT");
+}, 300_000);
+afterAll(async () => {
+  await store?.close();
+});
+
+/** mtcars (R) as a SQL VALUES list: the same numbers reach the analyses through the sandbox. */
+const MTCARS_SQL = `select * from (values
+ (21.0,110,2.620,1),(21.0,110,2.875,1),(22.8,93,2.320,1),(21.4,110,3.215,0),(18.7,175,3.440,0),
+ (18.1,105,3.460,0),(14.3,245,3.570,0),(24.4,62,3.190,0),(22.8,95,3.150,0),(19.2,123,3.440,0),
+ (17.8,123,3.440,0),(16.4,180,4.070,0),(17.3,180,3.730,0),(15.2,180,3.780,0),(10.4,205,5.250,0),
+ (10.4,215,5.424,0),(14.7,230,5.345,0),(32.4,66,2.200,1),(30.4,52,1.615,1),(33.9,65,1.835,1),
+ (21.5,97,2.465,0),(15.5,150,3.520,0),(15.2,150,3.435,0),(13.3,245,3.840,0),(19.2,175,3.845,0),
+ (27.3,66,1.935,1),(26.0,91,2.140,1),(30.4,113,1.513,1),(15.8,264,3.170,1),(19.7,175,2.770,1),
+ (15.0,335,3.570,1),(21.4,109,2.780,1)) t(mpg, hp, wt, am)`;
+
+describe("analyses in the workspace", () => {
+  it.skipIf(!bwrapWorks)(
+    needsBwrap("tabulates the release's people by sex, the same counts as SQL, kept as an output"),
+    async () => {
+      const direct = await runWorkspaceSql(
+        ctx(riku),
+        "P-OUT",
+        "select sex, count(*) n from clinical.person group by 1 order by 1",
+      );
+      const { output, result } = await runAnalysis(ctx(riku), "P-OUT", {
+        name: "People by sex",
+        sql: "select sex from clinical.person",
+        analysis: { kind: "frequency", variables: ["sex"] },
+      });
+      const table = result as FrequencyTable;
+      expect(table.cells.map((c) => [c.values[0], String(c.count)])).toEqual(direct.rows);
+      expect(output).toMatchObject({ id: "P-OUT-o1", kind: "frequency", createdBy: "riku" });
+      const entries = await store.db
+        .selectFrom("audit_log")
+        .select(["action", "details"])
+        .where("action", "in", ["workspace.analysis", "workspace.output"])
+        .execute();
+      expect(entries.map((e) => e.action)).toEqual(["workspace.analysis", "workspace.output"]);
+      expect(JSON.parse(entries[0]?.details ?? "{}")).toMatchObject({
+        kind: "frequency",
+        outcome: "ok",
+      });
+    },
+    60_000,
+  );
+
+  it.skipIf(!bwrapWorks)(
+    needsBwrap("fits R's lm(mpg ~ wt + hp) over rows from the sandbox's SQL"),
+    async () => {
+      const { result } = await runAnalysis(ctx(riku), "P-OUT", {
+        name: "mtcars",
+        sql: MTCARS_SQL,
+        analysis: { kind: "linear", outcome: "mpg", predictors: ["wt", "hp"] },
+      });
+      const m = result as LinearModel;
+      expect(m.residualDf).toBe(29);
+      expect(m.terms[1]?.estimate).toBeCloseTo(-3.87783, 4);
+      expect(m.terms[2]?.se).toBeCloseTo(0.00903, 5);
+    },
+    60_000,
+  );
+
+  it.skipIf(!bwrapWorks)(
+    needsBwrap("summarises lab values by code with n, min/max counts behind them"),
+    async () => {
+      const { result } = await runAnalysis(ctx(riku), "P-OUT", {
+        name: "Lab values",
+        sql: "select local_code, value from clinical.lab where value is not null",
+        analysis: { kind: "summary", variable: "value", by: "local_code" },
+      });
+      const s = result as SummaryTable;
+      const direct = await runWorkspaceSql(
+        ctx(riku),
+        "P-OUT",
+        "select local_code, count(*) from clinical.lab where value is not null group by 1 order by 1",
+      );
+      expect(s.groups.map((g) => [g.group, String(g.n)])).toEqual(direct.rows);
+      for (const g of s.groups) expect(g.evidence.minCount).toBeGreaterThanOrEqual(1);
+    },
+    60_000,
+  );
+
+  it("refuses a researcher off the team, a steward, and an analysis naming a missing column", async () => {
+    const request = {
+      name: "x",
+      sql: "select 1 as a",
+      analysis: { kind: "frequency", variables: ["a"] },
+    };
+    await expect(runAnalysis(ctx(ville), "P-OUT", request)).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(runAnalysis(ctx(stina), "P-OUT", request)).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(
+      runAnalysis(ctx(riku), "P-OUT", { ...request, analysis: { kind: "anova" } }),
+    ).rejects.toBeInstanceOf(ValidationError);
+  });
+
+  it("keeps free files of allowed types and sizes only", async () => {
+    const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><rect width="1"/></svg>');
+    const kept = await addWorkspaceFile(ctx(riku), "P-OUT", { name: "figure.svg", bytes: svg });
+    expect(kept.mediaType).toBe("image/svg+xml");
+    await expect(
+      addWorkspaceFile(ctx(riku), "P-OUT", { name: "data.parquet", bytes: Buffer.from("x") }),
+    ).rejects.toThrow(/must be one of/);
+    await expect(
+      addWorkspaceFile(ctx(riku), "P-OUT", {
+        name: "evil.svg",
+        bytes: Buffer.from("<svg><script>alert(1)</script></svg>"),
+      }),
+    ).rejects.toThrow(/script/);
+    await expect(
+      addWorkspaceFile(ctx(riku), "P-OUT", { name: "fake.png", bytes: Buffer.from("not png") }),
+    ).rejects.toThrow(/not a PNG/);
+    await expect(
+      addWorkspaceFile(ctx(riku), "P-OUT", {
+        name: "big.csv",
+        bytes: Buffer.alloc(home.config.outputChecks.maxFileBytes + 1, 97),
+      }),
+    ).rejects.toThrow(/over the/);
+    const list = await listWorkspaceOutputs(ctx(riku), "P-OUT");
+    expect(list.at(-1)?.name).toBe("figure.svg");
+  });
+});
