@@ -1,11 +1,20 @@
 import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { auditSigningKey } from "../src/audit/signing-key.js";
 import type { Actor } from "../src/auth/roles.js";
 import { addUser } from "../src/auth/users.js";
 import { validateCohort } from "../src/cohort/cohort-service.js";
-import { type Home, initHome } from "../src/home/home.js";
+import { type Home, homeKey, initHome } from "../src/home/home.js";
 import { ingest } from "../src/ingest/ingest-service.js";
+import {
+  listOutputRequests,
+  requestOutputs,
+  reviewOutputRequest,
+  showOutputRequest,
+  verifyOutputBundle,
+} from "../src/outputs/output-requests.js";
 import {
   activatePermit,
   approvePermit,
@@ -15,7 +24,7 @@ import {
   submitPermit,
 } from "../src/permits/permit-service.js";
 import { createRelease } from "../src/release/release-service.js";
-import { ForbiddenError, ValidationError } from "../src/shared/errors.js";
+import { ConflictError, ForbiddenError, ValidationError } from "../src/shared/errors.js";
 import { type ControlStore, openControlStore } from "../src/store/control-store.js";
 import { DEFAULT_SYNTH_OPTIONS, runSynth } from "../src/synth/synth.js";
 import type {
@@ -29,12 +38,14 @@ import {
   runAnalysis,
 } from "../src/workspace/workspace-outputs.js";
 import { runWorkspaceSql } from "../src/workspace/workspace-service.js";
+import { kaivo } from "./support/cli.js";
 import { tempDir } from "./support/stores.js";
 
 const riku: Actor = { name: "riku", role: "researcher" };
 const ville: Actor = { name: "ville", role: "researcher" };
 const reija: Actor = { name: "reija", role: "reviewer" };
 const stina: Actor = { name: "stina", role: "steward" };
+const sami: Actor = { name: "sami", role: "steward" };
 
 const bwrapWorks =
   spawnSync("bwrap", ["--unshare-all", "--ro-bind", "/", "/", "true"]).status === 0;
@@ -54,7 +65,7 @@ beforeAll(async () => {
   home = initHome(join(tmp.dir, "home"), {}).home;
   store = await openControlStore(home);
   const system: Actor = { name: "system", role: "admin" };
-  for (const a of [riku, ville, reija, stina])
+  for (const a of [riku, ville, reija, stina, sami])
     await addUser(store, system, { name: a.name, role: a.role });
   await ingest(ctx(stina), data);
   const v = await validateCohort(ctx(riku), {
@@ -205,4 +216,232 @@ describe("analyses in the workspace", () => {
     const list = await listWorkspaceOutputs(ctx(riku), "P-OUT");
     expect(list.at(-1)?.name).toBe("figure.svg");
   });
+});
+
+/** 40 F and 30 M: every cell passes. */
+const SEX_SQL = (f: number) =>
+  `select case when i < ${f} then 'F' else 'M' end as sex from range(${f + 30}) t(i)`;
+
+describe("output requests, two checkers and the signed bundle", () => {
+  let sexOutput = "";
+  let svgOutput = "";
+  let modelOutput = "";
+  let releasedBundle = "";
+
+  it.skipIf(!bwrapWorks)(
+    needsBwrap("checks each output of a request; a failing one without an exception goes nowhere"),
+    async () => {
+      sexOutput = (
+        await runAnalysis(ctx(riku), "P-OUT", {
+          name: "Sex",
+          sql: SEX_SQL(40),
+          analysis: { kind: "frequency", variables: ["sex"] },
+        })
+      ).output.id;
+      const list = await listWorkspaceOutputs(ctx(riku), "P-OUT");
+      svgOutput = list.find((o) => o.name === "figure.svg")?.id ?? "";
+      modelOutput = list.find((o) => o.kind === "linear")?.id ?? "";
+      const oneCell = await runAnalysis(ctx(riku), "P-OUT", {
+        name: "Ages",
+        sql: "select * from (values ('50'), ('50'), ('97')) t(age)",
+        analysis: { kind: "frequency", variables: ["age"] },
+      });
+      const failed = await requestOutputs(ctx(riku), "P-OUT", {
+        context: "Ages of the cohort",
+        items: [{ output: oneCell.output.id, context: "ages, whole cohort" }],
+      });
+      expect(failed.status).toBe("checks-failed");
+      expect(failed.items[0]?.check.findings.map((f) => f.where)).toEqual([
+        "age=50",
+        "age=97",
+        "total",
+      ]);
+      expect(failed.items[0]?.check.findings[0]?.reason).toContain("under the threshold of 10");
+      expect((await listOutputRequests(ctx(stina))).map((r) => r.id)).not.toContain(failed.id);
+    },
+    60_000,
+  );
+
+  it.skipIf(!bwrapWorks)(
+    needsBwrap("two checkers review blinded, and the approved request is released signed"),
+    async () => {
+      const q = await requestOutputs(ctx(riku), "P-OUT", {
+        context: "Paper 1: tables 1 and 2, figure 1",
+        items: [
+          { output: sexOutput, context: "sex of the cohort (n = 70)" },
+          { output: modelOutput, context: "mpg on weight and power, 29 residual df" },
+          { output: svgOutput, context: "figure 1, drawn from table 1" },
+        ],
+      });
+      expect(q).toMatchObject({ status: "submitted", outcome: "review", reviewsDone: 0 });
+      // items in the order the outputs were made
+      expect(q.items.map((i) => [i.output.id, i.check.outcome])).toEqual([
+        [modelOutput, "pass"],
+        [svgOutput, "review"],
+        [sexOutput, "pass"],
+      ]);
+      expect(q.policy).toBe("kaivo-outputs/1 t=10 zeros=review nk=2,90 p=10 df=10");
+
+      await expect(
+        reviewOutputRequest(ctx(riku), q.id, { decision: "approve", comment: "mine" }),
+      ).rejects.toBeInstanceOf(ForbiddenError);
+      const first = await reviewOutputRequest(ctx(stina), q.id, {
+        decision: "approve",
+        comment: "private note: fine",
+        visibleToResearcher: false,
+      });
+      expect(first.reviews.map((r) => r.reviewer)).toEqual(["stina"]);
+      // blinded: the other checker and the team see that one decided, not what
+      const samiSees = await showOutputRequest(ctx(sami), q.id);
+      expect(samiSees).toMatchObject({ reviewsDone: 1, reviews: [], status: "submitted" });
+      expect((await showOutputRequest(ctx(riku), q.id)).reviews).toEqual([]);
+      await expect(
+        reviewOutputRequest(ctx(stina), q.id, { decision: "approve", comment: "again" }),
+      ).rejects.toBeInstanceOf(ConflictError);
+
+      const done = await reviewOutputRequest(ctx(sami), q.id, {
+        decision: "approve",
+        comment: "Table 1 and the model are safe.",
+      });
+      expect(done.status).toBe("released");
+      expect(done.reviews.map((r) => r.reviewer)).toEqual(["stina", "sami"]);
+      const researcher = await showOutputRequest(ctx(riku), q.id);
+      expect(researcher.reviews.map((r) => [r.reviewer, r.comment])).toEqual([
+        ["stina", undefined],
+        ["sami", "Table 1 and the model are safe."],
+      ]);
+      await expect(showOutputRequest(ctx(ville), q.id)).rejects.toBeInstanceOf(ForbiddenError);
+
+      const bundle = done.bundle as string;
+      releasedBundle = bundle;
+      expect(readdirSync(join(bundle, "outputs")).sort()).toEqual(
+        [
+          `${modelOutput.replace("P-OUT-", "")}-mtcars.json`,
+          `${sexOutput.replace("P-OUT-", "")}-sex.json`,
+          `${svgOutput.replace("P-OUT-", "")}-figure.svg`,
+        ].sort(),
+      );
+      const key = auditSigningKey(homeKey(home, "audit-signing"));
+      expect(verifyOutputBundle(bundle, key)).toEqual({ ok: true, problems: [] });
+      const actions = await store.db
+        .selectFrom("audit_log")
+        .select("action")
+        .where("action", "in", ["output.request", "output.review", "output.release"])
+        .orderBy("seq")
+        .execute();
+      expect(actions.map((a) => a.action)).toEqual([
+        "output.request",
+        "output.request",
+        "output.review",
+        "output.review",
+        "output.release",
+      ]);
+
+      // a file changed after signing, or one slipped in, is caught
+      writeFileSync(join(bundle, "outputs", "extra.csv"), "a\n1\n");
+      writeFileSync(join(bundle, "outputs", `${sexOutput.replace("P-OUT-", "")}-sex.json`), "{}");
+      const bad = verifyOutputBundle(bundle, key);
+      expect(bad.ok).toBe(false);
+      expect(bad.problems).toEqual([
+        expect.stringMatching(/-sex\.json does not match its SHA-256/),
+        "outputs/extra.csv is not in the record.",
+      ]);
+      expect(existsSync(join(bundle, "disclosure-record.sig"))).toBe(true);
+    },
+    60_000,
+  );
+
+  it.skipIf(!bwrapWorks)(
+    needsBwrap("flags a table one person away from a released one (differencing)"),
+    async () => {
+      const nested = await runAnalysis(ctx(riku), "P-OUT", {
+        name: "Sex, one criterion more",
+        sql: SEX_SQL(39),
+        analysis: { kind: "frequency", variables: ["sex"] },
+      });
+      const q = await requestOutputs(ctx(riku), "P-OUT", {
+        context: "Sensitivity analysis",
+        items: [{ output: nested.output.id, context: "sex, excluding one" }],
+      });
+      expect(q.status).toBe("submitted");
+      expect(q.items[0]?.check.findings).toMatchObject([
+        {
+          rule: "differencing",
+          outcome: "review",
+          where: `2 count(s) against released output ${sexOutput}`,
+        },
+      ]);
+      // a decision of changes by one checker and approval by the other sends it back
+      await reviewOutputRequest(ctx(stina), q.id, {
+        decision: "request-changes",
+        comment: "nested",
+      });
+      const back = await reviewOutputRequest(ctx(sami), q.id, {
+        decision: "approve",
+        comment: "ok",
+      });
+      expect(back.status).toBe("changes-requested");
+      expect(back.bundle).toBeNull();
+    },
+    60_000,
+  );
+
+  it.skipIf(!bwrapWorks)(
+    needsBwrap(
+      "kaivo workspace analyse and output request|requests|verify, thin over the services",
+    ),
+    () => {
+      const env = { KAIVO_HOME: home.dir, PATH: process.env.PATH ?? "" };
+      const analysis = join(tmp.dir, "analysis.json");
+      writeFileSync(
+        analysis,
+        JSON.stringify({
+          name: "Sex by CLI",
+          sql: SEX_SQL(41),
+          analysis: { kind: "frequency", variables: ["sex"] },
+        }),
+      );
+      const made = kaivo(
+        ["workspace", "analyse", "P-OUT", analysis, "--json", "--as", "riku"],
+        env,
+      );
+      expect(made.stderr).toBe("");
+      const id = (JSON.parse(made.stdout) as { output: { id: string } }).output.id;
+      const request = join(tmp.dir, "request.json");
+      writeFileSync(
+        request,
+        JSON.stringify({ context: "CLI", items: [{ output: id, context: "sex, 71 people" }] }),
+      );
+      const asked = kaivo(
+        ["workspace", "output", "request", "P-OUT", request, "--as", "riku"],
+        env,
+      );
+      expect(asked.stderr).toBe("");
+      expect(asked.stdout).toMatch(/-q\d+ {2}submitted {2}checks: review/);
+      expect(asked.stdout).toContain("review differencing");
+      const listed = kaivo(["workspace", "output", "requests", "--as", "stina"], env);
+      expect(listed.stdout).toContain("reviews 0/2");
+      const refused = kaivo(
+        [
+          "workspace",
+          "output",
+          "review",
+          "P-OUT-q1",
+          "--decision",
+          "approve",
+          "--comment",
+          "x",
+          "--as",
+          "riku",
+        ],
+        env,
+      );
+      expect(refused.status).toBe(3);
+      const verified = kaivo(["workspace", "output", "verify", releasedBundle], env);
+      // the previous test tampered with this bundle on purpose
+      expect(verified.status).toBe(1);
+      expect(verified.stdout).toContain("is not in the record");
+    },
+    120_000,
+  );
 });
