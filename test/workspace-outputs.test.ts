@@ -258,6 +258,28 @@ describe("output requests, two checkers and the signed bundle", () => {
       ]);
       expect(failed.items[0]?.check.findings[0]?.reason).toContain("under the threshold of 10");
       expect((await listOutputRequests(ctx(stina))).map((r) => r.id)).not.toContain(failed.id);
+      // with an exception asked for, the failing output goes to the checkers, who reject it
+      const excused = await requestOutputs(ctx(riku), "P-OUT", {
+        context: "Ages of the cohort",
+        items: [{ output: oneCell.output.id, context: "ages", exception: "needed for table 3" }],
+      });
+      expect(excused).toMatchObject({ status: "submitted", outcome: "fail" });
+      expect(excused.items[0]?.exception).toBe("needed for table 3");
+      await expect(
+        requestOutputs(ctx(riku), "P-OUT", {
+          context: "patient 131052-308T",
+          items: [{ output: oneCell.output.id, context: "x" }],
+        }),
+      ).rejects.toThrow(/identity code/);
+      await reviewOutputRequest(ctx(stina), excused.id, {
+        decision: "reject",
+        comment: "one person",
+      });
+      const rejected = await reviewOutputRequest(ctx(sami), excused.id, {
+        decision: "approve",
+        comment: "ok",
+      });
+      expect(rejected).toMatchObject({ status: "rejected", bundle: null });
     },
     60_000,
   );
@@ -326,15 +348,14 @@ describe("output requests, two checkers and the signed bundle", () => {
       const actions = await store.db
         .selectFrom("audit_log")
         .select("action")
-        .where("action", "in", ["output.request", "output.review", "output.release"])
+        .where("target", "=", `output-request:${q.id}`)
         .orderBy("seq")
         .execute();
       expect(actions.map((a) => a.action)).toEqual([
-        "output.request",
-        "output.request",
         "output.review",
         "output.review",
         "output.release",
+        "access.denied", // ville, off the team, asking to see it
       ]);
 
       // a file changed after signing, or one slipped in, is caught

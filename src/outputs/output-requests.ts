@@ -20,6 +20,7 @@ import {
   type ReleasedResult,
 } from "../disclosure/output-checks.js";
 import { homeKey } from "../home/home.js";
+import { containsHetuLike } from "../identity/hetu.js";
 import { type Ctx, findPermit, type Permit } from "../permits/permit.js";
 import { permitFolderName } from "../release/folder.js";
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "../shared/errors.js";
@@ -142,6 +143,10 @@ export async function requestOutputs(
       "Give {context, items: [{output, context, exception?}]}; see docs/workspace.md.",
     );
   const request = parsed.data;
+  // The context is released with the outputs, in the signed record: never an identity code.
+  const texts = [request.context, ...request.items.flatMap((i) => [i.context, i.exception ?? ""])];
+  if (texts.some(containsHetuLike))
+    throw new ValidationError("The request's context may not contain an identity code.");
   const ws = await openWorkspace(ctx, permitId, "output.request");
   const ids = request.items.map((i) => i.output);
   if (new Set(ids).size !== ids.length)
@@ -365,6 +370,8 @@ export async function reviewOutputRequest(
       `The review is not valid: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}.`,
     );
   const review = parsed.data;
+  if (containsHetuLike(review.comment))
+    throw new ValidationError("A review's comment may not contain an identity code.");
   const r = await requestRow(ctx, id);
   const permit = await findPermit(ctx.store, r.permit_id);
   if (!permit || onTeam(permit, ctx.actor.name) || r.requester === ctx.actor.name) {
