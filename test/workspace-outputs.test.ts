@@ -46,6 +46,7 @@ const ville: Actor = { name: "ville", role: "researcher" };
 const reija: Actor = { name: "reija", role: "reviewer" };
 const stina: Actor = { name: "stina", role: "steward" };
 const sami: Actor = { name: "sami", role: "steward" };
+const tero: Actor = { name: "tero", role: "steward" };
 
 const bwrapWorks =
   spawnSync("bwrap", ["--unshare-all", "--ro-bind", "/", "/", "true"]).status === 0;
@@ -59,29 +60,18 @@ let home: Home;
 let store: ControlStore;
 const ctx = (actor: Actor): Ctx => ({ home, store, actor });
 
-beforeAll(async () => {
-  const data = join(tmp.dir, "synth");
-  await runSynth({ ...DEFAULT_SYNTH_OPTIONS, patients: 300, seed: 5, out: data });
-  home = initHome(join(tmp.dir, "home"), {}).home;
-  store = await openControlStore(home);
-  const system: Actor = { name: "system", role: "admin" };
-  for (const a of [riku, ville, reija, stina, sami])
-    await addUser(store, system, { name: a.name, role: a.role });
-  await ingest(ctx(stina), data);
-  const v = await validateCohort(ctx(riku), {
-    name: "t2d-any",
-    codeSets: { t2d: { system: "icd10", codes: ["E11*"] } },
-    entry: { events: { table: "clinical.diagnosis", codeSet: "t2d" } },
-  });
+let cohortHash = "";
+async function activePermit(id: string, team: string[]) {
   await draftPermit(ctx(riku), {
-    id: "P-OUT",
+    id,
     title: "Outputs study",
     organisation: "University of Helsinki",
     legalBasis: "Secondary Use Act 552/2019, scientific research",
     purpose: "How glycaemic control develops after diagnosis.",
     validUntil: new Date(Date.now() + 365 * 86_400_000).toISOString().slice(0, 10),
+    team,
     scope: {
-      cohort: { name: "t2d-any", hash: v.hash },
+      cohort: { name: "t2d-any", hash: cohortHash },
       tables: {
         "clinical.person": ["sex", "birth_date"],
         "clinical.lab": ["event_date", "local_code", "value", "unit"],
@@ -91,10 +81,28 @@ beforeAll(async () => {
       rules: { birthDate: "year", dateShiftDays: 10, postalCodeDigits: 3, outputThreshold: 5 },
     },
   });
-  await submitPermit(ctx(riku), "P-OUT", "ready");
-  await reviewPermit(ctx(reija), "P-OUT", "taking it");
-  await approvePermit(ctx(reija), "P-OUT", "fine");
-  await activatePermit(ctx(stina), "P-OUT", "go");
+  await submitPermit(ctx(riku), id, "ready");
+  await reviewPermit(ctx(reija), id, "taking it");
+  await approvePermit(ctx(reija), id, "fine");
+  await activatePermit(ctx(stina), id, "go");
+}
+
+beforeAll(async () => {
+  const data = join(tmp.dir, "synth");
+  await runSynth({ ...DEFAULT_SYNTH_OPTIONS, patients: 300, seed: 5, out: data });
+  home = initHome(join(tmp.dir, "home"), {}).home;
+  store = await openControlStore(home);
+  const system: Actor = { name: "system", role: "admin" };
+  for (const a of [riku, ville, reija, stina, sami, tero])
+    await addUser(store, system, { name: a.name, role: a.role });
+  await ingest(ctx(stina), data);
+  const v = await validateCohort(ctx(riku), {
+    name: "t2d-any",
+    codeSets: { t2d: { system: "icd10", codes: ["E11*"] } },
+    entry: { events: { table: "clinical.diagnosis", codeSet: "t2d" } },
+  });
+  cohortHash = v.hash;
+  await activePermit("P-OUT", []);
   await createRelease(ctx(stina), "P-OUT");
 }, 300_000);
 afterAll(async () => {
@@ -462,6 +470,30 @@ describe("output requests, two checkers and the signed bundle", () => {
       // the previous test tampered with this bundle on purpose
       expect(verified.status).toBe(1);
       expect(verified.stdout).toContain("is not in the record");
+    },
+    120_000,
+  );
+
+  it.skipIf(!bwrapWorks)(
+    needsBwrap("never lets a steward on the permit's team check its outputs, nor see them"),
+    async () => {
+      await activePermit("P-TEAM", ["tero"]);
+      await createRelease(ctx(stina), "P-TEAM");
+      const made = await runAnalysis(ctx(riku), "P-TEAM", {
+        name: "Sex",
+        sql: SEX_SQL(40),
+        analysis: { kind: "frequency", variables: ["sex"] },
+      });
+      const q = await requestOutputs(ctx(riku), "P-TEAM", {
+        context: "Team test",
+        items: [{ output: made.output.id, context: "sex" }],
+      });
+      await expect(
+        reviewOutputRequest(ctx(tero), q.id, { decision: "approve", comment: "mine" }),
+      ).rejects.toThrow(/on the team of permit P-TEAM/);
+      await expect(showOutputRequest(ctx(tero), q.id)).rejects.toBeInstanceOf(ForbiddenError);
+      expect((await listOutputRequests(ctx(tero))).map((r) => r.id)).not.toContain(q.id);
+      expect((await listOutputRequests(ctx(stina))).map((r) => r.id)).toContain(q.id);
     },
     120_000,
   );
