@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditSigningKey } from "../src/audit/signing-key.js";
@@ -10,6 +10,7 @@ import { type Home, homeKey, initHome } from "../src/home/home.js";
 import { ingest } from "../src/ingest/ingest-service.js";
 import {
   listOutputRequests,
+  releaseOutputRequest,
   requestOutputs,
   reviewOutputRequest,
   showOutputRequest,
@@ -494,6 +495,23 @@ describe("output requests, two checkers and the signed bundle", () => {
       await expect(showOutputRequest(ctx(tero), q.id)).rejects.toBeInstanceOf(ForbiddenError);
       expect((await listOutputRequests(ctx(tero))).map((r) => r.id)).not.toContain(q.id);
       expect((await listOutputRequests(ctx(stina))).map((r) => r.id)).toContain(q.id);
+
+      // a release that fails after approval (a file where its folder goes) is rerun
+      const inTheWay = join(home.dir, "outputs", "P-TEAM-q1");
+      mkdirSync(join(home.dir, "outputs"), { recursive: true });
+      writeFileSync(inTheWay, "");
+      await reviewOutputRequest(ctx(stina), q.id, { decision: "approve", comment: "fine" });
+      await expect(
+        reviewOutputRequest(ctx(sami), q.id, { decision: "approve", comment: "fine" }),
+      ).rejects.toThrow(/is approved, but its bundle could not be written/);
+      expect((await showOutputRequest(ctx(stina), q.id)).status).toBe("approved");
+      rmSync(inTheWay);
+      await expect(releaseOutputRequest(ctx(tero), q.id)).rejects.toBeInstanceOf(ForbiddenError);
+      const released = await releaseOutputRequest(ctx(sami), q.id);
+      expect(released.status).toBe("released");
+      const key = auditSigningKey(homeKey(home, "audit-signing"));
+      expect(verifyOutputBundle(released.bundle as string, key).ok).toBe(true);
+      await expect(releaseOutputRequest(ctx(sami), q.id)).rejects.toBeInstanceOf(ConflictError);
     },
     120_000,
   );

@@ -23,7 +23,13 @@ import { homeKey } from "../home/home.js";
 import { containsHetuLike } from "../identity/hetu.js";
 import { type Ctx, findPermit, type Permit } from "../permits/permit.js";
 import { permitFolderName } from "../release/folder.js";
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "../shared/errors.js";
+import {
+  ConflictError,
+  ForbiddenError,
+  KaivoError,
+  NotFoundError,
+  ValidationError,
+} from "../shared/errors.js";
 import type { OutputRequestsTable, WorkspaceOutputsTable } from "../store/schema.js";
 import { releasable } from "../workspace/analysis/analyses.js";
 import {
@@ -433,7 +439,36 @@ export async function reviewOutputRequest(
       }
     },
   );
-  if ((await requestRow(ctx, id)).status === "approved") await releaseOutputs(ctx, id);
+  if ((await requestRow(ctx, id)).status === "approved") await releaseOrExplain(ctx, id);
+  return loadRequest(ctx, id, "checker");
+}
+
+async function releaseOrExplain(ctx: Ctx, id: string): Promise<void> {
+  try {
+    await releaseOutputs(ctx, id);
+  } catch (error) {
+    throw new KaivoError(
+      `Output request ${id} is approved, but its bundle could not be written: ${(error as Error).message}`,
+      `Fix the cause, then a checker runs \`kaivo workspace output release ${id}\`.`,
+    );
+  }
+}
+
+/**
+ * `kaivo workspace output release ID`: writes the bundle of an approved request whose release
+ * failed (a full disk, a folder in the way). Only a checker who may review the request.
+ */
+export async function releaseOutputRequest(ctx: Ctx, id: string): Promise<OutputRequest> {
+  await authorize(ctx.store, ctx.actor, "output.review");
+  const r = await requestRow(ctx, id);
+  const permit = await findPermit(ctx.store, r.permit_id);
+  if (!permit || onTeam(permit, ctx.actor.name))
+    throw new ForbiddenError(`No output request ${id} you may release.`);
+  if (r.status !== "approved")
+    throw new ConflictError(
+      `Output request ${id} is ${r.status}: only an approved request that is not yet released is.`,
+    );
+  await releaseOrExplain(ctx, id);
   return loadRequest(ctx, id, "checker");
 }
 

@@ -5,6 +5,7 @@ import {
   type Decision,
   listOutputRequests,
   type OutputRequest,
+  releaseOutputRequest,
   requestOutputs,
   reviewOutputRequest,
   showOutputRequest,
@@ -97,6 +98,15 @@ export function registerOutputRequests(output: Command): void {
         else printRequest(r);
       },
     );
+  output
+    .command("release <request>")
+    .description("write the bundle of an approved request whose release failed (output checker)")
+    .option("--json", "print JSON")
+    .action(async (id: string, o: { json?: boolean }, command: Command) => {
+      const r = await withActor(command, (ctx) => releaseOutputRequest(ctx, id));
+      if (o.json) printJson(r);
+      else printRequest(r);
+    });
   output
     .command("verify <bundle>")
     .description("check a released bundle: the record's signature and every file's SHA-256")
