@@ -23,6 +23,7 @@ import {
 import { feasibility } from "../src/feasibility/feasibility-service.js";
 import { fetchSource } from "../src/fetch/fetch-service.js";
 import { ingest, lakeSnapshots, lakeTables, listQuarantine } from "../src/ingest/ingest-service.js";
+import { listOutputRequests } from "../src/outputs/output-requests.js";
 import { listOptouts, transparencyReport } from "../src/permits/optout-service.js";
 import { draftPermit, expirePermits, listPermits } from "../src/permits/permit-service.js";
 import { createRelease, listReleases } from "../src/release/release-service.js";
@@ -68,6 +69,7 @@ const MATRIX: Record<string, Role[]> = {
   listOptouts: ["steward"],
   transparencyReport: ["steward"],
   listWorkspaces: ["researcher"],
+  listOutputRequests: ["researcher", "steward"],
 };
 
 let counter = 0;
@@ -137,6 +139,7 @@ const SERVICES: Record<keyof typeof MATRIX, (t: TestDeployment, actor: Actor) =>
     transparencyReport: (t, actor) =>
       transparencyReport({ home: t.home, store: t.store, actor }, "131052-308T"),
     listWorkspaces: (t, actor) => listWorkspaces({ home: t.home, store: t.store, actor }),
+    listOutputRequests: (t, actor) => listOutputRequests({ home: t.home, store: t.store, actor }),
   };
 
 const PERMIT = {

@@ -149,7 +149,16 @@ describe("which commands run through the server", () => {
       "user link",
       "user password",
       "user totp",
+      "workspace analyse",
       "workspace list",
+      "workspace output add",
+      "workspace output list",
+      "workspace output release",
+      "workspace output request",
+      "workspace output requests",
+      "workspace output review",
+      "workspace output show",
+      "workspace output verify",
       "workspace sql",
     ]);
   });

@@ -37,6 +37,11 @@ export const PERMISSIONS = {
   "release.read": ["steward", "auditor"],
   // A permit's team analyses its release; only the people named on the permit (workspace-service.ts).
   "workspace.use": ["researcher"],
+  // Output requests (src/outputs/): the team asks, stewards check as output checkers, never on a
+  // permit naming them; both read the requests they are part of.
+  "output.request": ["researcher"],
+  "output.review": ["steward"],
+  "output.read": ["researcher", "steward"],
   "optout.manage": ["steward"],
   "transparency.read": ["steward"],
   "job.read": ROLES,

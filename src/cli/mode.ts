@@ -97,6 +97,42 @@ export const HOST_ONLY_COMMANDS: ReadonlyMap<string, string> = new Map([
     "it reads the source's private key, which stays on the host, and writes the export into the inbox, where the server's scheduled loads take it",
   ],
   [
+    "workspace analyse",
+    "its API route is not built yet (a later slice of the workspace, with the portal's notebook)",
+  ],
+  [
+    "workspace output add",
+    "its API route is not built yet (a later slice of the workspace, with the portal's notebook)",
+  ],
+  [
+    "workspace output list",
+    "its API route is not built yet (a later slice of the workspace, with the portal's notebook)",
+  ],
+  [
+    "workspace output request",
+    "its API route is not built yet (a later slice of the workspace, with the portal's notebook)",
+  ],
+  [
+    "workspace output requests",
+    "its API route is not built yet (a later slice of the workspace, with the portal's notebook)",
+  ],
+  [
+    "workspace output show",
+    "its API route is not built yet (a later slice of the workspace, with the portal's notebook)",
+  ],
+  [
+    "workspace output review",
+    "its API route is not built yet (a later slice of the workspace, with the portal's notebook)",
+  ],
+  [
+    "workspace output release",
+    "its API route is not built yet (a later slice of the workspace, with the portal's notebook)",
+  ],
+  [
+    "workspace output verify",
+    "its API route is not built yet (a later slice of the workspace, with the portal's notebook)",
+  ],
+  [
     "user link",
     "it lets an outside identity sign in as a user: set up on the host with the OpenID provider's configuration",
   ],

@@ -236,6 +236,27 @@ export const KaivoConfigSchema = z.strictObject({
       breakdownMin: 20,
       queryBudget: DEFAULT_QUERY_BUDGET,
     }),
+  /** The automatic checks of workspace outputs (src/disclosure/output-policy.ts; ACRO's defaults). */
+  outputChecks: z
+    .strictObject({
+      /** A cell, group, bin or survival step with fewer than this many people fails. */
+      threshold: z.number().int().min(2).max(1000).default(10),
+      /** What a zero cell gets: `review` (a checker judges whether it is structural) or `fail`. */
+      zeros: z.enum(["review", "fail"]).default("review"),
+      /** N-K dominance: the largest n contributions may not exceed k % of a sum or mean's total. */
+      nkN: z.number().int().min(1).max(10).default(2),
+      nkK: z.number().min(1).max(100).default(90),
+      /** p % rule: the rest besides the two largest must exceed p % of the largest. */
+      pPercent: z.number().min(0).max(100).default(10),
+      /** A model with fewer residual degrees of freedom fails. */
+      minResidualDf: z.number().int().min(1).default(10),
+      /** Free files: the types a request may carry and the largest size. */
+      fileTypes: z
+        .array(z.enum(["csv", "txt", "md", "svg", "png", "pdf"]))
+        .default(["csv", "txt", "md", "svg", "png"]),
+      maxFileBytes: z.number().int().min(1).default(5_242_880),
+    })
+    .prefault({}),
   feasibility: z
     .strictObject({
       /** Feasibility queries per user (stewards excepted), against differencing attacks. */

@@ -318,6 +318,66 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    "0011_workspace_outputs": {
+      async up(db: Kysely<unknown>) {
+        // What a permit's team made in its workspace (analysis results and free files, kept as
+        // files in the workspace folder with their SHA-256), the output requests that ask for
+        // some of them to leave, each output's automatic check, and the checkers' reviews
+        // (src/workspace/outputs/). One review per checker and request.
+        await db.schema
+          .createTable("workspace_outputs")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("permit_id", "text", (c) => c.notNull().references("permits.id"))
+          .addColumn("number", "integer", (c) => c.notNull())
+          .addColumn("name", "text", (c) => c.notNull())
+          .addColumn("kind", "text", (c) => c.notNull())
+          .addColumn("media_type", "text", (c) => c.notNull())
+          .addColumn("file", "text", (c) => c.notNull())
+          .addColumn("sha256", "text", (c) => c.notNull())
+          .addColumn("bytes", "integer", (c) => c.notNull())
+          .addColumn("release_id", "text")
+          .addColumn("sql_sha256", "text")
+          .addColumn("created_by", "text", (c) => c.notNull())
+          .addColumn("created_at", "text", (c) => c.notNull())
+          .addUniqueConstraint("workspace_outputs_permit_number", ["permit_id", "number"])
+          .execute();
+        await db.schema
+          .createTable("output_requests")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("permit_id", "text", (c) => c.notNull().references("permits.id"))
+          .addColumn("number", "integer", (c) => c.notNull())
+          .addColumn("requester", "text", (c) => c.notNull())
+          .addColumn("context", "text", (c) => c.notNull())
+          .addColumn("status", "text", (c) => c.notNull())
+          .addColumn("policy_version", "text", (c) => c.notNull())
+          .addColumn("outcome", "text", (c) => c.notNull())
+          .addColumn("created_at", "text", (c) => c.notNull())
+          .addColumn("decided_at", "text")
+          .addColumn("released_at", "text")
+          .addColumn("bundle", "text")
+          .addUniqueConstraint("output_requests_permit_number", ["permit_id", "number"])
+          .execute();
+        await db.schema
+          .createTable("output_request_items")
+          .addColumn("request_id", "text", (c) => c.notNull().references("output_requests.id"))
+          .addColumn("output_id", "text", (c) => c.notNull().references("workspace_outputs.id"))
+          .addColumn("context", "text", (c) => c.notNull())
+          .addColumn("outcome", "text", (c) => c.notNull())
+          .addColumn("check", "text", (c) => c.notNull())
+          .addPrimaryKeyConstraint("output_request_items_pk", ["request_id", "output_id"])
+          .execute();
+        await db.schema
+          .createTable("output_reviews")
+          .addColumn("request_id", "text", (c) => c.notNull().references("output_requests.id"))
+          .addColumn("reviewer", "text", (c) => c.notNull())
+          .addColumn("decision", "text", (c) => c.notNull())
+          .addColumn("comment", "text", (c) => c.notNull())
+          .addColumn("visible_to_researcher", "integer", (c) => c.notNull())
+          .addColumn("at", "text", (c) => c.notNull())
+          .addPrimaryKeyConstraint("output_reviews_pk", ["request_id", "reviewer"])
+          .execute();
+      },
+    },
   };
 }
 

@@ -22,6 +22,10 @@ export interface ControlDatabase {
     pending_at: string | null;
     updated_at: string;
   };
+  workspace_outputs: WorkspaceOutputsTable;
+  output_requests: OutputRequestsTable;
+  output_request_items: OutputRequestItemsTable;
+  output_reviews: OutputReviewsTable;
   auth_passwords: AuthPasswordsTable;
   auth_throttle: AuthThrottleTable;
   auth_sessions: AuthSessionsTable;
@@ -226,4 +230,62 @@ export interface AuditLogTable {
   details: string;
   prev_hash: string;
   hash: string;
+}
+
+export interface WorkspaceOutputsTable {
+  /** `<permit>-o<number>`. */
+  id: string;
+  permit_id: string;
+  number: number;
+  name: string;
+  /** An analysis kind (frequency, summary, ...) or `file`. */
+  kind: string;
+  media_type: string;
+  /** The file's name inside the permit's workspace outputs folder. */
+  file: string;
+  sha256: string;
+  bytes: number;
+  release_id: string | null;
+  /** The SHA-256 of the SQL an analysis ran over; null for a free file. */
+  sql_sha256: string | null;
+  created_by: string;
+  created_at: string;
+}
+
+export interface OutputRequestsTable {
+  /** `<permit>-q<number>`. */
+  id: string;
+  permit_id: string;
+  number: number;
+  requester: string;
+  context: string;
+  /** submitted, approved, changes-requested, rejected, released. */
+  status: string;
+  policy_version: string;
+  /** The automatic checks' overall outcome: pass, review or fail. */
+  outcome: string;
+  created_at: string;
+  decided_at: string | null;
+  released_at: string | null;
+  /** The released bundle's folder. */
+  bundle: string | null;
+}
+
+export interface OutputRequestItemsTable {
+  request_id: string;
+  output_id: string;
+  context: string;
+  outcome: string;
+  /** JSON: the output's check result (src/disclosure/output-checks.ts). */
+  check: string;
+}
+
+export interface OutputReviewsTable {
+  request_id: string;
+  reviewer: string;
+  /** approve, request-changes, reject. */
+  decision: string;
+  comment: string;
+  visible_to_researcher: number;
+  at: string;
 }

@@ -50,7 +50,7 @@ function releaseTables(releaseDir: string): ChildRequest["tables"] {
 }
 
 /** The workspace is the team's: the applicant, the principal investigator and the team. */
-const onTeam = (p: Permit, name: string) =>
+export const onTeam = (p: Permit, name: string) =>
   p.applicant === name || p.principalInvestigator === name || p.team.includes(name);
 
 async function latestRelease(ctx: Ctx, permitId: string) {
@@ -65,27 +65,40 @@ async function latestRelease(ctx: Ctx, permitId: string) {
 
 type Refusal = "not-on-team" | "not-active" | "no-release";
 
-async function refuse(ctx: Ctx, id: string, reason: Refusal, error: Error): Promise<never> {
+async function refuse(
+  ctx: Ctx,
+  id: string,
+  action: string,
+  reason: Refusal,
+  error: Error,
+): Promise<never> {
   await appendAudit(ctx.store, ctx.actor, {
     action: "access.denied",
     // An id typed by the actor is user input: one shaped like an identity code stays off the log.
     target: containsHetuLike(id) ? null : `permit:${id}`,
-    details: { permission: "workspace.use", action: "workspace.sql", reason },
+    details: { permission: "workspace.use", action, reason },
   });
   throw error;
 }
 
+/** A workspace a team member may use: an active permit naming them, and its latest release. */
+export interface OpenWorkspace {
+  permit: Permit;
+  release: { id: string; path: string };
+  /** `<home>/workspaces/<permit>`, 0700. */
+  dir: string;
+}
+
 /**
- * `kaivo workspace sql PERMIT`: the SQL runs in a fresh sandboxed process over the permit's
- * latest published release, for a team member of an active permit only. Results are row level
- * and pseudonymized: they go to that member and nowhere else. The audit entry holds the SQL's
- * hash and size, the row count, the duration and the outcome, never a value.
+ * The checks every workspace action makes: the role, the server lock, the actor on the permit's
+ * team, the permit active, a finished release. Each refusal is audited as `access.denied` with
+ * the action it refused.
  */
-export async function runWorkspaceSql(
+export async function openWorkspace(
   ctx: Ctx,
   permitId: string,
-  sqlText: string,
-): Promise<WorkspaceSqlResult> {
+  action: string,
+): Promise<OpenWorkspace> {
   await authorize(ctx.store, ctx.actor, "workspace.use");
   // Served, the server is the one process that acts on the home (decision 009).
   refuseWhileServed(ctx.home);
@@ -95,6 +108,7 @@ export async function runWorkspaceSql(
     return refuse(
       ctx,
       permitId,
+      action,
       "not-on-team",
       new ForbiddenError(
         `No permit ${permitId} with ${ctx.actor.name} on its team.`,
@@ -106,6 +120,7 @@ export async function runWorkspaceSql(
     return refuse(
       ctx,
       permitId,
+      action,
       "not-active",
       new ConflictError(
         `Permit ${permitId} is ${permit.status === "active" ? `past its date (${permit.validUntil})` : permit.status}: its workspace is open only while the permit is active.`,
@@ -116,29 +131,45 @@ export async function runWorkspaceSql(
     return refuse(
       ctx,
       permitId,
+      action,
       "no-release",
       new ConflictError(
         `Permit ${permitId} has no finished release yet: its workspace holds the release's data.`,
         "A steward makes one (`kaivo release create`).",
       ),
     );
-  const base = join(ctx.home.dir, "workspaces", permitFolderName(permitId));
-  mkdirSync(base, { recursive: true, mode: 0o700 });
-  const scratch = mkdtempSync(join(base, "scratch-"));
+  const dir = join(ctx.home.dir, "workspaces", permitFolderName(permitId));
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return { permit, release, dir };
+}
+
+/**
+ * Runs SQL in a fresh sandboxed process over an open workspace's release, and audits the run as
+ * `action` with the SQL's hash and size, the row count, the duration and the outcome, never a
+ * value, plus `details`.
+ */
+export async function runInWorkspace(
+  ctx: Ctx,
+  ws: OpenWorkspace,
+  sqlText: string,
+  action: string,
+  details: Record<string, string | number> = {},
+): Promise<WorkspaceSqlResult> {
+  const scratch = mkdtempSync(join(ws.dir, "scratch-"));
   const started = performance.now();
   let outcome = "ok";
   let result: SandboxResult | undefined;
   try {
     result = await runInSandbox({
-      releaseDir: release.path,
+      releaseDir: ws.release.path,
       scratchDir: scratch,
-      tables: releaseTables(release.path),
+      tables: releaseTables(ws.release.path),
       sql: sqlText,
       limits: ctx.home.config.workspace,
     });
     return {
-      permit: permitId,
-      release: release.id,
+      permit: ws.permit.id,
+      release: ws.release.id,
       ...result,
       rowCount: result.rows.length,
       milliseconds: Math.round(performance.now() - started),
@@ -155,18 +186,36 @@ export async function runWorkspaceSql(
     // Spilled rows are the release's data: nothing of a run stays behind.
     rmSync(scratch, { recursive: true, force: true });
     await appendAudit(ctx.store, ctx.actor, {
-      action: "workspace.sql",
-      target: `permit:${permitId}`,
+      action,
+      target: `permit:${ws.permit.id}`,
       details: {
-        release: release.id,
-        sqlSha256: createHash("sha256").update(sqlText).digest("hex"),
+        release: ws.release.id,
+        sqlSha256: sqlSha256(sqlText),
         sqlBytes: Buffer.byteLength(sqlText),
         rows: result?.rows.length ?? 0,
         milliseconds: Math.round(performance.now() - started),
         outcome,
+        ...details,
       },
     });
   }
+}
+
+export const sqlSha256 = (sqlText: string) => createHash("sha256").update(sqlText).digest("hex");
+
+/**
+ * `kaivo workspace sql PERMIT`: the SQL runs in a fresh sandboxed process over the permit's
+ * latest published release, for a team member of an active permit only. Results are row level
+ * and pseudonymized: they go to that member and nowhere else. The audit entry holds the SQL's
+ * hash and size, the row count, the duration and the outcome, never a value.
+ */
+export async function runWorkspaceSql(
+  ctx: Ctx,
+  permitId: string,
+  sqlText: string,
+): Promise<WorkspaceSqlResult> {
+  const ws = await openWorkspace(ctx, permitId, "workspace.sql");
+  return runInWorkspace(ctx, ws, sqlText, "workspace.sql");
 }
 
 /** `kaivo workspace list`: the active permits the actor is on, with the release each holds. */

@@ -1,6 +1,15 @@
+import { readFileSync } from "node:fs";
+import { basename } from "node:path";
 import type { Command } from "commander";
+import {
+  addWorkspaceFile,
+  listWorkspaceOutputs,
+  runAnalysis,
+} from "../../workspace/workspace-outputs.js";
 import { listWorkspaces, runWorkspaceSql } from "../../workspace/workspace-service.js";
 import { printJson, printLine, withActor } from "../context.js";
+import { readJsonFile } from "../json-file.js";
+import { registerOutputRequests } from "./workspace-output-requests.js";
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -53,4 +62,48 @@ export function registerWorkspace(program: Command): void {
             `${w.permit}  ${w.release ?? "(no release yet)"}  ${w.tables.join(", ")}  ${w.title}`,
           );
     });
+  workspace
+    .command("analyse <permit> <request>")
+    .description(
+      "run an analysis (REQUEST.json: name, sql, analysis) over the release and keep its result as an output",
+    )
+    .option("--json", "print JSON")
+    .action(async (permit: string, file: string, o: { json?: boolean }, command: Command) => {
+      const request = readJsonFile(file, 256 * 1024, "Give a JSON file: {name, sql, analysis}.");
+      const r = await withActor(command, (ctx) => runAnalysis(ctx, permit, request));
+      if (o.json) printJson(r);
+      else {
+        printJson(r.result);
+        printLine(
+          `kept as output ${r.output.id} (${r.output.kind}, sha256 ${r.output.sha256.slice(0, 16)})`,
+        );
+      }
+    });
+  const output = workspace
+    .command("output")
+    .description("the workspace's outputs, and the requests that take checked ones out");
+  output
+    .command("add <permit> <file>")
+    .description("keep a free file (csv, txt, md, svg, png) as an output; checkers judge it")
+    .option("--json", "print JSON")
+    .action(async (permit: string, file: string, o: { json?: boolean }, command: Command) => {
+      const bytes = readFileSync(file);
+      const r = await withActor(command, (ctx) =>
+        addWorkspaceFile(ctx, permit, { name: basename(file), bytes }),
+      );
+      if (o.json) printJson(r);
+      else printLine(`kept as output ${r.id} (${r.mediaType}, ${r.bytes} bytes)`);
+    });
+  output
+    .command("list <permit>")
+    .description("the outputs your workspace holds")
+    .option("--json", "print JSON")
+    .action(async (permit: string, o: { json?: boolean }, command: Command) => {
+      const list = await withActor(command, (ctx) => listWorkspaceOutputs(ctx, permit));
+      if (o.json) printJson(list);
+      else
+        for (const x of list)
+          printLine(`${x.id}  ${x.kind}  ${x.name}  ${x.createdBy} ${x.createdAt}`);
+    });
+  registerOutputRequests(output);
 }
