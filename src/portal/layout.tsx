@@ -10,6 +10,8 @@ const NAV: Array<{ href: string; label: MessageKey; permission: Permission }> = 
   { href: `${PORTAL}/feasibility`, label: "nav.feasibility", permission: "feasibility.run" },
   { href: `${PORTAL}/cohorts/builder`, label: "nav.builder", permission: "cohort.define" },
   { href: `${PORTAL}/cohorts`, label: "nav.cohorts", permission: "cohort.define" },
+  { href: `${PORTAL}/applications`, label: "nav.applications", permission: "permit.read" },
+  { href: `${PORTAL}/review`, label: "nav.review", permission: "permit.decide" },
 ];
 
 /** The navigation entry a path is under: the longest that prefixes it. */

@@ -4,6 +4,7 @@ import type { AppEnv } from "../server/app-env.js";
 import { statusOf } from "../server/errors.js";
 import { queryTimeout } from "../server/query-timeout.js";
 import { KaivoError } from "../shared/errors.js";
+import { applicationPages } from "./application-pages.js";
 import { authPages, TOTP_PATH } from "./auth-pages.js";
 import { catalogPages } from "./catalog-pages.js";
 import { cohortPages } from "./cohort-pages.js";
@@ -64,6 +65,7 @@ export function portalRoutes(options: PortalOptions = {}): Hono<AppEnv> {
   catalogPages(app);
   feasibilityPages(app);
   cohortPages(app);
+  applicationPages(app);
   app.all(`${PORTAL}/*`, (c) => {
     const view = viewOf(c);
     return render(
