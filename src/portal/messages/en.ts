@@ -118,8 +118,6 @@ export const en = {
   "error.title": "Something went wrong",
   "error.refused": "The request was refused.",
   "error.notFound": "There is no such page.",
-  "error.unexpected":
-    "An unexpected error happened. Its request id is {id}; an administrator can look it up in the log.",
   "error.back": "Back to the catalog",
   "nav.builder": "Cohort builder",
   "cohorts.new": "New cohort in the builder",
@@ -292,6 +290,17 @@ export const en = {
   "status.closed": "closed",
   "status.expiring": "expiring",
   "status.expired": "expired",
+  "error.forbidden": "Not allowed",
+  "error.rateLimited": "Too many requests",
+  "error.notFoundText": "The page or the thing it names does not exist, or it is not yours to see.",
+  "error.forbiddenText": "Your role or your part in this does not allow it.",
+  "error.rateLimitedText":
+    "You have sent too many requests in a short time. Wait a moment and try again.",
+  "error.unexpectedText":
+    "Something went wrong on our side. Nothing you did caused it; the data service's staff can find out what happened from the request id.",
+  "error.refusedText": "The request could not be carried out:",
+  "error.retryAfter": "Try again in {seconds} s.",
+  "error.requestId": "Request id: {id}",
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -119,8 +119,6 @@ export const fi: Messages = {
   "error.title": "Jokin meni vikaan",
   "error.refused": "Pyyntö torjuttiin.",
   "error.notFound": "Sivua ei ole.",
-  "error.unexpected":
-    "Tapahtui odottamaton virhe. Pyynnön tunniste on {id}; pääkäyttäjä löytää sen lokista.",
   "error.back": "Takaisin aineistoluetteloon",
   "nav.builder": "Kohortin rakentaja",
   "cohorts.new": "Uusi kohortti rakentajassa",
@@ -295,4 +293,15 @@ export const fi: Messages = {
   "status.closed": "suljettu",
   "status.expiring": "vanhenemassa",
   "status.expired": "vanhentunut",
+  "error.forbidden": "Ei sallittu",
+  "error.rateLimited": "Liian monta pyyntöä",
+  "error.notFoundText": "Sivua tai sen nimeämää kohdetta ei ole, tai se ei ole sinun nähtävissäsi.",
+  "error.forbiddenText": "Roolisi tai osuutesi asiaan ei salli tätä.",
+  "error.rateLimitedText":
+    "Olet lähettänyt liian monta pyyntöä lyhyessä ajassa. Odota hetki ja yritä uudelleen.",
+  "error.unexpectedText":
+    "Palvelussa tapahtui virhe. Se ei johtunut sinusta; palvelun henkilökunta saa selville, mitä tapahtui, pyynnön tunnisteen avulla.",
+  "error.refusedText": "Pyyntöä ei voitu toteuttaa:",
+  "error.retryAfter": "Yritä uudelleen {seconds} sekunnin kuluttua.",
+  "error.requestId": "Pyynnön tunniste: {id}",
 };

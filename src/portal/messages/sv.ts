@@ -117,8 +117,6 @@ export const sv: Messages = {
   "error.title": "Något gick fel",
   "error.refused": "Begäran avvisades.",
   "error.notFound": "Sidan finns inte.",
-  "error.unexpected":
-    "Ett oväntat fel inträffade. Begärans id är {id}; en administratör hittar det i loggen.",
   "error.back": "Tillbaka till katalogen",
   "nav.builder": "Kohortbyggare",
   "cohorts.new": "Ny kohort i byggaren",
@@ -291,4 +289,15 @@ export const sv: Messages = {
   "status.closed": "stängd",
   "status.expiring": "löper ut",
   "status.expired": "utgången",
+  "error.forbidden": "Inte tillåtet",
+  "error.rateLimited": "För många förfrågningar",
+  "error.notFoundText": "Sidan eller det den namnger finns inte, eller så är den inte din att se.",
+  "error.forbiddenText": "Din roll eller din del i detta tillåter det inte.",
+  "error.rateLimitedText":
+    "Du har skickat för många förfrågningar på kort tid. Vänta en stund och försök igen.",
+  "error.unexpectedText":
+    "Något gick fel hos oss. Det berodde inte på dig; tjänstens personal kan ta reda på vad som hände med hjälp av förfrågans id.",
+  "error.refusedText": "Förfrågan kunde inte utföras:",
+  "error.retryAfter": "Försök igen om {seconds} s.",
+  "error.requestId": "Förfrågans id: {id}",
 };
