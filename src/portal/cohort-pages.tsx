@@ -504,7 +504,7 @@ async function builderPage(c: Context<AppEnv>, state: BuilderState) {
                 form="builder"
                 value={state.pickQuery ?? ""}
                 hx-get={CODES}
-                hx-trigger="keyup changed delay:300ms, search"
+                hx-trigger="input changed delay:300ms, search"
                 hx-target="#picks"
               />
             </p>
