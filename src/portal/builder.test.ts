@@ -113,6 +113,8 @@ describe("the cohort builder", () => {
     expect(html).toContain(fi["feas.attrition"]);
     expect(html).toContain('id="explain" aria-labelledby="explain-title" hx-swap-oob="true"');
     expect(decode(html)).toContain("two HbA1c over 53 mmol/mol");
+    // The queries-left line is redrawn with the count.
+    expect(html).toMatch(/<div id="allowance" hx-swap-oob="true"><p class="hint">/);
     // An edit: without its inclusion rules the cohort is larger.
     const wider = exampleForm();
     wider.rules = [];

@@ -534,7 +534,9 @@ async function builderPage(c: Context<AppEnv>, state: BuilderState) {
               <CountView view={view} outcome={state.outcome} />
             </div>
             <div id="count-notice" aria-live="assertive" />
-            <AllowanceNote view={view} allowance={allowance} />
+            <div id="allowance">
+              <AllowanceNote view={view} allowance={allowance} />
+            </div>
           </section>
           <Explanation view={view} text={state.explanation} />
           <section aria-labelledby="versions-title">
@@ -763,11 +765,18 @@ export function cohortPages(app: Hono<AppEnv>): void {
         </>,
       );
     const outcome = await countOf(c, JSON.stringify(raw));
+    // What is left after this count, replacing the line drawn with the page.
+    const left = (
+      <div id="allowance" hx-swap-oob="true">
+        <AllowanceNote view={view} allowance={await feasibilityLimits(ctx)} />
+      </div>
+    );
     if (outcome.kind === "refused")
       return beside(
         <>
           <CountView view={view} outcome={outcome} />
           <Explanation view={view} text={explanation} oob />
+          {left}
         </>,
       );
     return render(
@@ -776,6 +785,7 @@ export function cohortPages(app: Hono<AppEnv>): void {
         <CountView view={view} outcome={outcome} />
         <div id="count-notice" aria-live="assertive" hx-swap-oob="true" />
         <Explanation view={view} text={explanation} oob />
+        {left}
       </>,
       { fragment: true },
     );
