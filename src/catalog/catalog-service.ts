@@ -1,6 +1,7 @@
 import { appendAudit } from "../audit/append.js";
 import type { Permission } from "../auth/permissions.js";
 import type { Actor } from "../auth/roles.js";
+import type { Shown } from "../disclosure/engine.js";
 import { policyFrom } from "../disclosure/policy.js";
 import { seesExactCounts } from "../disclosure/rules.js";
 import type { Home } from "../home/home.js";
@@ -386,5 +387,73 @@ export function exportCatalog(ctx: Ctx, format: "healthdcat" | "markdown") {
       details: { format, registries: catalog.registries.length, policy: policy.version },
     });
     return output;
+  });
+}
+
+/** A vocabulary code as the cohort builder's code picker shows it. */
+export interface PickedCode {
+  system: string;
+  code: string;
+  titleFi: string | null;
+  titleEn: string | null;
+  /**
+   * Persons with the code per table, as the role may see the catalog's published figures (the
+   * disclosure engine's for everyone but stewards); a code the profile does not list has none.
+   */
+  persons: Array<{ table: string; persons: Shown | number | null }>;
+}
+
+const PICK_LIMIT = 30;
+
+/**
+ * The code picker: vocabulary codes whose code starts with the text (`E11`, or `E11*`) or whose
+ * title holds every word of it, in any language, with how many people have each code as the
+ * catalog's profiles show them to this role. No new count is made: the figures are those the
+ * catalog published through disclosure control.
+ */
+export function pickCodes(ctx: Ctx, text: string, system?: string): Promise<PickedCode[]> {
+  const words = text.trim().toLowerCase().replace(/\*$/, "").split(/\s+/).filter(Boolean);
+  if (words.length === 0) return Promise.resolve([]);
+  return withCatalog(ctx, "catalog.read", async (lake, catalog) => {
+    const codes = (await allCodes(lake)).filter((c) => !system || c.system === system);
+    const prefix = words.length === 1 ? (words[0] as string) : undefined;
+    const found = codes
+      .filter((c) => {
+        if (prefix && c.code.toLowerCase().startsWith(prefix)) return true;
+        const title = `${c.titleFi ?? ""} ${c.titleEn ?? ""}`.toLowerCase();
+        return words.every((w) => title.includes(w));
+      })
+      .slice(0, PICK_LIMIT);
+    if (found.length === 0) return [];
+    const shown = (await latestProfiles(lake, catalog)).map((stored) => {
+      const t = catalog.tables.find(
+        (x) => x.registry === stored.registry && x.table === stored.table,
+      );
+      return {
+        stored,
+        profile: discloseProfile(stored, ctx.actor.role, t ? keysOf(catalog, t) : undefined),
+      };
+    });
+    return found.map((c) => {
+      const persons: PickedCode["persons"] = [];
+      for (const { stored, profile } of shown) {
+        const table = `${stored.registry}.${stored.table}`;
+        for (const v of catalog.variables) {
+          if (v.registry !== stored.registry || v.table !== stored.table) continue;
+          if (v.codeSystem !== c.system) continue;
+          const variable = profile.variables[v.variable] as
+            | { top?: Array<{ value: string; persons: Shown | number | null }> }
+            | undefined;
+          const hit = variable?.top?.find((t) => t.value === c.code);
+          if (hit) persons.push({ table, persons: hit.persons });
+        }
+        const m = (
+          profile.measurements as Array<{ code: string; persons: Shown | number }> | undefined
+        )?.find((x) => x.code === c.code);
+        if (m && !persons.some((p) => p.table === table))
+          persons.push({ table, persons: m.persons });
+      }
+      return { ...c, persons };
+    });
   });
 }

@@ -1,5 +1,6 @@
 import { sql as storeSql } from "kysely";
 import { appendAudit } from "../audit/append.js";
+import { authorize } from "../auth/permissions.js";
 import type { Actor } from "../auth/roles.js";
 import { ensureCatalogSchema, sharedCatalog } from "../catalog/catalog-store.js";
 import type { Home } from "../home/home.js";
@@ -438,4 +439,82 @@ export function listCohorts(ctx: Ctx) {
 /** JSON text as a value; an error says where it is wrong and never quotes the text. */
 export function requireJson(text: string, source: string): unknown {
   return parseJsonText(text, source);
+}
+
+export interface CohortVersion {
+  name: string;
+  hash: string;
+  title: string | null;
+  createdAt: string;
+  createdBy: string;
+}
+
+/** The saved versions of one cohort, oldest first: its version history. */
+export async function cohortHistory(ctx: Ctx, name: string): Promise<CohortVersion[]> {
+  await authorize(ctx.store, ctx.actor, "cohort.read");
+  const rows = await ctx.store.db
+    .selectFrom("cohort_definitions")
+    .select([
+      "name",
+      "hash",
+      storeSql<string | null>`substr(title, 1, ${DEFINITION_LIMITS.titleLength})`.as("title"),
+      "created_at",
+      "created_by",
+    ])
+    .where("name", "=", name)
+    .orderBy("created_at")
+    .orderBy("hash")
+    .execute();
+  return rows.map((r) => ({
+    name: r.name,
+    hash: r.hash,
+    title: r.title,
+    createdAt: r.created_at,
+    createdBy: r.created_by,
+  }));
+}
+
+/**
+ * One saved version and its definition, by its full hash or a prefix of at least 8 characters;
+ * the definition is what `kaivo cohort validate` reads back to the same version.
+ */
+export async function cohortVersion(
+  ctx: Ctx,
+  version: string,
+): Promise<CohortVersion & { definition: CohortDefinition }> {
+  await authorize(ctx.store, ctx.actor, "cohort.read");
+  if (!/^[0-9a-f]{8,64}$/.test(version))
+    throw new ValidationError("A cohort version is its content hash or its first 8+ hex digits.");
+  const rows = await ctx.store.db
+    .selectFrom("cohort_definitions")
+    .selectAll()
+    .where("hash", "like", `${version}%`)
+    .limit(2)
+    .execute();
+  const row = rows[0];
+  if (!row || rows.length > 1)
+    throw new NotFoundError(
+      rows.length > 1
+        ? `Cohort version ${version} is ambiguous.`
+        : `No saved cohort version ${version}.`,
+      "See `kaivo cohort list`.",
+    );
+  const source = `saved cohort ${row.name} (${row.hash.slice(0, 12)})`;
+  return {
+    name: row.name,
+    hash: row.hash,
+    title: row.title,
+    createdAt: row.created_at,
+    createdBy: row.created_by,
+    definition: parseDefinition(parseJsonText(row.definition, source), source),
+  };
+}
+
+/**
+ * A definition as a file for `kaivo cohort validate`: the saved version's JSON, indented, with
+ * nothing added, so the CLI reads it back to the same version (hash).
+ */
+export function definitionFile(def: CohortDefinition): string {
+  const { $schema: _schema, ...rest } = def;
+  return `${JSON.stringify(rest, null, 2)}\n`;
 }

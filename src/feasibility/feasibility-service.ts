@@ -28,7 +28,12 @@ import {
   materialiseAttributes,
 } from "./cells.js";
 import { cacheKey, QueryCache } from "./query-cache.js";
-import { recordOutcome, recordQuery } from "./query-record.js";
+import {
+  type Allowance,
+  feasibilityAllowance,
+  recordOutcome,
+  recordQuery,
+} from "./query-record.js";
 
 type Labelled<T> = Array<{ label: string; persons: T }>;
 
@@ -303,4 +308,14 @@ function present<T extends number | Shown>(
       };
     }),
   };
+}
+
+/**
+ * How much of the feasibility limits (per minute, per day, the budget outside an application)
+ * the actor has left, without spending any: the portal's live count stops asking on its own when
+ * they are near, and keeps the last count on screen.
+ */
+export async function feasibilityLimits(ctx: Ctx): Promise<Allowance> {
+  await authorize(ctx.store, ctx.actor, "feasibility.run");
+  return feasibilityAllowance(ctx, policyFrom(ctx.home.config).queryBudget);
 }

@@ -123,3 +123,55 @@ export async function recordOutcome(
         },
   });
 }
+
+/** What is left of the feasibility limits for the actor, and whether they are near. */
+export interface Allowance {
+  /** Null: the role is not held to the limits (stewards, reviewers). */
+  minute: { used: number; limit: number } | null;
+  day: { used: number; limit: number } | null;
+  /** The researcher's own budget outside an application; null: no budget. */
+  budget: { used: number; limit: number } | null;
+  /** Two queries or fewer left under some limit: a live count should not spend them unasked. */
+  near: boolean;
+}
+
+const NEAR = 2;
+
+/** The actor's feasibility limits as they stand, read without recording anything. */
+export async function feasibilityAllowance(
+  ctx: Ctx,
+  budgetLimit: number | null,
+  application: string | null = null,
+): Promise<Allowance> {
+  if (!isHeld(ctx)) return { minute: null, day: null, budget: null, near: false };
+  const limits = ctx.home.config.feasibility;
+  const count = async (ms: number) =>
+    Number(
+      (
+        await ctx.store.db
+          .selectFrom("audit_log")
+          .select(sql<number>`count(*)`.as("n"))
+          .where("actor", "=", ctx.actor.name)
+          .where("action", "=", "feasibility.run")
+          .where("time", ">=", new Date(Date.now() - ms).toISOString())
+          .executeTakeFirst()
+      )?.n ?? 0,
+    );
+  const scope = application ? `application:${application}` : `actor:${ctx.actor.name}`;
+  const spent = Number(
+    (
+      await ctx.store.db
+        .selectFrom("feasibility_budget")
+        .select("used")
+        .where("scope", "=", scope)
+        .executeTakeFirst()
+    )?.used ?? 0,
+  );
+  const minute = { used: await count(60_000), limit: limits.perMinute };
+  const day = { used: await count(86_400_000), limit: limits.perDay };
+  const budget = budgetLimit === null ? null : { used: spent, limit: budgetLimit };
+  const near = [minute, day, budget].some((l) => l !== null && l.limit - l.used <= NEAR);
+  return { minute, day, budget, near };
+}
+
+const isHeld = (ctx: Ctx) => !seesExactCounts(ctx.actor.role);

@@ -42,7 +42,9 @@ function refusalError(ctx: Ctx, action: PermitAction, id: string, code: RefusalC
     case "not-visible":
       return noSuchPermit(id);
     case "not-applicant":
-      return new ForbiddenError(`Only the permit's applicant submits permit ${id}.`);
+      return new ForbiddenError(
+        `Only the permit's applicant ${action === "edit" ? "changes" : "submits"} permit ${id}.`,
+      );
     case "named-on-permit":
       return new ForbiddenError(
         `${name} is named on permit ${id} and may not ${action} it (separation of duties).`,

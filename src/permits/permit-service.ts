@@ -12,7 +12,7 @@ import type { PermitsTable } from "../store/schema.js";
 import { type Ctx, getPermit, type Permit, type PermitStatus, permitFromRow } from "./permit.js";
 import { enforcePermit, enforceRole } from "./permit-access.js";
 import { assertNoIdentifyingApplication } from "./permit-text.js";
-import { maySee } from "./policy.js";
+import { decide, maySee } from "./policy.js";
 import {
   type Application,
   ApplicationSchema,
@@ -227,13 +227,14 @@ function withVault<T>(ctx: Ctx, work: (vault: Vault) => T): T {
   }
 }
 
-type Verb = "submit" | "review" | "approve" | "reject" | "confirm" | "activate";
+type Verb = "submit" | "review" | "approve" | "reject" | "return" | "confirm" | "activate";
 
 const TRANSITIONS: Record<Verb, { from: PermitStatus; to: PermitStatus; done: string }> = {
   submit: { from: "draft", to: "submitted", done: "submitted" },
   review: { from: "submitted", to: "in_review", done: "taken into review" },
   approve: { from: "in_review", to: "approved", done: "approved" },
   reject: { from: "in_review", to: "rejected", done: "rejected" },
+  return: { from: "in_review", to: "draft", done: "returned to its applicant" },
   confirm: { from: "registered", to: "approved", done: "confirmed" },
   activate: { from: "approved", to: "active", done: "activated" },
 };
@@ -268,6 +269,12 @@ export const reviewPermit = (ctx: Ctx, id: string, reason: string) =>
   transition(ctx, id, "review", reason);
 export const rejectPermit = (ctx: Ctx, id: string, reason: string) =>
   transition(ctx, id, "reject", reason, { decision_date: today() });
+/**
+ * A reviewer not named on the application sends it back to its applicant for changes, with the
+ * reason (what to change): it is a draft again, which the applicant edits and submits anew.
+ */
+export const returnPermit = (ctx: Ctx, id: string, reason: string) =>
+  transition(ctx, id, "return", reason);
 /** A second steward, not named on an external permit nor its registrant, confirms its registration. */
 export const confirmPermit = (ctx: Ctx, id: string, reason: string) =>
   transition(ctx, id, "confirm", reason);
@@ -341,4 +348,148 @@ export async function showPermit(ctx: Ctx, id: string) {
     .orderBy("number")
     .execute();
   return { permit, events, releases };
+}
+
+/**
+ * The applicant changes a draft's answers: the whole application again, checked as a new one is
+ * (the people, the scope against the lake and the saved cohorts, no identifying text), with an
+ * event on the permit and an audit entry in the same transaction. The id and the applicant stay.
+ */
+export async function updateDraft(
+  ctx: Ctx,
+  id: string,
+  raw: unknown,
+  source = "application",
+): Promise<Permit> {
+  const permit = await enforcePermit(ctx, "edit", id);
+  if (permit.status !== "draft")
+    throw new ConflictError(`Permit ${id} is ${permit.status}; only a draft can be changed.`);
+  const app = parseWithPaths(ApplicationSchema, raw, source);
+  if (app.id !== undefined && app.id !== id)
+    throw new ValidationError(`${source}: id: a draft keeps its id (${id}).`);
+  assertNoIdentifyingApplication(app);
+  if (app.validUntil < today())
+    throw new ValidationError(`validUntil ${app.validUntil} has passed.`);
+  const pi = app.principalInvestigator ?? permit.principalInvestigator;
+  await checkPeople(ctx, [pi, ...app.team]);
+  await checkScope(ctx, app.scope);
+  const now = new Date().toISOString();
+  const hash = scopeHash(app.scope);
+  await auditedWrite(
+    ctx.store,
+    ctx.actor,
+    {
+      action: "permit.edit",
+      target: `permit:${id}`,
+      details: { scopeHash: hash },
+    },
+    async (db) => {
+      const updated = await db
+        .updateTable("permits")
+        .set({
+          title: app.title,
+          organisation: app.organisation,
+          legal_basis: app.legalBasis,
+          purpose: app.purpose,
+          principal_investigator: pi,
+          team: JSON.stringify(app.team),
+          requested_scope: JSON.stringify(app.scope),
+          scope: JSON.stringify(app.scope),
+          scope_hash: hash,
+          valid_until: app.validUntil,
+          updated_at: now,
+        })
+        .where("id", "=", id)
+        .where("status", "=", "draft")
+        .where("updated_at", "=", permit.updatedAt)
+        .executeTakeFirst();
+      if (Number(updated.numUpdatedRows) !== 1)
+        throw new ConflictError(`Permit ${id} changed meanwhile; try again.`);
+      await db
+        .insertInto("permit_events")
+        .values({
+          permit_id: id,
+          at: now,
+          from_status: "draft",
+          to_status: "draft",
+          actor: ctx.actor.name,
+          reason: "draft changed",
+        })
+        .execute();
+    },
+  );
+  return getPermit(ctx.store, id);
+}
+
+export interface QueuedApplication {
+  permit: Permit;
+  /** When it entered its present status. */
+  since: string;
+  /** Whole days in its present status. */
+  days: number;
+}
+
+/**
+ * A reviewer's queue: applications submitted or in review, oldest first, with the days each
+ * has been in its status. Those the reviewer is named on are left out: they may not decide them.
+ */
+export async function reviewQueue(ctx: Ctx): Promise<QueuedApplication[]> {
+  await enforceRole(ctx, "review");
+  const rows = await ctx.store.db
+    .selectFrom("permits")
+    .selectAll()
+    .where("status", "in", ["submitted", "in_review"])
+    .where("external", "=", 0)
+    .execute();
+  const out: QueuedApplication[] = [];
+  for (const permit of rows.map(permitFromRow)) {
+    if (!decide(ctx.actor, "review", { ...permit, registeredBy: null }).allowed) continue;
+    const last = await ctx.store.db
+      .selectFrom("permit_events")
+      .select("at")
+      .where("permit_id", "=", permit.id)
+      .where("to_status", "=", permit.status)
+      .orderBy("at", "desc")
+      .executeTakeFirst();
+    const since = last?.at ?? permit.updatedAt;
+    out.push({ permit, since, days: Math.floor((Date.now() - Date.parse(since)) / 86_400_000) });
+  }
+  return out.sort((a, b) => a.since.localeCompare(b.since));
+}
+
+export interface RequestableTable {
+  /** registry.table */
+  name: string;
+  title: string;
+  variables: Array<{ variable: string; title: string | null; freeText: boolean }>;
+}
+
+/**
+ * What an application may ask for: the lake's tables with persons and, for each, the variables
+ * a scope may name (values, keys and event dates; never the record key), as checkScope judges.
+ */
+export async function requestableVariables(ctx: Ctx): Promise<RequestableTable[]> {
+  await enforceRole(ctx, "read");
+  const lake = await Lake.open(ctx.home, { readOnly: true });
+  try {
+    await ensureCatalogSchema(lake);
+    const catalog = await readCatalog(lake);
+    return catalog.tables
+      .filter((t) => t.personColumn)
+      .map((t) => ({
+        name: `${t.registry}.${t.table}`,
+        title: t.title,
+        variables: catalog.variables
+          .filter(
+            (v) =>
+              v.registry === t.registry &&
+              v.table === t.table &&
+              (v.role === "value" || v.role === "key" || v.role === "event") &&
+              v.variable !== "record_key",
+          )
+          .map((v) => ({ variable: v.variable, title: v.title ?? null, freeText: isFreeText(v) })),
+      }));
+  } finally {
+    lake.close();
+  }
 }

@@ -39,10 +39,13 @@ describe("the permit policy", () => {
   it("lets only the applicant submit", () => {
     expect(code(as("riku", "researcher"), "submit", permit)).toBe("allowed");
     expect(code(as("tero", "researcher"), "submit", permit)).toBe("not-applicant");
+    expect(code(as("riku", "researcher"), "edit", permit)).toBe("allowed");
+    expect(code(as("tero", "researcher"), "edit", permit)).toBe("not-applicant");
+    expect(code(as("reija", "reviewer"), "edit", permit)).toBe("role");
   });
 
   it("lets no one named on a permit decide it, activate, close or release it", () => {
-    for (const action of ["review", "approve", "reject"] as const) {
+    for (const action of ["review", "approve", "reject", "return"] as const) {
       expect(code(as("pia", "reviewer"), action, permit)).toBe("named-on-permit");
       expect(code(as("reija", "reviewer"), action, permit)).toBe("allowed");
     }

@@ -7,12 +7,16 @@ import type { Actor } from "../auth/roles.js";
  */
 export type PermitAction =
   | "draft"
+  /** Change a draft's answers (the applicant, while it is a draft). */
+  | "edit"
   | "register"
   | "read"
   | "submit"
   | "review"
   | "approve"
   | "reject"
+  /** Send an application back to its applicant for changes. */
+  | "return"
   | "confirm"
   | "activate"
   | "close"
@@ -21,12 +25,14 @@ export type PermitAction =
 
 export const ACTION_PERMISSION: Record<PermitAction, Permission> = {
   draft: "permit.apply",
+  edit: "permit.apply",
   register: "permit.manage",
   read: "permit.read",
   submit: "permit.apply",
   review: "permit.decide",
   approve: "permit.decide",
   reject: "permit.decide",
+  return: "permit.decide",
   confirm: "permit.manage",
   activate: "permit.manage",
   close: "permit.manage",
@@ -39,6 +45,7 @@ const FOR_OTHERS: ReadonlySet<PermitAction> = new Set([
   "review",
   "approve",
   "reject",
+  "return",
   "confirm",
   "activate",
   "close",
@@ -86,7 +93,8 @@ export function decide(actor: Actor, action: PermitAction, permit?: PermitPartie
   if (!isAllowed(actor.role, ACTION_PERMISSION[action])) return refuse("role");
   if (!permit) return { allowed: true };
   if (!maySee(actor, permit)) return refuse("not-visible");
-  if (action === "submit" && actor.name !== permit.applicant) return refuse("not-applicant");
+  if ((action === "submit" || action === "edit") && actor.name !== permit.applicant)
+    return refuse("not-applicant");
   if (FOR_OTHERS.has(action) && isNamedOn(permit, actor.name)) return refuse("named-on-permit");
   if (action === "confirm" && actor.name === permit.registeredBy) return refuse("own-registration");
   return { allowed: true };

@@ -31,7 +31,7 @@ function exampleDefinition(): string {
   return JSON.stringify(definition, null, 2);
 }
 
-type Outcome =
+export type Outcome =
   | { kind: "count"; result: FeasibilityResult; warnings: Issue[] }
   | { kind: "invalid"; errors: Issue[]; warnings: Issue[] }
   | { kind: "notJson"; message: string }
@@ -43,7 +43,7 @@ type Outcome =
  * is not JSON, or (for roles that define cohorts) fails validation, is not sent to the service,
  * so typing does not spend the query budget on it.
  */
-async function countOf(c: Context<AppEnv>, text: string): Promise<Outcome> {
+export async function countOf(c: Context<AppEnv>, text: string): Promise<Outcome> {
   const ctx = serviceCtx(c);
   // Before the text is looked at: a role that may not count learns only that.
   await authorize(ctx.store, ctx.actor, "feasibility.run");
@@ -85,7 +85,7 @@ const Issues: FC<{ title: string; issues: Issue[] }> = ({ title, issues }) =>
   );
 
 /** The count area's content for an outcome; a refusal goes beside it instead (see below). */
-const CountView: FC<{ view: View; outcome: Outcome | undefined }> = ({ view, outcome }) => {
+export const CountView: FC<{ view: View; outcome: Outcome | undefined }> = ({ view, outcome }) => {
   const { t } = view;
   if (!outcome) return <p>{t("feas.none")}</p>;
   switch (outcome.kind) {

@@ -8,8 +8,17 @@ import type { View } from "./view.js";
 const NAV: Array<{ href: string; label: MessageKey; permission: Permission }> = [
   { href: `${PORTAL}/catalog`, label: "nav.catalog", permission: "catalog.read" },
   { href: `${PORTAL}/feasibility`, label: "nav.feasibility", permission: "feasibility.run" },
+  { href: `${PORTAL}/cohorts/builder`, label: "nav.builder", permission: "cohort.define" },
   { href: `${PORTAL}/cohorts`, label: "nav.cohorts", permission: "cohort.define" },
+  { href: `${PORTAL}/applications`, label: "nav.applications", permission: "permit.read" },
+  { href: `${PORTAL}/review`, label: "nav.review", permission: "permit.decide" },
 ];
+
+/** The navigation entry a path is under: the longest that prefixes it. */
+const currentNav = (here: string) =>
+  NAV.map((n) => n.href)
+    .filter((href) => here === href || here.startsWith(`${href}/`) || here.startsWith(`${href}?`))
+    .sort((a, b) => b.length - a.length)[0];
 
 // htmx's own indicator styles would be an inline <style>, and eval a way around the CSP.
 const HTMX_CONFIG = JSON.stringify({
@@ -90,7 +99,7 @@ export const Page: FC<PropsWithChildren<{ view: View; title: string }>> = ({
                 <li>
                   <a
                     href={item.href}
-                    aria-current={view.here.startsWith(item.href) ? "page" : undefined}
+                    aria-current={currentNav(view.here) === item.href ? "page" : undefined}
                   >
                     {t(item.label)}
                   </a>

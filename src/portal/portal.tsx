@@ -1,18 +1,16 @@
 import { Hono } from "hono";
 import { setCookie } from "hono/cookie";
 import type { AppEnv } from "../server/app-env.js";
-import { statusOf } from "../server/errors.js";
 import { queryTimeout } from "../server/query-timeout.js";
-import { KaivoError } from "../shared/errors.js";
+import { applicationPages } from "./application-pages.js";
 import { authPages, TOTP_PATH } from "./auth-pages.js";
 import { catalogPages } from "./catalog-pages.js";
 import { cohortPages } from "./cohort-pages.js";
+import { errorPage, notFoundPage } from "./error-pages.js";
 import { feasibilityPages } from "./feasibility-pages.js";
 import { isLang, LANG_COOKIE } from "./i18n.js";
-import { Notice, Page } from "./layout.js";
 import { HOME_PATH, LOGIN_PATH, PORTAL, safeReturnPath } from "./paths.js";
 import { staticFiles } from "./static.js";
-import { render, viewOf } from "./view.js";
 
 const YEAR_SECONDS = 365 * 86_400;
 
@@ -64,49 +62,8 @@ export function portalRoutes(options: PortalOptions = {}): Hono<AppEnv> {
   catalogPages(app);
   feasibilityPages(app);
   cohortPages(app);
-  app.all(`${PORTAL}/*`, (c) => {
-    const view = viewOf(c);
-    return render(
-      c,
-      <Page view={view} title={view.t("error.notFound")}>
-        <p>
-          <a href={HOME_PATH}>{view.t("error.back")}</a>
-        </p>
-      </Page>,
-      { status: 404 },
-    );
-  });
-
-  app.onError((error, c) => {
-    const view = viewOf(c);
-    const { t } = view;
-    const known = error instanceof KaivoError;
-    if (!known) options.onUnexpected?.(error, c.get("requestId"));
-    const notice = (
-      <Notice kind="error">
-        {known ? (
-          <>
-            <p>{t("error.refused")}</p>
-            <p>{error.message}</p>
-            {error.hint ? <p>{error.hint}</p> : null}
-          </>
-        ) : (
-          <p>{t("error.unexpected", { id: c.get("requestId") })}</p>
-        )}
-      </Notice>
-    );
-    // htmx swaps only successful answers: a fragment's error is sent as one, to be seen.
-    if (c.req.header("hx-request")) return render(c, notice, { fragment: true });
-    return render(
-      c,
-      <Page view={view} title={t("error.title")}>
-        {notice}
-        <p>
-          <a href={HOME_PATH}>{t("error.back")}</a>
-        </p>
-      </Page>,
-      { status: known ? statusOf(error) : 500 },
-    );
-  });
+  applicationPages(app);
+  app.all(`${PORTAL}/*`, (c) => notFoundPage(c));
+  app.onError((error, c) => errorPage(c, error, options.onUnexpected));
   return app;
 }

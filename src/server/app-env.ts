@@ -24,5 +24,7 @@ export interface AppEnv {
     /** Set once the request is authenticated; routes that need a user read it with `actorOf`. */
     actor?: Actor;
     credential?: Credential;
+    /** Seconds until a rate-limited caller may try again, for an error page to say. */
+    retryAfter?: string;
   };
 }

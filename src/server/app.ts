@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { OpenAPIHono } from "@hono/zod-openapi";
-import type { Hono, MiddlewareHandler } from "hono";
+import type { Context, Hono, MiddlewareHandler } from "hono";
 import { isPortalPath } from "../portal/paths.js";
 import { actorOf } from "./actor.js";
 import type { AppEnv, ServerDeps } from "./app-env.js";
@@ -31,6 +31,8 @@ export interface AppOptions {
   after?: MiddlewareHandler<AppEnv>[];
   /** More routes (authentication, metrics, the portal) mounted beside the API's own. */
   routes?: Hono<AppEnv>[];
+  /** The answer to an error on a portal path (a page); the API's JSON otherwise. */
+  portalError?: (c: Context<AppEnv>, error: unknown) => Response | Promise<Response>;
   /** Where unexpected errors go. */
   onUnexpected?: (error: unknown, requestId: string) => void;
 }
@@ -81,7 +83,9 @@ export function buildApp(deps: ServerDeps, options: AppOptions): OpenAPIHono<App
   for (const m of options.after ?? []) app.use("*", m);
   app.use("/api/*", queryTimeout());
   app.onError((error, c) =>
-    errorResponse(c, error, (e) => options.onUnexpected?.(e, c.get("requestId"))),
+    options.portalError && isPortalPath(c.req.path)
+      ? options.portalError(c, error)
+      : errorResponse(c, error, (e) => options.onUnexpected?.(e, c.get("requestId"))),
   );
   app.notFound((c) =>
     c.json(

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { Home } from "../home/home.js";
+import { errorPage } from "../portal/error-pages.js";
 import { portalRoutes } from "../portal/portal.js";
 import type { AppOptions } from "./app.js";
 import { authenticate } from "./auth/authenticate.js";
@@ -28,6 +29,7 @@ export function serverAppOptions(
       after: h.after,
       routes: [authRoutes(), portalRoutes({ onUnexpected: h.onUnexpected }), ...h.routes],
       onUnexpected: h.onUnexpected,
+      portalError: (c, error) => errorPage(c, error, h.onUnexpected),
     },
     async onStarted(server) {
       server.jobs.onUnexpected = (job, error) => h.onUnexpected(error, `job:${job.id}`);

@@ -50,6 +50,10 @@ describe("security headers", () => {
       "camera=(), microphone=(), geolocation=(), payment=()",
     );
     expect(res.headers.get("strict-transport-security")).toBeNull();
+    // The portal's own form posts must carry their Origin (a browser sends `null` under
+    // no-referrer); nothing leaves the site with a referrer either way.
+    const portal = await testApp([securityHeaders(plain)]).request("/portal/login");
+    expect(portal.headers.get("referrer-policy")).toBe("same-origin");
   });
 
   it("sends HSTS when served over TLS, built in or behind an https address", async () => {

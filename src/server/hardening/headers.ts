@@ -49,7 +49,11 @@ export function securityHeaders(server: ServerConfig): MiddlewareHandler<AppEnv>
     await headers(c, next);
     if (c.req.path === "/api" || c.req.path.startsWith("/api/"))
       c.header("Cache-Control", "no-store");
-    if (isPortalPath(c.req.path) || c.req.path === "/")
+    if (isPortalPath(c.req.path) || c.req.path === "/") {
       c.header("Content-Security-Policy", PORTAL_CONTENT_SECURITY_POLICY);
+      // Under no-referrer, Chromium sends `Origin: null` with a page's own form posts, which the
+      // cross-site check must refuse; same-origin sends the origin there and no referrer off-site.
+      c.header("Referrer-Policy", "same-origin");
+    }
   };
 }

@@ -1,4 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
+import { isPortalPath } from "../../portal/paths.js";
+import { RateLimitError } from "../../shared/errors.js";
 import type { AppEnv } from "../app-env.js";
 import type { ErrorBody } from "../errors.js";
 import { clientAddress } from "./client-address.js";
@@ -47,6 +49,14 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler<AppEnv> 
     if (w.count > options.requestsPerMinute) {
       const retryAfter = Math.max(1, Math.ceil((w.start + WINDOW_MS - t) / 1000));
       c.header("Retry-After", String(retryAfter));
+      // The portal answers with a page in the user's language (src/portal/error-pages.tsx).
+      if (isPortalPath(c.req.path)) {
+        c.set("retryAfter", String(retryAfter));
+        throw new RateLimitError(
+          "Too many requests.",
+          `At most ${options.requestsPerMinute} requests a minute.`,
+        );
+      }
       const body: ErrorBody = {
         error: "Too many requests.",
         hint: `At most ${options.requestsPerMinute} requests a minute; try again in ${retryAfter} s.`,
