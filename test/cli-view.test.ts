@@ -22,7 +22,7 @@ describe("kaivo view", () => {
   it("validate describes a good view and names the place of an error", () => {
     const good = kaivo(["view", "validate", join(VIEWS, "observation.json")], env);
     expect(good.status).toBe(0);
-    expect(good.stdout).toMatch(/valid ViewDefinition of Observation, 16 columns/);
+    expect(good.stdout).toMatch(/valid ViewDefinition of Observation, 17 columns/);
     expect(good.stdout).toMatch(/DuckDB compiler: translates it/);
     const bad = join(tmp.dir, "bad.json");
     writeFileSync(
@@ -53,6 +53,7 @@ describe("kaivo view", () => {
       "clinical_status",
       "verification_status",
       "onset",
+      "onset_start",
       "recorded",
       "coding_index",
       "system",

@@ -151,6 +151,27 @@ const ROUTES: Record<string, Case> = {
   "POST /portal/feasibility": { permission: "feasibility.run", body: {} },
   "POST /portal/feasibility/count": { permission: "feasibility.run", body: {} },
   "GET /portal/cohorts": { permission: "cohort.read" },
+  "GET /portal/cohorts/builder": { permission: "cohort.define" },
+  "POST /portal/cohorts/builder": { permission: "cohort.define", body: {} },
+  "POST /portal/cohorts/builder/count": { permission: "feasibility.run", body: {} },
+  "GET /portal/cohorts/codes": { permission: "catalog.read", path: "/portal/cohorts/codes?q=E11" },
+  "GET /portal/cohorts/versions/:hash/definition.json": {
+    permission: "cohort.read",
+    path: `/portal/cohorts/versions/${"0".repeat(64)}/definition.json`,
+  },
+  "GET /portal/applications": { permission: "permit.read" },
+  "GET /portal/applications/new": { permission: "permit.apply" },
+  "POST /portal/applications/new": { permission: "permit.apply", body: {} },
+  "GET /portal/applications/:id": {
+    permission: "permit.read",
+    path: "/portal/applications/NONE-1",
+  },
+  "POST /portal/applications/:id": {
+    permission: "permit.read",
+    path: "/portal/applications/NONE-1",
+    body: {},
+  },
+  "GET /portal/review": { permission: "permit.decide" },
 };
 /** The portal's sign-in, language switch, static files and redirects: src/portal tests them. */
 const PORTAL_OPEN = new Set([

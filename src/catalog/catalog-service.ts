@@ -413,8 +413,8 @@ const PICK_LIMIT = 30;
  */
 export function pickCodes(ctx: Ctx, text: string, system?: string): Promise<PickedCode[]> {
   const words = text.trim().toLowerCase().replace(/\*$/, "").split(/\s+/).filter(Boolean);
-  if (words.length === 0) return Promise.resolve([]);
   return withCatalog(ctx, "catalog.read", async (lake, catalog) => {
+    if (words.length === 0) return [];
     const codes = (await allCodes(lake)).filter((c) => !system || c.system === system);
     const prefix = words.length === 1 ? (words[0] as string) : undefined;
     const found = codes

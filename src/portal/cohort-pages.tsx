@@ -743,6 +743,8 @@ export function cohortPages(app: Hono<AppEnv>): void {
   app.post(BUILDER_COUNT, async (c) => {
     const view = viewOf(c);
     const ctx = serviceCtx(c);
+    // Refused before the form is read, so a form's problems are told only to who may count.
+    await authorize(ctx.store, ctx.actor, "feasibility.run");
     const { t } = view;
     const body = (await c.req.parseBody({ all: true })) as Body;
     const { raw, problems } = definitionFromForm(formFromBody(body));
@@ -796,7 +798,8 @@ export function cohortPages(app: Hono<AppEnv>): void {
     const view = viewOf(c);
     const ctx = serviceCtx(c);
     const q = c.req.query("pick.q") ?? c.req.query("q") ?? "";
-    const picks = q.trim() ? await pickCodes(ctx, q) : undefined;
+    const found = await pickCodes(ctx, q);
+    const picks = q.trim() ? found : undefined;
     return render(c, <Picks view={view} picks={picks} query={q} />, { fragment: true });
   });
 
