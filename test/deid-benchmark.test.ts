@@ -19,6 +19,7 @@ const HELD_OUT_4 = join(import.meta.dirname, "../bench/deid/held-out-4.jsonl");
 const HELD_OUT_5 = join(import.meta.dirname, "../bench/deid/held-out-5.jsonl");
 const HELD_OUT_6 = join(import.meta.dirname, "../bench/deid/held-out-6.jsonl");
 const HELD_OUT_7 = join(import.meta.dirname, "../bench/deid/held-out-7.jsonl");
+const HELD_OUT_8 = join(import.meta.dirname, "../bench/deid/held-out-8.jsonl");
 
 /** Every identity code among the gold spans has a valid check character. */
 function expectValidCodes(cases: BenchDocument[], atLeast: number) {
@@ -233,6 +234,23 @@ describe("the benchmark corpus", () => {
       codes: 20,
       before: [HARD_CASES, HELD_OUT, HELD_OUT_2, HELD_OUT_3, HELD_OUT_4, HELD_OUT_5, HELD_OUT_6],
     },
+    {
+      name: "an eighth held-out set",
+      path: HELD_OUT_8,
+      cases: 260,
+      negatives: 40,
+      codes: 25,
+      before: [
+        HARD_CASES,
+        HELD_OUT,
+        HELD_OUT_2,
+        HELD_OUT_3,
+        HELD_OUT_4,
+        HELD_OUT_5,
+        HELD_OUT_6,
+        HELD_OUT_7,
+      ],
+    },
   ])(
     "has $name of at least $cases cases in fi, sv and en, $negatives negatives, every code valid",
     (set) => {
@@ -395,17 +413,33 @@ describe("npm run bench:deid", () => {
     expect(s.falsePositives.length).toBe(0);
   });
 
-  it("keeps the seventh held-out set, blind, at no less than its blind figures", () => {
-    // Scored blind once on 2026-12-03, after held-out 6's fixes: 419 of 451, precision 99.53 %
-    // (2 false positives). Its misses are not printed, so that fixing them is not tuning on
-    // them unawares; a failure names only the figures.
+  it("keeps the seventh held-out set at no less than today's figures", () => {
+    // Blind on 2026-12-03: 419 of 451, precision 99.53 % (ADDRESS 15 of 25, ID 30 of 39). Its
+    // misses were then seen and fixed as kinds (IBANs by their check, driving licences, passports,
+    // study participants, "hosp. no", vehicles, French phone pairs, maiden names, on-call and RN
+    // cues, initials before a role or a slash, nicknames in brackets, one-slip misspellings of the
+    // person's names, k:j and s:t gradation, addresses after "lives at"), so these floors are
+    // optimistic. Eight lone towns left its gold under the towns policy
+    // (docs/deidentification.md), and a mobile number its writer missed joined it.
     const { score: s, set } = heldOut("held-out-7.jsonl");
+    expect(set.blind).toBe(false);
+    expect(s.overall.gold).toBe(444);
+    expect(s.overall.found).toBeGreaterThanOrEqual(443);
+    for (const [type, n] of Object.entries({ NAME: 305, PHONE: 46, ADDRESS: 17, ID: 38 }))
+      expect(s.byType[type]?.found, type).toBeGreaterThanOrEqual(n);
+    expect(s.falsePositives.length).toBe(0);
+  });
+
+  it("keeps the eighth held-out set, blind, at no less than its blind figures", () => {
+    // Scored blind once on 2026-12-04, after held-out 7's fixes: 600 of 674, precision 98.75 %
+    // (8 false positives). Its misses are not printed, so that fixing them is not tuning on
+    // them unawares; a failure names only the figures.
+    const { score: s, set } = heldOut("held-out-8.jsonl");
     expect(set.blind).toBe(true);
-    expect(s.overall.gold).toBe(451);
-    expect(s.overall.found).toBeGreaterThanOrEqual(419);
+    expect(s.overall.gold).toBe(674);
+    expect(s.overall.found).toBeGreaterThanOrEqual(600);
     expect(s.byType.HETU?.recall).toBe(1);
-    expect(s.byType.EMAIL?.recall).toBe(1);
-    expect(s.falsePositives.length).toBeLessThanOrEqual(2);
+    expect(s.falsePositives.length).toBeLessThanOrEqual(8);
   });
 
   it("keeps the held-out cases out of the combined corpus", () => {

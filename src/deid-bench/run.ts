@@ -114,7 +114,13 @@ export const HELD_OUT_SETS: readonly HeldOutSet[] = [
   {
     file: "held-out-7.jsonl",
     title: "Held-out 7",
-    note: "blind: scored once, recall 92.90 %, precision 99.53 %; its misses not looked at and not listed",
+    note: "blind recall 92.90 %, precision 99.53 % before its misses were seen and fixed, so optimistic since (8 lone towns taken out of its gold by the towns policy, 1 phone added)",
+    blind: false,
+  },
+  {
+    file: "held-out-8.jsonl",
+    title: "Held-out 8",
+    note: "blind: scored once, recall 89.02 %, precision 98.75 %; its misses not looked at and not listed",
     blind: true,
   },
 ];

@@ -1,4 +1,6 @@
+import { ibanSpans } from "./bank-accounts.js";
 import { codiceFiscaleSpans } from "./codice-fiscale.js";
+import { cuedAddressSpans, isTownName } from "./cued-addresses.js";
 import { checkCharacter } from "./hetu.js";
 import {
   JS_PATTERNS,
@@ -141,6 +143,7 @@ export function detectIdentifiers(text: string, context: ScrubContext = {}): Ide
   each(PATTERNS.ssn, "ID");
   for (const [start, end] of nordicIdSpans(text)) claim(start, end, "ID");
   for (const [start, end] of codiceFiscaleSpans(text)) claim(start, end, "ID");
+  for (const [start, end] of ibanSpans(text)) claim(start, end, "ID");
   for (const [start, end] of labelledNumberSpans(text)) claim(start, end, "ID");
   for (const m of text.matchAll(SSN_AFTER_CUE)) {
     const value = m[1] as string;
@@ -171,6 +174,14 @@ export function detectIdentifiers(text: string, context: ScrubContext = {}): Ide
     const street = STREET_BEFORE_POSTAL.exec(text.slice(Math.max(0, m.index - 80), m.index));
     if (street) claim(m.index - street[0].length, m.index, "ADDRESS");
   }
+  // After the street patterns, which know a street's staircase and flat: a cued address adds
+  // what they did not take, such as a hotel's name before the street.
+  for (const [start, end] of cuedAddressSpans(text)) {
+    const taken = found.filter((s) => start < s.end && s.start < end).map((s) => s.start);
+    const free = Math.min(end, ...taken);
+    const part = text.slice(start, free).replace(/[\s,]+$/, "");
+    if (part) claim(start, start + part.length, "ADDRESS");
+  }
   for (const m of text.matchAll(PHONE_AFTER_CUE)) {
     const value = m[1] as string;
     if (value.replace(/[^0-9]/g, "").length < MIN_CUED_PHONE_DIGITS) continue;
@@ -189,7 +200,8 @@ export function detectIdentifiers(text: string, context: ScrubContext = {}): Ide
       const word = ownName(m[0]);
       // Short forms only as written: in lower case "bob" is a haircut.
       const keys = word === m[0] ? personNameCandidates(word) : nameCandidates(word);
-      return keys.some(isName) && ownName.notAWord(m[0]) && !isPlaceUse(text, m.index, m[0]);
+      const named = keys.some(isName) || misspelt(word).some(isName);
+      return named && ownName.notAWord(m[0]) && !isPlaceUse(text, m.index, m[0]);
     });
   }
   // Where the person's own name took part of one, the rest is still claimed word by word; where
@@ -206,10 +218,37 @@ export function detectIdentifiers(text: string, context: ScrubContext = {}): Ide
     } else for (const [start, end] of name.names) claim(start, end, "NAME");
   }
   claimRepeatedNames(text, found, claim);
+  // A nickname in brackets right after a name: "Östman (Kride) kertoo".
+  for (const span of found.filter((s) => s.type === "NAME")) {
+    const nick = NICKNAME_IN_BRACKETS.exec(text.slice(span.end, span.end + 24));
+    if (nick && !isTownName(nick[1] as string)) {
+      const start = span.end + nick[0].length - (nick[1] as string).length - 1;
+      claim(start, start + (nick[1] as string).length, "NAME");
+    }
+  }
   return mergeParts(
     text,
     found.sort((a, b) => a.start - b.start),
   );
+}
+
+const NICKNAME_IN_BRACKETS = /^[ \t]*\((\p{Lu}\p{Ll}{2,})\)/u;
+
+/**
+ * A capitalised word of six letters or more one slip of the keyboard from a name: two letters
+ * swapped (Jakcson) or one left out that the word has elsewhere (Kärkkäien). Only the person's own
+ * names are looked up this way, never the common-name lists, and only as written (no case forms).
+ */
+function misspelt(word: string): string[] {
+  if (word.length < 6 || !CAPITALISED.test(word)) return [];
+  const lower = word.toLocaleLowerCase("fi");
+  const out: string[] = [];
+  for (let i = 1; i < lower.length - 1; i++)
+    out.push(lower.slice(0, i) + lower[i + 1] + lower[i] + lower.slice(i + 2));
+  const letters = [...new Set(lower)];
+  for (let i = 1; i <= lower.length; i++)
+    for (const c of letters) out.push(lower.slice(0, i) + c + lower.slice(i));
+  return out;
 }
 
 const CAPITALISED = /^\p{Lu}/u;
@@ -310,6 +349,11 @@ const isSurnameFirst = (text: string, surname: IdentifierSpan, given: Identifier
 // "M. K.") belong to it.
 const INITIAL_BEFORE = /(?<![\p{L}\p{N}.])\p{Lu}\.[ \t\u00a0]?$/u;
 const ENDS_IN_INITIAL = /(?:^|[-\s.])\p{Lu}$/u;
+// A surname's initial after a given name ("Anja K. kävi"), but not a genus before its species
+// (E. coli, S. aureus).
+const INITIAL_AFTER = /^[ \t]\p{Lu}\.(?![\p{L}\p{N}])/u;
+const SPECIES =
+  /^[ \t]+(?:coli|aureus|epidermidis|pneumoniae|pyogenes|agalactiae|faecalis|faecium|albicans|difficile|influenzae|aeruginosa|cloacae|mirabilis|trachomatis|gonorrhoeae|jejuni|pylori|enteritidis|typhi|monocytogenes|marcescens|maltophilia|baumannii|catarrhalis)/u;
 
 function withInitials(
   text: string,
@@ -320,5 +364,9 @@ function withInitials(
   const initial = INITIAL_BEFORE.exec(text.slice(Math.max(before?.end ?? 0, start - 4), start));
   if (initial) start -= initial[0].length;
   if (text[end] === "." && ENDS_IN_INITIAL.test(text.slice(start, end))) end += 1;
+  else {
+    const after = INITIAL_AFTER.exec(text.slice(end, end + 24));
+    if (after && !SPECIES.test(text.slice(end + after[0].length))) end += after[0].length;
+  }
   return { start, end, type: span.type };
 }

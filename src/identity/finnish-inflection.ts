@@ -82,6 +82,11 @@ function strengthen(stem: string): string[] {
   swap("rr", "rt");
   swap("d", "t");
   swap("v", "p");
+  // A k after l, r or h before e weakens to j (Kurki → Kurjen, Kurjelta; Jalkanen's Jalje-).
+  if (vowels.startsWith("e")) {
+    swap("rj", "rk");
+    swap("lj", "lk");
+  }
   // A k lost between two unlike vowels (Mäe- → Mäke-).
   if (vowels.length === 2 && vowels[0] !== vowels[1])
     out.push(`${head}${cons}${vowels[0]}k${vowels[1]}`);
@@ -226,6 +231,9 @@ function nominativesOfStem(stem: string, nenOnly: boolean): string[] {
     if (s.endsWith("o")) out.push(`${s.slice(0, -1)}a`); // Sanno|ineen → Sanna
     if (s.endsWith("ö")) out.push(`${s.slice(0, -1)}ä`);
   }
+  // Names in -si keep t or d for their s in other cases: Susi → Sut|ta, Sude|n, Sute|en.
+  if (/[aeiouyäö]t$/.test(stem)) out.push(`${stem.slice(0, -1)}si`);
+  if (/[aeiouyäö][dt]e$/.test(stem)) out.push(`${stem.slice(0, -2)}si`);
   return out;
 }
 

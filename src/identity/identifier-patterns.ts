@@ -28,7 +28,8 @@ const HETU_UNSEPARATED_LETTER = `${DATE6}[ \t]?[0-9]{3}[A-FHJ-NPR-Ya-fhj-npr-y]`
  * spaces or dashes, and US forms ((555) 123-4567, 555-123-4567, 1-800-555-0199, 555.123.4567).
  */
 export const PHONE_CORE = [
-  "\\+[1-9][0-9]{0,2}[ -]?[0-9]{1,4}(?:[ -]?[0-9]{2,5}){1,3}",
+  // Up to four groups after the area code: French numbers come in pairs (+33 6 12 34 56 78).
+  "\\+[1-9][0-9]{0,2}[ -]?[0-9]{1,4}(?:[ -]?[0-9]{2,5}){1,4}",
   // The area code in brackets after the country code (+7 (495) 318-22-47, +44 (0)20 7946 0958).
   "\\+[1-9][0-9]{0,2} ?\\((?:0\\)[ -]?[0-9]{1,4}|[0-9]{1,4}\\))[ -]?[0-9]{2,5}(?:[ -]?[0-9]{2,5}){0,3}",
   // The 00 international prefix for the + (00358 40 123 4567): before the Finnish 0x form, which

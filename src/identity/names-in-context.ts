@@ -11,7 +11,7 @@ import { institutionAfter } from "./place-names.js";
 const WORD_TITLE_LIST = `erikoislääkäri lääkäri ylilääkäri osastonlääkäri apulaisylilääkäri
   läkare överläkare avdelningsläkare specialistläkare skötare hoitaja rouva herra fru herr`;
 const TITLES = new Set(
-  `ll el sh th lh ft dr prof mr mrs ms miss mx ${WORD_TITLE_LIST}`.split(/\s+/),
+  `ll el sh th lh ft rn dr prof mr mrs ms miss mx ${WORD_TITLE_LIST}`.split(/\s+/),
 );
 // Titles that are whole words, not abbreviations: a full stop after one ends the sentence
 // ("soitin lääkärille, lääkäri. Potilas …"), so a name follows only after a space.
@@ -35,7 +35,8 @@ const RELATIONS = new Set(
   moster uncle aunt nephew niece grandson granddaughter cousin
   tulkki tulkin tulkkina fysioterapeutti fysioterapeutin toimintaterapeutti puheterapeutti
   sairaanhoitaja sairaanhoitajan lähihoitaja lähihoitajan omahoitaja omahoitajan kätilö kätilön
-  sosiaalityöntekijä sosiaalityöntekijän kirurgi
+  sosiaalityöntekijä sosiaalityöntekijän kirurgi päivystäjä päivystäjän päivystäjälle
+  päivystäjältä päivystäjää jourhavande jourläkare jourläkaren
   granne grannen vän väninna tolk tolken sjuksköterska sjuksköterskan undersköterska
   undersköterskan barnmorska fysioterapeut kurator kuratorn kirurg kallad kallas tilltalsnamn
   neighbour neighbor friend carer caregiver interpreter nurse physiotherapist physio
@@ -112,6 +113,15 @@ const INITIALS_BEFORE_ROLE_PATTERN = (roles: string) =>
     `(?<![\\p{L}\\p{N}.])(\\p{Lu}\\.[ \\t]?\\p{Lu}\\.?(?:[ \\t]?\\p{Lu}\\.)?)(?::\\p{Ll}{1,4})?[ \\t]*[(,][ \\t]*(?:\\p{Ll}+[ \\t]+)?\\p{Ll}*(?:${roles})(?![\\p{L}])`,
     "gu",
   );
+// A signer's initials in capitals before a comma and their role at the end of a line ("JK, RN"),
+// or with full stops before a slash and the doctor's name ("A.R./Dr Räsänen").
+const INITIALS_COMMA_ROLE =
+  /(?<![\p{L}\p{N}.])(\p{Lu}{2,3}),[ \t]*(?:RN|LPN|HCA|MD|sh|th|lh|ssk|usk|spl)\.?(?=[ \t]*(?:[.;\n]|$))/gmu;
+const INITIALS_BEFORE_SLASH =
+  /(?<![\p{L}\p{N}.])(\p{Lu}\.[ \t]?\p{Lu}\.?)(?=\/[ \t]*(?:Dr|dr|LL|ll|el|El|Prof|\p{Lu}\p{Ll}+))/gu;
+// A maiden or former name after "o.s.", "née", "född" or "f.": "Laaksonen (o.s. Pulkkinen)".
+const MAIDEN_NAME =
+  /(?<![\p{L}])(?:o\.[ \t]?s\.|os\.|née|nee|född|f\.|formerly)[ \t]+(\p{Lu}[\p{Ll}'’]+(?:-\p{Lu}[\p{Ll}'’]+)?)/gu;
 // The name a patient goes by, in any case form: "kutsutaan Nipaksi", "goes by Mike", "known as
 // Lily", "tilltalas Bosse".
 const NICKNAME_CUE =
@@ -378,6 +388,12 @@ export function namesInContext(text: string, onlyAfterCues = false): NameInConte
   for (const m of text.matchAll(INITIALS_AFTER_PATIENT))
     cuedGroup(m, m.index + m[0].length - (m[1] as string).length);
   for (const m of text.matchAll(NAME_BEFORE_ROLE)) cuedGroup(m, m.index);
+  const after = (m: RegExpMatchArray) => (m.index ?? 0) + m[0].length - (m[1] as string).length;
+  for (const m of text.matchAll(MAIDEN_NAME)) cuedGroup(m, after(m));
+  if (text.includes("/"))
+    for (const m of text.matchAll(INITIALS_BEFORE_SLASH)) cuedGroup(m, m.index);
+  for (const m of text.matchAll(INITIALS_COMMA_ROLE))
+    if (!NOT_INITIALS.has(m[1] as string)) cuedGroup(m, m.index);
   // Each pattern tries every position: looked for only where its mark is in the text.
   if (INITIAL_MARK.test(text))
     for (const m of text.matchAll(INITIALS_BEFORE_ROLE)) cuedGroup(m, m.index);

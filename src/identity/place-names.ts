@@ -36,9 +36,13 @@ const MOVING_OR_LIVING =
 // Before a town's name in English and Swedish: "from Lahti", "till Kotka".
 const PLACE_PREPOSITION = /(?:^|[^\p{L}])(?:from|to|in|at|near|via|till|från|i|mot|nära)[ \t]+$/iu;
 
-// Words after which a name is an institution's: "Laakson sairaala", "Akademiska sjukhuset".
+// Words after which a name is an institution's or a company's: "Laakson sairaala",
+// "Akademiska sjukhuset".
+// A company's name goes on with its trade ("Pohjola Vakuutus", "Aktia Pankki", "Virtanen Oy").
 const INSTITUTION =
   /^[ \t-]?(?:sairaala|keskussairaala|terveyskeskus|terveysasema|kuntoutuskeskus|sjukhus|lasarett|vårdcentral|hälsocentral|hospital|clinic|klinik|infirmary|health centre|health center)/iu;
+// Capitalised only: "Pohjolan vakuutusyhtiö" is Pohjola's insurer, "Pohjola Vakuutus" a company.
+const COMPANY = /^[ \t]?(?:Vakuutus|Pankki|Försäkring|Bank|Insurance|Oyj?|Abp?|Ltd)(?![\p{L}])/u;
 
 /** Whether the word at `start` is a town or an institution rather than a person's name. */
 export function isPlaceUse(text: string, start: number, word: string): boolean {
@@ -53,5 +57,6 @@ export function isPlaceUse(text: string, start: number, word: string): boolean {
 
 /** Whether the text at `end` goes on with a word for a hospital or clinic. */
 export function institutionAfter(text: string, end: number): boolean {
-  return INSTITUTION.test(text.slice(end, end + 20));
+  const after = text.slice(end, end + 20);
+  return INSTITUTION.test(after) || COMPANY.test(after);
 }

@@ -10,7 +10,8 @@ const LABELS_ALONE = `mrn mr# potilasnumero potilasnro potilastunnus sairauskert
   sairauskertomusnro sairaskertomusnumero sairaskertomusnro asiakasnumero asiakasnro
   arkistonumero henkilönumero journalnummer journalnumret journalnr patientnummer patientnr
   patientid klientnummer kundnummer passinumero passnummer passport vakuutusnumero vahinkonumero
-  vakuutusnro försäkringsnummer skadenummer polisnummer kela-kortti kelakortti
+  vakuutusnro försäkringsnummer skadenummer polisnummer kela-kortti kelakortti passi passin
+  ajokortti ajokortin ajokorttinumero körkort körkortet körkortsnummer
   lma-kort lma-kortet lma-kortti lma-kortin krankenversichertennummer versichertennummer`;
 // Finnish labels ending in -numero are read in their case forms too ("haettu
 // potilasnumerolla 3308815", "asiakasnumeron 5566778").
@@ -21,7 +22,8 @@ const NUMBERED = `potilas, potilaskertomus, potilaskertomuksen, sairauskertomus,
   client, record, medical record, hospital, chart, nhs, account, member, insurance,
   insurance policy, policy, passport, passi, passin, vakuutuksen, vakuutus, kortin,
   sairaanhoitokortin, kela-kortin, kelakortin, health card, health insurance card, card,
-  employee, staff, personnel, kela, fpa, medicare, medicaid`;
+  employee, staff, personnel, kela, fpa, medicare, medicaid, hosp, ajokortin, körkorts, körkortets,
+  participant, study participant, subject, trial participant, tutkittavan, tutkittava, deltagar`;
 const NUMBER_WORDS = "numero nro n:o nr nummer number no id tunnus";
 
 // Longest first: an alternation takes the first that fits.
@@ -38,10 +40,24 @@ const INFLECTED_LABELS = LABEL_WORDS.filter((w) => w.endsWith("numero")).flatMap
 );
 // A label in brackets before its value is still its label: "(Krankenversichertennummer) A123…".
 // Phrases that name a number on their own: a card's number is printed on it.
-const PHRASES_ALONE = ["health card", "health insurance card", "insurance card", "id card"];
+const PHRASES_ALONE = [
+  "health card",
+  "health insurance card",
+  "insurance card",
+  "id card",
+  "driving licence",
+  "driving license",
+  "driver's license",
+  "drivers license",
+  "driving licence number",
+  "driving license number",
+  "study participant",
+  "trial participant",
+];
+// An abbreviated word keeps its full stop before the word for number ("hosp. no 5521873").
 const LABEL = `(?:${alternation([...LABEL_WORDS, ...INFLECTED_LABELS, ...PHRASES_ALONE])}|(?:${alternation(
   NUMBERED.split(","),
-)})[ \\t]?-?[ \\t]?(?:${alternation(NUMBER_WORDS.split(" "))}))`;
+)})\\.?[ \\t]?-?[ \\t]?(?:${alternation(NUMBER_WORDS.split(" "))}))`;
 
 // The value: letters before digits at most three (P4829104, SK-88213), then digits, letters and dashes,
 // four characters at least; or digit groups with spaces (943 476 5919). A dash after one letter
@@ -52,8 +68,10 @@ const LABEL = `(?:${alternation([...LABEL_WORDS, ...INFLECTED_LABELS, ...PHRASES
 // A card's series may stand apart from its digits (Kela K 00983 421, LMA 221-004871), and a
 // number's last group may be one check digit (Medicare 2123 45670 1): digit groups are tried
 // first, or the first group alone would be taken.
+// A British driving licence starts with five letters of the surname (TAYLO801012JR9AB); a study
+// participant's code may have word groups before its digits (HELS-TRIAL-0193).
 const VALUE =
-  "(?:[0-9]{2,4}(?: [0-9]{2,7}){1,3}(?: [0-9])?(?![0-9])|(?:\\p{L}{2,4}-|\\p{L}{0,3}|\\p{L}-(?=[0-9]{5}))[0-9][0-9A-Za-z-]{3,}|\\p{Lu}{1,4} [0-9]{3,}(?:[ -][0-9]{2,})*)";
+  "(?:[0-9]{2,4}(?: [0-9]{2,7}){1,3}(?: [0-9])?(?![0-9])|\\p{Lu}{4,6}[0-9][0-9A-Z]{4,}|\\p{Lu}{2,6}(?:-\\p{Lu}{2,6})+-[0-9]{3,}|(?:\\p{L}{2,4}-|\\p{L}{0,3}|\\p{L}-(?=[0-9]{5}))[0-9][0-9A-Za-z-]{3,}|\\p{Lu}{1,4} [0-9]{3,}(?:[ -][0-9]{2,})*)";
 
 const LABELLED = new RegExp(
   `(?<![\\p{L}])(?:${LABEL})\\.?\\)?[ \\t]*[:#]?[ \\t]*(${VALUE})(?![\\p{L}\\p{N}])`,
@@ -67,7 +85,7 @@ export const anyCase = (pattern: string) =>
     c.startsWith("\\") ? c : `[${c}${c.toLocaleUpperCase("fi")}]`,
   );
 const ASCII_VALUE =
-  "[0-9]{2,4}(?: [0-9]{2,7}){1,3}( [0-9])?|(?:[A-Za-z]{2,4}-|[A-Za-z]{0,3})[0-9][0-9A-Za-z-]{3,}|[A-Za-z]-[0-9]{5}[0-9A-Za-z-]*|[A-Z]{1,4} [0-9]{3,}([ -][0-9]{2,})*";
+  "[0-9]{2,4}(?: [0-9]{2,7}){1,3}( [0-9])?|[A-Z]{4,6}[0-9][0-9A-Z]{4,}|[A-Z]{2,6}(-[A-Z]{2,6})+-[0-9]{3,}|(?:[A-Za-z]{2,4}-|[A-Za-z]{0,3})[0-9][0-9A-Za-z-]{3,}|[A-Za-z]-[0-9]{5}[0-9A-Za-z-]*|[A-Z]{1,4} [0-9]{3,}([ -][0-9]{2,})*";
 const EDGE = "0-9A-Za-zÅÄÖåäöÉéÜü";
 
 /**
