@@ -72,5 +72,7 @@ export const NAMES_THAT_ARE_WORDS = new Set(
   ali nur noor ama sepp saar tamm kask kukk minh anh
   brown white green black young king hill wood cook price hunt ward lane stone fox west long bell
   rice hall baker carter cooper turner parker walker miller taylor mason porter hunter grant gray
-  ford mills rose reed cole wells shaw park silva black ray berry ross webb dunn hart`),
+  ford mills rose reed cole wells shaw park silva black ray berry ross webb dunn hart
+  kivi mäki lahti järvi saari kangas lehto aho virta honka koivu kuusi mänty tammi haapa paju
+  kuru suo vaara susi karhu kurki lind ek gran björk sten ström`),
 );

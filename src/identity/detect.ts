@@ -1,5 +1,6 @@
 import { ibanSpans } from "./bank-accounts.js";
 import { codiceFiscaleSpans } from "./codice-fiscale.js";
+import { NAMES_THAT_ARE_WORDS } from "./common-names.js";
 import { cuedAddressSpans, isTownName } from "./cued-addresses.js";
 import { checkCharacter } from "./hetu.js";
 import {
@@ -10,7 +11,7 @@ import {
   STREET_BEFORE_POSTAL,
 } from "./identifier-patterns.js";
 import { NAME_TOKEN, nameCandidates, personNameCandidates } from "./name-forms.js";
-import { namesInContext } from "./names-in-context.js";
+import { isRelationWord, namesInContext } from "./names-in-context.js";
 import { nordicIdSpans } from "./nordic-ids.js";
 import { identifierValueSpans } from "./person-identifiers.js";
 import { isPlaceUse } from "./place-names.js";
@@ -201,7 +202,7 @@ export function detectIdentifiers(text: string, context: ScrubContext = {}): Ide
       // Short forms only as written: in lower case "bob" is a haircut.
       const keys = word === m[0] ? personNameCandidates(word) : nameCandidates(word);
       const named = keys.some(isName) || misspelt(word).some(isName);
-      return named && ownName.notAWord(m[0]) && !isPlaceUse(text, m.index, m[0]);
+      return named && ownName.notAWord(m[0], m.index) && !isPlaceUse(text, m.index, m[0]);
     });
   }
   // Where the person's own name took part of one, the rest is still claimed word by word; where
@@ -268,8 +269,14 @@ function ownNameReader(text: string) {
       ? (word[0] as string).toLocaleUpperCase("fi") + word.slice(1)
       : word;
   // Asked only of words that matched, as most words do not: the set costs a pass over the text.
-  const notAWord = (word: string) => {
+  const notAWord = (word: string, start: number) => {
     if (allLowerCase || CAPITALISED.test(word)) return true;
+    // "todettu 6 mm kivi": a name that is a word, in lower case where others are capitalised,
+    // unless a word for the patient or a relative is right before it ("Potilas nurmi kertoo").
+    if (NAMES_THAT_ARE_WORDS.has(word.toLocaleLowerCase("fi"))) {
+      const before = /(\p{L}+)[ \t]+$/u.exec(text.slice(Math.max(0, start - 24), start))?.[1];
+      return before !== undefined && isRelationWord(before);
+    }
     capitalised ??= new Set(
       [...text.matchAll(NAME_TOKEN)]
         .filter((m) => CAPITALISED.test(m[0]))

@@ -241,7 +241,9 @@ export const JS_PATTERNS = {
     new RegExp(`(?<![${CODE_EDGE}])${HETU_UNSEPARATED}(?![${CODE_EDGE}])`, "g"),
   phone: () =>
     new RegExp(
-      `(?<![${CODE_EDGE}${DATE_MARKS}])(?:${PHONE_CORE})(?![${CODE_EDGE}]|[${DATE_MARKS}][0-9])`,
+      // A mark before the number only after a word's letters: a label written on ("puh:040…",
+      // "tel:070-…"), not a date or a time (12.04, 10:30).
+      `(?<![${CODE_EDGE}])(?<!(?:^|[^A-Za-zåäöÅÄÖ])[${DATE_MARKS}])(?:${PHONE_CORE})(?![${CODE_EDGE}]|[${DATE_MARKS}][0-9])`,
       "g",
     ),
   email: () => new RegExp(EMAIL_CORE, "g"),

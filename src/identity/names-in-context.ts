@@ -44,7 +44,12 @@ const RELATIONS = new Set(
   stepfather stepmother stepson stepdaughter stepbrother stepsister guardian kin guide
   edunvalvoja edunvalvojan edunvalvojalle opas oppaan lapset lasten lapsille sisarukset
   isoäiti isoisä mummo ukki förmyndare guiden barn barnen syskon farmor mormor farfar morfar
-  children kids siblings parents grandmother grandfather grandma grandpa`.split(/\s+/),
+  children kids siblings parents grandmother grandfather grandma grandpa
+  mies miehen miehelle mieheltä miestä miehensä sambo sambon sambons sambo mannen
+  tyttöystävä tyttöystävän poikaystävä poikaystävän girlfriend boyfriend flickvän pojkvän
+  mum mummy ot farmaceut farmaceuten farmaseutti farmaseutin pharmacist konstaapeli
+  konstaapelin poliisi polis officer constable konsult konsultti konsultin consultant
+  anhörig anhöriga lähiomainen lähiomaisen nok`.split(/\s+/),
 );
 // Words for the patient: after them a sentence often goes on with a place or a ward ("Potilas
 // Meilahdesta"), so only a common name is taken. After any other relation or role the next
@@ -61,7 +66,11 @@ const NOT_NAMES_AFTER_CUE = new Set(
   september october november december english finnish swedish arabic somali russian estonian
   spanish french german persian farsi dari kurdish sorani turkish vietnamese chinese mandarin
   cantonese thai ukrainian polish albanian portuguese italian hindi urdu bengali tigrinya amharic
-  romanian bulgarian hungarian greek`.split(/\s+/),
+  romanian bulgarian hungarian greek specialist practitioner manager lead coordinator assistant
+  educator sister team physician surgeon registrar radiologist anaesthetist psychiatrist
+  paediatrician nurse midwife therapist doctor klo kello klockan kl ei on oli hän han hon he she it the this`.split(
+    /\s+/,
+  ),
 );
 // After a relation or role a word in a Finnish case of place is where they are or come from
 // ("sairaanhoitaja Kotihoidosta", "hoitaja Jorvissa"), seldom a name no list knows.
@@ -69,7 +78,7 @@ const PLACE_CASE = /(?:sta|stä|ssa|ssä)$/;
 // "Lapset Kimmo ja Eija", "son Erik and daughter": a second name joined to the first.
 const AND_WORDS = new Set(["ja", "sekä", "och", "and"]);
 // A relation word, then a bracket before the name: "Mother (Rebecca) reports".
-const BRACKET_GAP = /^[ \t\u00a0]*\($/;
+const BRACKET_GAP = /^[ \t\u00a0]*[("“'‘]$/u;
 // Name particles between the words of a name (Pieter van der Berg, Henrik af Hällström, Ibn
 // Sina's al-): lower case, they do not end a name in context when a capitalised word follows.
 const PARTICLES = new Set(
@@ -115,10 +124,36 @@ const INITIALS_BEFORE_ROLE_PATTERN = (roles: string) =>
   );
 // A signer's initials in capitals before a comma and their role at the end of a line ("JK, RN"),
 // or with full stops before a slash and the doctor's name ("A.R./Dr Räsänen").
+// "Omaiselta (tytär)": a relation word in a case form, not a name, before the bracket.
+const RELATION_STEM = /^(?:omai|potila|puolis|läheis|lähiomai|patient|relative|anhörig)/iu;
+const BRACKETED_RELATIONS =
+  "husband|wife|son|daughter|mother|father|partner|brother|sister|mum|dad|carer|friend|neighbour|puoliso|vaimo|mies|tytär|poika|äiti|isä|sisar|sisko|veli|ystävä|naapuri|dotter|son|make|maka|hustru|mor|far|bror|syster|sambo|vän|granne|patient|potilas|patienten";
 const INITIALS_COMMA_ROLE =
   /(?<![\p{L}\p{N}.])(\p{Lu}{2,3}),[ \t]*(?:RN|LPN|HCA|MD|sh|th|lh|ssk|usk|spl)\.?(?=[ \t]*(?:[.;\n]|$))/gmu;
 const INITIALS_BEFORE_SLASH =
   /(?<![\p{L}\p{N}.])(\p{Lu}\.[ \t]?\p{Lu}\.?)(?=\/[ \t]*(?:Dr|dr|LL|ll|el|El|Prof|\p{Lu}\p{Ll}+))/gu;
+// A name before its relation or role in brackets: "Will (husband) will drive", "Anttila J
+// (puoliso)", "Hilda Fors(dotter)", "Linh (Nguyen's daughter)".
+const NAME_BEFORE_RELATION = new RegExp(
+  `(?<![\\p{L}\\p{N}.])(\\p{Lu}[\\p{Ll}'’-]+(?:[ \\t]+(?:\\p{Lu}[\\p{Ll}'’-]+|\\p{Lu}\\.?))?)[ \\t]?\\((?:[\\p{L}'’]+[ \\t]+)?(?:${BRACKETED_RELATIONS})\\)`,
+  "gu",
+);
+// Initials and a surname with an English post-nominal or grade after them: "A.J. Whitmore FRCS",
+// "S. O'Neill MRCP", "T. Abara, ST4"; or after the words that say who did something clinical.
+const NAME_WITH_POSTNOMINAL =
+  /(?<![\p{L}\p{N}.])((?:\p{Lu}\.[ \t]?){1,3}\p{Lu}[\p{Ll}'’-]*\p{Ll}(?:['’]\p{Lu}\p{Ll}+)?),?[ \t]+(?:FRCS|FRCP|MRCP|MRCS|FRCR|FRCA|MBBS|MBChB|PhD|MD|RN|ST[1-8]|CT[12]|FY[12]|SpR|DO|NP|PA-C)(?![\p{L}])/gu;
+const DONE_BY =
+  /(?<![\p{L}])(?:[Rr]eviewed|[Cc]onsented|[Ss]een|[Ee]xamined|[Rr]eported|[Vv]erified|[Aa]uthori[sz]ed|[Aa]ssessed|[Oo]perated|[Rr]eferred|[Dd]iscussed with|[Hh]anded over to|[Gg]ranskad|[Bb]edömd|[Uu]ndersökt)(?:[ \t]+by|[ \t]+av)?[ \t]+((?:\p{Lu}\.[ \t]?){0,3}\p{Lu}[\p{Ll}'’-]*\p{Ll}(?:['’]\p{Lu}\p{Ll}+)?(?:[ \t]+\p{Lu}[\p{Ll}'’-]*\p{Ll})?)(?![\p{L}.])/gu;
+// Dictated names, often in lower case: "sanelu jukka rautanen", "diktat av per nyqvist".
+const DICTATED_BY =
+  /(?<![\p{L}])(?:[Ss]anelu|[Ss]anellut|[Ss]anelija|[Dd]iktat av|[Dd]ikterat av|[Dd]ictated by|[Tt]yped by|[Kk]irjoitus|[Kk]irjoittanut)[ \t]*:?[ \t]+(?:(?:dr|ll|el|lt|LT|Dr|LL)\.?[ \t]+)?(\p{L}[\p{Ll}'’-]+(?:[ \t]+\p{L}[\p{Ll}'’-]+)?)/gu;
+// Initials in lower case signing a line: "/hs", "/akur", "Typed by: lm", "Kirjoitus: tl".
+const LOWER_INITIALS_SIGNED =
+  /(?:(?<=^|[ \t])\/|(?:[Tt]yped by|[Kk]irjoitus|[Kk]irjaus|[Ss]anelu|[Dd]ictated by)[ \t]*:?[ \t]+)(\p{Ll}{2,4})(?=[ \t]*(?:[.;\n]|$))/gmu;
+// What a slash and letters also write: a rate per day, week or hour.
+const NOT_LOWER_INITIALS = new Set(
+  "vrk vk kk pv min krt h d wk wks day dag dygn mån vecka år kg ml mg ns".split(" "),
+);
 // A maiden or former name after "o.s.", "née", "född" or "f.": "Laaksonen (o.s. Pulkkinen)".
 const MAIDEN_NAME =
   /(?<![\p{L}])(?:o\.[ \t]?s\.|os\.|née|nee|född|f\.|formerly)[ \t]+(\p{Lu}[\p{Ll}'’]+(?:-\p{Lu}[\p{Ll}'’]+)?)/gu;
@@ -149,6 +184,7 @@ interface Word {
 }
 
 const CAPITAL = /^\p{Lu}/u;
+const capitalise = (w: string) => (w[0] as string).toLocaleUpperCase("fi") + w.slice(1);
 const isCapitalised = (w: string) => CAPITAL.test(w);
 // Cue words are short: longer words are not looked up (sosiaalityöntekijän is the longest).
 const LONGEST_CUE = 20;
@@ -183,6 +219,9 @@ const isCommonName = (word: string) => {
 };
 // After a cue a short form counts too: "neighbour Pat" is a name, "Pat Lane" alone may not be.
 const isNameAfterCue = (word: string) => isCommonName(word) || nameKind(word).short;
+
+/** Whether a word (any case) is one after which a relative's or the patient's name comes. */
+export const isRelationWord = (word: string): boolean => RELATIONS.has(word.toLowerCase());
 
 /** A name found by context: its span, and its words that are names even on their own. */
 export interface NameInContext {
@@ -302,7 +341,9 @@ export function namesInContext(text: string, onlyAfterCues = false): NameInConte
     const personLabel = colon && PERSON_LABELS.has(cue) && capsSurnameAt(i + 1);
     const header = nameLabel || personLabel;
     const title =
-      header || (TITLES.has(cue) && (WORD_TITLES.has(cue) ? SPACE : TITLE_GAP).test(gap(i)));
+      header ||
+      (TITLES.has(cue) &&
+        (WORD_TITLES.has(cue) ? SPACE.test(gap(i)) || colon : TITLE_GAP.test(gap(i))));
     // After a relation word a colon or a comma may come before the names ("vanhemmat: Peter ja
     // Annika", "her daughter, Dasha, emailed").
     const relation =
@@ -358,6 +399,8 @@ export function namesInContext(text: string, onlyAfterCues = false): NameInConte
     // and a name, not Per Dr.
     if (isTitle(i + 1)) continue;
     if (!nameKind(word.text).first && !nameKind(next.text).surname) continue;
+    // An eponym names a disease: "Aiemmin Bellin pareesi", "Previous Bell's palsy".
+    if (institutionAfter(text, next.end)) continue;
     last = i + 1;
     // A third capitalised common name goes with them ("Eino Ilmari Virtanen").
     while (
@@ -390,6 +433,26 @@ export function namesInContext(text: string, onlyAfterCues = false): NameInConte
   for (const m of text.matchAll(NAME_BEFORE_ROLE)) cuedGroup(m, m.index);
   const after = (m: RegExpMatchArray) => (m.index ?? 0) + m[0].length - (m[1] as string).length;
   for (const m of text.matchAll(MAIDEN_NAME)) cuedGroup(m, after(m));
+  if (text.includes("("))
+    for (const m of text.matchAll(NAME_BEFORE_RELATION))
+      if (!RELATION_STEM.test(m[1] as string)) cuedGroup(m, m.index);
+  for (const m of text.matchAll(NAME_WITH_POSTNOMINAL)) cuedGroup(m, m.index);
+  for (const m of text.matchAll(DONE_BY)) {
+    const first = ((m[1] as string).split(/[ \t.]+/)[0] as string).toLowerCase();
+    // A title after the words is the title's to take (Dr. R. Lindfors, Prof. Timo Sorsa).
+    if (!NOT_NAMES_AFTER_CUE.has(first) && !TITLES.has(first)) cuedGroup(m, after(m));
+  }
+  for (const m of text.matchAll(DICTATED_BY)) {
+    const words = (m[1] as string).split(/[ \t]+/);
+    // A title is the title's to follow (Dictated by Dr. T. Aaltola).
+    if (TITLES.has((words[0] as string).toLowerCase())) continue;
+    // In lower case only names a list knows: "sanelu loppuu" is no name.
+    const named = words.filter((w) => isCapitalised(w) || isNameAfterCue(capitalise(w)));
+    if (named.length === words.length) cuedGroup(m, after(m));
+    else if (named[0] === words[0] && words[0]) cued(after(m), words[0]);
+  }
+  for (const m of text.matchAll(LOWER_INITIALS_SIGNED))
+    if (!NOT_LOWER_INITIALS.has(m[1] as string)) cuedGroup(m, after(m));
   if (text.includes("/"))
     for (const m of text.matchAll(INITIALS_BEFORE_SLASH)) cuedGroup(m, m.index);
   for (const m of text.matchAll(INITIALS_COMMA_ROLE))

@@ -40,7 +40,7 @@ const PLACE_PREPOSITION = /(?:^|[^\p{L}])(?:from|to|in|at|near|via|till|från|i|
 // "Akademiska sjukhuset".
 // A company's name goes on with its trade ("Pohjola Vakuutus", "Aktia Pankki", "Virtanen Oy").
 const INSTITUTION =
-  /^[ \t-]?(?:sairaala|keskussairaala|terveyskeskus|terveysasema|kuntoutuskeskus|sjukhus|lasarett|vårdcentral|hälsocentral|hospital|clinic|klinik|infirmary|health centre|health center)/iu;
+  /^[ \t-]?(?:\p{L}*sairaala|terveyskeskus|terveysasema|kuntoutuskeskus|sjukhus|lasarett|vårdcentral|hälsocentral|hospital|clinic|klinik|infirmary|health centre|health center)/iu;
 // Capitalised only: "Pohjolan vakuutusyhtiö" is Pohjola's insurer, "Pohjola Vakuutus" a company.
 const COMPANY = /^[ \t]?(?:Vakuutus|Pankki|Försäkring|Bank|Insurance|Oyj?|Abp?|Ltd)(?![\p{L}])/u;
 
@@ -55,8 +55,12 @@ export function isPlaceUse(text: string, start: number, word: string): boolean {
   return institutionAfter(text, start + word.length);
 }
 
-/** Whether the text at `end` goes on with a word for a hospital or clinic. */
+// An eponym's disease or sign after a name: "Bellin pareesi", "Bell's palsy", "Crohns sjukdom".
+const EPONYM =
+  /^[ \t]+(?:pareesi|halvaus|palsy|syndrome|syndrom|oireyhtymä|disease|sjukdom|tauti|taudin|taudista|sign|merkki|fenomeeni|phenomenon|fracture|murtuma|reflex|refleksi|test|testi|manoeuvre|maneuver)(?![\p{L}])/iu;
+
+/** Whether the text at `end` goes on with a word for a hospital, a company or a disease. */
 export function institutionAfter(text: string, end: number): boolean {
-  const after = text.slice(end, end + 20);
-  return INSTITUTION.test(after) || COMPANY.test(after);
+  const after = text.slice(end, end + 30);
+  return INSTITUTION.test(after) || COMPANY.test(after) || EPONYM.test(after);
 }

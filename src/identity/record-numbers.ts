@@ -11,7 +11,8 @@ const LABELS_ALONE = `mrn mr# potilasnumero potilasnro potilastunnus sairauskert
   arkistonumero henkilönumero journalnummer journalnumret journalnr patientnummer patientnr
   patientid klientnummer kundnummer passinumero passnummer passport vakuutusnumero vahinkonumero
   vakuutusnro försäkringsnummer skadenummer polisnummer kela-kortti kelakortti passi passin
-  ajokortti ajokortin ajokorttinumero körkort körkortet körkortsnummer
+  ajokortti ajokortin ajokorttinumero körkort körkortet körkortsnummer sarjanumero sarjanro
+  serienummer serial s/n sn
   lma-kort lma-kortet lma-kortti lma-kortin krankenversichertennummer versichertennummer`;
 // Finnish labels ending in -numero are read in their case forms too ("haettu
 // potilasnumerolla 3308815", "asiakasnumeron 5566778").
@@ -23,8 +24,10 @@ const NUMBERED = `potilas, potilaskertomus, potilaskertomuksen, sairauskertomus,
   insurance policy, policy, passport, passi, passin, vakuutuksen, vakuutus, kortin,
   sairaanhoitokortin, kela-kortin, kelakortin, health card, health insurance card, card,
   employee, staff, personnel, kela, fpa, medicare, medicaid, hosp, ajokortin, körkorts, körkortets,
-  participant, study participant, subject, trial participant, tutkittavan, tutkittava, deltagar`;
-const NUMBER_WORDS = "numero nro n:o nr nummer number no id tunnus";
+  participant, study participant, subject, trial participant, tutkittavan, tutkittava, deltagar,
+  referral, lähete, lähetteen, remiss, histology, cytology, pathology, histologia, patologia,
+  serial, sarja, serie, device, implant`;
+const NUMBER_WORDS = "numero nro n:o nr nummer number no id tunnus ref";
 
 // Longest first: an alternation takes the first that fits.
 const alternation = (list: string[]) =>
@@ -71,7 +74,7 @@ const LABEL = `(?:${alternation([...LABEL_WORDS, ...INFLECTED_LABELS, ...PHRASES
 // A British driving licence starts with five letters of the surname (TAYLO801012JR9AB); a study
 // participant's code may have word groups before its digits (HELS-TRIAL-0193).
 const VALUE =
-  "(?:[0-9]{2,4}(?: [0-9]{2,7}){1,3}(?: [0-9])?(?![0-9])|\\p{Lu}{4,6}[0-9][0-9A-Z]{4,}|\\p{Lu}{2,6}(?:-\\p{Lu}{2,6})+-[0-9]{3,}|(?:\\p{L}{2,4}-|\\p{L}{0,3}|\\p{L}-(?=[0-9]{5}))[0-9][0-9A-Za-z-]{3,}|\\p{Lu}{1,4} [0-9]{3,}(?:[ -][0-9]{2,})*)";
+  "(?:[0-9]{2,4}(?: [0-9]{2,7}){1,3}(?: [0-9])?(?![0-9])|[0-9]{2,}(?:/[0-9A-Z]{1,6}){2,}|\\p{Lu}{1,3}[0-9]{1,2}/[0-9]{3,}|\\p{Lu}{1,3}[0-9] [0-9]{4,}|\\p{Lu}{1,4} [0-9]{2,}(?:-[0-9]{2,})+|\\p{Lu}{1,4} [0-9]{5,}\\p{Lu}|\\p{Lu}{4,6}[0-9][0-9A-Z]{4,}|\\p{Lu}{2,6}(?:-\\p{Lu}{2,6})+-[0-9]{3,}|(?:\\p{L}{2,4}-|\\p{L}{0,3}|\\p{L}-(?=[0-9]{5}))[0-9][0-9A-Za-z-]{3,}|\\p{Lu}{1,4} [0-9]{3,}(?:[ -][0-9]{2,})*)";
 
 const LABELLED = new RegExp(
   `(?<![\\p{L}])(?:${LABEL})\\.?\\)?[ \\t]*[:#]?[ \\t]*(${VALUE})(?![\\p{L}\\p{N}])`,
@@ -85,7 +88,7 @@ export const anyCase = (pattern: string) =>
     c.startsWith("\\") ? c : `[${c}${c.toLocaleUpperCase("fi")}]`,
   );
 const ASCII_VALUE =
-  "[0-9]{2,4}(?: [0-9]{2,7}){1,3}( [0-9])?|[A-Z]{4,6}[0-9][0-9A-Z]{4,}|[A-Z]{2,6}(-[A-Z]{2,6})+-[0-9]{3,}|(?:[A-Za-z]{2,4}-|[A-Za-z]{0,3})[0-9][0-9A-Za-z-]{3,}|[A-Za-z]-[0-9]{5}[0-9A-Za-z-]*|[A-Z]{1,4} [0-9]{3,}([ -][0-9]{2,})*";
+  "[0-9]{2,4}(?: [0-9]{2,7}){1,3}( [0-9])?|[0-9]{2,}(/[0-9A-Z]{1,6}){2,}|[A-Z]{1,3}[0-9]{1,2}/[0-9]{3,}|[A-Z]{1,3}[0-9] [0-9]{4,}|[A-Z]{1,4} [0-9]{2,}(-[0-9]{2,})+|[A-Z]{1,4} [0-9]{5,}[A-Z]|[A-Z]{4,6}[0-9][0-9A-Z]{4,}|[A-Z]{2,6}(-[A-Z]{2,6})+-[0-9]{3,}|(?:[A-Za-z]{2,4}-|[A-Za-z]{0,3})[0-9][0-9A-Za-z-]{3,}|[A-Za-z]-[0-9]{5}[0-9A-Za-z-]*|[A-Z]{1,4} [0-9]{3,}([ -][0-9]{2,})*";
 const EDGE = "0-9A-Za-zÅÄÖåäöÉéÜü";
 
 /**
@@ -103,7 +106,7 @@ const COMPOUND_LABELLED = new RegExp(
 );
 const NUMBER_WORD_IN = /nummer|numret|numero|nro|nr/i;
 const NOT_A_PERSONS_NUMBER =
-  /(?:puhelin|telefon|koti|posti|post|näyte|prov|työ|matka|gsm|mobil|fax|faksi|hem|puh|huone|rum|sal|osasto|avdelning|versio|version|erä|sarja|lot|batch|tilaus|order|sivu|sid|page)$/i;
+  /(?:puhelin|telefon|koti|posti|post|näyte|prov|työ|matka|gsm|mobil|fax|faksi|hem|puh|huone|rum|sal|osasto|avdelning|versio|version|erä|lot|batch|tilaus|order|sivu|sid|page)$/i;
 
 /**
  * The compound labels in RE2 syntax for the release guard. RE2 cannot leave out the phone's and

@@ -10,7 +10,7 @@
 // KLM-392").
 // The plate as Finland, Sweden and Britain write them: ABC-123, ABC 123, ABC 12D, KX21 ABF.
 const VEHICLE_CUE =
-  /(?<![\p{L}])(?:rekisteri(?:numero|nro|tunnus|kilpi)?|rek\.? ?(?:nro|nr|no)|auto(?:ssa|on|lla|n|a|sta)?|ajoneuvo(?:a|n|lla|ssa|sta|on)?|moottoripyörä(?:llä|n|ä)?|mopo(?:lla|n|a)?|fordon(?:et)?|motorcykel|motorcycle|motorbike|van|truck|lorry|taksi(?:ssa|n)?|invataksi|ambulanssi(?:ssa|n)?|registreringsnummer|registreringsnr|reg\.? ?nr|bil(?:en)?|taxi|invataxi|ambulans|vehicle|car|licen[cs]e plate|plate|registration)(?:[ \t]+(?:nro|nr|no|number|nummer|numero|reg|registration)\.?)?[ \t]*[:#]?[ \t]*([A-ZÅÄÖ]{2,3}-[0-9]{1,3}|[A-Z]{3} ?[0-9]{2}[A-Z0-9]|[A-Z]{2}[0-9]{2} ?[A-Z]{3})(?![\p{L}\p{N}-])/giu;
+  /(?<![\p{L}])(?:rekisteri(?:numero|nro|tunnus|kilpi)?|rek\.? ?(?:nro|nr|no)|auto(?:ssa|on|lla|n|a|sta)?|\p{L}*ajoneuvo(?:a|n|lla|ssa|sta|on)?|moottoripyörä(?:llä|n|ä)?|mopo(?:lla|n|a)?|fordon(?:et)?|motorcykel|motorcycle|motorbike|van|truck|lorry|taksi(?:ssa|n)?|invataksi|ambulanssi(?:ssa|n)?|registreringsnummer|registreringsnr|reg\.? ?nr|bil(?:en)?|taxi|invataxi|ambulans|vehicle|car|licen[cs]e plate|plate|registration)(?:[ \t]+(?:nro|nr|no|number|nummer|numero|reg|registration)\.?)?[ \t]*[:#]?[ \t]*([A-ZÅÄÖ]{2,3}-[0-9]{1,3}|[A-Z]{3} ?[0-9]{2}[A-Z0-9]|[A-Z]{2}[0-9]{2} ?[A-Z]{3})(?![\p{L}\p{N}-])/giu;
 
 // A prefix of letters (and further letter groups) before digit groups: RE-8812-4403-27; after
 // a prefix of two groups a space may come before the digits (FI-AK 12345678).
