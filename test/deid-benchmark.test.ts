@@ -20,6 +20,7 @@ const HELD_OUT_5 = join(import.meta.dirname, "../bench/deid/held-out-5.jsonl");
 const HELD_OUT_6 = join(import.meta.dirname, "../bench/deid/held-out-6.jsonl");
 const HELD_OUT_7 = join(import.meta.dirname, "../bench/deid/held-out-7.jsonl");
 const HELD_OUT_8 = join(import.meta.dirname, "../bench/deid/held-out-8.jsonl");
+const HELD_OUT_9 = join(import.meta.dirname, "../bench/deid/held-out-9.jsonl");
 
 /** Every identity code among the gold spans has a valid check character. */
 function expectValidCodes(cases: BenchDocument[], atLeast: number) {
@@ -251,6 +252,24 @@ describe("the benchmark corpus", () => {
         HELD_OUT_7,
       ],
     },
+    {
+      name: "a ninth held-out set",
+      path: HELD_OUT_9,
+      cases: 300,
+      negatives: 60,
+      codes: 35,
+      before: [
+        HARD_CASES,
+        HELD_OUT,
+        HELD_OUT_2,
+        HELD_OUT_3,
+        HELD_OUT_4,
+        HELD_OUT_5,
+        HELD_OUT_6,
+        HELD_OUT_7,
+        HELD_OUT_8,
+      ],
+    },
   ])(
     "has $name of at least $cases cases in fi, sv and en, $negatives negatives, every code valid",
     (set) => {
@@ -430,16 +449,36 @@ describe("npm run bench:deid", () => {
     expect(s.falsePositives.length).toBe(0);
   });
 
-  it("keeps the eighth held-out set, blind, at no less than its blind figures", () => {
-    // Scored blind once on 2026-12-04, after held-out 7's fixes: 600 of 674, precision 98.75 %
-    // (8 false positives). Its misses are not printed, so that fixing them is not tuning on
-    // them unawares; a failure names only the figures.
+  it("keeps the eighth held-out set at no less than today's figures", () => {
+    // Blind on 2026-12-04: 600 of 674, precision 98.75 % (NAME 359 of 404, ID 60 of 74). Its
+    // misses were then seen and fixed as kinds (see docs/deidentification.md), so these floors
+    // are optimistic: they guard against regressions.
     const { score: s, set } = heldOut("held-out-8.jsonl");
-    expect(set.blind).toBe(true);
+    expect(set.blind).toBe(false);
     expect(s.overall.gold).toBe(674);
-    expect(s.overall.found).toBeGreaterThanOrEqual(600);
+    expect(s.overall.found).toBeGreaterThanOrEqual(656);
+    for (const [type, n] of Object.entries({
+      NAME: 397,
+      PHONE: 92,
+      ADDRESS: 47,
+      ID: 69,
+      EMAIL: 23,
+      HETU: 28,
+    }))
+      expect(s.byType[type]?.found, type).toBeGreaterThanOrEqual(n);
+    expect(s.falsePositives.length).toBeLessThanOrEqual(1);
+  });
+
+  it("keeps the ninth held-out set, blind, at no less than its blind figures", () => {
+    // Scored blind once on 2026-12-04, after held-out 8's fixes: 529 of 608, precision 98.76 %
+    // (7 false positives). Its misses are not printed, so that fixing them is not tuning on
+    // them unawares; a failure names only the figures.
+    const { score: s, set } = heldOut("held-out-9.jsonl");
+    expect(set.blind).toBe(true);
+    expect(s.overall.gold).toBe(608);
+    expect(s.overall.found).toBeGreaterThanOrEqual(529);
     expect(s.byType.HETU?.recall).toBe(1);
-    expect(s.falsePositives.length).toBeLessThanOrEqual(8);
+    expect(s.falsePositives.length).toBeLessThanOrEqual(7);
   });
 
   it("keeps the held-out cases out of the combined corpus", () => {

@@ -120,7 +120,13 @@ export const HELD_OUT_SETS: readonly HeldOutSet[] = [
   {
     file: "held-out-8.jsonl",
     title: "Held-out 8",
-    note: "blind: scored once, recall 89.02 %, precision 98.75 %; its misses not looked at and not listed",
+    note: "blind recall 89.02 %, precision 98.75 % before its misses were seen and fixed, so optimistic since",
+    blind: false,
+  },
+  {
+    file: "held-out-9.jsonl",
+    title: "Held-out 9",
+    note: "blind: scored once, recall 87.01 %, precision 98.76 %; its misses not looked at and not listed",
     blind: true,
   },
 ];

@@ -36,9 +36,12 @@ const ADDRESS_AFTER_CUE = new RegExp(
   "giu",
 );
 
+const CUE_MARK = /lives|living|resid|stay|bor |boende|osoitteessa/i;
+
 /** Addresses after a word for living or staying at them, in text order. */
 export function cuedAddressSpans(text: string): Array<[number, number]> {
   const spans: Array<[number, number]> = [];
+  if (!CUE_MARK.test(text)) return spans;
   for (const m of text.matchAll(ADDRESS_AFTER_CUE)) {
     const value = m[1] as string;
     const start = m.index + m[0].length - value.length;

@@ -11,7 +11,7 @@ import {
   STREET_BEFORE_POSTAL,
 } from "./identifier-patterns.js";
 import { NAME_TOKEN, nameCandidates, personNameCandidates } from "./name-forms.js";
-import { isRelationWord, namesInContext } from "./names-in-context.js";
+import { isNameCue, isRelationWord, namesInContext } from "./names-in-context.js";
 import { nordicIdSpans } from "./nordic-ids.js";
 import { identifierValueSpans } from "./person-identifiers.js";
 import { isPlaceUse } from "./place-names.js";
@@ -104,7 +104,7 @@ const TOWN_AFTER_STREET =
 // (mg/KG); the writer's role may follow.
 const SIGNER_ROLES = "sh|th|lh|ssk|usk|spl|ll|el|ft|RN|LPN|HCA|MD|PT|OT|SN";
 const INITIALS_SIGNATURE = new RegExp(
-  `(?<=^|\\s|\\p{Lu}\\p{Ll}{2,})\\/([A-ZÅÄÖ]{2,3}|[A-ZÅÄÖ](?:-[A-ZÅÄÖ])?\\.[ \\t]?[A-ZÅÄÖ]\\.(?:[ \\t]?[A-ZÅÄÖ]\\.)?)(?=[ \\t]*(?:(?:${SIGNER_ROLES})\\.?)?[ \\t]*\\.?[ \\t]*$)`,
+  `(?<=^|\\s|\\p{Lu}\\p{Ll}{2,})\\/(?:(?:${SIGNER_ROLES})\\.?[ \\t]+)?([A-ZÅÄÖ]{2,3}|[A-ZÅÄÖ](?:-[A-ZÅÄÖ])?\\.[ \\t]?[A-ZÅÄÖ]\\.(?:[ \\t]?[A-ZÅÄÖ]\\.)?)(?=[ \\t]*(?:(?:${SIGNER_ROLES})\\.?)?[ \\t]*\\.?[ \\t]*$)`,
   "gmu",
 );
 
@@ -193,7 +193,7 @@ export function detectIdentifiers(text: string, context: ScrubContext = {}): Ide
   each(PATTERNS.phone, "PHONE", (m) => m[0].replace(/[^0-9]/g, "").length >= MIN_PHONE_DIGITS);
   for (const [start, end] of referenceCodeSpans(text)) claim(start, end, "ID");
   for (const m of text.matchAll(INITIALS_SIGNATURE))
-    claim(m.index + 1, m.index + m[0].length, "NAME");
+    claim(m.index + m[0].length - (m[1] as string).length, m.index + m[0].length, "NAME");
   if (context.isPersonName) {
     const isName = context.isPersonName;
     const ownName = ownNameReader(text);
@@ -201,7 +201,9 @@ export function detectIdentifiers(text: string, context: ScrubContext = {}): Ide
       const word = ownName(m[0]);
       // Short forms only as written: in lower case "bob" is a haircut.
       const keys = word === m[0] ? personNameCandidates(word) : nameCandidates(word);
-      const named = keys.some(isName) || misspelt(word).some(isName);
+      const named =
+        keys.some(isName) ||
+        (word.length >= 6 && nameExpected(text, m.index) && misspelt(word).some(isName));
       return named && ownName.notAWord(m[0], m.index) && !isPlaceUse(text, m.index, m[0]);
     });
   }
@@ -234,6 +236,20 @@ export function detectIdentifiers(text: string, context: ScrubContext = {}): Ide
 }
 
 const NICKNAME_IN_BRACKETS = /^[ \t]*\((\p{Lu}\p{Ll}{2,})\)/u;
+
+// Where a note puts a name: at its start or a line's ("Jakcson seen in ED"), or after a title
+// or a relation word ("Potilas Kärkkäien"). Only there are misspellings looked for: a note has
+// many long capitalised words, each of which would cost some eighty look-ups.
+const LETTER = /\p{L}/u;
+function nameExpected(text: string, start: number): boolean {
+  let end = start;
+  while (end > 0 && (text[end - 1] === " " || text[end - 1] === "\t")) end--;
+  if (end === 0 || text[end - 1] === "\n") return true;
+  if (text[end - 1] === ".") end--;
+  let from = end;
+  while (from > 0 && end - from < 24 && LETTER.test(text[from - 1] as string)) from--;
+  return from < end && isNameCue(text.slice(from, end));
+}
 
 /**
  * A capitalised word of six letters or more one slip of the keyboard from a name: two letters
@@ -335,7 +351,7 @@ function mergeParts(text: string, spans: IdentifierSpan[]): IdentifierSpan[] {
         (span.type === "NAME" && NICKNAME_QUOTE.test(between)) ||
         (span.type === "NAME" && COMMA_GAP.test(between) && isSurnameFirst(text, last, span)) ||
         (span.type === "NAME" && initial && /^\.[ \t\u00a0]+$/.test(between)) ||
-        (span.type === "ADDRESS" && /^,?[ \t\u00a0]{0,2}$/.test(between)))
+        (span.type === "ADDRESS" && /^,?[ \t\u00a0]{0,2}(?:\n[ \t\u00a0]*)?$/.test(between)))
     )
       last.end = span.end;
     else merged.push({ ...span });
@@ -358,7 +374,7 @@ const INITIAL_BEFORE = /(?<![\p{L}\p{N}.])\p{Lu}\.[ \t\u00a0]?$/u;
 const ENDS_IN_INITIAL = /(?:^|[-\s.])\p{Lu}$/u;
 // A surname's initial after a given name ("Anja K. kävi"), but not a genus before its species
 // (E. coli, S. aureus).
-const INITIAL_AFTER = /^[ \t]\p{Lu}\.(?![\p{L}\p{N}])/u;
+const INITIAL_AFTER = /^[ \t]\p{Lu}(?:\.(?![\p{L}\p{N}])|(?=[ \t]*[,;(]))/u;
 const SPECIES =
   /^[ \t]+(?:coli|aureus|epidermidis|pneumoniae|pyogenes|agalactiae|faecalis|faecium|albicans|difficile|influenzae|aeruginosa|cloacae|mirabilis|trachomatis|gonorrhoeae|jejuni|pylori|enteritidis|typhi|monocytogenes|marcescens|maltophilia|baumannii|catarrhalis)/u;
 

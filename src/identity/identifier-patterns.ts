@@ -68,6 +68,10 @@ export const OBFUSCATED_EMAIL_CORE = [
   `[A-Za-z0-9._%+-]+(?:${AT_MARKED})${OBFUSCATED_DOMAIN}`,
   `[A-Za-z0-9%+-]*[._0-9][A-Za-z0-9._%+-]*${AT_WORD}${OBFUSCATED_DOMAIN}`,
   `[A-Za-z0-9._%+-]+${AT_WORD}(?:${MAIL_PROVIDERS})(?:(?:${DOT_SEP})${LABEL})*(?:${DOT_SEP})[a-z]{2,6}`,
+  // "dot" written as a word is no sentence's: "callum dot reid at gmail dot com", "amelia at
+  // bennett dot co dot uk".
+  `${LABEL}(?: (?:dot|DOT) ${LABEL})+${AT_WORD}${OBFUSCATED_DOMAIN}`,
+  `[A-Za-z0-9._%+-]+${AT_WORD}${LABEL}(?: (?:dot|DOT) ${LABEL})* (?:dot|DOT) [a-z]{2,6}`,
 ].join("|");
 
 // Letters as the address patterns see them (capitals first): Finnish, Swedish and common accents.
@@ -113,10 +117,10 @@ const STREET_WORDS_ALONE = STREET_WORDS.split("|")
 // Streets named by their street word alone, in Helsinki and elsewhere (Esplanaden 22, Bulevardi 14).
 const STREETS_BY_WORD =
   "Esplanadi|Esplanadin|Esplanadilla|Esplanaden|Bulevardi|Bulevardin|Bulevardilla|Bulevarden";
-const NORDIC_STREET = `(?:(?:${NORDIC_PREFIX}) (?:${STREET_WORDS_ALONE})|(?:${STREETS_BY_WORD})|(?:(?:${NORDIC_PREFIX}) )?[${UPPER}][${LOWER}]+(?:-[${UPPER}]?[${LOWER}]+)*(?:${STREET_WORDS})) ${NORDIC_NUMBER}`;
+const NORDIC_STREET = `(?:(?:${NORDIC_PREFIX}) (?:${STREET_WORDS_ALONE}|${STREET_WORDS})|(?:${STREETS_BY_WORD})|(?:(?:${NORDIC_PREFIX}) )?[${UPPER}][${LOWER}]+(?:-[${UPPER}]?[${LOWER}]+)*(?:${STREET_WORDS})) ${NORDIC_NUMBER}`;
 // "Dr" and "Pl" are left out: in notes they are mostly a title and a plural.
 const EN_STREET_WORDS =
-  "Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Court|Ct|Place|Way|Terrace|Circle|Parkway|Pkwy|Highway|Hwy|Square|Sq";
+  "Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Court|Ct|Place|Way|Terrace|Circle|Parkway|Pkwy|Highway|Hwy|Square|Sq|Close|Crescent|Gardens|Grove|Hill|Mews|Row|Walk|Rise|Green";
 const UNIT = "(?:Apt|Apartment|Suite|Flat)\\.? ?#?[0-9]{1,5}[A-Za-z]?";
 // Street names are words or ordinals (West 57th Street); a British flat comes first (Flat 3,
 // 14 Elmwood Road), an American apartment after.

@@ -11,7 +11,7 @@ import { institutionAfter } from "./place-names.js";
 const WORD_TITLE_LIST = `erikoislääkäri lääkäri ylilääkäri osastonlääkäri apulaisylilääkäri
   läkare överläkare avdelningsläkare specialistläkare skötare hoitaja rouva herra fru herr`;
 const TITLES = new Set(
-  `ll el sh th lh ft rn dr prof mr mrs ms miss mx ${WORD_TITLE_LIST}`.split(/\s+/),
+  `ll el sh th lh ft rn ssk usk dr prof mr mrs ms miss mx ${WORD_TITLE_LIST}`.split(/\s+/),
 );
 // Titles that are whole words, not abbreviations: a full stop after one ends the sentence
 // ("soitin lääkärille, lääkäri. Potilas …"), so a name follows only after a space.
@@ -96,7 +96,8 @@ const PERSON_LABELS = new Set("potilas patient patienten asiakas".split(" "));
 const HEADER_GAP = /^[ \t\u00a0]*:[ \t\u00a0]+$/;
 const COMMA_GAP = /^,[ \t\u00a0]+$/;
 const MAX_NAME_WORDS = 3;
-const WORD = /\p{L}[\p{L}\p{M}'’]*(?:-\p{L}[\p{L}\p{M}'’]*)*/gu;
+// An apostrophe only inside a word (O'Brien): 'Noora' in quotes is Noora.
+const WORD = /\p{L}(?:[\p{L}\p{M}]|['’](?=\p{L}))*(?:-\p{L}(?:[\p{L}\p{M}]|['’](?=\p{L}))*)*/gu;
 const SPACE = /^[ \t\u00a0]+$/;
 const TITLE_GAP = /^\.?[ \t\u00a0]+$/;
 // An initial and its full stop before the rest of a name ("J. Salminen").
@@ -105,7 +106,10 @@ const INITIAL = /^\p{Lu}$/u;
 // Words in capitals that start a line before a comma and a name without being a surname.
 const NOT_HEADER_WORDS = new Set("huom obs note info hei hej tel puh".split(" "));
 const INITIALS_AFTER_SIGNING =
-  /(?<![\p{L}])(?:(?:typed|dictated|written|entered|signed|recorded) by|[Dd]ictated|[Kk]irjaus|[Kk]irjaaja|[Kk]irjannut|[Ss]anellut|[Ss]anelu|[Ss]anelija|[Ss]krivet av|[Ss]ignerat av|[Dd]ikterat av|[Dd]ikterat)[ \t]*:?[ \t]+(\p{Lu}{2,3})(?![\p{L}\p{N}-])/gu;
+  /(?<![\p{L}])(?:(?:typed|dictated|written|entered|signed|recorded) by|[Dd]ictated|[Kk]irjaus|[Kk]irjaaja|[Kk]irjannut|[Ss]anellut|[Ss]anelu|[Ss]anelija|[Ss]krivet av|[Ss]ignerat av|[Dd]ikterat av|[Dd]ikterat|[Aa]ntanut|[Tt]arkistanut|[Gg]iven by|[Cc]hecked by|[Aa]dministered by|[Gg]av|[Kk]ontrollerat av)[ \t]*:?[ \t]+(\p{Lu}{2,3})(?![\p{L}\p{N}-])/gu;
+// Who gave or checked a medicine, by a given name and an initial: "antanut Mari K.".
+const GIVEN_BY_NAME =
+  /(?<![\p{L}])(?:[Aa]ntanut|[Tt]arkistanut|[Gg]iven by|[Cc]hecked by|[Aa]dministered by|[Gg]av|[Kk]ontrollerat av)[ \t]+(\p{Lu}\p{Ll}+[ \t]\p{Lu}\.)/gu;
 // Initials copied in after "cc:" or "Tiedoksi:": a list of two or three capitals each, ending the
 // sentence, so that an organisation of four letters (TYKS, TAYS) makes it no list of people.
 const COPIED_INITIALS =
@@ -128,6 +132,15 @@ const INITIALS_BEFORE_ROLE_PATTERN = (roles: string) =>
 const RELATION_STEM = /^(?:omai|potila|puolis|läheis|lähiomai|patient|relative|anhörig)/iu;
 const BRACKETED_RELATIONS =
   "husband|wife|son|daughter|mother|father|partner|brother|sister|mum|dad|carer|friend|neighbour|puoliso|vaimo|mies|tytär|poika|äiti|isä|sisar|sisko|veli|ystävä|naapuri|dotter|son|make|maka|hustru|mor|far|bror|syster|sambo|vän|granne|patient|potilas|patienten";
+// Two words of a name, then a comma or a bar and the relation: "Räty Leila, puoliso, 040…",
+// "Essi Hämäläinen | tytär".
+const NAME_THEN_RELATION = new RegExp(
+  `(?<![\\p{L}\\p{N}.])(\\p{Lu}[\\p{Ll}'’-]+[ \\t]+\\p{Lu}[\\p{Ll}'’-]+)(?:,[ \\t]+|[ \\t]+\\|[ \\t]+)(?:${BRACKETED_RELATIONS})(?![\\p{L}])`,
+  "gu",
+);
+// A Swedish husband after whose he is: "Elsas man Bertil", "hennes man Bertil".
+const HER_MAN =
+  /(?:(?<![\p{L}])(?:hennes|sin|min|din)|\p{Lu}\p{Ll}+s)[ \t]+man[ \t]+(\p{Lu}\p{Ll}+)/gu;
 const INITIALS_COMMA_ROLE =
   /(?<![\p{L}\p{N}.])(\p{Lu}{2,3}),[ \t]*(?:RN|LPN|HCA|MD|sh|th|lh|ssk|usk|spl)\.?(?=[ \t]*(?:[.;\n]|$))/gmu;
 const INITIALS_BEFORE_SLASH =
@@ -141,12 +154,22 @@ const NAME_BEFORE_RELATION = new RegExp(
 // Initials and a surname with an English post-nominal or grade after them: "A.J. Whitmore FRCS",
 // "S. O'Neill MRCP", "T. Abara, ST4"; or after the words that say who did something clinical.
 const NAME_WITH_POSTNOMINAL =
-  /(?<![\p{L}\p{N}.])((?:\p{Lu}\.[ \t]?){1,3}\p{Lu}[\p{Ll}'’-]*\p{Ll}(?:['’]\p{Lu}\p{Ll}+)?),?[ \t]+(?:FRCS|FRCP|MRCP|MRCS|FRCR|FRCA|MBBS|MBChB|PhD|MD|RN|ST[1-8]|CT[12]|FY[12]|SpR|DO|NP|PA-C)(?![\p{L}])/gu;
+  /(?<![\p{L}\p{N}.])((?:\p{Lu}\.[ \t]?){1,3}\p{Lu}(?:['’]\p{Lu})?[\p{Ll}'’-]*\p{Ll}),?[ \t]+(?:FRCS|FRCP|MRCP|MRCS|FRCR|FRCA|MBBS|MBChB|PhD|MD|RN|ST[1-8]|CT[12]|FY[12]|SpR|DO|NP|PA-C)(?![\p{L}])/gu;
 const DONE_BY =
   /(?<![\p{L}])(?:[Rr]eviewed|[Cc]onsented|[Ss]een|[Ee]xamined|[Rr]eported|[Vv]erified|[Aa]uthori[sz]ed|[Aa]ssessed|[Oo]perated|[Rr]eferred|[Dd]iscussed with|[Hh]anded over to|[Gg]ranskad|[Bb]edömd|[Uu]ndersökt)(?:[ \t]+by|[ \t]+av)?[ \t]+((?:\p{Lu}\.[ \t]?){0,3}\p{Lu}[\p{Ll}'’-]*\p{Ll}(?:['’]\p{Lu}\p{Ll}+)?(?:[ \t]+\p{Lu}[\p{Ll}'’-]*\p{Ll})?)(?![\p{L}.])/gu;
 // Dictated names, often in lower case: "sanelu jukka rautanen", "diktat av per nyqvist".
 const DICTATED_BY =
   /(?<![\p{L}])(?:[Ss]anelu|[Ss]anellut|[Ss]anelija|[Dd]iktat av|[Dd]ikterat av|[Dd]ictated by|[Tt]yped by|[Kk]irjoitus|[Kk]irjoittanut)[ \t]*:?[ \t]+(?:(?:dr|ll|el|lt|LT|Dr|LL)\.?[ \t]+)?(\p{L}[\p{Ll}'’-]+(?:[ \t]+\p{L}[\p{Ll}'’-]+)?)/gu;
+// What each of the patterns below needs in a text: most notes have none of it, and a pattern
+// that tries every position costs more than a test for its mark.
+const DONE_MARK =
+  /eviewed|onsented|een |xamined|eported|erified|uthori[sz]ed|ssessed|perated|eferred|iscussed with|anded over|ranskad|edömd|ndersökt/;
+function marked(text: string, mark: RegExp, pattern: RegExp): Iterable<RegExpExecArray> {
+  return mark.test(text) ? text.matchAll(pattern) : [];
+}
+
+// Words that end a dictation, not a name's second word ("sanelu jukka loppuu").
+const DICTATION_ENDS = new Set("loppuu päättyy piste slut punkt end ends full stop re".split(" "));
 // Initials in lower case signing a line: "/hs", "/akur", "Typed by: lm", "Kirjoitus: tl".
 const LOWER_INITIALS_SIGNED =
   /(?:(?<=^|[ \t])\/|(?:[Tt]yped by|[Kk]irjoitus|[Kk]irjaus|[Ss]anelu|[Dd]ictated by)[ \t]*:?[ \t]+)(\p{Ll}{2,4})(?=[ \t]*(?:[.;\n]|$))/gmu;
@@ -171,7 +194,7 @@ const ROLE_ENDINGS =
 // One to three capitalised words or initials, a comma, at most one more word, and the role.
 const INITIALS_BEFORE_ROLE = INITIALS_BEFORE_ROLE_PATTERN(ROLE_ENDINGS);
 const NAME_BEFORE_ROLE = new RegExp(
-  `(?<![\\p{L}\\p{N}.])((?:\\p{Lu}[\\p{Ll}'’-]+|\\p{Lu}\\.)(?:[ \\t]+(?:\\p{Lu}[\\p{Ll}'’-]+|\\p{Lu}\\.?)){1,2}),[ \\t]+(?:\\p{Ll}+[ \\t]+)?\\p{Ll}*(?:${ROLE_ENDINGS})(?![\\p{L}])`,
+  `(?<![\\p{L}\\p{N}.])((?:\\p{Lu}[\\p{Ll}'’-]+|\\p{Lu}\\.)(?:[ \\t]+(?:\\p{Lu}[\\p{Ll}'’-]+|\\p{Lu}\\.?)){1,2}),[ \\t]+(?:\\p{Ll}+\\.?[ \\t]+)?\\p{Ll}*(?:${ROLE_ENDINGS})(?![\\p{L}])`,
   "gu",
 );
 // What comes before a header at the start of a line: nothing, or only spaces.
@@ -222,6 +245,10 @@ const isNameAfterCue = (word: string) => isCommonName(word) || nameKind(word).sh
 
 /** Whether a word (any case) is one after which a relative's or the patient's name comes. */
 export const isRelationWord = (word: string): boolean => RELATIONS.has(word.toLowerCase());
+
+/** Whether a word (any case) is a title or a relation word, after which a name is expected. */
+export const isNameCue = (word: string): boolean =>
+  RELATIONS.has(word.toLowerCase()) || TITLES.has(word.toLowerCase());
 
 /** A name found by context: its span, and its words that are names even on their own. */
 export interface NameInContext {
@@ -432,30 +459,56 @@ export function namesInContext(text: string, onlyAfterCues = false): NameInConte
     cuedGroup(m, m.index + m[0].length - (m[1] as string).length);
   for (const m of text.matchAll(NAME_BEFORE_ROLE)) cuedGroup(m, m.index);
   const after = (m: RegExpMatchArray) => (m.index ?? 0) + m[0].length - (m[1] as string).length;
-  for (const m of text.matchAll(MAIDEN_NAME)) cuedGroup(m, after(m));
+  for (const m of marked(text, /o\.|os\.|née|nee|född|f\.|formerly/, MAIDEN_NAME))
+    cuedGroup(m, after(m));
   if (text.includes("("))
     for (const m of text.matchAll(NAME_BEFORE_RELATION))
       if (!RELATION_STEM.test(m[1] as string)) cuedGroup(m, m.index);
-  for (const m of text.matchAll(NAME_WITH_POSTNOMINAL)) cuedGroup(m, m.index);
-  for (const m of text.matchAll(DONE_BY)) {
+  for (const m of marked(
+    text,
+    /FRC|MRC|MBBS|MBChB|PhD|MD|RN|ST[1-8]|CT[12]|FY[12]|SpR|DO|NP|PA-C/,
+    NAME_WITH_POSTNOMINAL,
+  ))
+    cuedGroup(m, m.index);
+  for (const m of marked(
+    text,
+    /ntanut|arkistanut|iven by|hecked by|dministered by|[Gg]av |ontrollerat/,
+    GIVEN_BY_NAME,
+  ))
+    cuedGroup(m, after(m));
+  for (const m of marked(text, /[,|][ \t]+\p{Ll}/u, NAME_THEN_RELATION))
+    if (
+      !RELATION_STEM.test(m[1] as string) &&
+      !isRelationWord((m[1] as string).split(/[ \t]/)[0] as string)
+    )
+      cuedGroup(m, m.index);
+  if (text.includes(" man ")) for (const m of text.matchAll(HER_MAN)) cuedGroup(m, after(m));
+  for (const m of marked(text, DONE_MARK, DONE_BY)) {
     const first = ((m[1] as string).split(/[ \t.]+/)[0] as string).toLowerCase();
     // A title after the words is the title's to take (Dr. R. Lindfors, Prof. Timo Sorsa).
     if (!NOT_NAMES_AFTER_CUE.has(first) && !TITLES.has(first)) cuedGroup(m, after(m));
   }
-  for (const m of text.matchAll(DICTATED_BY)) {
+  for (const m of marked(text, /anel|iktat|ikterat|ictated|yped by|irjoit/, DICTATED_BY)) {
     const words = (m[1] as string).split(/[ \t]+/);
     // A title is the title's to follow (Dictated by Dr. T. Aaltola).
     if (TITLES.has((words[0] as string).toLowerCase())) continue;
     // In lower case only names a list knows: "sanelu loppuu" is no name.
     const named = words.filter((w) => isCapitalised(w) || isNameAfterCue(capitalise(w)));
-    if (named.length === words.length) cuedGroup(m, after(m));
+    const ends = DICTATION_ENDS.has((words[1] ?? "").toLowerCase());
+    if (named.length === words.length && !ends) cuedGroup(m, after(m));
+    else if (words.length === 2 && !ends && isNameAfterCue(capitalise(words[0] as string)))
+      cuedGroup(m, after(m));
     else if (named[0] === words[0] && words[0]) cued(after(m), words[0]);
   }
-  for (const m of text.matchAll(LOWER_INITIALS_SIGNED))
+  for (const m of marked(text, /\/|yped by|irjoitus|irjaus|anelu|ictated/, LOWER_INITIALS_SIGNED))
     if (!NOT_LOWER_INITIALS.has(m[1] as string)) cuedGroup(m, after(m));
   if (text.includes("/"))
     for (const m of text.matchAll(INITIALS_BEFORE_SLASH)) cuedGroup(m, m.index);
-  for (const m of text.matchAll(INITIALS_COMMA_ROLE))
+  for (const m of marked(
+    text,
+    /,[ \t]*(?:RN|LPN|HCA|MD|sh|th|lh|ssk|usk|spl)/,
+    INITIALS_COMMA_ROLE,
+  ))
     if (!NOT_INITIALS.has(m[1] as string)) cuedGroup(m, m.index);
   // Each pattern tries every position: looked for only where its mark is in the text.
   if (INITIAL_MARK.test(text))

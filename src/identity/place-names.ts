@@ -40,7 +40,7 @@ const PLACE_PREPOSITION = /(?:^|[^\p{L}])(?:from|to|in|at|near|via|till|från|i|
 // "Akademiska sjukhuset".
 // A company's name goes on with its trade ("Pohjola Vakuutus", "Aktia Pankki", "Virtanen Oy").
 const INSTITUTION =
-  /^[ \t-]?(?:\p{L}*sairaala|terveyskeskus|terveysasema|kuntoutuskeskus|sjukhus|lasarett|vårdcentral|hälsocentral|hospital|clinic|klinik|infirmary|health centre|health center)/iu;
+  /^['’]?[ \t-]?(?:\p{L}*sairaala|terveyskeskus|terveysasema|kuntoutuskeskus|sjukhus|lasarett|vårdcentral|hälsocentral|hospital|clinic|klinik|infirmary|health centre|health center)/iu;
 // Capitalised only: "Pohjolan vakuutusyhtiö" is Pohjola's insurer, "Pohjola Vakuutus" a company.
 const COMPANY = /^[ \t]?(?:Vakuutus|Pankki|Försäkring|Bank|Insurance|Oyj?|Abp?|Ltd)(?![\p{L}])/u;
 
