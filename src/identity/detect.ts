@@ -240,15 +240,24 @@ const NICKNAME_IN_BRACKETS = /^[ \t]*\((\p{Lu}\p{Ll}{2,})\)/u;
 // Where a note puts a name: at its start or a line's ("Jakcson seen in ED"), or after a title
 // or a relation word ("Potilas Kärkkäien"). Only there are misspellings looked for: a note has
 // many long capitalised words, each of which would cost some eighty look-ups.
-const LETTER = /\p{L}/u;
 function nameExpected(text: string, start: number): boolean {
+  const before = wordBefore(text, start);
+  return before !== undefined && (before === "" || isNameCue(before));
+}
+
+const LETTER = /\p{L}/u;
+/**
+ * The word before `start` over spaces and an abbreviation's full stop ("Dr. "): "" at the
+ * start of the text or of a line, undefined after anything else (a digit, a bracket).
+ */
+function wordBefore(text: string, start: number): string | undefined {
   let end = start;
   while (end > 0 && (text[end - 1] === " " || text[end - 1] === "\t")) end--;
-  if (end === 0 || text[end - 1] === "\n") return true;
+  if (end === 0 || text[end - 1] === "\n") return "";
   if (text[end - 1] === ".") end--;
   let from = end;
   while (from > 0 && end - from < 24 && LETTER.test(text[from - 1] as string)) from--;
-  return from < end && isNameCue(text.slice(from, end));
+  return from < end ? text.slice(from, end) : undefined;
 }
 
 /**
@@ -290,7 +299,7 @@ function ownNameReader(text: string) {
     // "todettu 6 mm kivi": a name that is a word, in lower case where others are capitalised,
     // unless a word for the patient or a relative is right before it ("Potilas nurmi kertoo").
     if (NAMES_THAT_ARE_WORDS.has(word.toLocaleLowerCase("fi"))) {
-      const before = /(\p{L}+)[ \t]+$/u.exec(text.slice(Math.max(0, start - 24), start))?.[1];
+      const before = wordBefore(text, start);
       return before !== undefined && isRelationWord(before);
     }
     capitalised ??= new Set(
