@@ -306,4 +306,119 @@ describe("the SQL load and the exact path agree", () => {
       }
     });
   });
+
+  describe("on codings in many systems (issue 20)", () => {
+    const dir = join(tmp.dir, "codes");
+    const homeDir = join(tmp.dir, "home-codes");
+    const local = "https://lab.example.org/CodeSystem/local-dx";
+    let report: LoadReport | undefined;
+    beforeAll(async () => {
+      const out = join(tmp.dir, "codes-source");
+      await runSynth({ ...DEFAULT_SYNTH_OPTIONS, patients: 20, seed: 6, days: 0, dirty: 0, out });
+      const source = join(out, "fhir");
+      const condition = JSON.parse(
+        readFileSync(join(source, "Condition-1.ndjson"), "utf8").split("\n")[0] as string,
+      ) as Record<string, unknown>;
+      const icd10 = "http://hl7.org/fhir/sid/icd-10";
+      const snomed = "http://snomed.info/sct";
+      const variant = (id: string, coding: unknown[], oneByOne = false) => {
+        const r = structuredClone(condition);
+        r.id = id;
+        r.code = { coding };
+        // A category that is one CodeableConcept, not a list, sends the line to the exact path.
+        if (oneByOne) r.category = { coding: [{ code: "encounter-diagnosis" }] };
+        return JSON.stringify(r);
+      };
+      const lines = [
+        variant("c-snomed", [{ system: snomed, code: "44054006" }]),
+        variant("c-icd10cm", [{ system: "http://hl7.org/fhir/sid/icd-10-cm", code: "S72.001A" }]),
+        variant("c-both", [
+          { system: icd10, code: "E11.9" },
+          { system: snomed, code: "44054006" },
+        ]),
+        variant("c-finnish-mark", [{ system: "urn:oid:1.2.246.537.6.1", code: "E10.3+" }]),
+        variant("c-no-system", [{ code: "I21.4" }]),
+        variant("c-local", [{ system: local, code: "LX-17" }]),
+        variant("c-local-exact", [{ system: local, code: "LX-18" }], true),
+        variant("c-bad-icd10", [{ system: icd10, code: "E1x.99999" }]),
+        variant("c-bad-icd10-exact", [{ system: icd10, code: "E1x.99999" }], true),
+        variant("c-bad-snomed", [
+          { system: icd10, code: "E11.9" },
+          { system: snomed, code: "0123" },
+        ]),
+        variant("c-bad-snomed-exact", [{ system: snomed, code: "0123" }], true),
+        variant("c-bad-no-system", [{ code: "diabetes type 2" }]),
+      ];
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, "Patient-1.ndjson"), readFileSync(join(source, "Patient-1.ndjson")));
+      writeFileSync(join(dir, "Condition-1.ndjson"), `${lines.join("\n")}\n`);
+      writeFileSync(
+        join(dir, "manifest.json"),
+        JSON.stringify({
+          transactionTime: "2025-12-31T23:59:00+02:00",
+          output: [
+            { type: "Patient", url: "Patient-1.ndjson" },
+            { type: "Condition", url: "Condition-1.ndjson" },
+          ],
+        }),
+      );
+      [report] = await load(homeDir, dir);
+    }, 120_000);
+
+    it("keeps every valid coding of any registered system, and one in an unregistered system", async () => {
+      const diagnosis = report?.tables.diagnosis;
+      expect(diagnosis?.inserted).toBe(7); // records; c-both gives two rows
+      expect(diagnosis?.checkedOneByOne).toBe(3);
+      expect(diagnosis?.unregisteredCodeSystems).toEqual({ [local]: 2 });
+      const lake = await Lake.open(initHome(homeDir, {}).home);
+      try {
+        const rows = (
+          await lake.connection.runAndReadAll(
+            "select system, code from clinical.diagnosis where load_to is null order by code",
+          )
+        ).getRowObjectsJson();
+        expect(rows.map((r) => r.code)).toEqual([
+          "44054006",
+          "44054006",
+          "E10.3+",
+          "E11.9",
+          "I21.4",
+          "LX-17",
+          "LX-18",
+          "S72.001A",
+        ]);
+      } finally {
+        lake.close();
+      }
+    });
+
+    it("quarantines a code that breaks its system's pattern, naming the column, its shape and what was expected, never the value", () => {
+      const vault = Vault.open(initHome(homeDir, {}).home);
+      try {
+        const reasons = vault
+          .listQuarantine()
+          .map((q) => q.reason)
+          .sort();
+        expect(reasons).toEqual([
+          'unknown code: code shaped "9999" is not SNOMED CT (expected a concept id of 6 to 18 digits, not starting with 0 (44054006))',
+          'unknown code: code shaped "9999" is not SNOMED CT (expected a concept id of 6 to 18 digits, not starting with 0 (44054006))',
+          'unknown code: code shaped "A9A.99999" is not ICD-10 (expected a letter, two characters, then optionally a dot and one or two (E11.9, F32, E10.3+))',
+          'unknown code: code shaped "A9A.99999" is not ICD-10 (expected a letter, two characters, then optionally a dot and one or two (E11.9, F32, E10.3+))',
+          'unknown code: code shaped "AAAAAAAA AAAA 9" is not ICD-10 (expected a letter, two characters, then optionally a dot and one or two (E11.9, F32, E10.3+))',
+        ]);
+        for (const reason of reasons) {
+          expect(reason).not.toContain("E1x");
+          expect(reason).not.toContain("0123");
+          expect(reason).not.toContain("diabetes");
+        }
+      } finally {
+        vault.close();
+      }
+    });
+
+    it("agrees with the exact path line by line", async () => {
+      const { rejected } = await expectExactPathAgreement(homeDir, dir, "codes");
+      expect(rejected).toBe(5);
+    });
+  });
 });

@@ -55,7 +55,7 @@ const REASON_OF: Record<string, RegExp> = {
   wrong_type: /^wrong type/,
   invalid_hetu: /^invalid identity code/,
   missing_subject: /^missing subject$/,
-  unknown_code: /^unknown code$/,
+  unknown_code: /^unknown code: (code|atc|local_code) shaped "[A9 .\-_/+*#&:?]+" is not /,
   future_date: /^date in the future$/,
   duplicate_resource: /^duplicate record$/,
 };

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { ROLES } from "../auth/roles.js";
 import { HETU_SYSTEM } from "../identity/hetu.js";
+import { CodeSystemSchema } from "../ingest/code-systems.js";
 import { ConfigError } from "../shared/errors.js";
 import { jsonErrorPlace } from "../shared/json-text.js";
 
@@ -180,6 +181,12 @@ export const KaivoConfigSchema = z.strictObject({
       personIdentifierSystems: z.array(z.string().min(1)).min(1).optional(),
     })
     .default({ personIdentifierSystem: HETU_SYSTEM }),
+  /**
+   * Code systems beyond (or replacing, by id) the built-in registry (src/ingest/code-systems.ts):
+   * a coding in a registered system must match its pattern; one in an unregistered system is kept
+   * and reported.
+   */
+  codeSystems: z.array(CodeSystemSchema).default([]),
   lake: z
     .strictObject({
       /**

@@ -46,6 +46,7 @@ import {
 import { streamRows } from "./stream-rows.js";
 import type { LakeTable } from "./table-config.js";
 import {
+  countUnregisteredCodes,
   emptyStage,
   mapTable,
   scrubNotes,
@@ -271,6 +272,7 @@ export async function loadExport(
         await scrubNotes(c, writer, l, vault, reports[i] as TableReport);
         step("notes", "keys and hashes");
         await stageTable(c, l, options.source);
+        await countUnregisteredCodes(c, l, reports[i] as TableReport);
         step("keys", "quarantine");
       }
       await quarantineRejected(c, vault, present, chk, reports, loadId, options.source);

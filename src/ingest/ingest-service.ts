@@ -15,6 +15,7 @@ import { Lake, type LoadInfo, type TableInfo } from "../lake/lake.js";
 import { sql } from "../lake/sql.js";
 import { NotFoundError } from "../shared/errors.js";
 import type { ControlStore } from "../store/control-store.js";
+import { codeSystemRegistry } from "./code-systems.js";
 import { loadRegistryCsv, loadRegistryMappings, type RegistryMapping } from "./csv-ingest.js";
 import { registryExtractTime } from "./export-files.js";
 import { type ExportLoadOptions, findExports, loadExport } from "./fhir-ingest.js";
@@ -56,7 +57,11 @@ export async function ingest(
   // Checked before anything loads: a registry extract with no date of its own is refused.
   const registryTime =
     registries.length > 0 ? registryExtractTime(registryDir, exports[0]) : undefined;
-  const tables = loadLakeRegistry().tables;
+  // Checked before anything loads too: a registry in which two systems claim one URI is refused.
+  const tables = loadLakeRegistry(
+    undefined,
+    codeSystemRegistry(ctx.home.config.codeSystems),
+  ).tables;
   // DuckDB reads the export, besides the lake's own staging files, and nothing else.
   const lake = await Lake.open(ctx.home, {
     folders: [statSync(path).isDirectory() ? path : dirname(path)],

@@ -7,6 +7,7 @@ import { META_COLUMNS } from "../lake/lake.js";
 import { ViewRuntimeError } from "../views/errors.js";
 import { referenceKey } from "../views/fhirpath.js";
 import { evaluateResource } from "../views/reference.js";
+import { badCodeOfRow, codeShape, unlistedCodeReason } from "./code-systems.js";
 import { bump } from "./report.js";
 import type { LakeTable } from "./table-config.js";
 
@@ -274,12 +275,16 @@ export function mapRecord(
       out[c.name] = value;
     }
     if (table.codeFormat) {
-      const code = out[table.codeFormat.column];
-      if (typeof code === "string" && !table.codeFormat.pattern.test(code)) return "unknown code";
+      const bad = badCodeOfRow(table.codeFormat, out);
+      if (bad) return bad;
     }
     if (table.knownCodes) {
-      const code = out[table.knownCodes.column];
-      if (typeof code === "string" && !table.knownCodes.codes.has(code)) return "unknown code";
+      const { column, file, codes } = table.knownCodes;
+      const code = out[column];
+      if (typeof code === "string" && !codes.has(code)) {
+        const r = unlistedCodeReason(column, file);
+        return `${r.before}${codeShape(code)}${r.after}`;
+      }
     }
     mapped.push(out);
   }

@@ -9,6 +9,8 @@ export interface TableReport {
   redactions: Record<string, number>;
   /** Records the SQL checks could not vouch for, decided one by one by the exact path. */
   checkedOneByOne: number;
+  /** Rows loaded with a code in a system the registry does not know, by system URI (kept, not checked). */
+  unregisteredCodeSystems?: Record<string, number>;
 }
 
 export interface LoadReport {

@@ -5,6 +5,7 @@ import { MeasurementSchema, PeriodSchema, RegistryCatalogSchema } from "../catal
 import { ConfigError } from "../shared/errors.js";
 import { LAKE_VIEWS_DIR } from "../views/lake-views.js";
 import { planView, type ViewPlan } from "../views/plan.js";
+import { type CodeFormat, type CodeSystemRegistry, codeSystemRegistry } from "./code-systems.js";
 
 const TablesSchema = z.strictObject({
   $comment: z.string().optional(),
@@ -24,7 +25,15 @@ const TablesSchema = z.strictObject({
       view: z.string(),
       // One column, or columns in order of preference: the first with a date dates the row.
       eventDate: z.union([z.string(), z.array(z.string()).min(1)]).optional(),
-      codeFormat: z.strictObject({ column: z.string(), pattern: z.string() }).optional(),
+      // The code column, the column with each coding's system URI (if the view keeps it), and the
+      // registered system (an id of codeSystems) a coding without a system URI is taken to be in.
+      codeFormat: z
+        .strictObject({
+          column: z.string(),
+          systemColumn: z.string().optional(),
+          system: z.string(),
+        })
+        .optional(),
       knownCodes: z.strictObject({ column: z.string(), file: z.string() }).optional(),
       text: z.strictObject({ column: z.string(), encoding: z.literal("base64") }).optional(),
       titleFi: z.string().optional(),
@@ -47,8 +56,8 @@ export interface LakeTable {
   eventDate?: string;
   /** The columns that date a row, in order: the first that holds a date is the row's date. */
   eventDates?: string[];
-  codeFormat?: { column: string; pattern: RegExp };
-  knownCodes?: { column: string; codes: Set<string> };
+  codeFormat?: CodeFormat;
+  knownCodes?: { column: string; file: string; codes: Set<string> };
   text?: { column: string };
   /** What the catalog says of the table beyond its view's title and description. */
   catalog: Pick<
@@ -66,11 +75,17 @@ export interface LakeRegistry {
 }
 
 /** Reads views/fhir/tables.json (or another folder's): adding a table is adding a view and a line here. */
-export function loadLakeTables(dir = LAKE_VIEWS_DIR): LakeTable[] {
-  return loadLakeRegistry(dir).tables;
+export function loadLakeTables(
+  dir = LAKE_VIEWS_DIR,
+  codeSystems: CodeSystemRegistry = codeSystemRegistry(),
+): LakeTable[] {
+  return loadLakeRegistry(dir, codeSystems).tables;
 }
 
-export function loadLakeRegistry(dir = LAKE_VIEWS_DIR): LakeRegistry {
+export function loadLakeRegistry(
+  dir = LAKE_VIEWS_DIR,
+  codeSystems: CodeSystemRegistry = codeSystemRegistry(),
+): LakeRegistry {
   const file = join(dir, "tables.json");
   const parsed = TablesSchema.safeParse(JSON.parse(readFileSync(file, "utf8")));
   if (!parsed.success) {
@@ -88,6 +103,7 @@ export function loadLakeRegistry(dir = LAKE_VIEWS_DIR): LakeRegistry {
     for (const column of [
       ...eventDates,
       t.codeFormat?.column,
+      t.codeFormat?.systemColumn,
       t.knownCodes?.column,
       t.text?.column,
       t.measurement?.code,
@@ -105,6 +121,12 @@ export function loadLakeRegistry(dir = LAKE_VIEWS_DIR): LakeRegistry {
         );
       }
     }
+    const system = t.codeFormat ? codeSystems.byId(t.codeFormat.system) : undefined;
+    if (t.codeFormat && !system) {
+      throw new ConfigError(
+        `${file}: table ${name} expects code system "${t.codeFormat.system}", which codeSystems does not define (${codeSystems.systems.map((s) => s.id).join(", ")}).`,
+      );
+    }
     const known = t.knownCodes
       ? (
           JSON.parse(readFileSync(join(dir, t.knownCodes.file), "utf8")) as {
@@ -118,11 +140,24 @@ export function loadLakeRegistry(dir = LAKE_VIEWS_DIR): LakeRegistry {
       plan,
       resourceType: plan.resource,
       ...(eventDates[0] ? { eventDate: eventDates[0], eventDates } : {}),
-      ...(t.codeFormat
-        ? { codeFormat: { column: t.codeFormat.column, pattern: new RegExp(t.codeFormat.pattern) } }
+      ...(t.codeFormat && system
+        ? {
+            codeFormat: {
+              column: t.codeFormat.column,
+              ...(t.codeFormat.systemColumn ? { systemColumn: t.codeFormat.systemColumn } : {}),
+              system,
+              registry: codeSystems,
+            },
+          }
         : {}),
       ...(t.knownCodes && known
-        ? { knownCodes: { column: t.knownCodes.column, codes: new Set(known.map((c) => c.code)) } }
+        ? {
+            knownCodes: {
+              column: t.knownCodes.column,
+              file: t.knownCodes.file,
+              codes: new Set(known.map((c) => c.code)),
+            },
+          }
         : {}),
       ...(t.text ? { text: { column: t.text.column } } : {}),
       catalog: {

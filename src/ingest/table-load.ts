@@ -6,6 +6,7 @@ import type { Vault } from "../identity/vault.js";
 import { type CompiledSql, compileToDuckdb } from "../views/duckdb/compile.js";
 import { literal, quote } from "../views/duckdb/schema.js";
 import type { SelectPlan } from "../views/plan.js";
+import { badCodeReason, codeShapeSql, unlistedCodeReason } from "./code-systems.js";
 import { CHECKS_DB, checksAppender, PATIENTS } from "./line-checks.js";
 import { lakeColumns, needsSubject, personScrubContext } from "./record-mapping.js";
 import { bump, type TableReport } from "./report.js";
@@ -72,11 +73,26 @@ export async function mapTable(c: DuckDBConnection, t: TableLoad): Promise<void>
       `WHEN ${any(`${x} IS NOT NULL AND try(decode(from_base64(${x}))) IS NULL`)} THEN 'suspect'`,
     );
   }
+  // A reason built from a row's value: in a group of rows, the first that fails names it.
+  const pick = (expr: string, condition: string) =>
+    oneRow ? expr : `min(CASE WHEN ${condition} THEN ${expr} END)`;
+  const reasonAround = (r: { before: string; after: string }, x: string, condition: string) =>
+    `${literal(r.before)} || ${pick(codeShapeSql(x), condition)} || ${literal(r.after)}`;
   if (table.codeFormat) {
-    const x = `r.${quote(table.codeFormat.column)}`;
-    checks.push(
-      `WHEN ${any(`${x} IS NOT NULL AND NOT regexp_matches(${x}, ${literal(table.codeFormat.pattern.source)})`)} THEN 'unknown code'`,
-    );
+    const f = table.codeFormat;
+    const x = `r.${quote(f.column)}`;
+    // The URI of a row's system, a coding without one being in the table's own system.
+    const uri = f.systemColumn
+      ? `coalesce(nullif(r.${quote(f.systemColumn)}, ''), ${literal(f.system.uris[0] as string)})`
+      : undefined;
+    for (const system of f.registry.systems) {
+      if (!uri && system.id !== f.system.id) continue;
+      const inSystem = uri
+        ? `${uri} IN (${system.uris.map((u) => literal(u)).join(", ")})`
+        : "TRUE";
+      const bad = `${x} IS NOT NULL AND ${inSystem} AND NOT regexp_matches(${x}, ${literal(system.pattern.source)})`;
+      checks.push(`WHEN ${any(bad)} THEN ${reasonAround(badCodeReason(f.column, system), x, bad)}`);
+    }
   }
   if (table.knownCodes) {
     await c.run(`CREATE OR REPLACE TEMP TABLE _codes (code VARCHAR)`);
@@ -88,7 +104,9 @@ export async function mapTable(c: DuckDBConnection, t: TableLoad): Promise<void>
     appender.closeSync();
     const x = `r.${quote(table.knownCodes.column)}`;
     join = `LEFT JOIN _codes AS kc ON kc.code = ${x}`;
-    checks.push(`WHEN ${any(`${x} IS NOT NULL AND kc.code IS NULL`)} THEN 'unknown code'`);
+    const bad = `${x} IS NOT NULL AND kc.code IS NULL`;
+    const reason = unlistedCodeReason(table.knownCodes.column, table.knownCodes.file);
+    checks.push(`WHEN ${any(bad)} THEN ${reasonAround(reason, x, bad)}`);
   }
   await c.run(`UPDATE ${t.chk} AS k SET reason = w.reason FROM (
       SELECT r.file_no, r.line, CASE ${checks.join(" ")} END AS reason
@@ -255,4 +273,28 @@ export async function stageTable(c: DuckDBConnection, t: TableLoad, source: stri
   await c.run(`DROP TABLE IF EXISTS ${t.rows}`);
   await c.run(`DROP TABLE IF EXISTS ${t.scrubbed}`);
   await c.run(`DROP TABLE IF EXISTS ${t.refKeys}`);
+}
+
+/**
+ * Counts the staged rows whose code is in a system the registry does not know: they are loaded
+ * unchecked, and the load report names the systems so that a steward can register them.
+ */
+export async function countUnregisteredCodes(
+  c: DuckDBConnection,
+  t: TableLoad,
+  report: TableReport,
+): Promise<void> {
+  const f = t.table.codeFormat;
+  if (!f?.systemColumn) return;
+  const known = f.registry.systems.flatMap((s) => s.uris).map((u) => literal(u));
+  const x = quote(f.systemColumn);
+  const rows = (
+    await c.runAndReadAll(`SELECT ${x} AS uri, count(*)::INTEGER AS n FROM ${t.stage}
+      WHERE ${x} IS NOT NULL AND ${x} <> '' AND ${x} NOT IN (${known.join(", ")})
+      GROUP BY ${x} ORDER BY ${x}`)
+  ).getRowObjectsJS();
+  for (const r of rows) {
+    report.unregisteredCodeSystems ??= {};
+    bump(report.unregisteredCodeSystems, String(r.uri), Number(r.n));
+  }
 }

@@ -38,6 +38,10 @@ export function printReport(r: LoadReport): void {
     );
     for (const [reason, n] of Object.entries(t.quarantined))
       out.write(`${"".padEnd(24)}  quarantined ${n}: ${reason}\n`);
+    for (const [uri, n] of Object.entries(t.unregisteredCodeSystems ?? {}))
+      out.write(
+        `${"".padEnd(24)}  ${n} rows coded in ${uri}, not in the code-system registry: loaded unchecked (codeSystems in kaivo.json)\n`,
+      );
   }
   for (const [type, n] of Object.entries(r.notLoaded))
     out.write(`(${type}: ${n} records, no lake table takes them)\n`);
