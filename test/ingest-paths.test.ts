@@ -10,6 +10,7 @@ import { Vault } from "../src/identity/vault.js";
 import { ingest } from "../src/ingest/ingest-service.js";
 import { lakeColumns, mapLine } from "../src/ingest/record-mapping.js";
 import type { LoadReport } from "../src/ingest/report.js";
+import { resolveSubject } from "../src/ingest/subject-reference.js";
 import { loadLakeTables } from "../src/ingest/table-config.js";
 import { Lake } from "../src/lake/lake.js";
 import { openControlStore } from "../src/store/control-store.js";
@@ -91,7 +92,8 @@ async function expectExactPathAgreement(homeDir: string, exportDir: string, labe
           limitDay,
           vault,
           key: (id) => (typeof id === "string" && id ? recordKey(lakeKey, "ehr", "id", id) : null),
-          resolvePatient: async (id) => vault.findBySource("ehr", id),
+          resolvePatient: async (id) =>
+            resolveSubject(vault, "ehr", personIdentifierSystems(home.config.identity), id),
           seenId: (id) => {
             if (ids.has(id)) return true;
             ids.add(id);
@@ -419,6 +421,97 @@ describe("the SQL load and the exact path agree", () => {
     it("agrees with the exact path line by line", async () => {
       const { rejected } = await expectExactPathAgreement(homeDir, dir, "codes");
       expect(rejected).toBe(5);
+    });
+  });
+
+  describe("on subjects named by urn:uuid and by identifier (issue 20)", () => {
+    const dir = join(tmp.dir, "subjects");
+    const homeDir = join(tmp.dir, "home-subjects");
+    const hetus: string[] = [];
+    const ids: string[] = [];
+    let report: LoadReport | undefined;
+    beforeAll(async () => {
+      const out = join(tmp.dir, "subjects-source");
+      await runSynth({ ...DEFAULT_SYNTH_OPTIONS, patients: 20, seed: 8, days: 0, dirty: 0, out });
+      const source = join(out, "fhir");
+      const patients = readFileSync(join(source, "Patient-1.ndjson"), "utf8");
+      for (const line of patients.split("\n").filter(Boolean)) {
+        const p = JSON.parse(line) as {
+          id: string;
+          identifier: Array<{ system: string; value: string }>;
+        };
+        ids.push(p.id);
+        hetus.push(p.identifier.find((i) => i.system === HETU_SYSTEM)?.value as string);
+      }
+      const condition = JSON.parse(
+        readFileSync(join(source, "Condition-1.ndjson"), "utf8").split("\n")[0] as string,
+      ) as Record<string, unknown>;
+      const variant = (id: string, reference: string, oneByOne = false) => {
+        const r = structuredClone(condition);
+        r.id = id;
+        r.subject = { reference };
+        if (oneByOne) r.category = { coding: [{ code: "encounter-diagnosis" }] };
+        return JSON.stringify(r);
+      };
+      const byHetu = (hetu: string) =>
+        `Patient?identifier=${encodeURIComponent(`${HETU_SYSTEM}|${hetu}`)}`;
+      const lines = [
+        variant("s-uuid", `urn:uuid:${ids[0]}`),
+        variant("s-uuid-exact", `urn:uuid:${ids[0]}`, true),
+        variant("s-hetu", byHetu(hetus[1] as string)),
+        variant("s-hetu-raw", `Patient?identifier=${HETU_SYSTEM}|${hetus[2]}`),
+        variant("s-hetu-exact", byHetu(hetus[1] as string), true),
+        // Not resolvable: a valid identity code no load registered, a system that keys no one,
+        // another search parameter, and a malformed identity code.
+        variant("s-unknown", byHetu("010101A9995")),
+        variant("s-other-system", `Patient?identifier=https://x.example/mrn|${hetus[1]}`),
+        variant("s-name", "Patient?name=Virtanen"),
+        variant("s-bad-hetu", byHetu("010101A999X")),
+      ];
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, "Patient-1.ndjson"), patients);
+      writeFileSync(join(dir, "Condition-1.ndjson"), `${lines.join("\n")}\n`);
+      writeFileSync(
+        join(dir, "manifest.json"),
+        JSON.stringify({
+          transactionTime: "2025-12-31T23:59:00+02:00",
+          output: [
+            { type: "Patient", url: "Patient-1.ndjson" },
+            { type: "Condition", url: "Condition-1.ndjson" },
+          ],
+        }),
+      );
+      [report] = await load(homeDir, dir);
+    }, 120_000);
+
+    it("gives each record the person its reference names", async () => {
+      expect(report?.tables.diagnosis?.inserted).toBe(5);
+      expect(report?.tables.diagnosis?.quarantined).toEqual({ "unresolvable subject": 4 });
+      const { home } = initHome(homeDir, {});
+      const key = homeKey(home, "lake");
+      const lake = await Lake.open(home);
+      try {
+        const rows = (
+          await lake.connection.runAndReadAll(
+            "select pseudo_id from clinical.diagnosis where load_to is null order by pseudo_id",
+          )
+        ).getRowObjectsJson();
+        const want = [0, 0, 1, 2, 1].map((i) => lakePseudoId(key, HETU_SYSTEM, hetus[i] as string));
+        expect(rows.map((r) => r.pseudo_id)).toEqual(want.sort());
+      } finally {
+        lake.close();
+      }
+    });
+
+    it("agrees with the exact path line by line, and no reason holds an identity code", async () => {
+      const { rejected } = await expectExactPathAgreement(homeDir, dir, "subjects");
+      expect(rejected).toBe(4);
+      const vault = Vault.open(initHome(homeDir, {}).home);
+      try {
+        for (const q of vault.listQuarantine()) expect(q.reason).not.toMatch(/\d{6}[-+A]/);
+      } finally {
+        vault.close();
+      }
     });
   });
 });

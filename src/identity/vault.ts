@@ -135,6 +135,12 @@ export class Vault {
     return pseudoId;
   }
 
+  /** The person with this identifier, if a load has registered them (a conditional reference). */
+  findPerson(system: string, value: string): string | undefined {
+    const pseudoId = lakePseudoId(this.lakeKey, system, value);
+    return this.hasPerson(pseudoId) ? pseudoId : undefined;
+  }
+
   /** Whether any load has registered this person: an opt-out of an unknown person matches no one. */
   hasPerson(pseudoId: string): boolean {
     return !!this.statement("select 1 from persons where pseudo_id = ?").get(pseudoId);

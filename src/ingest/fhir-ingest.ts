@@ -44,6 +44,7 @@ import {
   type TableReport,
 } from "./report.js";
 import { streamRows } from "./stream-rows.js";
+import { resolveSubject } from "./subject-reference.js";
 import type { LakeTable } from "./table-config.js";
 import {
   countUnregisteredCodes,
@@ -256,7 +257,9 @@ export async function loadExport(
         await registerPatients(c, writer, vault, present, chk, options);
       }
       if (needsSubject(type))
-        await markUnresolvedSubjects(c, chk, (id) => vault.findBySource(options.source, id));
+        await markUnresolvedSubjects(c, chk, (key) =>
+          resolveSubject(vault, options.source, options.personIdentifierSystems, key),
+        );
       step("persons", "views");
       for (const l of forType) await mapTable(c, l);
       step("views", "records checked one by one");
@@ -522,7 +525,12 @@ async function runExactPath(
             sourceId === subjectKey && known !== null
               ? String(known)
               : ((await thisLoadsPatient(lookup, sourceId)) ??
-                vault.findBySource(ctx.options.source, sourceId)),
+                resolveSubject(
+                  vault,
+                  ctx.options.source,
+                  ctx.options.personIdentifierSystems,
+                  sourceId,
+                )),
           // markDuplicates has already judged every line whose JSON parses.
           seenId: () => false,
         });

@@ -2,6 +2,7 @@ import type { DuckDBAppender, DuckDBConnection } from "@duckdb/node-api";
 import { literal, quote, type SchemaNode } from "../views/duckdb/schema.js";
 import { type LoadFile, numberedLinesSql } from "./numbered-lines.js";
 import { DATE_FIELDS, needsSubject } from "./record-mapping.js";
+import { subjectKeySql } from "./subject-reference.js";
 
 // The SQL side of a load's record checks. Every line of a resource type gets a row in its check
 // table (file_no, line, bytes, id, subject_key, early, reason, and each view's typed value). A
@@ -95,15 +96,6 @@ function leafSql(structure: Structure, at: string, path: string[]): string {
 }
 
 /**
- * SQL for the patient id in a reference (as referenceKey gives it): plain `Patient/<id>` by string
- * functions, the other forms (absolute URLs, versions) by regular expressions, which cost more.
- */
-function patientKey(ref: string): string {
-  return `nullif(CASE WHEN starts_with(${ref}, 'Patient/') AND NOT contains(${ref}[9:], '/') THEN ${ref}[9:]
-    ELSE regexp_extract(regexp_replace(${ref}, '/_history/[^/]+$', ''), '(?:^|/)Patient/([^/]+)$', 1) END, '')`;
-}
-
-/**
  * One resource type's line checks, into its check table `chk`: every line is parsed once (every
  * value the views read kept as JSON), then given the checks the exact path makes, in its order.
  * Blank lines get no row. A line that passes also gets, in each view's column, the value that
@@ -185,7 +177,7 @@ function checkSelect(
     SELECT file_no, line, bytes, id, subject_key, early, coalesce(early, late) AS reason${typed} FROM (
       SELECT file_no, line, bytes, c,
         CASE WHEN ${isString(id)} THEN (${id})::JSON ->> '$' END AS id,
-        CASE WHEN ${isString(reference)} THEN ${patientKey(`((${reference})::JSON ->> '$')`)} END AS subject_key,
+        CASE WHEN ${isString(reference)} THEN ${subjectKeySql(`((${reference})::JSON ->> '$')`)} END AS subject_key,
         CASE
           WHEN c IS NULL THEN 'suspect'
           WHEN ${text(["resourceType"])} IS DISTINCT FROM ${literal(JSON.stringify(type))} THEN 'unexpected resource type'

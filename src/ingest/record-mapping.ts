@@ -5,10 +5,10 @@ import { type ScrubContext, scrubText } from "../identity/scrub.js";
 import type { Vault } from "../identity/vault.js";
 import { META_COLUMNS } from "../lake/lake.js";
 import { ViewRuntimeError } from "../views/errors.js";
-import { referenceKey } from "../views/fhirpath.js";
 import { evaluateResource } from "../views/reference.js";
 import { badCodeOfRow, codeShape, unlistedCodeReason } from "./code-systems.js";
 import { bump } from "./report.js";
+import { subjectKeyOf } from "./subject-reference.js";
 import type { LakeTable } from "./table-config.js";
 
 // The exact, record-at-a-time path: the reference evaluator and checks in JavaScript. A load
@@ -175,10 +175,7 @@ export async function mapLine(raw: string, ctx: RecordContext): Promise<RecordOu
     if ("problem" in keyed) return { reason: keyed.problem };
     pseudoId = registerPatient(ctx.vault, ctx.source, keyed.system, keyed.value, resource);
   } else if ("subject" in resource) {
-    const sourceId = referenceKey(
-      (resource.subject as { reference?: unknown }).reference,
-      "Patient",
-    );
+    const sourceId = subjectKeyOf((resource.subject as { reference?: unknown }).reference);
     pseudoId = sourceId ? ((await ctx.resolvePatient(sourceId)) ?? null) : null;
     if (!pseudoId) return { reason: "unresolvable subject" };
   }
