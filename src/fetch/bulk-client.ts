@@ -37,6 +37,18 @@ export interface ClientOptions {
   baseDelayMs?: number;
 }
 
+const MAX_MANIFEST_PAGES = 10_000;
+
+/** The `next` link of a manifest page, if any. */
+function nextLink(link: unknown): { next?: string } {
+  if (!Array.isArray(link)) return {};
+  const next = link.find(
+    (l: { relation?: unknown; url?: unknown }) =>
+      l?.relation === "next" && typeof l.url === "string" && l.url !== "",
+  ) as { url: string } | undefined;
+  return next ? { next: next.url } : {};
+}
+
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);
 
 /** Tokens and health data travel only over https, except to this machine. */
@@ -128,7 +140,7 @@ export class BulkClient {
       const response = await this.#request(new URL(statusUrl), "status request", {
         accept: "application/json",
       });
-      if (response.status === 200) return this.#manifest(response);
+      if (response.status === 200) return this.#pagedManifest(response, statusUrl);
       if (response.status === 202) {
         await response.body?.cancel();
         const wait = backoff.next(retryAfterMs(response.headers.get("retry-after")));
@@ -163,10 +175,55 @@ export class BulkClient {
     }
   }
 
-  async #manifest(response: Response): Promise<BulkManifest> {
-    let body: Partial<BulkManifest>;
+  /**
+   * The manifest, with every page of it: a large export's manifest may come in pages, each
+   * naming the next in `link` (relation "next"). Pages are asked for only at the server's own
+   * origins (the token goes with them), each once, and must be of the same export.
+   */
+  async #pagedManifest(first: Response, statusUrl: string): Promise<BulkManifest> {
+    const origins = new Set([new URL(statusUrl).origin, new URL(this.#source.baseUrl).origin]);
+    const seen = new Set([statusUrl]);
+    let page = await this.#manifest(first);
+    const manifest = { ...page, deleted: [...(page.deleted ?? [])] };
+    while (page.next) {
+      const next = new URL(page.next, statusUrl);
+      if (!origins.has(next.origin))
+        throw new BulkExportError(
+          `The export's manifest names its next page at ${next.origin}, not at the Bulk Data server.`,
+          "The server's manifest links must stay on its own origin; ask its administrators.",
+        );
+      if (seen.has(next.toString()) || seen.size >= MAX_MANIFEST_PAGES)
+        throw new BulkExportError(
+          "The export's manifest pages do not end (a page repeats, or there are too many).",
+          "The server does not follow the Bulk Data IG; ask its administrators.",
+        );
+      seen.add(next.toString());
+      const response = await this.#request(next, "manifest page", { accept: "application/json" });
+      if (response.status !== 200) {
+        const why = await describeFailure(response);
+        throw new BulkExportError(
+          `A page of the export's manifest could not be read (${why}).`,
+          "Fetch again: the export resumes from its status URL.",
+        );
+      }
+      page = await this.#manifest(response);
+      if (page.transactionTime !== manifest.transactionTime)
+        throw new BulkExportError(
+          "A page of the export's manifest is of another export (its transactionTime differs).",
+          "The server does not follow the Bulk Data IG; ask its administrators.",
+        );
+      manifest.output.push(...page.output);
+      manifest.deleted.push(...(page.deleted ?? []));
+      manifest.error.push(...page.error);
+    }
+    const { next: _last, ...whole } = manifest;
+    return whole;
+  }
+
+  async #manifest(response: Response): Promise<BulkManifest & { next?: string }> {
+    let body: Partial<BulkManifest> & { link?: unknown };
     try {
-      body = (await response.json()) as Partial<BulkManifest>;
+      body = (await response.json()) as Partial<BulkManifest> & { link?: unknown };
     } catch {
       throw new BulkExportError(
         "The export's complete status was not JSON.",
@@ -203,6 +260,7 @@ export class BulkClient {
       output: files(body.output, "output"),
       deleted: files(body.deleted, "deleted"),
       error: files(body.error, "error"),
+      ...nextLink(body.link),
     };
   }
 

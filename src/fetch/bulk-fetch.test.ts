@@ -323,6 +323,64 @@ describe("kaivo fetch against a Bulk Data server on loopback", () => {
     expect(allowed.output).toHaveLength(3);
   }, 30_000);
 
+  it("reads a manifest in pages, with links that expire, and refuses a next page on another origin", async () => {
+    await freshState();
+    const many: BulkFile[] = Array.from({ length: 5 }, (_, i) => ({
+      type: "Observation",
+      lines: observations.slice(i * 60, (i + 1) * 60),
+    }));
+    server = await startBulkServer(
+      {
+        output: [{ type: "Patient", lines: patients }, ...many],
+        errors: ERRORS,
+        manifestPageSize: 2,
+        expireFirstLinks: true,
+      },
+      { clientId: "kaivo", publicKeyPem: keys.publicPem, algorithm: "ES384" },
+    );
+    const report = await fetchSource(ctxFor({ folder: "paged/ehr" }), "ehr", FAST);
+    const manifest = JSON.parse(readFileSync(join(report.folder, "manifest.json"), "utf8"));
+    expect(manifest.output.map((o: { url: string }) => o.url)).toEqual([
+      "Patient-1.ndjson",
+      ...[1, 2, 3, 4, 5].map((n) => `Observation-${n}.ndjson`),
+    ]);
+    expect(manifest.output.reduce((n: number, o: { count: number }) => n + o.count, 0)).toBe(340);
+    expect(report.errors).toEqual({ files: 1, issues: { processing: 2, "too-costly": 1 } });
+    expect(report.renewedLinks).toBeGreaterThanOrEqual(1);
+    // Pages 1..3 of the 7 files, asked for with the token, twice (the links expired once).
+    const pages = server.requests.filter((r) => r.path.startsWith("/manifest/"));
+    expect(pages.map((r) => r.path)).toEqual([
+      "/manifest/job-1/1",
+      "/manifest/job-1/2",
+      "/manifest/job-1/3",
+      "/manifest/job-1/1",
+      "/manifest/job-1/2",
+      "/manifest/job-1/3",
+    ]);
+    expect(pages.every((r) => r.authorized)).toBe(true);
+    await server.close();
+
+    await freshState();
+    server = await startBulkServer(
+      {
+        output: [{ type: "Patient", lines: patients }, ...many],
+        manifestPageSize: 2,
+        foreignNextLink: true,
+        fileStore: "links",
+      },
+      { clientId: "kaivo", publicKeyPem: keys.publicPem, algorithm: "ES384" },
+    );
+    const error = await fetchSource(ctxFor({ folder: "paged2/ehr" }), "ehr", FAST).then(
+      unexpected,
+      (e: unknown) => e as Error,
+    );
+    expect(error).toBeInstanceOf(BulkExportError);
+    expect(error.message).toMatch(
+      /names its next page at http:\/\/127\.0\.0\.1:\d+, not at the Bulk Data server/,
+    );
+    expect(server.requests.some((r) => r.at === "store")).toBe(false);
+  }, 30_000);
+
   it("reports a refused kick-off with the server's OperationOutcome", async () => {
     await freshState();
     server = await startBulkServer(

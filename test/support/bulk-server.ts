@@ -90,6 +90,13 @@ export interface BulkScenario {
    * to it, "links" puts its links in the manifest. It serves files without a token.
    */
   fileStore?: "redirect" | "links";
+  /**
+   * The manifest in pages of this many files, each page's `link` naming the next
+   * (`relation: "next"`), as the IG (v2) allows for large exports.
+   */
+  manifestPageSize?: number;
+  /** The second page's next link points to another origin (a client must refuse it). */
+  foreignNextLink?: boolean;
 }
 
 export interface BulkRequest {
@@ -181,6 +188,46 @@ export async function startBulkServer(
   const outcome = (res: ServerResponse, status: number, code: string, diagnostics: string) => {
     res.writeHead(status, { "content-type": "application/fhir+json" });
     res.end(OUTCOME(code, diagnostics));
+  };
+
+  type Job = typeof jobs extends Map<string, infer J> ? J : never;
+  /** The manifest, or page `n` of it when manifestPageSize is set. */
+  const manifestPage = (
+    res: ServerResponse,
+    id: string,
+    job: Job,
+    generation: number,
+    n: number,
+  ) => {
+    const s = state.scenario;
+    const origin = new URL(state.baseUrl).origin;
+    const link = (i: number) =>
+      `${s.fileStore === "links" ? state.storeOrigin : origin}/files/${id}/${i}?g=${generation}`;
+    const size = s.manifestPageSize ?? job.files.length;
+    const from = n * size;
+    const on = job.files.map((f, i) => ({ f, i })).slice(from, from + size);
+    const entries = (list: string) =>
+      on.filter(({ f }) => f.list === list).map(({ f, i }) => ({ type: f.type, url: link(i) }));
+    const more = from + size < job.files.length;
+    const next =
+      s.foreignNextLink && n === 1
+        ? `${state.storeOrigin}/manifest/${id}/${n + 1}?g=${generation}`
+        : `${origin}/manifest/${id}/${n + 1}?g=${generation}`;
+    res.writeHead(200, {
+      "content-type": "application/json",
+      expires: new Date(Date.now() + 3600_000).toUTCString(),
+    });
+    res.end(
+      JSON.stringify({
+        transactionTime: job.transactionTime,
+        request: `${state.baseUrl}/$export`,
+        requiresAccessToken: s.requiresAccessToken,
+        output: entries("output"),
+        deleted: entries("deleted"),
+        error: entries("error"),
+        ...(more ? { link: [{ relation: "next", url: next }] } : {}),
+      }),
+    );
   };
 
   const issueToken = async (req: IncomingMessage, res: ServerResponse) => {
@@ -307,28 +354,15 @@ export async function startBulkServer(
         });
         return res.end();
       }
-      const generation = job.generation++;
-      const link = (i: number) =>
-        `${s.fileStore === "links" ? state.storeOrigin : new URL(state.baseUrl).origin}/files/${status[1]}/${i}?g=${generation}`;
-      const entries = (list: string) =>
-        job.files
-          .map((f, i) => ({ f, i }))
-          .filter(({ f }) => f.list === list)
-          .map(({ f, i }) => ({ type: f.type, url: link(i) }));
-      res.writeHead(200, {
-        "content-type": "application/json",
-        expires: new Date(Date.now() + 3600_000).toUTCString(),
-      });
-      return res.end(
-        JSON.stringify({
-          transactionTime: job.transactionTime,
-          request: `${state.baseUrl}/$export`,
-          requiresAccessToken: s.requiresAccessToken,
-          output: entries("output"),
-          deleted: entries("deleted"),
-          error: entries("error"),
-        }),
-      );
+      return manifestPage(res, status[1] as string, job, job.generation++, 0);
+    }
+
+    const page = /^\/manifest\/([\w-]+)\/(\d+)$/.exec(url.pathname);
+    if (page && req.method === "GET") {
+      const job = jobs.get(page[1] as string);
+      if (!job || job.gone) return outcome(res, 404, "not-found", "No such export.");
+      const generation = Number(url.searchParams.get("g"));
+      return manifestPage(res, page[1] as string, job, generation, Number(page[2]));
     }
 
     const file = /^\/files\/([\w-]+)\/(\d+)$/.exec(url.pathname);
