@@ -536,6 +536,21 @@ describe("the converted commands, through the server", () => {
     E2E_TEST_TIMEOUT_MS,
   );
 
+  it(
+    "fetches as a job on the server, which names the sources it has (stewards)",
+    async () => {
+      const r = await kaivo("stina", ["fetch", "ehr", "--reason", "daily increment"]);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain('No Bulk Data source "ehr" in the server\'s configuration.');
+      expect(r.stderr).toContain("fetch.sources in the server's kaivo.json");
+      const list = await kaivo("stina", ["fetch"]);
+      expect(list.status).toBe(1);
+      expect(list.stderr).toContain("Logged in, kaivo fetch needs a SOURCE");
+      expect((await kaivo("riku", ["fetch", "ehr", "--reason", "x"])).status).toBe(3);
+    },
+    E2E_TEST_TIMEOUT_MS,
+  );
+
   it("shows a quarantined record masked through the server (stewards)", async () => {
     const list = await ok("stina", ["quarantine", "list", "--json"]);
     const entries = JSON.parse(list.stdout) as Array<{ id: number }>;

@@ -143,9 +143,8 @@ describe("which commands run through the server", () => {
       expect(commands, `${path} is not a command`).toContain(path);
   });
 
-  it("keeps only other users' secrets and identities, the workspace until its route, and fetch (the source's key) on the host", () => {
+  it("keeps only other users' secrets and identities, and the workspace until its route, on the host", () => {
     expect([...HOST_ONLY_COMMANDS.keys()].sort()).toEqual([
-      "fetch",
       "user link",
       "user password",
       "user totp",

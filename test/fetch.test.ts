@@ -203,4 +203,68 @@ describe("kaivo fetch, then kaivo load, into a real lake", () => {
       host.close();
     }
   }, 120_000);
+
+  it("fetches as a server job on a schedule with fetch, then loads what it fetched", async () => {
+    server.scenario.transactionTime = "2026-01-09T00:00:00Z";
+    const served: Home = {
+      ...home,
+      config: {
+        ...home.config,
+        server: {
+          ...home.config.server,
+          schedules: [{ source: "ehr", cron: "30 2 * * *", user: "stina", fetch: true }],
+        },
+      },
+    };
+    const host = await LakeHost.start(served);
+    registerHost(host);
+    const jobs = new JobRunner(served, t.store, host, JOB_KINDS);
+    await jobs.start();
+    try {
+      const failures: string[] = [];
+      const fetched: unknown[] = [];
+      const schedules = await startSchedules(served, t.store, jobs, {
+        onFailure: (_source, f) => failures.push(f.error),
+        onFetched: (_source, job) => fetched.push(job.result),
+      });
+      try {
+        const done = await schedules.runNow("ehr");
+        expect(failures).toEqual([]);
+        expect(fetched).toEqual([
+          expect.objectContaining({
+            source: "ehr",
+            folder: "inbox/ehr/export-20260109T000000Z",
+            transactionTime: "2026-01-09T00:00:00Z",
+            since: "2026-01-05T00:00:00Z",
+            files: Object.keys(expected).length,
+          }),
+        ]);
+        // Fetched and renamed into place whole, it loads at once (no quiet period).
+        expect(done.map((j) => [j.status, (j.params as { path: string }).path])).toEqual([
+          ["done", "ehr/export-20260109T000000Z"],
+        ]);
+        expect(JSON.stringify(fetched)).not.toMatch(/bulk-token|BEGIN PRIVATE KEY/);
+      } finally {
+        schedules.stop();
+      }
+      // A schedule that fetches a source fetch.sources lacks is refused at start.
+      const wrong: Home = {
+        ...served,
+        config: {
+          ...served.config,
+          server: {
+            ...served.config.server,
+            schedules: [{ source: "lab", cron: "30 2 * * *", user: "stina", fetch: true }],
+          },
+        },
+      };
+      await expect(startSchedules(wrong, t.store, jobs, { onFailure: () => {} })).rejects.toThrow(
+        /fetch.sources has no source lab/,
+      );
+    } finally {
+      await jobs.stop();
+      unregisterHost(host);
+      host.close();
+    }
+  }, 120_000);
 });

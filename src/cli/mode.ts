@@ -23,6 +23,7 @@ export const REMOTE_COMMANDS: ReadonlySet<string> = new Set([
   "catalog annotate",
   "feasibility",
   "ingest",
+  "fetch",
   "job list",
   "job show",
   "job cancel",
@@ -91,10 +92,6 @@ export const HOST_ONLY_COMMANDS: ReadonlyMap<string, string> = new Map([
   [
     "workspace list",
     "its API route is not built yet (a later slice of the workspace, with the portal's notebook)",
-  ],
-  [
-    "fetch",
-    "it reads the source's private key, which stays on the host, and writes the export into the inbox, where the server's scheduled loads take it",
   ],
   [
     "workspace analyse",

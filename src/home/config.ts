@@ -336,6 +336,11 @@ export const KaivoConfigSchema = z.strictObject({
             cron: z.string().min(9),
             /** The steward account the loads run as (on the audit log as that user). */
             user: z.string().min(1),
+            /**
+             * Fetch first: a job fetching the source (fetch.sources, same name) into its inbox,
+             * then the loads of what is ready there.
+             */
+            fetch: z.boolean().optional(),
           }),
         )
         .default([]),

@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { Cron } from "croner";
 import { isAllowed } from "../auth/permissions.js";
 import { resolveActor } from "../auth/users.js";
@@ -22,6 +22,7 @@ export interface ScheduleEvents {
    */
   onFailure(source: string, failure: { job?: Job; error: string }): void;
   onLoaded?(source: string, job: Job): void;
+  onFetched?(source: string, job: Job): void;
 }
 
 /**
@@ -29,6 +30,7 @@ export interface ScheduleEvents {
  * is loaded as a job, in name order, as the schedule's steward; a loaded export moves to
  * `.loaded/`. Folders whose names start with a dot are ignored, so a sender copies into
  * `.incoming-x` and renames when done; a folder changed in the last 30 s waits for the next run.
+ * A schedule with `fetch` first runs a fetch job of the source into that inbox.
  */
 export async function startSchedules(
   home: Home,
@@ -46,6 +48,24 @@ export async function startSchedules(
         `The schedule for ${s.source} runs as ${s.user}, who may not load data (${actor.role}).`,
         "Name a steward account in server.schedules[].user.",
       );
+    if (s.fetch) {
+      if (!isAllowed(actor.role, "fetch.run"))
+        throw new ConfigError(
+          `The schedule for ${s.source} fetches as ${s.user}, who may not fetch (${actor.role}).`,
+          "Name a steward account in server.schedules[].user.",
+        );
+      if (!home.config.fetch.sources[s.source])
+        throw new ConfigError(
+          `The schedule for ${s.source} fetches, but fetch.sources has no source ${s.source}.`,
+          "Configure the Bulk Data source under fetch.sources with the schedule's source name, or drop fetch from the schedule.",
+        );
+      const folder = home.config.fetch.sources[s.source]?.folder;
+      if (folder && resolve(home.dir, folder) !== join(inboxDir(home), s.source))
+        throw new ConfigError(
+          `The schedule for ${s.source} fetches into ${folder}, which it does not load from.`,
+          `Drop fetch.sources.${s.source}.folder, so that the export lands in inbox/${s.source}.`,
+        );
+    }
     mkdirSync(join(inboxDir(home), s.source), { recursive: true, mode: 0o700 });
   }
   const running = new Set<string>();
@@ -56,7 +76,16 @@ export async function startSchedules(
     const done: Job[] = [];
     try {
       const actor = await resolveActor(store, s.user);
-      for (const name of readyExports(join(inboxDir(home), source), quietMs)) {
+      if (s.fetch) {
+        const job = await jobs.submit(actor, "fetch", { source }, `scheduled fetch (${s.cron})`);
+        const fetched = await jobs.waitFor(job.id);
+        // A failed fetch still lets exports fetched before it load.
+        if (fetched.status !== "done")
+          events.onFailure(source, { job: fetched, error: fetched.error ?? "fetch failed" });
+        else events.onFetched?.(source, fetched);
+      }
+      // A fetched export is complete when renamed into place: it need not wait for quiet.
+      for (const name of readyExports(join(inboxDir(home), source), s.fetch ? 0 : quietMs)) {
         const job = await jobs.submit(
           actor,
           "ingest",

@@ -3,15 +3,16 @@ import type { FetchProgress } from "../../fetch/bulk-client.js";
 import { type FetchReport, fetchSource, fetchState } from "../../fetch/fetch-service.js";
 import type { LoadProgress } from "../../ingest/fhir-ingest.js";
 import { ingest } from "../../ingest/ingest-service.js";
-import { KaivoError } from "../../shared/errors.js";
+import { KaivoError, ValidationError } from "../../shared/errors.js";
 import { printJson, printLine, withActor } from "../context.js";
 import { LoadBars } from "../load-bars.js";
+import { currentMode, remoteApi } from "../mode.js";
 import { printReport } from "./ingest.js";
+import { type JobOptions, jobOptions, submitJob } from "./job.js";
 
-interface FetchCliOptions {
+interface FetchCliOptions extends JobOptions {
   full?: boolean;
   load?: boolean;
-  json?: boolean;
 }
 
 const mb = (bytes: number) => `${(bytes / 1_048_576).toFixed(1)} MB`;
@@ -58,15 +59,42 @@ function printFetch(r: FetchReport, loading: boolean): void {
 }
 
 export function registerFetch(program: Command): void {
-  program
+  const fetchCommand = program
     .command("fetch [source]")
     .description(
-      "fetch a FHIR Bulk Data export of a configured source into its inbox folder (stewards); without SOURCE, the sources and their state",
+      "fetch a FHIR Bulk Data export of a configured source into its inbox folder (stewards); logged in, a job on the server; without SOURCE, the sources and their state",
     )
     .option("--full", "ask for everything, not only what changed since the last fetch")
     .option("--load", "load the fetched export into the lake afterwards")
-    .option("--json", "print the report as JSON")
-    .action(async (source: string | undefined, o: FetchCliOptions, command: Command) => {
+    .option("--json", "print the report as JSON");
+  jobOptions(fetchCommand, "the fetch").action(
+    async (source: string | undefined, o: FetchCliOptions, command: Command) => {
+      const mode = currentMode();
+      // Logged in, the server fetches with the key file in its own home.
+      if (mode.kind === "remote" && source)
+        return submitJob(
+          command,
+          remoteApi(mode.credentials),
+          {
+            path: "/api/jobs",
+            body: {
+              kind: "fetch",
+              params: {
+                source,
+                ...(o.full ? { full: true } : {}),
+                ...(o.load ? { load: true } : {}),
+              },
+            },
+            kind: "fetch",
+            what: `fetch of ${source}${o.load ? " and its load" : ""}`,
+          },
+          o,
+        );
+      if (mode.kind === "remote")
+        throw new ValidationError(
+          "Logged in, kaivo fetch needs a SOURCE: the server fetches it as a job.",
+          "The sources and their next _since are listed on the server's host (kaivo fetch there, not logged in).",
+        );
       if (!source) {
         const states = await withActor(command, (ctx) => fetchState(ctx));
         if (o.json) return printJson(states);
@@ -121,5 +149,6 @@ export function registerFetch(program: Command): void {
         if (o.json) return printJson(report);
         printFetch(report, false);
       });
-    });
+    },
+  );
 }
